@@ -1,0 +1,451 @@
+/**
+ * Port of QEMU's tests/unit/test-coroutine.c, case for case under QEMU's names,
+ * plus the abort conditions QEMU has no test for (each provoked and its message
+ * checked) and the core policies they rely on (wake-up order, pool reuse,
+ * exceptions). Written once against @qco/core; a backend package runs it with
+ * one line: `coroutineConformance(createBackend())`.
+ */
+import {
+  CoMutex,
+  CoRwlock,
+  CoSleep,
+  Coroutine,
+  CoroutineAlreadyScheduledError,
+  CoroutineLocksHeldError,
+  CoroutineReenteredError,
+  CoroutineTerminatedError,
+  CoroutineYieldToNoOneError,
+  coroutineCreate,
+  coroutineEnter,
+  coroutineEntered,
+  coroutineSelf,
+  coroutineStats,
+  coroutineWake,
+  coroutineYield,
+  inCoroutine,
+  makeLockable,
+  useBackend,
+  type Co,
+  type CoroutineBackend,
+  type Lockable,
+} from '@qco/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/** Options of the coroutine conformance suite. */
+export interface CoroutineSuiteOptions {
+  /** Extra label in the describe block (e.g. 'gc-stress'). */
+  readonly label?: string;
+  /** Called between steps of long cases (e.g. `globalThis.gc`) to stress the backend. */
+  readonly stress?: () => void;
+}
+
+/** Register the test-coroutine.c cases for `backend` with vitest. */
+export function coroutineConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: CoroutineSuiteOptions = {}): void {
+  const stress = options.stress ?? (() => {});
+  describe(`test-coroutine [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+    beforeAll(() => {
+      useBackend(typeof backend === 'function' ? backend() : backend);
+    });
+
+    it('/basic/no-dangling-access', () => {
+      const c2 = coroutineCreate(function* () {
+        yield* coroutineYield();
+      });
+      const c1 = coroutineCreate(function* (other: Coroutine) {
+        coroutineEnter(other);
+      }, c2 as Coroutine);
+      coroutineEnter(c1);
+      expect(c1.terminated).toBe(true);
+      // c1's context is back in the pool: reusing it must not disturb c2, and the
+      // stale handle must refuse to run.
+      const reuse = coroutineCreate(function* () {});
+      expect(() => coroutineEnter(c1)).toThrow(CoroutineTerminatedError);
+      coroutineEnter(c2);
+      expect(c2.terminated).toBe(true);
+      coroutineEnter(reuse);
+      expect(reuse.terminated).toBe(true);
+    });
+
+    it('/basic/lifecycle', () => {
+      const state = { done: false };
+      const setAndExit = function* (s: { done: boolean }): Co {
+        s.done = true;
+      };
+      coroutineEnter(coroutineCreate(setAndExit, state));
+      expect(state.done).toBe(true);
+      state.done = false;
+      coroutineEnter(coroutineCreate(setAndExit, state));
+      expect(state.done).toBe(true);
+    });
+
+    it('/basic/yield', () => {
+      const state = { done: false };
+      const co = coroutineCreate(function* (s: { done: boolean }) {
+        for (let i = 0; i < 5; i++) yield* coroutineYield();
+        s.done = true;
+      }, state);
+      let i = -1;
+      while (!state.done) {
+        coroutineEnter(co);
+        i++;
+        stress();
+      }
+      expect(i).toBe(5);
+    });
+
+    it('/basic/nesting', () => {
+      const nd = { nEnter: 0, nReturn: 0, max: 128 };
+      function* nest(d: typeof nd): Co {
+        d.nEnter++;
+        if (d.nEnter < d.max) coroutineEnter(coroutineCreate(nest, d));
+        d.nReturn++;
+      }
+      coroutineEnter(coroutineCreate(nest, nd));
+      expect(nd.nEnter).toBe(128);
+      expect(nd.nReturn).toBe(128);
+    });
+
+    it('/basic/self', () => {
+      const box: { co: Coroutine | null; seen: Coroutine | null } = { co: null, seen: null };
+      box.co = coroutineCreate(function* (b: typeof box) {
+        b.seen = coroutineSelf();
+      }, box);
+      coroutineEnter(box.co);
+      expect(box.seen).toBe(box.co);
+      expect(coroutineSelf()).not.toBe(box.co);
+    });
+
+    it('/basic/entered', () => {
+      const checks: boolean[] = [];
+      function* step2(caller: Coroutine): Co {
+        checks.push(coroutineEntered(caller), coroutineEntered(coroutineSelf()));
+        yield* coroutineYield();
+        checks.push(coroutineEntered(caller), coroutineEntered(coroutineSelf()));
+      }
+      function* step1(): Co {
+        const self = coroutineSelf();
+        checks.push(coroutineEntered(self));
+        const co = coroutineCreate(step2, self);
+        checks.push(!coroutineEntered(co));
+        coroutineEnter(co);
+        checks.push(!coroutineEntered(co));
+        coroutineEnter(co);
+      }
+      const co = coroutineCreate(step1);
+      expect(coroutineEntered(co)).toBe(false);
+      coroutineEnter(co);
+      expect(checks).toEqual([true, true, true, true, true, true, true]);
+      expect(co.terminated).toBe(true);
+    });
+
+    it('/basic/in_coroutine', () => {
+      expect(inCoroutine()).toBe(false);
+      let inside = false;
+      coroutineEnter(
+        coroutineCreate(function* () {
+          inside = inCoroutine();
+        }),
+      );
+      expect(inside).toBe(true);
+      expect(inCoroutine()).toBe(false);
+    });
+
+    it('/basic/order', () => {
+      const records: Array<[number, number]> = [];
+      const co = coroutineCreate(function* () {
+        records.push([2, 1]);
+        expect(inCoroutine()).toBe(true);
+        yield* coroutineYield();
+        records.push([2, 2]);
+        expect(inCoroutine()).toBe(true);
+      });
+      records.push([1, 1]);
+      coroutineEnter(co);
+      records.push([1, 2]);
+      expect(inCoroutine()).toBe(false);
+      coroutineEnter(co);
+      records.push([1, 3]);
+      expect(inCoroutine()).toBe(false);
+      expect(records).toEqual([
+        [1, 1],
+        [2, 1],
+        [1, 2],
+        [2, 2],
+        [1, 3],
+      ]);
+    });
+
+    /** do_test_co_mutex: two coroutines take turns on one lock; unlock hands it over. */
+    function doTestCoMutex(lockable: Lockable): void {
+      const st = { locked: false, done: 0 };
+      function* body(l: Lockable): Co {
+        yield* l.lock();
+        expect(st.locked).toBe(false);
+        st.locked = true;
+        yield* coroutineYield();
+        st.locked = false;
+        l.unlock();
+        st.done++;
+      }
+      const c1 = coroutineCreate(body, lockable);
+      const c2 = coroutineCreate(body, lockable);
+      coroutineEnter(c1);
+      expect(st.locked).toBe(true);
+      coroutineEnter(c2);
+      // Unlock queues c2; it starts as soon as c1 terminates.
+      coroutineEnter(c1);
+      expect(st.done).toBe(1);
+      expect(st.locked).toBe(true);
+      coroutineEnter(c2);
+      expect(st.done).toBe(2);
+      expect(st.locked).toBe(false);
+    }
+
+    it('/locking/co-mutex', () => {
+      doTestCoMutex(new CoMutex());
+    });
+
+    it('/locking/co-mutex/lockable', () => {
+      doTestCoMutex(makeLockable(new CoMutex()));
+      expect(makeLockable(null)).toBeNull();
+    });
+
+    it('/locking/co-rwlock/upgrade', () => {
+      const lock = new CoRwlock();
+      const done = { c1: false, c2: false };
+      const c1 = coroutineCreate(function* () {
+        yield* lock.rdlock();
+        yield* coroutineYield();
+        yield* lock.upgrade();
+        lock.unlock();
+        done.c1 = true;
+      });
+      const c2 = coroutineCreate(function* () {
+        yield* lock.wrlock();
+        yield* coroutineYield();
+        lock.unlock();
+        done.c2 = true;
+      });
+      coroutineEnter(c1);
+      coroutineEnter(c2);
+      // c1 must now queue behind the writer.
+      coroutineEnter(c1);
+      expect(done.c1).toBe(false);
+      coroutineEnter(c2);
+      expect(done.c1).toBe(true);
+      expect(done.c2).toBe(true);
+    });
+
+    it('/locking/co-rwlock/downgrade', () => {
+      const lock = new CoRwlock();
+      const done = { c1: false, c2: false, c3: false, c4: false };
+      const c1 = coroutineCreate(function* () {
+        yield* lock.rdlock();
+        yield* coroutineYield();
+        lock.unlock();
+        yield* coroutineYield();
+        done.c1 = true;
+      });
+      const c2 = coroutineCreate(function* () {
+        yield* lock.wrlock();
+        lock.downgrade();
+        lock.unlock();
+        done.c2 = true;
+      });
+      const c3 = coroutineCreate(function* () {
+        yield* lock.rdlock();
+        lock.unlock();
+        done.c3 = true;
+      });
+      const c4 = coroutineCreate(function* () {
+        yield* lock.wrlock();
+        lock.unlock();
+        done.c4 = true;
+      });
+      coroutineEnter(c1);
+      coroutineEnter(c2);
+      coroutineEnter(c3);
+      coroutineEnter(c4);
+      coroutineEnter(c1);
+      expect(done.c2).toBe(true);
+      expect(done.c3).toBe(true);
+      expect(done.c4).toBe(true);
+      coroutineEnter(c1);
+      expect(done.c1).toBe(true);
+    });
+
+    it('/locking/co-sleep/wake-before-sleep', () => {
+      const w = new CoSleep();
+      let slept = false;
+      w.wake(); // nobody asleep yet: remembered
+      const co = coroutineCreate(function* () {
+        yield* w.sleep();
+        slept = true;
+      });
+      coroutineEnter(co);
+      expect(slept).toBe(true);
+      expect(co.terminated).toBe(true);
+      // Without an early wake, the sleep waits for wake().
+      let second = false;
+      const co2 = coroutineCreate(function* () {
+        yield* w.sleep();
+        second = true;
+      });
+      coroutineEnter(co2);
+      expect(second).toBe(false);
+      expect(w.sleeping).toBe(true);
+      w.wake();
+      expect(second).toBe(true);
+    });
+
+    // --- QEMU's abort conditions, as errors with QEMU's messages -----------------
+
+    it('/errors/re-entered-recursively', () => {
+      let caught: unknown;
+      const co: Coroutine = coroutineCreate(function* () {
+        try {
+          coroutineEnter(co);
+        } catch (err) {
+          caught = err;
+        }
+      });
+      coroutineEnter(co);
+      expect(caught).toBeInstanceOf(CoroutineReenteredError);
+      expect((caught as Error).message).toBe('Co-routine re-entered recursively');
+      // A coroutine that entered another is itself entered: entering it from the child fails too.
+      let inner: unknown;
+      const parent: Coroutine = coroutineCreate(function* () {
+        coroutineEnter(
+          coroutineCreate(function* () {
+            try {
+              coroutineEnter(parent);
+            } catch (err) {
+              inner = err;
+            }
+          }),
+        );
+      });
+      coroutineEnter(parent);
+      expect((inner as Error).message).toBe('Co-routine re-entered recursively');
+    });
+
+    it('/errors/yielding-to-no-one', () => {
+      expect(() => coroutineYield()).toThrow(CoroutineYieldToNoOneError);
+      expect(() => coroutineYield()).toThrow('Co-routine is yielding to no one');
+      expect(inCoroutine()).toBe(false);
+    });
+
+    it('/errors/already-scheduled', () => {
+      const w = new CoSleep();
+      const co = coroutineCreate(function* () {
+        yield* w.sleep();
+      });
+      coroutineEnter(co);
+      expect(() => coroutineEnter(co)).toThrow(CoroutineAlreadyScheduledError);
+      expect(() => coroutineEnter(co)).toThrow("Co-routine was already scheduled in 'qemu_co_sleep_ns'");
+      w.wake();
+      expect(co.terminated).toBe(true);
+    });
+
+    it('/errors/terminate-holding-comutex', () => {
+      const m = new CoMutex();
+      const co = coroutineCreate(function* () {
+        yield* m.lock();
+      });
+      expect(() => coroutineEnter(co)).toThrow(CoroutineLocksHeldError);
+      expect(co.terminated).toBe(true);
+      const rw = new CoRwlock();
+      expect(() =>
+        coroutineEnter(
+          coroutineCreate(function* () {
+            yield* rw.rdlock();
+          }),
+        ),
+      ).toThrow('Co-routine terminated while holding 1 lock (CoMutex / CoRwlock)');
+    });
+
+    it('/errors/exception-propagates-to-enterer', () => {
+      const co = coroutineCreate(function* () {
+        yield* coroutineYield();
+        throw new RangeError('boom from the body');
+      });
+      coroutineEnter(co);
+      expect(() => coroutineEnter(co)).toThrow('boom from the body');
+      expect(co.terminated).toBe(true);
+      // The backend is still usable, and a nested throw crosses both levels.
+      expect(() =>
+        coroutineEnter(
+          coroutineCreate(function* () {
+            coroutineEnter(
+              coroutineCreate(function* () {
+                throw new TypeError('deep');
+              }),
+            );
+          }),
+        ),
+      ).toThrow('deep');
+      let ran = false;
+      coroutineEnter(
+        coroutineCreate(function* () {
+          ran = true;
+        }),
+      );
+      expect(ran).toBe(true);
+      expect(inCoroutine()).toBe(false);
+    });
+
+    // --- Core policies the cases above rely on -----------------------------------
+
+    it('/policy/wake-up-queue-is-depth-first', () => {
+      const trace: string[] = [];
+      const mk = (name: string, wakes: Coroutine[] = []) =>
+        coroutineCreate(function* () {
+          trace.push(`${name}:start`);
+          for (const w of wakes) coroutineWake(w);
+          yield* coroutineYield();
+          trace.push(`${name}:end`);
+        });
+      const b1 = mk('b1');
+      const b2 = mk('b2');
+      const a1 = mk('a1', [b1]);
+      const a2 = mk('a2', [b2]);
+      const root = mk('root', [a1, a2]);
+      coroutineEnter(root);
+      // root wakes a1 and a2; a1's own wake (b1) runs before a2 (depth first).
+      expect(trace).toEqual(['root:start', 'a1:start', 'b1:start', 'a2:start', 'b2:start']);
+    });
+
+    it('/policy/pool-reuses-contexts', () => {
+      const before = coroutineStats();
+      for (let i = 0; i < 1000; i++) coroutineEnter(coroutineCreate(function* () {}));
+      const after = coroutineStats();
+      expect(after.live).toBe(before.live);
+      expect(after.pooled).toBeGreaterThan(0);
+      expect(after.pooled).toBeLessThanOrEqual(after.poolMax);
+    });
+
+    it('/policy/values-cross-yields', () => {
+      const holders: Array<{ co: Coroutine; out: number[] }> = [];
+      for (let i = 0; i < 2000; i++) {
+        const out: number[] = [];
+        const co = coroutineCreate(function* (n: number) {
+          const mine = { n, list: Array.from({ length: 8 }, (_, k) => n * 8 + k) };
+          for (let k = 0; k < 3; k++) {
+            yield* coroutineYield();
+            out.push(mine.list.reduce((a, b) => a + b, 0) + mine.n);
+          }
+        }, i);
+        holders.push({ co, out });
+      }
+      for (let round = 0; round < 4; round++) {
+        for (const h of holders) coroutineEnter(h.co);
+        stress();
+      }
+      holders.forEach((h, n) => {
+        const expected = 64 * n + 28 + n;
+        expect(h.out).toEqual([expected, expected, expected]);
+        expect(h.co.terminated).toBe(true);
+      });
+    });
+  });
+}

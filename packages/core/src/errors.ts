@@ -1,0 +1,70 @@
+/**
+ * Errors of the coroutine core. QEMU aborts the process on these conditions; we
+ * throw instead, with QEMU's message text, so callers can match on class or text.
+ */
+
+/** Base class of every error the coroutine core throws. */
+export class CoroutineError extends Error {
+  override name = 'CoroutineError';
+}
+
+/** A coroutine was entered while running or already entered. */
+export class CoroutineReenteredError extends CoroutineError {
+  override name = 'CoroutineReenteredError';
+  constructor() {
+    super('Co-routine re-entered recursively');
+  }
+}
+
+/** A coroutine was entered while a scheduler (aio_co_schedule, co-sleep) still owns its wake-up. */
+export class CoroutineAlreadyScheduledError extends CoroutineError {
+  override name = 'CoroutineAlreadyScheduledError';
+  constructor(readonly scheduler: string) {
+    super(`Co-routine was already scheduled in '${scheduler}'`);
+  }
+}
+
+/** A yield with nobody to return to: outside a coroutine, or after its caller is gone. */
+export class CoroutineYieldToNoOneError extends CoroutineError {
+  override name = 'CoroutineYieldToNoOneError';
+  constructor() {
+    super('Co-routine is yielding to no one');
+  }
+}
+
+/** A coroutine ended while still holding CoMutex locks (QEMU asserts locks_held == 0). */
+export class CoroutineLocksHeldError extends CoroutineError {
+  override name = 'CoroutineLocksHeldError';
+  constructor(readonly locksHeld: number) {
+    super(`Co-routine terminated while holding ${locksHeld} lock${locksHeld === 1 ? '' : 's'} (CoMutex / CoRwlock)`);
+  }
+}
+
+/** A coroutine that already terminated was entered again. */
+export class CoroutineTerminatedError extends CoroutineError {
+  override name = 'CoroutineTerminatedError';
+  constructor() {
+    super('Co-routine entered after it terminated');
+  }
+}
+
+/** The requested backend cannot run here (QEMU's configure wording). */
+export class BackendNotAvailableError extends CoroutineError {
+  override name = 'BackendNotAvailableError';
+  constructor(
+    readonly requested: string,
+    readonly available: readonly string[],
+  ) {
+    super(`"${requested}" backend requested but not available. Available backends: ${available.join(', ')}`);
+  }
+}
+
+/** A backend implements another version of the backend contract. */
+export class BackendSpecificationError extends CoroutineError {
+  override name = 'BackendSpecificationError';
+}
+
+/** A body of a kind the selected backend cannot run (plain functions need the threads backend). */
+export class UnsupportedBodyError extends CoroutineError {
+  override name = 'UnsupportedBodyError';
+}

@@ -1,0 +1,44 @@
+/**
+ * @qco/core — QEMU's coroutine runtime for TypeScript: the coroutine core over a
+ * configure-time selected backend, coroutine locks, and (in later modules) the
+ * AioContext event loop, thread pool and defer-call. QEMU's own names are in
+ * `@qco/core/qemu`.
+ */
+export * from './backend.js';
+export * from './errors.js';
+export {
+  Coroutine,
+  backendChoice,
+  coroutineCreate,
+  coroutineEnter,
+  coroutineEnterIn,
+  coroutineEntered,
+  coroutineSelf,
+  coroutineStats,
+  coroutineWake,
+  coroutineYield,
+  currentBackend,
+  inCoroutine,
+  runCoroutineFn,
+  setCoroutinePoolMax,
+  supportsPlainBodies,
+  useBackend,
+  type Co,
+  type CoroutineBody,
+  type CoroutineYield,
+  type PlainCoroutineBody,
+} from './coroutine.js';
+export {
+  DEFAULT_BACKEND,
+  availableBackends,
+  findConsumerPackageJson,
+  registerBackend,
+  requestedBackend,
+  type BackendChoice,
+  type BackendChoiceSource,
+} from './selection.js';
+export { CoQueue } from './locks/co-queue.js';
+export { CoMutex } from './locks/co-mutex.js';
+export { CoRwlock } from './locks/co-rwlock.js';
+export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
+export { makeLockable, withLock, type Lockable } from './locks/lockable.js';

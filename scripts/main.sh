@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's main job: set up, build everything, run the cross-backend benchmarks
+# on every backend available here, and render the dashboard.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export TURBO_TELEMETRY_DISABLED=1
+pnpm exec turbo run build --output-logs=errors-only
+node packages/conformance/dist/perf-cli.js "$@"
