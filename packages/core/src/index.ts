@@ -42,3 +42,4 @@ export { CoMutex } from './locks/co-mutex.js';
 export { CoRwlock } from './locks/co-rwlock.js';
 export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
 export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
+export { nativeCall, nativeMutex, setNativeWaitServer, type NativeWaitServer } from './native-call.js';

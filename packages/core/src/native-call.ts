@@ -1,0 +1,82 @@
+/**
+ * C bodies on stackful backends. A backend's NativeRuntime starts and resumes C
+ * functions on native contexts; this drives one from a JavaScript coroutine, so
+ * each native yield becomes a yield of the calling coroutine and each native wait
+ * (an fd, a timer, a CoMutex) is served by the same machinery TypeScript code uses.
+ * The loop lives here once, so every stackful backend has the same surface.
+ */
+import type { NativeRequest } from './backend.js';
+import { coroutineYield, currentBackend, type Co } from './coroutine.js';
+import { CoroutineError } from './errors.js';
+import { CoMutex } from './locks/co-mutex.js';
+
+/** Serves the waits that need the event loop (fd readiness, timers); installed by the AioContext layer. */
+export interface NativeWaitServer {
+  waitFd(fd: number, events: 'read' | 'write'): Co<number>;
+  sleepNs(ns: number): Co<number>;
+}
+
+let waitServer: NativeWaitServer | undefined;
+const mutexes = new Map<number, CoMutex>();
+
+/** Install what serves native fd and timer waits (done by the AioContext layer). */
+export function setNativeWaitServer(server: NativeWaitServer | undefined): void {
+  waitServer = server;
+}
+
+/** The CoMutex a native mutex id stands for (created on first use). */
+export function nativeMutex(id: number): CoMutex {
+  let m = mutexes.get(id);
+  if (m === undefined) mutexes.set(id, (m = new CoMutex()));
+  return m;
+}
+
+function* serve(req: NativeRequest): Co<number> {
+  switch (req.kind) {
+    case 'yield':
+      yield* coroutineYield();
+      return 0;
+    case 'lock':
+      yield* nativeMutex(req.mutex).lock();
+      return 0;
+    case 'unlock':
+      nativeMutex(req.mutex).unlock();
+      return 0;
+    case 'fd':
+      if (!waitServer) throw new CoroutineError('A native fd wait needs the AioContext layer (import it from @qco/core)');
+      return yield* waitServer.waitFd(req.fd, req.events);
+    case 'sleep':
+      if (!waitServer) throw new CoroutineError('A native sleep needs the AioContext layer (import it from @qco/core)');
+      return yield* waitServer.sleepNs(req.ns);
+  }
+}
+
+/**
+ * Run the C function `name` of the selected backend's native side with numeric
+ * arguments, as a coroutine_fn: `const r = yield* nativeCall('co_read_fd', [fd])`.
+ */
+export function* nativeCall(name: string, args: readonly number[] = []): Co<number> {
+  const backend = currentBackend();
+  const rt = backend.native;
+  if (rt === undefined) {
+    throw new CoroutineError(`The "${backend.name}" backend has no native side; C bodies need a stackful backend (native-ucontext, sigaltstack, asyncify)`);
+  }
+  if (!rt.functions.includes(name)) {
+    throw new CoroutineError(`The "${backend.name}" backend has no native function "${name}"; it has: ${rt.functions.join(', ')}`);
+  }
+  const handle = rt.start(name, args);
+  let finished = false;
+  let input = 0;
+  try {
+    for (;;) {
+      const step = rt.resume(handle, input);
+      if (step.done) {
+        finished = true;
+        return step.value;
+      }
+      input = yield* serve(step.request);
+    }
+  } finally {
+    if (!finished) rt.cancel(handle);
+  }
+}
