@@ -1,0 +1,153 @@
+/**
+ * The driver contract (QEMU's BlockDriver and BlockDriverState). A driver is a
+ * plain object naming itself, its protocol prefix, its option schema and an
+ * `open` coroutine_fn; what `open` returns is a BlockDriverState whose request
+ * methods are coroutine_fns (generator functions called with `yield*`). Drivers
+ * see only requests the block layer has already checked: in range, and aligned
+ * to `requestAlignment` (the generic layer in io.ts does read-modify-write for
+ * the rest), so each driver stays small. Failures are thrown as BlockError with
+ * an errno, where QEMU returns -errno.
+ */
+import type { Co } from '@qco/core';
+import type { IoVector } from './iov.js';
+
+/** Version of this contract; a driver declaring another one is refused at registration. */
+export const BLOCK_DRIVER_SPEC = 1;
+
+/** Type of an option value (QEMU's QemuOptType; 'size' takes k/M/G/T/P/E suffixes). */
+export type BlockOptionType = 'string' | 'bool' | 'number' | 'size';
+
+/** One option a driver takes (QEMU's QemuOptDesc). Nested options use dotted names ('server.host'). */
+export interface BlockOptionDesc {
+  /** Dotted name, as in `server.host` or `read-zeroes`. */
+  readonly name: string;
+  /** How the value is parsed. */
+  readonly type: BlockOptionType;
+  /** One-line help text. */
+  readonly help?: string;
+  /** Value used when the option is absent. */
+  readonly default?: string | number | boolean;
+  /** Refuse to open without it (QEMU: "Parameter 'x' is required"). */
+  readonly required?: boolean;
+  /** Accepted values for an enum-like string option. */
+  readonly values?: readonly string[];
+}
+
+/** Parsed option values, flat with dotted keys (QEMU's flattened QDict). */
+export type BlockOptionValue = string | number | boolean;
+/** Options as given by the user, flat with dotted keys, values not yet type-checked. */
+export type BlockOptionsDict = Record<string, BlockOptionValue>;
+/** Options after checking against a driver's schema: typed, defaults applied. */
+export type BlockDriverOptions = Readonly<Record<string, BlockOptionValue | undefined>>;
+
+/** Generic open flags (QEMU's BDRV_O_* and the cache.* / read-only / aio options). */
+export interface BlockOpenFlags {
+  /** Open read-only (BDRV_O_RDWR clear). */
+  readonly readOnly: boolean;
+  /** cache.direct: bypass the host page cache (O_DIRECT). */
+  readonly cacheDirect: boolean;
+  /** cache.no-flush: flush requests succeed without reaching the disk. */
+  readonly cacheNoFlush: boolean;
+  /** Submission path the caller asked for (-i / aio=): threads, native (linux-aio) or io_uring. */
+  readonly aio: BlockAioMode;
+}
+
+/** Submission path (QEMU's BlockdevAioOptions). */
+export type BlockAioMode = 'threads' | 'native' | 'io_uring';
+
+/** Flags of one request (QEMU's BdrvRequestFlags). */
+export interface BlockRequestFlags {
+  /** BDRV_REQ_FUA: the write is durable when it completes. */
+  readonly fua?: boolean;
+  /** BDRV_REQ_MAY_UNMAP: a zero write may deallocate. */
+  readonly mayUnmap?: boolean;
+  /** BDRV_REQ_NO_FALLBACK: fail with ENOTSUP rather than write zero buffers. */
+  readonly noFallback?: boolean;
+}
+
+/** Preallocation mode of truncate (QEMU's PreallocMode). */
+export type PreallocMode = 'off' | 'metadata' | 'falloc' | 'full';
+
+/** What `qco-img info` and `qco-io info` print about a node. */
+export interface BlockDriverInfo {
+  /** Bytes the image takes on the host, when known ("disk size"). */
+  readonly allocatedSize?: number;
+  /** Cluster size, when the driver has one. */
+  readonly clusterSize?: number;
+  /** Extra "key: value" lines for info output. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An open image node (QEMU's BlockDriverState + its driver's methods). Every
+ * request method is a coroutine_fn. The block layer calls them only with
+ * offsets and lengths that are multiples of `requestAlignment` and inside the
+ * image (writes may grow it only where the driver says `growable`).
+ */
+export interface BlockDriverState {
+  /** The driver that opened it. */
+  readonly driver: BlockDriver;
+  /** Filename as QEMU would print it (e.g. 'null-co://', 'ssh://host/path', '/tmp/x.img'). */
+  readonly filename: string;
+  /** The checked options it was opened with. */
+  readonly options: BlockDriverOptions;
+  /** The flags it was opened with. */
+  readonly flags: BlockOpenFlags;
+  /** bl.request_alignment: every request's offset and length are multiples of this (power of two, ≥ 1). */
+  readonly requestAlignment: number;
+  /** bl.max_transfer: the block layer splits larger requests (0 = no limit). */
+  readonly maxTransfer?: number;
+  /** Memory alignment the driver wants for buffers (O_DIRECT); informational. */
+  readonly memAlignment?: number;
+  /** Whether writes past the end grow the image (file protocol semantics). */
+  readonly growable?: boolean;
+
+  /** bdrv_co_preadv: fill `qiov` (exactly `bytes` long) with the data at `offset`. */
+  coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void>;
+  /** bdrv_co_pwritev: write `qiov` (exactly `bytes` long) at `offset`. */
+  coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void>;
+  /** bdrv_co_flush: make completed writes durable. */
+  coFlush(): Co<void>;
+  /** bdrv_co_getlength: the image length in bytes. */
+  coGetLength(): Co<number>;
+  /** bdrv_co_pwrite_zeroes, where the protocol can write zeroes without a buffer. */
+  coPwriteZeroes?(offset: number, bytes: number, flags: BlockRequestFlags): Co<void>;
+  /** bdrv_co_truncate, where the protocol can resize. */
+  coTruncate?(offset: number, exact: boolean, prealloc: PreallocMode): Co<void>;
+  /** bdrv_co_get_info: extra facts for `info`. */
+  coGetInfo?(): Co<BlockDriverInfo>;
+  /** bdrv_close: release what it holds. Called once. */
+  coClose(): Co<void>;
+}
+
+/**
+ * A block driver (QEMU's BlockDriver). Plain data plus `open`; it holds no
+ * state of its own, so importing one does nothing.
+ */
+export interface BlockDriver {
+  /** BLOCK_DRIVER_SPEC this driver implements. */
+  readonly spec: typeof BLOCK_DRIVER_SPEC;
+  /** format_name: the name used with driver= and -f ('null-co', 'file', 'ssh'). */
+  readonly formatName: string;
+  /** protocol_name: filenames starting with '<protocolName>:' select this driver ('null-co', 'ssh', 'nfs'). */
+  readonly protocolName?: string;
+  /** Runtime options it takes (QEMU's runtime_opts), without the generic ones (driver, filename, read-only, cache.*, aio, node-name). */
+  readonly options: readonly BlockOptionDesc[];
+  /**
+   * bdrv_parse_filename: turn a filename into options (merged under explicit
+   * ones). Throw InvalidFilenameError for filenames it cannot take. Without it,
+   * `filename` must be one of `options` or is refused as an unknown option.
+   */
+  parseFilename?(filename: string): BlockOptionsDict;
+  /**
+   * Where completions come from: 'inline' (the calling thread), 'threads'
+   * (worker threads / SharedArrayBuffer, so a blocked caller can still see
+   * them) or 'event-loop' (libuv sockets and callbacks: the synchronous face
+   * refuses such drivers with SyncUnsupportedError).
+   */
+  readonly completions: 'inline' | 'threads' | 'event-loop';
+  /** bdrv_open: open a node with checked options. Throws BlockError (e.g. CouldNotOpenError). */
+  open(options: BlockDriverOptions, flags: BlockOpenFlags): Co<BlockDriverState>;
+  /** bdrv_co_create_opts: create an image of `size` bytes (qco-img create / convert's target). */
+  create?(options: BlockDriverOptions, size: number): Co<void>;
+}
