@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { BACKEND_SPECIFICATION_VERSION, type BackendModule, type CoroutineBackend } from './backend.js';
 import { BackendNotAvailableError, BackendSpecificationError } from './errors.js';
+import { generatorBackendModule } from '@qco/backend-generator';
 
 /** The backend used when nothing is configured. */
 export const DEFAULT_BACKEND = 'generator';
@@ -26,7 +27,8 @@ export interface BackendChoice {
   readonly packageJson?: string;
 }
 
-const registry = new Map<string, BackendModule>();
+// The default backend is a dependency of the core, so it is always registered.
+const registry = new Map<string, BackendModule>([[generatorBackendModule.backendName, generatorBackendModule]]);
 
 /** Make a backend findable by name (backend packages need not call this: they are found by package name). */
 export function registerBackend(module: BackendModule): void {
