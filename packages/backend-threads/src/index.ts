@@ -1,0 +1,28 @@
+/**
+ * @qco/backend-threads — the threads backend of qco: one OS thread per coroutine
+ * context, taking turns on the isolate under v8::Locker. Generator bodies run as
+ * on every backend; plain function bodies may call coroutineYield() as a blocking
+ * call from any depth. The addon is optional: without it the backend reports
+ * itself not available.
+ */
+import type { BackendModule, CoroutineBackend } from '@qco/backend-api';
+import { loadAddon } from './internal/addon.js';
+import { createThreadsBackend, ThreadsBackendUnavailableError, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions } from './threads.js';
+
+/** Name under which the core selects this backend. */
+export const backendName = 'threads';
+
+/** Whether the addon is built for the running Node. */
+export function isAvailable(): boolean {
+  return loadAddon() !== null;
+}
+
+/** Create the backend (throws when not available). */
+export function createBackend(): CoroutineBackend {
+  return createThreadsBackend();
+}
+
+export { createThreadsBackend, ThreadsBackendUnavailableError, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions };
+
+/** This package as a BackendModule, for registerBackend. */
+export const threadsBackendModule: BackendModule = { backendName, isAvailable, createBackend };
