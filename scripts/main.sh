@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's main job: set up, build everything, run the cross-backend benchmarks
-# on every backend available here, and render the dashboard.
+# on every backend available here (the generator backend at least), and render the
+# dashboard. Extra arguments go to qco-perf (e.g. --time 2, --filter coroutine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export TURBO_TELEMETRY_DISABLED=1
 pnpm exec turbo run build --output-logs=errors-only
 node packages/conformance/dist/perf-cli.js "$@"
+node apps/dashboard/dist/cli.js bench-results
