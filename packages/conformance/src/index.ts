@@ -5,3 +5,4 @@
  * package runs all of it from its own vitest in one line.
  */
 export { coroutineConformance, type CoroutineSuiteOptions } from './coroutine-suite.js';
+export { aioConformance, type AioSuiteOptions } from './aio-suite.js';

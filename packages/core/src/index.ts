@@ -43,3 +43,4 @@ export { CoRwlock } from './locks/co-rwlock.js';
 export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
 export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
 export { nativeCall, nativeMutex, setNativeWaitServer, type NativeWaitServer } from './native-call.js';
+export * from './aio/index.js';

@@ -1,0 +1,807 @@
+/**
+ * Port of QEMU's tests/unit/test-aio.c, case for case under QEMU's names, on the
+ * main-loop context as QEMU's test does, plus the orderings and abort conditions
+ * of util/async.c that the C test does not cover, and the patterns the seed
+ * documents describe (migration's periodic aio_co_schedule, the snapshot job's
+ * BH + coroutine hand-off, HMP's AIO_WAIT_WHILE on a coroutine, and the nested
+ * aio_poll deadlock that linux-aio's resumable completion BH prevents).
+ * Threads are worker_threads created from inline code, so the suite needs no files.
+ */
+import {
+  BhLeakedError,
+  CoSleep,
+  Coroutine,
+  CoroutineAlreadyScheduledError,
+  AioWaitDeadlockError,
+  AioWaitInCoroutineError,
+  EventNotifier,
+  QEMU_CLOCK_REALTIME,
+  QEMU_CLOCK_VIRTUAL,
+  QEMU_CLOCK_HOST,
+  SCALE_MS,
+  SCALE_NS,
+  aioBhNew,
+  aioBhScheduleOneshot,
+  aioCoEnter,
+  aioCoRescheduleSelf,
+  aioCoSchedule,
+  aioCoWake,
+  aioContextNew,
+  aioNotify,
+  aioPoll,
+  aioSetEventNotifier,
+  aioSetFdHandler,
+  aioTimerNew,
+  aioWaitWhile,
+  coSleepNs,
+  coSleepNsWakeable,
+  coroutineCreate,
+  coroutineEnter,
+  coroutineSelf,
+  coroutineYield,
+  getCurrentAioContext,
+  getMainAioContext,
+  inCoroutine,
+  qemuClockGetNs,
+  remoteCoEnter,
+  useBackend,
+  type AioContext,
+  type Co,
+  type CoroutineBackend,
+  type QEMUBH,
+  type QEMUTimer,
+} from '@qco/core';
+import { Socket, createServer, type Server } from 'node:net';
+import { Worker, isMainThread } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** Options of the aio conformance suite. */
+export interface AioSuiteOptions {
+  /** Extra label in the describe block. */
+  readonly label?: string;
+}
+
+interface BHTestData {
+  bh: QEMUBH<BHTestData> | null;
+  n: number;
+  max: number;
+}
+
+interface EventNotifierTestData {
+  e: EventNotifier;
+  n: number;
+  active: number;
+  autoSet: boolean;
+}
+
+/** Block this thread for `ms` (g_usleep). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Start a worker from inline CommonJS code; it gets `workerData`. */
+function inlineWorker(code: string, workerData: unknown, transferList: readonly unknown[] = []): Worker {
+  return new Worker(code, { eval: true, workerData, transferList: transferList as never });
+}
+
+/** Wait (blocking this thread) until `flag[0]` is non-zero: a synchronous thread join. */
+function joinFlag(flag: Int32Array, ms = 10_000): void {
+  const until = Date.now() + ms;
+  while (Atomics.load(flag, 0) === 0) {
+    const left = until - Date.now();
+    if (left <= 0) throw new Error('worker thread did not finish');
+    Atomics.wait(flag, 0, 0, left);
+  }
+}
+
+/** Register the test-aio.c cases (and the seeds' patterns) for `backend` with vitest. */
+export function aioConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: AioSuiteOptions = {}): void {
+  describe(`test-aio [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+    let ctx: AioContext;
+    beforeAll(() => {
+      useBackend(typeof backend === 'function' ? backend() : backend);
+      ctx = getMainAioContext();
+      while (aioPoll(ctx, false));
+    });
+
+    const bhTestCb = (data: BHTestData): void => {
+      if (++data.n < data.max) (data.bh as QEMUBH<BHTestData>).schedule();
+    };
+    const bhDeleteCb = (data: BHTestData): void => {
+      if (++data.n < data.max) (data.bh as QEMUBH<BHTestData>).schedule();
+      else {
+        (data.bh as QEMUBH<BHTestData>).delete();
+        data.bh = null;
+      }
+    };
+    const newBh = (data: BHTestData, cb = bhTestCb): QEMUBH<BHTestData> => (data.bh = aioBhNew(ctx, cb, data));
+    const eventReadyCb = (data: EventNotifierTestData) => (e: EventNotifier) => {
+      expect(e.testAndClear()).toBe(true);
+      data.n++;
+      if (data.active > 0) data.active--;
+      if (data.autoSet && data.active) e.set();
+    };
+    const newEvent = (init: Partial<EventNotifierTestData>): EventNotifierTestData => ({ e: new EventNotifier(), n: 0, active: 0, autoSet: false, ...init });
+    const waitUntilInactive = (data: EventNotifierTestData): void => {
+      while (data.active > 0) aioPoll(ctx, true);
+    };
+
+    it('/aio/notify', () => {
+      expect(aioPoll(ctx, false)).toBe(false);
+      aioNotify(ctx);
+      expect(aioPoll(ctx, true)).toBe(false);
+      expect(aioPoll(ctx, false)).toBe(false);
+    });
+
+    it('/aio/acquire', () => {
+      const notifier = new EventNotifier();
+      aioSetEventNotifier(ctx, notifier, (e) => e.testAndClear());
+      expect(aioPoll(ctx, false)).toBe(false);
+      const shared = notifier.share();
+      const acquired = new Int32Array(new SharedArrayBuffer(4));
+      const w = inlineWorker(
+        `const { workerData: d } = require('node:worker_threads');
+         Atomics.store(d.shared.flag, 0, 1); d.shared.port.postMessage(0);
+         Atomics.add(d.shared.wake, 0, 1); Atomics.notify(d.shared.wake, 0);
+         Atomics.store(d.acquired, 0, 1); Atomics.notify(d.acquired, 0);`,
+        { shared, acquired },
+        [shared.port],
+      );
+      ctx.acquire();
+      expect(aioPoll(ctx, true)).toBe(true);
+      ctx.release();
+      joinFlag(acquired);
+      void w.terminate();
+      aioSetEventNotifier(ctx, notifier, null);
+      notifier.cleanup();
+      expect(Atomics.load(acquired, 0)).toBe(1);
+    });
+
+    it('/aio/bh/schedule', () => {
+      const data: BHTestData = { bh: null, n: 0, max: 0 };
+      newBh(data).schedule();
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      data.bh?.delete();
+    });
+
+    it('/aio/bh/schedule10', () => {
+      const data: BHTestData = { bh: null, n: 0, max: 10 };
+      newBh(data).schedule();
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(data.n).toBe(2);
+      while (data.n < 10) aioPoll(ctx, true);
+      expect(data.n).toBe(10);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(10);
+      data.bh?.delete();
+    });
+
+    it('/aio/bh/cancel', () => {
+      const data: BHTestData = { bh: null, n: 0, max: 0 };
+      const bh = newBh(data);
+      bh.schedule();
+      expect(data.n).toBe(0);
+      bh.cancel();
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+      bh.delete();
+    });
+
+    it('/aio/bh/delete', () => {
+      const data: BHTestData = { bh: null, n: 0, max: 0 };
+      const bh = newBh(data);
+      bh.schedule();
+      expect(data.n).toBe(0);
+      bh.delete();
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+    });
+
+    it('/aio/bh/callback-delete/one', () => {
+      const data1: BHTestData = { bh: null, n: 0, max: 1 };
+      newBh(data1, bhDeleteCb).schedule();
+      expect(data1.n).toBe(0);
+      while (data1.n < data1.max) aioPoll(ctx, true);
+      expect(data1.n).toBe(data1.max);
+      expect(data1.bh).toBe(null);
+      expect(aioPoll(ctx, false)).toBe(false);
+    });
+
+    it('/aio/bh/callback-delete/many', () => {
+      const data = [1, 3, 2, 4].map((max): BHTestData => ({ bh: null, n: 0, max }));
+      for (const d of data) newBh(d, bhDeleteCb);
+      for (const d of data) d.bh?.schedule();
+      for (const d of data) expect(d.n).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(true);
+      for (const d of data) expect(d.n).toBe(1);
+      expect(data[0]?.bh).toBe(null);
+      while (data.some((d) => d.n < d.max)) aioPoll(ctx, true);
+      for (const d of data) {
+        expect(d.n).toBe(d.max);
+        expect(d.bh).toBe(null);
+      }
+    });
+
+    it('/aio/bh/flush', () => {
+      const data: BHTestData = { bh: null, n: 0, max: 0 };
+      newBh(data).schedule();
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      data.bh?.delete();
+    });
+
+    it('/aio/event/add-remove', () => {
+      const data = newEvent({});
+      aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+      aioSetEventNotifier(ctx, data.e, null);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+      data.e.cleanup();
+    });
+
+    it('/aio/event/wait', () => {
+      const data = newEvent({ active: 1 });
+      aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
+      while (aioPoll(ctx, false));
+      expect(data.n).toBe(0);
+      expect(data.active).toBe(1);
+      data.e.set();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(data.active).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      expect(data.active).toBe(0);
+      aioSetEventNotifier(ctx, data.e, null);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      data.e.cleanup();
+    });
+
+    it('/aio/event/flush', () => {
+      const data = newEvent({ active: 10, autoSet: true });
+      aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
+      while (aioPoll(ctx, false));
+      expect(data.n).toBe(0);
+      expect(data.active).toBe(10);
+      data.e.set();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(data.active).toBe(9);
+      expect(aioPoll(ctx, false)).toBe(true);
+      waitUntilInactive(data);
+      expect(data.n).toBe(10);
+      expect(data.active).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(false);
+      aioSetEventNotifier(ctx, data.e, null);
+      expect(aioPoll(ctx, false)).toBe(false);
+      data.e.cleanup();
+    });
+
+    it('/aio/event/wait/no-flush-cb', () => {
+      const data = newEvent({});
+      const dummy = newEvent({ active: 1 });
+      aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+      // It may or may not call the handler yet, but it must not block.
+      data.e.set();
+      expect(aioPoll(ctx, true)).toBe(true);
+      data.n = 0;
+      aioSetEventNotifier(ctx, dummy.e, eventReadyCb(dummy));
+      data.e.set();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      data.e.set();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(2);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(2);
+      dummy.e.set();
+      waitUntilInactive(dummy);
+      expect(data.n).toBe(2);
+      expect(dummy.n).toBe(1);
+      expect(dummy.active).toBe(0);
+      aioSetEventNotifier(ctx, dummy.e, null);
+      dummy.e.cleanup();
+      aioSetEventNotifier(ctx, data.e, null);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(2);
+      data.e.cleanup();
+    });
+
+    it('/aio/timer/schedule', () => {
+      const data = { n: 0, max: 2, ns: 750 * SCALE_MS, firedAt: [] as number[], timer: null as QEMUTimer<unknown> | null };
+      const e = new EventNotifier();
+      aioSetEventNotifier(ctx, e, () => {});
+      aioPoll(ctx, false);
+      const timer = aioTimerNew(
+        ctx,
+        QEMU_CLOCK_REALTIME,
+        SCALE_NS,
+        () => {
+          data.firedAt.push(qemuClockGetNs(QEMU_CLOCK_REALTIME));
+          if (++data.n < data.max) timer.mod(qemuClockGetNs(QEMU_CLOCK_REALTIME) + data.ns);
+        },
+        null,
+      );
+      let expiry = qemuClockGetNs(QEMU_CLOCK_REALTIME) + data.ns;
+      timer.mod(expiry);
+      expect(data.n).toBe(0);
+      while (aioPoll(ctx, false));
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(0);
+      sleepSync(1000);
+      expect(data.n).toBe(0);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(data.n).toBe(1);
+      expect(data.firedAt[0]).toBeGreaterThanOrEqual(expiry);
+      expiry = timer.expireTimeNs;
+      while (aioPoll(ctx, false));
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(1);
+      // The blocking poll waits for the re-armed 750 ms timer and must not return it early.
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(data.n).toBe(2);
+      expect(data.firedAt[1]).toBeGreaterThanOrEqual(expiry);
+      expect(qemuClockGetNs(QEMU_CLOCK_REALTIME)).toBeGreaterThanOrEqual(expiry);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(data.n).toBe(2);
+      aioSetEventNotifier(ctx, e, null);
+      e.cleanup();
+      timer.del();
+    });
+
+    it('/aio/coroutine/queue-chaining', () => {
+      interface ChainData {
+        other: Coroutine | null;
+        i: number;
+        max: number;
+      }
+      const chain = function* (data: ChainData): Co {
+        for (data.i = 0; data.i < data.max; data.i++) {
+          aioCoEnter(ctx, data.other as Coroutine);
+          yield* coroutineYield();
+        }
+      };
+      const dataA: ChainData = { other: null, i: 0, max: 25_000 };
+      const dataB: ChainData = { other: null, i: 0, max: 25_000 };
+      dataB.other = coroutineCreate(chain, dataA);
+      dataA.other = coroutineCreate(chain, dataB);
+      coroutineEnter(dataB.other);
+      expect(dataA.i).toBe(dataA.max);
+      expect(dataB.i).toBe(dataB.max - 1);
+      coroutineEnter(dataA.other);
+      expect(dataB.i).toBe(dataB.max);
+    });
+
+    it('/aio/coroutine/worker-thread-co-enter', () => {
+      let ranOnMain = false;
+      const co = coroutineCreate(function* (): Co {
+        ranOnMain = isMainThread && getCurrentAioContext() === getMainAioContext();
+      });
+      // A worker thread asks for aio_co_enter(main context, co): it goes through a
+      // BH of the main context, so the coroutine runs on this thread at its next poll.
+      const remote = remoteCoEnter(getMainAioContext(), co);
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      const w = inlineWorker(
+        `const { workerData: d } = require('node:worker_threads');
+         d.h.port.postMessage(0); Atomics.add(d.h.wake, 0, 1); Atomics.notify(d.h.wake, 0);
+         Atomics.store(d.done, 0, 1); Atomics.notify(d.done, 0);`,
+        { h: remote.handle, done },
+        [remote.handle.port],
+      );
+      joinFlag(done);
+      void w.terminate();
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(ranOnMain).toBe(true);
+      expect(co.terminated).toBe(true);
+      expect(aioPoll(ctx, false)).toBe(false);
+    });
+
+    // -------------------------------------------------------------------------
+    // util/async.c behaviour the C test does not pin down
+
+    it('/aio/bh/order (newest first; scheduled from a BH: next poll)', () => {
+      const order: string[] = [];
+      let late: QEMUBH<string> | null = null;
+      const rec = (s: string): void => {
+        order.push(s);
+        if (s === 'a') late?.schedule();
+      };
+      const a = aioBhNew(ctx, rec, 'a');
+      const b = aioBhNew(ctx, rec, 'b');
+      const c = aioBhNew(ctx, rec, 'c');
+      const lateBh = aioBhNew<string>(ctx, rec, 'late');
+      late = lateBh;
+      a.schedule();
+      b.schedule();
+      c.schedule();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(order).toEqual(['c', 'b', 'a']);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(order).toEqual(['c', 'b', 'a', 'late']);
+      for (const bh of [a, b, c, lateBh]) bh.delete();
+    });
+
+    it('/aio/bh/oneshot and idle', () => {
+      let n = 0;
+      aioBhScheduleOneshot(ctx, () => n++, null);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(n).toBe(1);
+      expect(aioPoll(ctx, false)).toBe(false);
+      const idle = aioBhNew(ctx, () => n++, null);
+      idle.scheduleIdle();
+      // An idle BH runs but is not progress; a blocking poll waits at most ~10 ms for it.
+      expect(aioPoll(ctx, true)).toBe(false);
+      expect(n).toBe(2);
+      idle.delete();
+    });
+
+    it('/aio/bh/leaked', () => {
+      const c = aioContextNew({ attach: false, name: 'leaky' });
+      const bh = aioBhNew(c, () => {}, null, 'leaky_bh');
+      bh.schedule();
+      expect(() => c.destroy()).toThrow(BhLeakedError);
+      expect(() => c.destroy()).toThrow(/BH 'leaky_bh' leaked/);
+      bh.delete();
+      c.destroy();
+      expect(c.isDestroyed).toBe(true);
+      const c2 = aioContextNew({ attach: false });
+      const bh2 = aioBhNew(c2, () => {}, null);
+      bh2.schedule();
+      bh2.delete();
+      expect(() => c2.destroy()).not.toThrow();
+    });
+
+    it('/aio/timer/clocks', () => {
+      const c = aioContextNew({ attach: false });
+      const fired: number[] = [];
+      for (const clock of [QEMU_CLOCK_REALTIME, QEMU_CLOCK_VIRTUAL, QEMU_CLOCK_HOST]) {
+        const t = aioTimerNew(c, clock, SCALE_MS, () => fired.push(clock), null);
+        t.mod(Math.floor(qemuClockGetNs(clock) / SCALE_MS) + 20);
+        expect(t.pending).toBe(true);
+      }
+      const cancelled = aioTimerNew(c, QEMU_CLOCK_REALTIME, SCALE_NS, () => fired.push(-1), null);
+      cancelled.mod(qemuClockGetNs(QEMU_CLOCK_REALTIME) + 1e6);
+      cancelled.del();
+      expect(cancelled.pending).toBe(false);
+      aioWaitWhile(c, () => fired.length < 3);
+      expect(fired.sort()).toEqual([0, 1, 2]);
+      c.destroy();
+    });
+
+    it('/aio/co-schedule/already-scheduled', () => {
+      const co = coroutineCreate(function* (): Co {});
+      aioCoSchedule(ctx, co);
+      expect(co.scheduled).toBe('aio_co_schedule');
+      expect(() => coroutineEnter(co)).toThrow(CoroutineAlreadyScheduledError);
+      expect(() => coroutineEnter(co)).toThrow("Co-routine was already scheduled in 'aio_co_schedule'");
+      expect(() => aioCoSchedule(ctx, co)).toThrow("Co-routine was already scheduled in 'aio_co_schedule'");
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(co.terminated).toBe(true);
+    });
+
+    it('/aio/co-schedule/fifo and reschedule-self', () => {
+      const order: string[] = [];
+      const other = aioContextNew({ attach: false, name: 'iothread' });
+      const mk = (s: string) =>
+        coroutineCreate(function* (): Co {
+          order.push(`${s}@${getCurrentAioContext() === other ? 'io' : 'main'}`);
+          yield* aioCoRescheduleSelf(other);
+          order.push(`${s}@${getCurrentAioContext() === other ? 'io' : 'main'}`);
+        });
+      const cos = ['x', 'y', 'z'].map(mk);
+      for (const co of cos) aioCoSchedule(ctx, co);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(order).toEqual(['x@main', 'y@main', 'z@main']);
+      expect(aioPoll(other, false)).toBe(true);
+      expect(order).toEqual(['x@main', 'y@main', 'z@main', 'x@io', 'y@io', 'z@io']);
+      expect(cos.every((c) => c.terminated)).toBe(true);
+      other.destroy();
+    });
+
+    it('/aio/co-enter/rules', () => {
+      const other = aioContextNew({ attach: false, name: 'iothread' });
+      const log: string[] = [];
+      // Outside a coroutine, in its own (current) context: entered at once.
+      const direct = coroutineCreate(function* (): Co {
+        log.push('direct');
+      });
+      aioCoEnter(ctx, direct);
+      expect(log).toEqual(['direct']);
+      // Into another context: scheduled there.
+      const far = coroutineCreate(function* (): Co {
+        log.push('far');
+        yield* coroutineYield();
+        log.push('far-woken');
+      });
+      aioCoEnter(other, far);
+      expect(far.scheduled).toBe('aio_co_schedule');
+      expect(log).toEqual(['direct']);
+      aioPoll(other, true);
+      expect(log).toEqual(['direct', 'far']);
+      // aio_co_wake goes back to the context it last ran in.
+      aioCoWake(far);
+      expect(far.scheduled).toBe('aio_co_schedule');
+      aioPoll(other, true);
+      expect(log).toEqual(['direct', 'far', 'far-woken']);
+      // From inside a coroutine of the same context: runs when the current one yields.
+      const inner = coroutineCreate(function* (): Co {
+        log.push('inner');
+      });
+      coroutineEnter(
+        coroutineCreate(function* (): Co {
+          aioCoEnter(ctx, inner);
+          log.push('outer-continues');
+        }),
+      );
+      expect(log.slice(-2)).toEqual(['outer-continues', 'inner']);
+      other.destroy();
+    });
+
+    it('/aio/co-sleep/ns and wakeable', () => {
+      const c = aioContextNew({ attach: false });
+      const w = new CoSleep();
+      const log: string[] = [];
+      const start = qemuClockGetNs(QEMU_CLOCK_REALTIME);
+      const sleeper = coroutineCreate(function* (): Co {
+        yield* coSleepNs(QEMU_CLOCK_REALTIME, 20 * SCALE_MS);
+        log.push(qemuClockGetNs(QEMU_CLOCK_REALTIME) - start >= 20 * SCALE_MS ? 'slept' : 'early');
+        yield* coSleepNsWakeable(w, QEMU_CLOCK_REALTIME, 3600e9);
+        log.push('woken');
+      });
+      aioCoSchedule(c, sleeper);
+      aioWaitWhile(c, () => log.length < 1);
+      expect(log).toEqual(['slept']);
+      expect(sleeper.scheduled).toBe('qemu_co_sleep_ns');
+      w.wake();
+      expect(log).toEqual(['slept', 'woken']);
+      expect(c.timerDeadlineNs()).toBe(-1);
+      c.destroy();
+    });
+
+    it('/aio/wait-while/deadlock and coroutine misuse', () => {
+      const c = aioContextNew({ attach: false });
+      expect(() => aioWaitWhile(c, () => true)).toThrow(AioWaitDeadlockError);
+      let err: unknown;
+      coroutineEnter(
+        coroutineCreate(function* (): Co {
+          try {
+            aioWaitWhile(c, () => true);
+          } catch (e) {
+            err = e;
+          }
+        }),
+      );
+      expect(err).toBeInstanceOf(AioWaitInCoroutineError);
+      c.destroy();
+    });
+
+    it('/aio/fd-handler/socket readable and writable', async () => {
+      const server: Server = createServer((s) => {
+        s.on('data', (d) => s.write(d));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      const sock = new Socket();
+      await new Promise<void>((r) => sock.connect(port, '127.0.0.1', r));
+      const got: string[] = [];
+      let wrote = false;
+      const done = new Promise<void>((resolve) => {
+        aioSetFdHandler(
+          ctx,
+          sock,
+          (s: Socket) => {
+            for (let chunk = s.read(); chunk !== null; chunk = s.read()) got.push(String(chunk));
+            if (got.join('') === 'ping') resolve();
+          },
+          (s: Socket) => {
+            // Writable: send once, then drop the write handler as QEMU handlers do.
+            wrote = true;
+            s.write('ping');
+            aioSetFdHandler(ctx, s, (x: Socket) => {
+              for (let chunk = x.read(); chunk !== null; chunk = x.read()) got.push(String(chunk));
+              if (got.join('') === 'ping') resolve();
+            }, null, s);
+          },
+          sock,
+        );
+      });
+      await done;
+      expect(wrote).toBe(true);
+      expect(got.join('')).toBe('ping');
+      aioSetFdHandler(ctx, sock, null, null, null);
+      sock.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+
+    it('/aio/main-loop runs on the Node event loop', async () => {
+      const main = getMainAioContext();
+      const log: string[] = [];
+      await new Promise<void>((resolve) => {
+        aioBhScheduleOneshot(main, () => log.push('bh'), null);
+        const t = aioTimerNew(main, QEMU_CLOCK_REALTIME, SCALE_MS, () => {
+          log.push('timer');
+          resolve();
+        }, null);
+        t.mod(Math.floor(qemuClockGetNs(QEMU_CLOCK_REALTIME) / SCALE_MS) + 5);
+      });
+      expect(log).toEqual(['bh', 'timer']);
+    });
+
+    // -------------------------------------------------------------------------
+    // The seeds' patterns
+
+    it('/seeds/migration: a long coroutine yields every 32768 iterations through aio_co_schedule', async () => {
+      const main = getMainAioContext();
+      const events: string[] = [];
+      let bhRuns = 0;
+      let timerRuns = 0;
+      const bh = aioBhNew(main, () => {
+        bhRuns++;
+        events.push('bh');
+      }, null);
+      const timer = aioTimerNew(main, QEMU_CLOCK_REALTIME, SCALE_NS, () => {
+        timerRuns++;
+        events.push('timer');
+      }, null);
+      const total = 8 * 32768;
+      let sum = 0;
+      const finished = new Promise<void>((resolve) => {
+        const co = coroutineCreate(function* (): Co {
+          for (let i = 1; i <= total; i++) {
+            sum += i & 7;
+            if ((i & 32767) === 0 && inCoroutine()) {
+              events.push('yield');
+              bh.schedule();
+              if (i === 4 * 32768) timer.mod(qemuClockGetNs(QEMU_CLOCK_REALTIME));
+              aioCoSchedule(getCurrentAioContext(), coroutineSelf());
+              yield* coroutineYield();
+            }
+          }
+          resolve();
+        });
+        aioCoEnter(main, co);
+      });
+      await finished;
+      expect(sum).toBe((total / 8) * 28);
+      expect(events.filter((e) => e === 'yield')).toHaveLength(8);
+      // The BH scheduled before each yield ran while the coroutine was parked (at
+      // least every other yield: it shares a poll with the newer co_schedule BH).
+      expect(bhRuns).toBeGreaterThanOrEqual(4);
+      expect(timerRuns).toBe(1);
+      expect(events.indexOf('bh')).toBeLessThan(events.lastIndexOf('yield'));
+      bh.delete();
+      timer.del();
+    });
+
+    it('/seeds/snapshot: a BH enters a coroutine that yields until a timer wakes it', async () => {
+      const main = getMainAioContext();
+      const log: string[] = [];
+      const job = { ret: -1, co: null as Coroutine | null };
+      const done = new Promise<void>((resolve) => {
+        const run = coroutineCreate(function* (): Co {
+          job.co = coroutineSelf();
+          log.push('job-run');
+          aioBhScheduleOneshot(main, () => {
+            log.push('save-bh');
+            aioCoEnter(main, coroutineCreate(function* (): Co {
+              log.push('save-co');
+              yield* coSleepNs(QEMU_CLOCK_REALTIME, 5 * SCALE_MS);
+              log.push('save-co-woken');
+              job.ret = 0;
+              aioCoWake(job.co as Coroutine);
+            }));
+          }, null);
+          yield* coroutineYield();
+          log.push(`job-done ret=${job.ret}`);
+          resolve();
+        });
+        aioCoEnter(main, run);
+      });
+      await done;
+      expect(log).toEqual(['job-run', 'save-bh', 'save-co', 'save-co-woken', 'job-done ret=0']);
+    });
+
+    it('/seeds/hmp: a synchronous caller waits with AIO_WAIT_WHILE on a coroutine', () => {
+      const data = { done: false, steps: 0 };
+      const co = coroutineCreate(function* (d: typeof data): Co {
+        for (let i = 0; i < 3; i++) {
+          yield* coSleepNs(QEMU_CLOCK_REALTIME, 2 * SCALE_MS);
+          d.steps++;
+        }
+        d.done = true;
+      }, data);
+      aioCoEnter(getMainAioContext(), co);
+      aioWaitWhile(null, () => !data.done);
+      expect(data.steps).toBe(3);
+      expect(co.terminated).toBe(true);
+    });
+
+    it('/seeds/nested-aio-poll: a completion callback waiting with aio_poll for a sibling completion', () => {
+      // Two requests complete in one batch (one eventfd read, one io_getevents).
+      // Request A's callback waits with AIO_WAIT_WHILE for request B.
+      const c = aioContextNew({ attach: false });
+      const mkBatch = () => {
+        const reqs = [
+          { name: 'A', done: false },
+          { name: 'B', done: false },
+        ];
+        return reqs;
+      };
+
+      // Before the fix: completions are processed in a plain loop in the handler;
+      // the nested poll cannot reach B, which sits in the outer loop's local batch.
+      {
+        const e = new EventNotifier();
+        const batch = mkBatch();
+        let stuck = false;
+        aioSetEventNotifier(c, e, (n) => {
+          n.testAndClear();
+          for (const r of batch) {
+            r.done = true;
+            if (r.name === 'A') {
+              for (let i = 0; i < 100 && !(batch[1] as { done: boolean }).done; i++) aioPoll(c, false);
+              stuck = !(batch[1] as { done: boolean }).done;
+            }
+          }
+        });
+        e.set();
+        aioPoll(c, false);
+        expect(stuck).toBe(true);
+        aioSetEventNotifier(c, e, null);
+        e.cleanup();
+      }
+
+      // The fix (linux-aio, 2014): completion processing is a BH that resumes from
+      // a shared index, so the nested poll completes B and the wait ends.
+      {
+        const e = new EventNotifier();
+        const batch = mkBatch();
+        const st = { next: 0 };
+        const completions: QEMUBH<null> = aioBhNew(c, () => {
+          // Reschedule first so a nested poll continues where this one stopped.
+          completions.schedule();
+          while (st.next < batch.length) {
+            const r = batch[st.next++] as { name: string; done: boolean };
+            r.done = true;
+            if (r.name === 'A') aioWaitWhile(c, () => !(batch[1] as { done: boolean }).done);
+          }
+          completions.cancel();
+        }, null);
+        aioSetEventNotifier(c, e, (n) => {
+          n.testAndClear();
+          completions.schedule();
+        });
+        e.set();
+        aioWaitWhile(c, () => !batch.every((r) => r.done));
+        expect(batch.map((r) => r.done)).toEqual([true, true]);
+        aioSetEventNotifier(c, e, null);
+        e.cleanup();
+        completions.delete();
+      }
+      c.destroy();
+    });
+
+    afterAll(() => {
+      while (aioPoll(getMainAioContext(), false));
+    });
+  });
+}

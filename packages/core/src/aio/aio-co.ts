@@ -1,0 +1,116 @@
+/**
+ * Coroutines and AioContexts (QEMU's aio_co_schedule / aio_co_enter / aio_co_wake
+ * / aio_co_reschedule_self in util/async.c, qemu_co_sleep_ns in
+ * util/qemu-co-sleep.c). A coroutine scheduled into a context is marked
+ * `scheduled = 'aio_co_schedule'` until that context's schedule BH enters it, so
+ * an early direct enter is caught with QEMU's message; the BH enters the
+ * scheduled coroutines in the order they were scheduled.
+ */
+import { coroutineEnterIn, coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
+import { CoroutineAlreadyScheduledError, CoroutineError } from '../errors.js';
+import { CoSleep } from '../locks/co-sleep.js';
+import { getCurrentAioContext, getMainAioContext, type AioContext } from './aio-context.js';
+import type { QEMUBH } from './bh.js';
+import { qemuClockGetNs, type QEMUClockType } from './clock.js';
+
+/** The scheduler name aio_co_schedule leaves on a coroutine until it runs. */
+export const AIO_CO_SCHEDULER = 'aio_co_schedule';
+
+const SCHEDULE = Symbol('qco.aio.co-schedule');
+
+interface ScheduleState {
+  readonly bh: QEMUBH<AioContext>;
+  list: Coroutine[];
+}
+
+function scheduleState(ctx: AioContext): ScheduleState {
+  let st = ctx.attachments.get(SCHEDULE) as ScheduleState | undefined;
+  if (st === undefined) {
+    const state: ScheduleState = { bh: ctx.bhNew(coScheduleBh, ctx, 'co_schedule_bh_cb'), list: [] };
+    ctx.attachments.set(SCHEDULE, state);
+    st = state;
+  }
+  return st;
+}
+
+function coScheduleBh(ctx: AioContext): void {
+  const st = scheduleState(ctx);
+  const list = st.list;
+  st.list = [];
+  for (let i = 0; i < list.length; i++) {
+    const co = list[i] as Coroutine;
+    co.scheduled = null;
+    try {
+      coroutineEnterIn(ctx, co);
+    } catch (err) {
+      // Keep the rest for the next poll before reporting the failure.
+      const rest = list.slice(i + 1);
+      if (rest.length > 0) {
+        st.list = rest.concat(st.list);
+        st.bh.schedule();
+      }
+      throw err;
+    }
+  }
+}
+
+/** aio_co_schedule: enter `co` from a BH of `ctx` at its next poll. */
+export function aioCoSchedule(ctx: AioContext, co: Coroutine): void {
+  if (co.scheduled !== null) throw new CoroutineAlreadyScheduledError(co.scheduled);
+  co.scheduled = AIO_CO_SCHEDULER;
+  const st = scheduleState(ctx);
+  st.list.push(co);
+  st.bh.schedule();
+}
+
+/**
+ * aio_co_enter: in `ctx` itself and outside a coroutine, enter `co` now; from
+ * inside a coroutine of `ctx`, queue it to run when the current one yields;
+ * from any other context, schedule it into `ctx`.
+ */
+export function aioCoEnter(ctx: AioContext, co: Coroutine): void {
+  if (ctx !== getCurrentAioContext()) {
+    aioCoSchedule(ctx, co);
+    return;
+  }
+  if (inCoroutine()) {
+    coroutineWake(co);
+    return;
+  }
+  coroutineEnterIn(ctx, co);
+}
+
+/** aio_co_wake: aio_co_enter into the context `co` last ran in (the main one if none). */
+export function aioCoWake(co: Coroutine): void {
+  const ctx = (co.ctx as AioContext | null) ?? getMainAioContext();
+  aioCoEnter(ctx, co);
+}
+
+/** aio_co_reschedule_self: move the running coroutine to `newCtx` (it continues from newCtx's next poll). */
+export function* aioCoRescheduleSelf(newCtx: AioContext): Co {
+  if (!inCoroutine()) throw new CoroutineError('aio_co_reschedule_self must be called from a coroutine');
+  if (newCtx === getCurrentAioContext()) return;
+  aioCoSchedule(newCtx, coroutineSelf());
+  yield* coroutineYield();
+}
+
+/**
+ * qemu_co_sleep_ns_wakeable: sleep `ns` on `clock` in the current context, or
+ * until `w.wake()` comes first. While asleep the coroutine is marked scheduled by
+ * 'qemu_co_sleep_ns'.
+ */
+export function* coSleepNsWakeable(w: CoSleep, clock: QEMUClockType, ns: number): Co {
+  const ctx = getCurrentAioContext();
+  const timer = ctx.timerNew(clock, 1, (s: CoSleep) => s.wake(), w);
+  timer.modNs(qemuClockGetNs(clock) + ns);
+  try {
+    yield* w.sleep();
+  } finally {
+    timer.del();
+  }
+}
+
+/** qemu_co_sleep_ns: sleep `ns` on `clock` (a coroutine_fn). */
+export function coSleepNs(clock: QEMUClockType, ns: number): Co {
+  return coSleepNsWakeable(new CoSleep(), clock, ns);
+}
