@@ -6,3 +6,4 @@
  */
 export { coroutineConformance, type CoroutineSuiteOptions } from './coroutine-suite.js';
 export { aioConformance, type AioSuiteOptions } from './aio-suite.js';
+export { plainBodyConformance, type PlainSuiteOptions } from './plain-suite.js';

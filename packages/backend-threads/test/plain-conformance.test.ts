@@ -1,0 +1,4 @@
+import { plainBodyConformance } from '@qco/conformance';
+import { createBackend } from '../src/index.js';
+
+plainBodyConformance(createBackend());
