@@ -6,9 +6,11 @@
  */
 import type { BlockDriver } from './block-driver.js';
 import { nullAioDriver, nullCoDriver } from './null/null-driver.js';
+import { sshDriver } from './ssh/ssh-driver.js';
 
 /** Every built-in driver, in the order `qco-img --help` lists them. */
 export const builtinBlockDrivers: readonly BlockDriver[] = [
   nullCoDriver,
   nullAioDriver,
+  sshDriver,
 ];

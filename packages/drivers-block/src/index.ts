@@ -17,3 +17,4 @@ export { coAwait, coWaitFor, type NodeCallback } from './co-wait.js';
 export { NULL_DEFAULT_SIZE, NullBlockDriverState, nullAioDriver, nullCoDriver } from './null/null-driver.js';
 export { BlockBackend, type BlockAioCallback } from './block-backend.js';
 export { runSync, setBlockingPoll, type BlockingPoll } from './sync-run.js';
+export * from './ssh/index.js';
