@@ -1,0 +1,387 @@
+/*
+ * Contexts for qco's asyncify backend. A context is one block of wasm linear
+ * memory: a header, Binaryen asyncify's data region (where an unwound call stack
+ * is kept) and a shadow stack for C (LLVM's __stack_pointer), bounded so that an
+ * overflow of either is caught before it reaches the next block. The only way
+ * out of a running context is qco_switch, which starts an asyncify unwind back to
+ * qco_run (the loop JavaScript calls); qco_run then rewinds whichever context
+ * the switch named, or returns to JavaScript. Only the running context is ever on
+ * the wasm stack, so a switch costs the depth of the two contexts involved.
+ * JavaScript bodies are stepped by an import called from a context's trampoline,
+ * so no JavaScript frame is ever below an unwinding wasm frame.
+ */
+#include "qco-asyncify.h"
+
+/* Binaryen asyncify's own entry points, callable from inside the module. */
+__attribute__((import_module("asyncify"), import_name("start_unwind"))) void asyncify_start_unwind(void *data);
+__attribute__((import_module("asyncify"), import_name("stop_unwind"))) void asyncify_stop_unwind(void);
+__attribute__((import_module("asyncify"), import_name("start_rewind"))) void asyncify_start_rewind(void *data);
+__attribute__((import_module("asyncify"), import_name("stop_rewind"))) void asyncify_stop_rewind(void);
+
+/* Runs one step of the JavaScript body of context `id`; returns a QCO_* action (QCO_THREW if it threw). */
+__attribute__((import_module("qco"), import_name("step"))) int32_t qco_js_step(int32_t id);
+/* Replaced at build time by a body that sets the limits Binaryen's stack-check pass enforces. */
+__attribute__((import_module("qco_internal"), import_name("set_stack_limits"))) void qco_set_stack_limits(uint32_t base, uint32_t limit);
+
+/* The main stack (wasm-ld --stack-first) is [16, QCO_MAIN_STACK_SIZE); the build passes the size. */
+#ifndef QCO_MAIN_STACK_SIZE
+#error "build with -DQCO_MAIN_STACK_SIZE=<the -z stack-size given to wasm-ld>"
+#endif
+
+/* stack-pointer.s */
+uint32_t qco_get_sp(void);
+void qco_set_sp(uint32_t sp);
+
+enum { KIND_JS = 0, KIND_NATIVE_ROOT = 1, KIND_C = 2 };
+enum { ST_FREE = 0, ST_FRESH = 1, ST_SUSPENDED = 2, ST_RUNNING = 3, ST_DONE = 4 };
+enum { REQ_NONE = 0, REQ_YIELD = 1, REQ_FD = 2, REQ_SLEEP = 3, REQ_LOCK = 4, REQ_UNLOCK = 5 };
+
+/* The header JavaScript reads too: keep offsets in step with src/internal/layout.ts. */
+struct QcoCtx {
+  uint32_t data_cur;  /* 0: asyncify's {current, end} pair must come first */
+  uint32_t data_end;  /* 4 */
+  uint32_t sp;        /* 8: shadow stack pointer while switched out */
+  uint32_t stack_lo;  /* 12: lowest valid stack address (end of the data region) */
+  uint32_t stack_hi;  /* 16: initial stack pointer (end of the block) */
+  int32_t state;      /* 20 */
+  int32_t rewinding;  /* 24 */
+  int32_t incoming;   /* 28: delivered by the switch that resumes it */
+  int32_t outgoing;   /* 32: passed by the switch that left it */
+  QcoCtx *target;     /* 36: where the pending unwind goes (NULL: back to JavaScript) */
+  QcoCtx *caller;     /* 40: C coroutines: who entered it */
+  int32_t kind;       /* 44 */
+  int32_t id;         /* 48: JavaScript entry id */
+  QcoNativeFn *fn;    /* 52 */
+  QcoCtx *root;       /* 56: native call this context belongs to */
+  QcoCtx *leaf;       /* 60: on a root: the context suspended in a request */
+  int32_t args[6];    /* 64 */
+  int32_t ret;        /* 88 */
+  int32_t req_kind;   /* 92 */
+  int32_t req_a;      /* 96 */
+  int32_t req_b;      /* 100 */
+  double req_ns;      /* 104 */
+  uint32_t size;      /* 112: whole block */
+  QcoCtx *next_free;  /* 116 */
+  QcoEntry *entry;    /* 120 */
+  void *opaque;       /* 124 */
+};
+#define HEADER 128u
+_Static_assert(sizeof(QcoCtx) <= HEADER, "header grew");
+_Static_assert(__builtin_offsetof(QcoCtx, req_ns) == 104, "layout");
+_Static_assert(__builtin_offsetof(QcoCtx, next_free) == 116, "layout");
+
+/* ---- blocks of linear memory ------------------------------------------- */
+
+extern unsigned char __heap_base;
+static uint32_t heap_top;
+struct SizeClass { uint32_t size; QcoCtx *head; };
+static struct SizeClass classes[16];
+static int32_t live_c;
+
+static int grow_to(uint32_t end) {
+  uint32_t have = (uint32_t)__builtin_wasm_memory_size(0) * 65536u;
+  if (end <= have) return 1;
+  uint32_t pages = (end - have + 65535u) / 65536u;
+  return __builtin_wasm_memory_grow(0, pages) != (__SIZE_TYPE__)-1;
+}
+
+static QcoCtx *block_alloc(uint32_t size) {
+  struct SizeClass *sc = 0;
+  for (int i = 0; i < 16; i++) {
+    if (classes[i].size == size) { sc = &classes[i]; break; }
+    if (classes[i].size == 0) { classes[i].size = size; sc = &classes[i]; break; }
+  }
+  if (sc && sc->head) {
+    QcoCtx *c = sc->head;
+    sc->head = c->next_free;
+    return c;
+  }
+  if (!heap_top) heap_top = ((uint32_t)&__heap_base + 15u) & ~15u;
+  uint32_t at = heap_top;
+  if (at + size < at || !grow_to(at + size)) return 0;
+  heap_top = at + size;
+  return (QcoCtx *)at;
+}
+
+static void block_free(QcoCtx *c) {
+  c->state = ST_FREE;
+  for (int i = 0; i < 16; i++) {
+    if (classes[i].size == c->size) {
+      c->next_free = classes[i].head;
+      classes[i].head = c;
+      return;
+    }
+  }
+  /* A size with no class cannot have been allocated; keep it unreachable. */
+}
+
+static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
+  data_size = (data_size + 15u) & ~15u;
+  stack_size = (stack_size + 15u) & ~15u;
+  uint32_t size = HEADER + data_size + stack_size;
+  QcoCtx *c = block_alloc(size);
+  if (!c) return 0;
+  uint8_t *base = (uint8_t *)c;
+  for (uint32_t i = 0; i < HEADER; i++) base[i] = 0;
+  c->size = size;
+  c->kind = kind;
+  c->state = ST_FRESH;
+  c->data_cur = (uint32_t)(base + HEADER);
+  c->data_end = (uint32_t)(base + HEADER + data_size);
+  c->stack_lo = c->data_end;
+  c->stack_hi = (uint32_t)(base + size);
+  c->sp = c->stack_hi;
+  return c;
+}
+
+/* ---- switching ----------------------------------------------------------- */
+
+static QcoCtx *cur;
+/* Limits the stack-check pass enforces now (mirrored: its globals are not visible from C). */
+static uint32_t lim_base = QCO_MAIN_STACK_SIZE, lim_limit = 16;
+
+static void set_limits(uint32_t base, uint32_t limit) {
+  lim_base = base;
+  lim_limit = limit;
+  qco_set_stack_limits(base, limit);
+}
+
+/*
+ * Leave `from` for `to` (NULL: the JavaScript caller of qco_run) passing
+ * `action`; returns what `from` is resumed with. Not instrumented by asyncify
+ * (it starts the unwind); its callers are, and unwind after it returns.
+ */
+__attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, int32_t action) {
+  if (from->rewinding) {
+    from->rewinding = 0;
+    asyncify_stop_rewind();
+    from->state = ST_RUNNING;
+    return from->incoming;
+  }
+  from->target = to;
+  from->outgoing = action;
+  from->data_cur = (uint32_t)from + HEADER;
+  asyncify_start_unwind(from);
+  return 0;
+}
+
+/* Where every context starts; JavaScript contexts loop here for the life of the pooled slot (QEMU's trampoline). */
+__attribute__((noinline)) static void trampoline(QcoCtx *self) {
+  if (self->kind == KIND_JS) {
+    for (;;) {
+      int32_t action = qco_js_step(self->id);
+      qco_switch(self, 0, action);
+    }
+  }
+  if (self->kind == KIND_NATIVE_ROOT) {
+    self->ret = self->fn(self->args);
+    self->state = ST_DONE;
+    self->req_kind = REQ_NONE;
+    qco_switch(self, 0, QCO_TERMINATE);
+    return;
+  }
+  self->entry(self->opaque);
+  QcoCtx *to = self->caller;
+  self->caller = 0;
+  self->state = ST_DONE;
+  qco_switch(self, to, QCO_TERMINATE);
+}
+
+/* Saved around each qco_run, so a trap inside can be undone by qco_recover. */
+#define MAX_RUN_DEPTH 8192
+static struct RunFrame { uint32_t sp, base, limit; QcoCtx *cur; } frames[MAX_RUN_DEPTH];
+static int32_t depth;
+
+/*
+ * Run `to` (resumed with `value`) and whatever it switches to, until a context
+ * switches back to JavaScript; returns the action it passed. -1: too deeply
+ * nested. Calls asyncify's stop_unwind / start_rewind, so it is not instrumented.
+ */
+__attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t value) {
+  if (depth == MAX_RUN_DEPTH) return -1;
+  struct RunFrame *f = &frames[depth++];
+  f->sp = qco_get_sp();
+  f->base = lim_base;
+  f->limit = lim_limit;
+  f->cur = cur;
+  QcoCtx *next = to;
+  next->incoming = value;
+  QcoCtx *from;
+  for (;;) {
+    cur = next;
+    set_limits(next->stack_hi, next->stack_lo);
+    qco_set_sp(next->sp);
+    if (next->state == ST_FRESH) {
+      next->state = ST_RUNNING;
+    } else {
+      next->rewinding = 1;
+      asyncify_start_rewind(next);
+    }
+    trampoline(next);
+    asyncify_stop_unwind();
+    from = cur;
+    from->sp = qco_get_sp();
+    if (from->state == ST_RUNNING) from->state = ST_SUSPENDED;
+    next = from->target;
+    if (!next) break;
+    next->incoming = from->outgoing;
+  }
+  set_limits(f->base, f->limit);
+  qco_set_sp(f->sp);
+  cur = f->cur;
+  depth--;
+  return from->outgoing;
+}
+
+/*
+ * After a trap or a JavaScript exception crossed the innermost qco_run (asyncify
+ * already stopped by the caller): restore what that qco_run saved and return the
+ * context that was running, now dead. A JavaScript context is made fresh again.
+ */
+__attribute__((export_name("qco_recover"))) QcoCtx *qco_recover(void) {
+  QcoCtx *dead = cur;
+  if (depth > 0) {
+    struct RunFrame *f = &frames[--depth];
+    set_limits(f->base, f->limit);
+    qco_set_sp(f->sp);
+    cur = f->cur;
+  }
+  if (dead) {
+    dead->rewinding = 0;
+    dead->target = 0;
+    if (dead->kind == KIND_JS) {
+      dead->state = ST_FRESH;
+      dead->sp = dead->stack_hi;
+    } else {
+      dead->state = ST_DONE;
+    }
+  }
+  return dead;
+}
+
+/* ---- contexts for JavaScript ------------------------------------------- */
+
+__attribute__((export_name("qco_js_new"))) QcoCtx *qco_js_new(int32_t id, uint32_t data_size, uint32_t stack_size) {
+  QcoCtx *c = ctx_new(KIND_JS, data_size, stack_size);
+  if (c) c->id = id;
+  return c;
+}
+
+__attribute__((export_name("qco_ctx_free"))) void qco_ctx_free(QcoCtx *c) {
+  if (c && c->state != ST_FREE && c != cur) block_free(c);
+}
+
+/* ---- the coroutine API for C bodies -------------------------------------- */
+
+QcoCtx *qco_create_sized(QcoEntry *entry, void *opaque, uint32_t data_size, uint32_t stack_size) {
+  QcoCtx *c = ctx_new(KIND_C, data_size, stack_size);
+  if (!c) return 0;
+  c->entry = entry;
+  c->opaque = opaque;
+  live_c++;
+  return c;
+}
+
+QcoCtx *qco_create(QcoEntry *entry, void *opaque) {
+  return qco_create_sized(entry, opaque, 4096, 12288 - HEADER);
+}
+
+int qco_enter(QcoCtx *co) {
+  QcoCtx *self = cur;
+  if (!co || co->kind != KIND_C || co->state == ST_DONE || co->state == ST_FREE) return QCO_ETERMINATED;
+  if (co->caller || co == self || co->state == ST_RUNNING) return QCO_EREENTERED;
+  co->caller = self;
+  co->root = self->root;
+  int32_t ret = qco_switch(self, co, QCO_ENTER);
+  if (ret == QCO_TERMINATE) {
+    live_c--;
+    block_free(co);
+  }
+  return QCO_OK;
+}
+
+int qco_yield(void) {
+  QcoCtx *self = cur;
+  if (!self || self->kind != KIND_C || !self->caller) return -1;
+  QcoCtx *to = self->caller;
+  self->caller = 0;
+  qco_switch(self, to, QCO_YIELD);
+  return 0;
+}
+
+QcoCtx *qco_self(void) { return cur; }
+int qco_in_coroutine(void) { return cur && cur->kind == KIND_C; }
+int qco_entered(QcoCtx *co) { return co && (co->caller != 0 || co == cur); }
+int32_t qco_live(void) { return live_c; }
+
+void qco_delete(QcoCtx *co) {
+  if (!co || co->kind != KIND_C || co->state == ST_FREE || co == cur || co->caller) return;
+  live_c--;
+  block_free(co);
+}
+
+/* ---- requests to the JavaScript coroutine ---------------------------------- */
+
+static int32_t request(int32_t kind, int32_t a, int32_t b, double ns) {
+  QcoCtx *self = cur;
+  QcoCtx *root = self->root;
+  root->req_kind = kind;
+  root->req_a = a;
+  root->req_b = b;
+  root->req_ns = ns;
+  root->leaf = self;
+  int32_t input = qco_switch(self, 0, QCO_YIELD);
+  root->leaf = 0;
+  root->req_kind = REQ_NONE;
+  return input;
+}
+
+int32_t qco_native_yield(void) { return request(REQ_YIELD, 0, 0, 0); }
+int32_t qco_wait_fd(int32_t fd, int32_t write) { return request(REQ_FD, fd, write, 0); }
+int32_t qco_sleep_ns(double ns) { return request(REQ_SLEEP, 0, 0, ns); }
+int32_t qco_mutex_lock(int32_t mutex) { return request(REQ_LOCK, mutex, 0, 0); }
+int32_t qco_mutex_unlock(int32_t mutex) { return request(REQ_UNLOCK, mutex, 0, 0); }
+
+/* ---- native functions by name ------------------------------------------- */
+
+#define MAX_FNS 64
+static struct { const char *name; QcoNativeFn *fn; } fns[MAX_FNS];
+static int32_t nfns;
+
+void qco_register(const char *name, QcoNativeFn *fn) {
+  if (nfns < MAX_FNS) {
+    fns[nfns].name = name;
+    fns[nfns].fn = fn;
+    nfns++;
+  }
+}
+
+void qco_register_all(void);
+static int registered;
+
+__attribute__((export_name("qco_fn_count"))) int32_t qco_fn_count(void) {
+  if (!registered) {
+    registered = 1;
+    qco_register_all();
+  }
+  return nfns;
+}
+
+__attribute__((export_name("qco_fn_name"))) const char *qco_fn_name(int32_t i) {
+  return i >= 0 && i < nfns ? fns[i].name : 0;
+}
+
+/* A native call: fn `i` with up to six arguments, on a fresh root context; run it with qco_run. */
+__attribute__((export_name("qco_native_start"))) QcoCtx *qco_native_start(int32_t i, uint32_t data_size, uint32_t stack_size) {
+  if (i < 0 || i >= nfns) return 0;
+  QcoCtx *c = ctx_new(KIND_NATIVE_ROOT, data_size, stack_size);
+  if (!c) return 0;
+  c->fn = fns[i].fn;
+  c->root = c;
+  return c;
+}
+
+/* The context a native call resumes: the one suspended in a request, else its root. */
+__attribute__((export_name("qco_native_leaf"))) QcoCtx *qco_native_leaf(QcoCtx *root) {
+  return root->leaf ? root->leaf : root;
+}

@@ -1,0 +1,257 @@
+/**
+ * The asyncify backend: QEMU's wasm backend idea (and Emscripten's fibers) for
+ * Node. A context is a block of wasm linear memory — Binaryen asyncify's data
+ * region plus a bounded C shadow stack — and a switch is an asyncify unwind of
+ * one context and a rewind of the other, done inside the module (csrc/runtime.c).
+ * Entering a JavaScript coroutine runs its context's wasm trampoline, which calls
+ * back into JavaScript for one step of the generator body and then switches out
+ * with Yield or Terminate; the JavaScript step always runs on Node's own stack
+ * and is never part of an unwound wasm stack. C bodies compiled into the module
+ * are truly stackful and are driven by the core through `native`. A trap inside
+ * the module (an overflow, a C bug) kills only the context that trapped; the
+ * backend recovers its bookkeeping and reports the error to the enterer.
+ */
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  CoroutineAction,
+  type BackendContext,
+  type CoroutineBackend,
+  type CoroutineEntry,
+  type NativeRequest,
+  type NativeRuntime,
+  type NativeStep,
+} from '@qco/backend-api';
+import { AsyncifyBackendError, AsyncifyDataOverflowError, AsyncifyOutOfMemoryError, AsyncifyStackOverflowError, AsyncifyTrapError } from './errors.js';
+import { CtxState, HEADER, MAX_ARGS, Off, RequestKind } from './internal/layout.js';
+import { instantiate, type QcoWasmExports } from './internal/wasm-module.js';
+
+/** Sizes of the blocks contexts live in. */
+export interface AsyncifyBackendOptions {
+  /** Asyncify data bytes of a JavaScript body's context (it only ever holds the trampoline). Default 512. */
+  readonly jsDataSize?: number;
+  /** Shadow stack bytes of a JavaScript body's context. Default 1408 (2 KiB blocks). */
+  readonly jsStackSize?: number;
+  /** Asyncify data bytes of a native call's context. Default 16 KiB. */
+  readonly nativeDataSize?: number;
+  /** Shadow stack bytes of a native call's context. Default 48 KiB less the header. */
+  readonly nativeStackSize?: number;
+}
+
+/** A context of this backend: a block of the instance's linear memory. */
+interface AsyncifyContext extends BackendContext {
+  /** Address of the block (0: the leader, which has none). */
+  readonly ptr: number;
+  /** Index of its entry in the step table. */
+  readonly id: number;
+}
+
+const THREW = 0;
+const LEADER: AsyncifyContext = Object.freeze({ backend: 'asyncify', ptr: 0, id: -1 });
+
+/** Where a native handle's memory and step state live, for tests and benchmarks. */
+export interface AsyncifyInternals {
+  /** The module's exports (qco_scratch, memory, …). */
+  readonly exports: QcoWasmExports;
+  /** Live JavaScript contexts. */
+  liveContexts(): number;
+  /** Current byte length of linear memory. */
+  memoryBytes(): number;
+}
+
+/** The asyncify backend as created: the contract plus its internals. */
+export interface AsyncifyBackend extends CoroutineBackend {
+  readonly native: NativeRuntime;
+  /** Internals for tests and benchmarks (not part of the contract). */
+  readonly internals: AsyncifyInternals;
+}
+
+/** Create an asyncify backend with its own wasm instance (its own memory and contexts). */
+export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): AsyncifyBackend {
+  const jsData = options.jsDataSize ?? 512;
+  const jsStack = options.jsStackSize ?? 2048 - HEADER - jsData;
+  const nativeData = options.nativeDataSize ?? 16384;
+  const nativeStack = options.nativeStackSize ?? 65536 - HEADER - nativeData;
+
+  // entries[id] is stepped by the module's `qco.step` import; thrown[id] keeps what it threw.
+  const entries: (CoroutineEntry | undefined)[] = [];
+  const thrown: unknown[] = [];
+  const freeIds: number[] = [];
+  let live = 0;
+
+  const ex = instantiate({
+    step(id: number): number {
+      try {
+        return (entries[id] as CoroutineEntry).step();
+      } catch (err) {
+        thrown[id] = err;
+        return THREW;
+      }
+    },
+  });
+
+  let i32 = new Int32Array(ex.memory.buffer);
+  let f64 = new Float64Array(ex.memory.buffer);
+  /** Views follow memory.grow (which detaches the old buffer). */
+  function views(): Int32Array {
+    if (i32.buffer !== ex.memory.buffer) {
+      i32 = new Int32Array(ex.memory.buffer);
+      f64 = new Float64Array(ex.memory.buffer);
+    }
+    return i32;
+  }
+
+  function cString(ptr: number): string {
+    const bytes = new Uint8Array(ex.memory.buffer);
+    let end = ptr;
+    while (bytes[end] !== 0) end++;
+    return Buffer.from(bytes.subarray(ptr, end)).toString('latin1');
+  }
+
+  /** Undo what a trap (or an exception crossing the module) left behind, and describe it. */
+  function fault(err: unknown): Error {
+    const state = ex.asyncify_get_state();
+    const dead = ex.qco_recover();
+    if (state === 1) ex.asyncify_stop_unwind();
+    else if (state === 2) ex.asyncify_stop_rewind();
+    if (!(err instanceof WebAssembly.RuntimeError)) return err as Error;
+    const mem = views();
+    const where = dead === 0 ? 'outside any context' : `in the context at 0x${dead.toString(16)}`;
+    if (err.message.includes('unreachable') && dead !== 0) {
+      const dataBytes = mem[(dead + Off.DataEnd) >> 2]! - dead - HEADER;
+      const stackBytes = mem[(dead + Off.StackHi) >> 2]! - mem[(dead + Off.StackLo) >> 2]!;
+      if (state === 1) {
+        return new AsyncifyDataOverflowError(
+          `Coroutine asyncify data overflow ${where}: the suspended call stack does not fit in its ${dataBytes}-byte data region (raise nativeDataSize)`,
+          { cause: err },
+        );
+      }
+      if (state === 0) {
+        return new AsyncifyStackOverflowError(
+          `Coroutine stack overflow ${where}: its ${stackBytes}-byte shadow stack is exhausted (raise nativeStackSize)`,
+          { cause: err },
+        );
+      }
+    }
+    return new AsyncifyTrapError(`Coroutine trapped ${where}: ${err.message}`, { cause: err });
+  }
+
+  function run(ptr: number, value: number): number {
+    let ret: number;
+    try {
+      ret = ex.qco_run(ptr, value);
+    } catch (err) {
+      throw fault(err);
+    }
+    if (ret < 0) throw new AsyncifyBackendError('asyncify backend: coroutines nested too deeply (8192 nested enters from JavaScript)');
+    return ret;
+  }
+
+  // ---- native side -------------------------------------------------------
+  const functions: string[] = [];
+  for (let i = 0, n = ex.qco_fn_count(); i < n; i++) functions.push(cString(ex.qco_fn_name(i)));
+  const handles = new Set<number>();
+
+  function request(root: number): NativeRequest {
+    const mem = views();
+    const a = mem[(root + Off.ReqA) >> 2]!;
+    switch (mem[(root + Off.ReqKind) >> 2] as RequestKind) {
+      case RequestKind.Fd:
+        return { kind: 'fd', fd: a, events: mem[(root + Off.ReqB) >> 2] ? 'write' : 'read' };
+      case RequestKind.Sleep:
+        return { kind: 'sleep', ns: f64[(root + Off.ReqNs) >> 3]! };
+      case RequestKind.Lock:
+        return { kind: 'lock', mutex: a };
+      case RequestKind.Unlock:
+        return { kind: 'unlock', mutex: a };
+      default:
+        return YIELD_REQUEST;
+    }
+  }
+
+  const native: NativeRuntime = {
+    functions,
+    start(fn: string, args: readonly number[]): number {
+      const index = functions.indexOf(fn);
+      if (index < 0) throw new AsyncifyBackendError(`asyncify backend: no native function "${fn}"; it has: ${functions.join(', ')}`);
+      if (args.length > MAX_ARGS) throw new AsyncifyBackendError(`asyncify backend: native functions take at most ${MAX_ARGS} arguments`);
+      const root = ex.qco_native_start(index, nativeData, nativeStack);
+      if (root === 0) throw new AsyncifyOutOfMemoryError('asyncify backend: linear memory cannot grow for a new native context');
+      const mem = views();
+      for (let i = 0; i < args.length; i++) mem[((root + Off.Args) >> 2) + i] = args[i]! | 0;
+      handles.add(root);
+      return root;
+    },
+    resume(handle: number, input: number): NativeStep {
+      if (!handles.has(handle)) throw new AsyncifyBackendError(`asyncify backend: native handle ${handle} is not live`);
+      try {
+        run(ex.qco_native_leaf(handle), input | 0);
+      } catch (err) {
+        // The call is dead; the handle stays until cancel (nativeCall's finally).
+        throw err;
+      }
+      const mem = views();
+      if (mem[(handle + Off.State) >> 2] === CtxState.Done) {
+        const value = mem[(handle + Off.Ret) >> 2]!;
+        handles.delete(handle);
+        ex.qco_ctx_free(handle);
+        return { done: true, value };
+      }
+      return { done: false, request: request(handle) };
+    },
+    cancel(handle: number): void {
+      if (handles.delete(handle)) ex.qco_ctx_free(handle);
+    },
+  };
+
+  // ---- the contract --------------------------------------------------------
+  return {
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
+    name: 'asyncify',
+    bodyKinds: ['generator'],
+    new(entry: CoroutineEntry): BackendContext {
+      const id = freeIds.pop() ?? entries.length;
+      const ptr = ex.qco_js_new(id, jsData, jsStack);
+      if (ptr === 0) {
+        freeIds.push(id);
+        throw new AsyncifyOutOfMemoryError('asyncify backend: linear memory cannot grow for a new context');
+      }
+      entries[id] = entry;
+      live++;
+      const ctx: AsyncifyContext = { backend: 'asyncify', ptr, id };
+      return ctx;
+    },
+    switch(_from: BackendContext, to: BackendContext, action: CoroutineAction): CoroutineAction {
+      if (action !== CoroutineAction.Enter) {
+        throw new AsyncifyBackendError('asyncify backend: only generator bodies run here; a switch is always an enter');
+      }
+      const t = to as AsyncifyContext;
+      if (t.ptr === 0) throw new AsyncifyBackendError('asyncify backend: cannot switch to the leader context');
+      const ret = run(t.ptr, CoroutineAction.Enter);
+      if (ret === THREW) {
+        const err = thrown[t.id];
+        thrown[t.id] = undefined;
+        throw err;
+      }
+      return ret as CoroutineAction;
+    },
+    delete(ctx: BackendContext): void {
+      const c = ctx as AsyncifyContext;
+      if (c.ptr === 0 || entries[c.id] === undefined) return;
+      entries[c.id] = undefined;
+      freeIds.push(c.id);
+      live--;
+      ex.qco_ctx_free(c.ptr);
+    },
+    leader(): BackendContext {
+      return LEADER;
+    },
+    native,
+    internals: {
+      exports: ex,
+      liveContexts: () => live,
+      memoryBytes: () => ex.memory.buffer.byteLength,
+    },
+  };
+}
+
+const YIELD_REQUEST: NativeRequest = Object.freeze({ kind: 'yield' });
