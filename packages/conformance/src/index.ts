@@ -7,3 +7,4 @@
 export { coroutineConformance, type CoroutineSuiteOptions } from './coroutine-suite.js';
 export { aioConformance, type AioSuiteOptions } from './aio-suite.js';
 export { plainBodyConformance, type PlainSuiteOptions } from './plain-suite.js';
+export { threadPoolConformance, type ThreadPoolSuiteOptions } from './thread-pool-suite.js';

@@ -44,3 +44,4 @@ export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
 export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
 export { nativeCall, nativeMutex, setNativeWaitServer, type NativeWaitServer } from './native-call.js';
 export * from './aio/index.js';
+export * from './thread-pool/index.js';

@@ -78,3 +78,140 @@ export const qemu_lockable_lock = (l: Lockable): Co => l.lock();
 export const qemu_lockable_unlock = (l: Lockable): void => l.unlock();
 
 export type { Co, Coroutine, CoMutex, CoQueue, CoRwlock, CoSleep, Lockable };
+
+// ---------------------------------------------------------------------------
+// Event loop (util/async.c, util/aio-posix.c, util/qemu-timer.c, util/qemu-co-sleep.c)
+
+import {
+  aioBhNew,
+  aioBhScheduleOneshot,
+  aioCoEnter,
+  aioCoRescheduleSelf,
+  aioCoSchedule,
+  aioCoWake,
+  aioContextNew,
+  aioNotify,
+  aioPoll,
+  aioSetEventNotifier,
+  aioSetFdHandler,
+  aioTimerNew,
+  aioWaitWhile,
+  aioWaitWhileUnlocked,
+  coSleepNs,
+  coSleepNsWakeable,
+  getCurrentAioContext,
+  getMainAioContext,
+  qemuBhNew,
+  qemuClockGetMs,
+  qemuClockGetNs,
+  qemuClockGetUs,
+  timerNewMs,
+  timerNewNs,
+  type AioContext,
+  type EventNotifier,
+  type QEMUBH,
+  type QEMUClockType,
+  type QEMUTimer,
+} from './aio/index.js';
+import { EventNotifier as EventNotifierClass } from './aio/event-notifier.js';
+
+export {
+  QEMU_CLOCK_HOST,
+  QEMU_CLOCK_REALTIME,
+  QEMU_CLOCK_VIRTUAL,
+  QEMU_CLOCK_VIRTUAL_RT,
+  SCALE_MS,
+  SCALE_NS,
+  SCALE_US,
+} from './aio/clock.js';
+
+/** aio_context_new */
+export const aio_context_new = aioContextNew;
+/** aio_context_unref (finalize; throws BhLeakedError for a leaked BH) */
+export const aio_context_unref = (ctx: AioContext): void => ctx.destroy();
+/** aio_context_acquire */
+export const aio_context_acquire = (ctx: AioContext): void => ctx.acquire();
+/** aio_context_release */
+export const aio_context_release = (ctx: AioContext): void => ctx.release();
+/** qemu_get_aio_context */
+export const qemu_get_aio_context = getMainAioContext;
+/** qemu_get_current_aio_context */
+export const qemu_get_current_aio_context = getCurrentAioContext;
+/** aio_poll */
+export const aio_poll = aioPoll;
+/** aio_notify */
+export const aio_notify = aioNotify;
+/** AIO_WAIT_WHILE */
+export const AIO_WAIT_WHILE = aioWaitWhile;
+/** AIO_WAIT_WHILE_UNLOCKED */
+export const AIO_WAIT_WHILE_UNLOCKED = aioWaitWhileUnlocked;
+
+/** aio_bh_new */
+export const aio_bh_new = aioBhNew;
+/** qemu_bh_new (main loop context) */
+export const qemu_bh_new = qemuBhNew;
+/** aio_bh_schedule_oneshot */
+export const aio_bh_schedule_oneshot = aioBhScheduleOneshot;
+/** qemu_bh_schedule */
+export const qemu_bh_schedule = (bh: QEMUBH<never>): void => bh.schedule();
+/** qemu_bh_schedule_idle */
+export const qemu_bh_schedule_idle = (bh: QEMUBH<never>): void => bh.scheduleIdle();
+/** qemu_bh_cancel */
+export const qemu_bh_cancel = (bh: QEMUBH<never>): void => bh.cancel();
+/** qemu_bh_delete */
+export const qemu_bh_delete = (bh: QEMUBH<never>): void => bh.delete();
+
+/** qemu_clock_get_ns */
+export const qemu_clock_get_ns = qemuClockGetNs;
+/** qemu_clock_get_us */
+export const qemu_clock_get_us = qemuClockGetUs;
+/** qemu_clock_get_ms */
+export const qemu_clock_get_ms = qemuClockGetMs;
+/** aio_timer_new */
+export const aio_timer_new = aioTimerNew;
+/** timer_new_ns (main loop context) */
+export const timer_new_ns = timerNewNs;
+/** timer_new_ms (main loop context) */
+export const timer_new_ms = timerNewMs;
+/** timer_mod (in the timer's scale) */
+export const timer_mod = (ts: QEMUTimer<never>, expireTime: number): void => ts.mod(expireTime);
+/** timer_mod_ns */
+export const timer_mod_ns = (ts: QEMUTimer<never>, expireNs: number): void => ts.modNs(expireNs);
+/** timer_mod_anticipate_ns */
+export const timer_mod_anticipate_ns = (ts: QEMUTimer<never>, expireNs: number): void => ts.modAnticipateNs(expireNs);
+/** timer_del */
+export const timer_del = (ts: QEMUTimer<never>): void => ts.del();
+/** timer_free */
+export const timer_free = (ts: QEMUTimer<never>): void => ts.free();
+/** timer_pending */
+export const timer_pending = (ts: QEMUTimer<never>): boolean => ts.pending;
+/** timer_expire_time_ns */
+export const timer_expire_time_ns = (ts: QEMUTimer<never>): number => ts.expireTimeNs;
+
+/** event_notifier_init */
+export const event_notifier_init = (active = false): EventNotifier => new EventNotifierClass(active);
+/** event_notifier_set */
+export const event_notifier_set = (e: EventNotifier): void => e.set();
+/** event_notifier_test_and_clear */
+export const event_notifier_test_and_clear = (e: EventNotifier): boolean => e.testAndClear();
+/** event_notifier_cleanup */
+export const event_notifier_cleanup = (e: EventNotifier): void => e.cleanup();
+/** aio_set_event_notifier */
+export const aio_set_event_notifier = aioSetEventNotifier;
+/** aio_set_fd_handler (over a stream) */
+export const aio_set_fd_handler = aioSetFdHandler;
+
+/** aio_co_schedule */
+export const aio_co_schedule = aioCoSchedule;
+/** aio_co_enter */
+export const aio_co_enter = aioCoEnter;
+/** aio_co_wake */
+export const aio_co_wake = aioCoWake;
+/** aio_co_reschedule_self (use as `yield* aio_co_reschedule_self(ctx)`) */
+export const aio_co_reschedule_self = aioCoRescheduleSelf;
+/** qemu_co_sleep_ns (use as `yield* qemu_co_sleep_ns(clock, ns)`) */
+export const qemu_co_sleep_ns = coSleepNs;
+/** qemu_co_sleep_ns_wakeable */
+export const qemu_co_sleep_ns_wakeable = (w: CoSleep, type: QEMUClockType, ns: number): Co => coSleepNsWakeable(w, type, ns);
+
+export type { AioContext, EventNotifier, QEMUBH, QEMUClockType, QEMUTimer };
