@@ -45,3 +45,4 @@ export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
 export { nativeCall, nativeMutex, setNativeWaitServer, type NativeWaitServer } from './native-call.js';
 export * from './aio/index.js';
 export * from './thread-pool/index.js';
+export { deferCall, deferCallBegin, deferCallEnd, deferCallState, withDeferCall, type DeferCallFn } from './defer-call.js';

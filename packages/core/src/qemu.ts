@@ -215,3 +215,30 @@ export const qemu_co_sleep_ns = coSleepNs;
 export const qemu_co_sleep_ns_wakeable = (w: CoSleep, type: QEMUClockType, ns: number): Co => coSleepNsWakeable(w, type, ns);
 
 export type { AioContext, EventNotifier, QEMUBH, QEMUClockType, QEMUTimer };
+
+// ---------------------------------------------------------------------------
+// Thread pool (util/thread-pool.c) and defer-call (util/defer-call.c)
+
+import { deferCall, deferCallBegin, deferCallEnd } from './defer-call.js';
+import { aioGetThreadPool, threadPoolSubmit, threadPoolSubmitAio, threadPoolSubmitCo, type ThreadPool, type ThreadPoolRequest } from './thread-pool/index.js';
+
+/** aio_get_thread_pool */
+export const aio_get_thread_pool = aioGetThreadPool;
+/** thread_pool_submit_aio (current context's pool) */
+export const thread_pool_submit_aio = threadPoolSubmitAio;
+/** thread_pool_submit (current context's pool) */
+export const thread_pool_submit = threadPoolSubmit;
+/** thread_pool_submit_co (use as `yield* thread_pool_submit_co(fn, arg)`) */
+export const thread_pool_submit_co = threadPoolSubmitCo;
+/** bdrv_aio_cancel on a thread-pool request (waits for its completion) */
+export const bdrv_aio_cancel = (req: ThreadPoolRequest): void => req.cancel();
+/** bdrv_aio_cancel_async on a thread-pool request */
+export const bdrv_aio_cancel_async = (req: ThreadPoolRequest): void => req.cancelAsync();
+/** defer_call_begin */
+export const defer_call_begin = deferCallBegin;
+/** defer_call_end */
+export const defer_call_end = deferCallEnd;
+/** defer_call */
+export const defer_call = deferCall;
+
+export type { ThreadPool, ThreadPoolRequest };
