@@ -21,7 +21,7 @@ import { addonFailure, loadAddon, type ThreadsAddon } from './internal/addon.js'
 export interface ThreadsBackendOptions {
   /** Stack size of each coroutine thread, in KiB (default 256, or QCO_THREADS_STACK_KB). */
   readonly stackKiB?: number;
-  /** How many times a waiting thread polls its mailbox before sleeping in the kernel (default 4000; 0 on one CPU). */
+  /** How many times a waiting thread polls its mailbox before sleeping in the kernel (default 0: on a loaded 2-core machine spinning only delays the thread it waits for). */
   readonly spin?: number;
   /** How many idle threads the backend keeps for reuse beyond the core's pool (default 1024). */
   readonly idleThreads?: number;
@@ -58,7 +58,7 @@ export function createThreadsBackend(options: ThreadsBackendOptions = {}): Threa
   if (addon === null) throw new ThreadsBackendUnavailableError(addonFailure() ?? 'addon not built');
   addon.configure(
     options.stackKiB ?? fromEnv('QCO_THREADS_STACK_KB') ?? 256,
-    options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 4000,
+    options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 0,
     options.idleThreads ?? 1024,
   );
   const leader: ThreadContext = Object.freeze({ backend: 'threads', id: addon.leader });
