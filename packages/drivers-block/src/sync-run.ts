@@ -1,20 +1,21 @@
 /**
  * The synchronous face's engine (QEMU's co_wrapper pattern): run a
- * coroutine_fn in a fresh coroutine and, while it has not finished, poll the
- * event loop in blocking mode. Until the AioContext layer provides a blocking
- * poll, a request that does not finish inside its first entry is reported as
- * needing the asynchronous faces.
+ * coroutine_fn in a fresh coroutine and, while it has not finished, run a
+ * blocking aio_poll of the current AioContext. A blocking poll sleeps on the
+ * thread's wake word, so it sees BHs, timers and thread-pool / SharedArrayBuffer
+ * completions, but never libuv callbacks: drivers whose completions arrive
+ * through sockets are refused before this is reached (SyncUnsupportedError).
  */
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import { aioPoll, coroutineCreate, coroutineEnter, getCurrentAioContext, type Co } from '@qco/core';
 import { BlockError } from './errors.js';
 import { Errno } from './errno.js';
 
 /** Blocks until some completion made progress; installed by whoever owns the event loop. */
 export type BlockingPoll = () => boolean;
 
-let blockingPoll: BlockingPoll | undefined;
+let blockingPoll: BlockingPoll | undefined = () => aioPoll(getCurrentAioContext(), true);
 
-/** Install the blocking poll the synchronous face waits with. */
+/** Replace the blocking poll the synchronous face waits with (undefined: refuse to wait). */
 export function setBlockingPoll(poll: BlockingPoll | undefined): void {
   blockingPoll = poll;
 }
@@ -35,11 +36,16 @@ export function runSync<T>(fn: () => Co<T>): T {
     finished = true;
   });
   coroutineEnter(co);
+  let idle = 0;
   while (!finished) {
     if (blockingPoll === undefined) {
       throw new BlockError('This request did not complete at once and no blocking event loop poll is installed; use the Promise face', Errno.ENOTSUP);
     }
-    blockingPoll();
+    if (blockingPoll()) idle = 0;
+    else if (++idle >= 3) {
+      // Nothing could ever wake us: the request waits for something a blocking poll cannot see.
+      throw new BlockError('A synchronous request is waiting for an event a blocking aio_poll cannot see; use the Promise face', Errno.EDEADLK);
+    }
   }
   if (failed) throw error;
   return value as T;

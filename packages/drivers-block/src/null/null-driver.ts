@@ -6,7 +6,7 @@
  * do, and through a timer when a latency is set. Reads leave the buffer as it
  * was unless read-zeroes is on, as QEMU 7.2 (Debian's qemu-utils) does.
  */
-import { coroutineSelf, coroutineWake, coroutineYield, type Co } from '@qco/core';
+import { QEMU_CLOCK_REALTIME, aioCoWake, coroutineSelf, coroutineYield, timerNewNs, qemuClockGetNs, type Co } from '@qco/core';
 import {
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
@@ -62,10 +62,14 @@ export class NullBlockDriverState implements BlockDriverState {
     let done = false;
     const cb = (): void => {
       done = true;
-      coroutineWake(self);
+      aioCoWake(self);
     };
-    if (this.latencyNs > 0) setTimeout(cb, Math.max(1, Math.ceil(this.latencyNs / 1e6)));
-    else scheduleSoon(cb);
+    if (this.latencyNs > 0) {
+      const timer = timerNewNs(QEMU_CLOCK_REALTIME, cb, undefined);
+      timer.modNs(qemuClockGetNs(QEMU_CLOCK_REALTIME) + this.latencyNs);
+    } else {
+      scheduleSoon(cb);
+    }
     while (!done) yield* coroutineYield();
   }
 
