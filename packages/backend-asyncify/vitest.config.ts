@@ -1,3 +1,3 @@
 import { qcoVitest } from '../../vitest.shared.js';
 
-export default qcoVitest();
+export default qcoVitest({ execArgv: ['--expose-gc'] });

@@ -64,8 +64,11 @@ struct QcoCtx {
   QcoCtx *next_free;  /* 116 */
   QcoEntry *entry;    /* 120 */
   void *opaque;       /* 124 */
+  QcoCtx *sib_prev;   /* 128: C coroutines of one native call, listed on its root */
+  QcoCtx *sib_next;   /* 132 */
+  QcoCtx *children;   /* 136: on a root: its C coroutines */
 };
-#define HEADER 128u
+#define HEADER 160u
 _Static_assert(sizeof(QcoCtx) <= HEADER, "header grew");
 _Static_assert(__builtin_offsetof(QcoCtx, req_ns) == 104, "layout");
 _Static_assert(__builtin_offsetof(QcoCtx, next_free) == 116, "layout");
@@ -134,6 +137,22 @@ static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
   return c;
 }
 
+/* A C coroutine leaves its native call's list and memory. */
+static void c_free(QcoCtx *c) {
+  QcoCtx *root = c->root;
+  if (c->sib_prev) c->sib_prev->sib_next = c->sib_next;
+  else if (root && root->children == c) root->children = c->sib_next;
+  if (c->sib_next) c->sib_next->sib_prev = c->sib_prev;
+  c->sib_prev = c->sib_next = 0;
+  live_c--;
+  block_free(c);
+}
+
+/* A native call ends (returned, cancelled or trapped): the C coroutines it created end with it. */
+static void root_free_children(QcoCtx *root) {
+  while (root->children) c_free(root->children);
+}
+
 /* ---- switching ----------------------------------------------------------- */
 
 static QcoCtx *cur;
@@ -175,6 +194,7 @@ __attribute__((noinline)) static void trampoline(QcoCtx *self) {
   }
   if (self->kind == KIND_NATIVE_ROOT) {
     self->ret = self->fn(self->args);
+    root_free_children(self);
     self->state = ST_DONE;
     self->req_kind = REQ_NONE;
     qco_switch(self, 0, QCO_TERMINATE);
@@ -252,6 +272,10 @@ __attribute__((export_name("qco_recover"))) QcoCtx *qco_recover(void) {
     if (dead->kind == KIND_JS) {
       dead->state = ST_FRESH;
       dead->sp = dead->stack_hi;
+    } else if (dead->kind == KIND_C) {
+      /* Its native call is dead too: the root is freed by cancel, with every C coroutine of the call. */
+      dead->state = ST_DONE;
+      dead->caller = 0;
     } else {
       dead->state = ST_DONE;
     }
@@ -268,7 +292,9 @@ __attribute__((export_name("qco_js_new"))) QcoCtx *qco_js_new(int32_t id, uint32
 }
 
 __attribute__((export_name("qco_ctx_free"))) void qco_ctx_free(QcoCtx *c) {
-  if (c && c->state != ST_FREE && c != cur) block_free(c);
+  if (!c || c->state == ST_FREE || c == cur || c->kind == KIND_C) return;
+  if (c->kind == KIND_NATIVE_ROOT) root_free_children(c);
+  block_free(c);
 }
 
 /* ---- the coroutine API for C bodies -------------------------------------- */
@@ -279,6 +305,14 @@ QcoCtx *qco_create_sized(QcoEntry *entry, void *opaque, uint32_t data_size, uint
   c->entry = entry;
   c->opaque = opaque;
   live_c++;
+  /* It belongs to the native call running now, and ends with it at the latest. */
+  QcoCtx *root = cur ? cur->root : 0;
+  c->root = root;
+  if (root) {
+    c->sib_next = root->children;
+    if (root->children) root->children->sib_prev = c;
+    root->children = c;
+  }
   return c;
 }
 
@@ -291,12 +325,8 @@ int qco_enter(QcoCtx *co) {
   if (!co || co->kind != KIND_C || co->state == ST_DONE || co->state == ST_FREE) return QCO_ETERMINATED;
   if (co->caller || co == self || co->state == ST_RUNNING) return QCO_EREENTERED;
   co->caller = self;
-  co->root = self->root;
   int32_t ret = qco_switch(self, co, QCO_ENTER);
-  if (ret == QCO_TERMINATE) {
-    live_c--;
-    block_free(co);
-  }
+  if (ret == QCO_TERMINATE) c_free(co);
   return QCO_OK;
 }
 
@@ -316,8 +346,7 @@ int32_t qco_live(void) { return live_c; }
 
 void qco_delete(QcoCtx *co) {
   if (!co || co->kind != KIND_C || co->state == ST_FREE || co == cur || co->caller) return;
-  live_c--;
-  block_free(co);
+  c_free(co);
 }
 
 /* ---- requests to the JavaScript coroutine ---------------------------------- */

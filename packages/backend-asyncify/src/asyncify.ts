@@ -29,7 +29,7 @@ import { instantiate, type QcoWasmExports } from './internal/wasm-module.js';
 export interface AsyncifyBackendOptions {
   /** Asyncify data bytes of a JavaScript body's context (it only ever holds the trampoline). Default 512. */
   readonly jsDataSize?: number;
-  /** Shadow stack bytes of a JavaScript body's context. Default 1408 (2 KiB blocks). */
+  /** Shadow stack bytes of a JavaScript body's context. Default: the rest of a 2 KiB block. */
   readonly jsStackSize?: number;
   /** Asyncify data bytes of a native call's context. Default 16 KiB. */
   readonly nativeDataSize?: number;

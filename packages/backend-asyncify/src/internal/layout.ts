@@ -41,7 +41,7 @@ export const enum Off {
 }
 
 /** Size of the context header, in bytes. */
-export const HEADER = 128;
+export const HEADER = 160;
 
 /** Most arguments a native function takes. */
 export const MAX_ARGS = 6;
