@@ -8,3 +8,4 @@ export { coroutineConformance, type CoroutineSuiteOptions } from './coroutine-su
 export { aioConformance, type AioSuiteOptions } from './aio-suite.js';
 export { plainBodyConformance, type PlainSuiteOptions } from './plain-suite.js';
 export { threadPoolConformance, type ThreadPoolSuiteOptions } from './thread-pool-suite.js';
+export { differentialConformance, type DifferentialOptions } from './differential-suite.js';
