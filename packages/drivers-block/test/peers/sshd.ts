@@ -60,6 +60,8 @@ export interface SshdPeer {
   start(): Promise<void>;
   /** Kill sshd and every connection child it forked, and wait until they are gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stop (SIGSTOP) sshd and its children without closing any socket: a peer gone silent. Returns a function that resumes them. */
+  freeze(): () => void;
   /** Give the server a new host key of `type` (restarts it). */
   rotateHostKey(type?: 'ed25519' | 'ecdsa' | 'rsa'): Promise<void>;
   /** Start an ssh-agent holding the client key. */
@@ -248,6 +250,22 @@ export async function startSshd(options: { firstPort?: number; hostKeyType?: 'ed
     url: (path, query = '') => `ssh://${userInfo().username}@127.0.0.1:${port}${path}${query}`,
     start,
     kill,
+    freeze: () => {
+      const child = sshd;
+      if (child === null || child.pid === undefined) return () => {};
+      const pids = [child.pid, ...descendants(child.pid)];
+      const signal = (sig: NodeJS.Signals): void => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            // already gone
+          }
+        }
+      };
+      signal('SIGSTOP');
+      return () => signal('SIGCONT');
+    },
     rotateHostKey: async (type = 'ed25519') => {
       await kill('SIGTERM');
       keygen(hostKey, type);
