@@ -73,13 +73,8 @@ class Slot implements CoroutineEntry {
     }
     let gen = this.gen;
     if (gen === null) gen = this.gen = (co.body as CoroutineBody<unknown>)(co.opaque);
-    let r: IteratorResult<CoroutineYield, unknown>;
-    try {
-      r = gen.next();
-    } catch (err) {
-      this.gen = null;
-      throw err;
-    }
+    // A throw leaves `gen` set; release() clears it when the core retires the slot.
+    const r = gen.next();
     if (r === YIELD_RESULT) return CoroutineAction.Yield;
     this.gen = null;
     if (r.done) return CoroutineAction.Terminate;
