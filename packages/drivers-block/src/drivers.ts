@@ -5,12 +5,16 @@
  * opens anything, so importing the list costs nothing but module loading.
  */
 import type { BlockDriver } from './block-driver.js';
+import { fileDriver } from './file/file-driver.js';
 import { nullAioDriver, nullCoDriver } from './null/null-driver.js';
 import { sshDriver } from './ssh/ssh-driver.js';
+import { nvmeDriver } from './nvme/nvme-driver.js';
 
 /** Every built-in driver, in the order `qco-img --help` lists them. */
 export const builtinBlockDrivers: readonly BlockDriver[] = [
   nullCoDriver,
   nullAioDriver,
+  fileDriver,
   sshDriver,
+  nvmeDriver,
 ];

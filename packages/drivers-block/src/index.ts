@@ -18,3 +18,5 @@ export { NULL_DEFAULT_SIZE, NullBlockDriverState, nullAioDriver, nullCoDriver } 
 export { BlockBackend, type BlockAioCallback } from './block-backend.js';
 export { runSync, setBlockingPoll, type BlockingPoll } from './sync-run.js';
 export * from './ssh/index.js';
+export * from './nvme/index.js';
+export { FileBlockDriverState, fileDriver } from './file/file-driver.js';
