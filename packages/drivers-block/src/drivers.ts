@@ -9,6 +9,7 @@ import { fileDriver } from './file/file-driver.js';
 import { nullAioDriver, nullCoDriver } from './null/null-driver.js';
 import { sshDriver } from './ssh/ssh-driver.js';
 import { nvmeDriver } from './nvme/nvme-driver.js';
+import { nfsDriver } from './nfs/nfs-driver.js';
 
 /** Every built-in driver, in the order `qco-img --help` lists them. */
 export const builtinBlockDrivers: readonly BlockDriver[] = [
@@ -17,4 +18,5 @@ export const builtinBlockDrivers: readonly BlockDriver[] = [
   fileDriver,
   sshDriver,
   nvmeDriver,
+  nfsDriver,
 ];

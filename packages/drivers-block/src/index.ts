@@ -20,3 +20,4 @@ export { runSync, setBlockingPoll, type BlockingPoll } from './sync-run.js';
 export * from './ssh/index.js';
 export * from './nvme/index.js';
 export { FileBlockDriverState, fileDriver } from './file/file-driver.js';
+export * from './nfs/index.js';

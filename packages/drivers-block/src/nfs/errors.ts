@@ -1,20 +1,19 @@
 /**
- * Errors of the ONC RPC client and the NFSv3 calls. Each carries a positive
- * errno so the driver can hand it to the block layer the way QEMU's nfs driver
+ * Errors of the ONC RPC client, the NFSv3 calls and the nfs driver. Each is a
+ * BlockError carrying a positive errno so the driver can hand it to the block layer the way QEMU's nfs driver
  * returns -errno; the messages follow libnfs's wording where qemu-io shows it
  * (e.g. "NFS: Lookup of /x failed with NFS3ERR_NOENT(-2)").
  */
+import { BlockError } from '../errors.js';
 import { MNT3_STATUS, NFS3_STATUS } from './constants.js';
 
 const EIO = 5;
 
-/** Base class: an RPC or NFS failure with an errno. */
-export class RpcError extends Error {
+/** Base class: an RPC or NFS failure with an errno (a BlockError, so the block layer reports it as such). */
+export class RpcError extends BlockError {
   override name = 'RpcError';
-  readonly errno: number;
   constructor(message: string, errno: number = EIO, options?: ErrorOptions) {
-    super(message, options);
-    this.errno = errno;
+    super(message, errno, options);
   }
 }
 

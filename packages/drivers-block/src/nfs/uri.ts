@@ -7,12 +7,14 @@
  * name, with QEMU's messages. QEMU's older spellings (tcp-syncnt, readahead,
  * pagecache) are accepted too, so URIs written for qemu-img work here.
  */
+import { InvalidFilenameError } from '../errors.js';
 
-/** A filename the nfs driver cannot take; `message` is QEMU's wording. */
-export class NfsUriError extends Error {
+/** A filename the nfs driver cannot take; `message` is QEMU's wording (EINVAL). */
+export class NfsUriError extends InvalidFilenameError {
   override name = 'NfsUriError';
-  /** EINVAL, as QEMU returns. */
-  readonly errno = 22;
+  constructor(message: string) {
+    super(message, 22);
+  }
 }
 
 const PARAMS: Readonly<Record<string, string>> = {

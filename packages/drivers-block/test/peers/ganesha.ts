@@ -69,7 +69,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function config(dir: string, exportDir: string): string {
+function config(exportDir: string): string {
   return `NFS_CORE_PARAM {
   Bind_Addr = 127.0.0.1;
   NFS_Port = ${GANESHA_NFS_PORT};
@@ -116,7 +116,7 @@ export async function startGanesha(): Promise<GaneshaPeer> {
   mkdirSync('/var/lib/nfs/ganesha', { recursive: true });
   const confPath = join(dir, 'ganesha.conf');
   const logPath = join(dir, 'ganesha.log');
-  writeFileSync(confPath, config(dir, exportDir));
+  writeFileSync(confPath, config(exportDir));
 
   let rpcbind: ChildProcess | null = null;
   if (!(await portOpen(RPCBIND_PORT))) {
