@@ -2,6 +2,8 @@
  * QEMU's names for the qco API, as thin aliases, for people porting C code:
  * `qemu_coroutine_create(fn, opaque)`, `yield* qemu_coroutine_yield()`, … Each
  * is the camelCase function or method it names; nothing here has logic of its own.
+ * It imports the core by its package name (kept external in the build), so
+ * `@qco/core/qemu` and `@qco/core` share one core instance.
  */
 import {
   coroutineCreate,
@@ -12,12 +14,12 @@ import {
   inCoroutine,
   type Co,
   type Coroutine,
-} from './coroutine.js';
-import { CoMutex } from './locks/co-mutex.js';
-import { CoQueue } from './locks/co-queue.js';
-import { CoRwlock } from './locks/co-rwlock.js';
-import { CoSleep } from './locks/co-sleep.js';
-import { makeLockable, type Lockable } from './locks/lockable.js';
+} from '@qco/core';
+import { CoMutex } from '@qco/core';
+import { CoQueue } from '@qco/core';
+import { CoRwlock } from '@qco/core';
+import { CoSleep } from '@qco/core';
+import { makeLockable, type Lockable } from '@qco/core';
 
 /** qemu_coroutine_create */
 export const qemu_coroutine_create = coroutineCreate;
@@ -112,8 +114,8 @@ import {
   type QEMUBH,
   type QEMUClockType,
   type QEMUTimer,
-} from './aio/index.js';
-import { EventNotifier as EventNotifierClass } from './aio/event-notifier.js';
+} from '@qco/core';
+import { EventNotifier as EventNotifierClass } from '@qco/core';
 
 export {
   QEMU_CLOCK_HOST,
@@ -123,7 +125,7 @@ export {
   SCALE_MS,
   SCALE_NS,
   SCALE_US,
-} from './aio/clock.js';
+} from '@qco/core';
 
 /** aio_context_new */
 export const aio_context_new = aioContextNew;
@@ -219,8 +221,8 @@ export type { AioContext, EventNotifier, QEMUBH, QEMUClockType, QEMUTimer };
 // ---------------------------------------------------------------------------
 // Thread pool (util/thread-pool.c) and defer-call (util/defer-call.c)
 
-import { deferCall, deferCallBegin, deferCallEnd } from './defer-call.js';
-import { aioGetThreadPool, threadPoolSubmit, threadPoolSubmitAio, threadPoolSubmitCo, type ThreadPool, type ThreadPoolRequest } from './thread-pool/index.js';
+import { deferCall, deferCallBegin, deferCallEnd } from '@qco/core';
+import { aioGetThreadPool, threadPoolSubmit, threadPoolSubmitAio, threadPoolSubmitCo, type ThreadPool, type ThreadPoolRequest } from '@qco/core';
 
 /** aio_get_thread_pool */
 export const aio_get_thread_pool = aioGetThreadPool;

@@ -7,10 +7,12 @@
  * and notifies the submitting thread's wake word, so a blocking aio_poll wakes.
  */
 
-/** Source of the thread-pool worker (CommonJS, evaluated). */
+/**
+ * Source of the thread-pool worker, evaluated. It must run as a script or as a
+ * module (workers inherit --input-type), hence getBuiltinModule, not require.
+ */
 export const THREAD_POOL_WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
 const { port, wake } = workerData;
 const modules = new Map();
 const EIO = 5;
