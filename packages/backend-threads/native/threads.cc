@@ -28,6 +28,7 @@
 #include <node.h>
 #include <v8.h>
 
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -513,6 +514,15 @@ void IsLocked(const FunctionCallbackInfo<Value>& info) {
 
 NODE_MODULE_INIT(/* exports, module, context */) {
   Isolate* isolate = context->GetIsolate();
+  // Node dlcloses an addon when the worker that loaded it exits, but a
+  // coroutine thread may still be returning through this library's code after
+  // its last hand-off: pin the library for the life of the process.
+  {
+    Dl_info self;
+    if (dladdr(reinterpret_cast<void*>(&threadMain), &self) != 0 && self.dli_fname != nullptr) {
+      (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    }
+  }
   Runtime* rt = runtimeFor(isolate, context);
   Local<External> data = External::New(isolate, rt);
   auto fn = [&](const char* name, v8::FunctionCallback cb) {
