@@ -1,0 +1,203 @@
+/*
+ * The Node-API face of the native contexts, shared by both stackful backends
+ * (node-addon-api, C++ exceptions off). Every function here runs on Node's own
+ * stack; the switches it makes come back before it returns, so no JavaScript ever
+ * runs on a coroutine stack. The hot calls take and return plain numbers; a
+ * native yield's request details go through a Float64Array shared with
+ * JavaScript, so a step allocates nothing.
+ */
+#include <napi.h>
+#include <stdlib.h>
+#include <string.h>
+#include "qco-internal.h"
+
+namespace {
+
+double *step_info;  // [request kind, a, b, result]
+Napi::Reference<Napi::Float64Array> step_info_ref;
+
+QcoCoroutine *context_arg(const Napi::CallbackInfo &info, int index) {
+  Napi::Env env = info.Env();
+  QcoCoroutine *co = qco_context_get(info[index].As<Napi::Number>().Int32Value());
+  if (co == NULL) Napi::Error::New(env, "qco: no such native context").ThrowAsJavaScriptException();
+  return co;
+}
+
+Napi::Value NewContext(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = qco_context_new(QCO_BODY_JS);
+  if (co == NULL) {
+    Napi::Error::New(info.Env(), "qco: cannot allocate a coroutine stack").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), co->id);
+}
+
+Napi::Value Enter(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = context_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
+  if (co->kind != QCO_BODY_JS || co->caller != NULL) {
+    Napi::Error::New(info.Env(), "qco: native context is not a suspended JavaScript context").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), qco_js_enter(co));
+}
+
+Napi::Value Complete(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = context_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
+  int outcome = info[1].As<Napi::Number>().Int32Value();
+  if (outcome != QCO_YIELD && outcome != QCO_TERMINATE && outcome != QCO_STEP_THREW) outcome = QCO_STEP_THREW;
+  return Napi::Number::New(info.Env(), qco_js_complete(co, outcome));
+}
+
+Napi::Value DeleteContext(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = context_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
+  if (co->caller != NULL) {
+    Napi::Error::New(info.Env(), "qco: cannot delete a native context that is running").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  // Suspended mid-body (not at the top of its trampoline): drop its frames first.
+  if (co->kind == QCO_BODY_JS) qco_routine_cancel(co);
+  else qco_context_release(co);
+  return info.Env().Undefined();
+}
+
+Napi::Value Functions(const Napi::CallbackInfo &info) {
+  Napi::Array list = Napi::Array::New(info.Env(), qco_routine_count);
+  for (int i = 0; i < qco_routine_count; i++) list.Set(i, Napi::String::New(info.Env(), qco_routines[i].name));
+  return list;
+}
+
+Napi::Value Start(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int index = info[0].As<Napi::Number>().Int32Value();
+  if (index < 0 || index >= qco_routine_count) {
+    Napi::RangeError::New(env, "qco: no such native function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double args[QCO_MAX_ARGS] = {0};
+  Napi::Array a = info[1].As<Napi::Array>();
+  int n = (int)a.Length();
+  if (n > QCO_MAX_ARGS) n = QCO_MAX_ARGS;
+  for (int i = 0; i < n; i++) args[i] = a.Get(i).As<Napi::Number>().DoubleValue();
+  QcoCoroutine *co = qco_routine_start(&qco_routines[index], args, n);
+  if (co == NULL) {
+    Napi::Error::New(env, "qco: cannot allocate a coroutine stack").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, co->id);
+}
+
+Napi::Value Resume(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = context_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
+  if (co->kind != QCO_BODY_ROUTINE || co->caller != NULL) {
+    Napi::Error::New(info.Env(), "qco: native handle is not a suspended native function").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  int req = qco_routine_resume(co, info[1].As<Napi::Number>().DoubleValue());
+  if (step_info != NULL) {
+    step_info[0] = req;
+    step_info[1] = co->req_a;
+    step_info[2] = co->req_b;
+    step_info[3] = co->result;
+  }
+  if (req == QCO_REQ_DONE) qco_context_release(co);
+  return Napi::Number::New(info.Env(), req);
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = context_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
+  if (co->kind != QCO_BODY_ROUTINE || co->caller != NULL) {
+    Napi::Error::New(info.Env(), "qco: native handle is not a suspended native function").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  qco_routine_cancel(co);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetStepInfo(const Napi::CallbackInfo &info) {
+  Napi::Float64Array a = info[0].As<Napi::Float64Array>();
+  if (a.ElementLength() < 4) {
+    Napi::RangeError::New(info.Env(), "qco: step buffer needs 4 elements").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  step_info_ref = Napi::Persistent(a);
+  step_info = a.Data();
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeCases(const Napi::CallbackInfo &info) {
+  Napi::Array list = Napi::Array::New(info.Env(), qco_native_case_count);
+  for (int i = 0; i < qco_native_case_count; i++) list.Set(i, Napi::String::New(info.Env(), qco_native_cases[i].name));
+  return list;
+}
+
+Napi::Value RunNativeCase(const Napi::CallbackInfo &info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  for (int i = 0; i < qco_native_case_count; i++) {
+    if (name == qco_native_cases[i].name) {
+      const char *err = qco_native_cases[i].fn();
+      return Napi::String::New(info.Env(), err == NULL ? "" : err);
+    }
+  }
+  return Napi::String::New(info.Env(), "no such native case");
+}
+
+Napi::Value Perf(const Napi::CallbackInfo &info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), qco_perf(name.c_str(), info[1].As<Napi::Number>().DoubleValue()));
+}
+
+Napi::Value PollFd(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), qco_poll_fd(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value StackSize(const Napi::CallbackInfo &info) {
+  if (info.Length() > 0 && info[0].IsNumber()) qco_stack_size_set((size_t)info[0].As<Napi::Number>().DoubleValue());
+  return Napi::Number::New(info.Env(), (double)qco_stack_size_get());
+}
+
+Napi::Value EnableOverflowCheck(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(), qco_overflow_check_enable() == 0);
+}
+
+Napi::Value Stats(const Napi::CallbackInfo &info) {
+  int live, pooled;
+  qco_context_stats(&live, &pooled);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("live", live);
+  o.Set("pooled", pooled);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const char *size = getenv("QCO_STACK_SIZE");
+  if (size != NULL && atol(size) > 0) qco_stack_size_set((size_t)atol(size));
+  const char *check = getenv("QCO_STACK_CHECK");
+  if (check != NULL && strcmp(check, "1") == 0) qco_overflow_check_enable();
+  exports.Set("startMethod", Napi::String::New(env, qco_start_method));
+  exports.Set("newContext", Napi::Function::New(env, NewContext));
+  exports.Set("enter", Napi::Function::New(env, Enter));
+  exports.Set("complete", Napi::Function::New(env, Complete));
+  exports.Set("deleteContext", Napi::Function::New(env, DeleteContext));
+  exports.Set("functions", Napi::Function::New(env, Functions));
+  exports.Set("start", Napi::Function::New(env, Start));
+  exports.Set("resume", Napi::Function::New(env, Resume));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("setStepInfo", Napi::Function::New(env, SetStepInfo));
+  exports.Set("nativeCases", Napi::Function::New(env, NativeCases));
+  exports.Set("runNativeCase", Napi::Function::New(env, RunNativeCase));
+  exports.Set("perf", Napi::Function::New(env, Perf));
+  exports.Set("pollFd", Napi::Function::New(env, PollFd));
+  exports.Set("stackSize", Napi::Function::New(env, StackSize));
+  exports.Set("enableOverflowCheck", Napi::Function::New(env, EnableOverflowCheck));
+  exports.Set("stats", Napi::Function::New(env, Stats));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,341 @@
+/*
+ * Native contexts and their switches, shared by both stackful backends. A switch
+ * is sigsetjmp(…, 0) / siglongjmp (no signal-mask syscall); the backend's start
+ * method only gets a fresh stack running qco_bootstrap once. Each context runs a
+ * trampoline loop for its whole life, so a context whose body ended is ready for
+ * the next body at no cost: that is what the pool hands out. JavaScript never
+ * runs on these stacks: a JS context's trampoline switches back to its enterer
+ * (on Node's stack) to have each step run there, and is switched in again with
+ * the step's outcome.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include "qco-internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define QCO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QCO_ASAN 1
+#endif
+#endif
+#ifdef QCO_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* Everything is per thread: a worker thread has its own leader and contexts. The
+ * pointers read on every switch use the initial-exec TLS model: in a dlopen'd
+ * addon the default model costs a __tls_get_addr call per access. */
+#define QCO_HOT_TLS __thread __attribute__((tls_model("initial-exec")))
+static QCO_HOT_TLS QcoCoroutine *current;
+static QCO_HOT_TLS QcoCoroutine *leader_ptr;
+static __thread QcoCoroutine leader_co = {.id = -1};
+static __thread QcoCoroutine **table;
+static __thread int table_len, table_cap;
+static __thread QcoCoroutine **pool;
+static __thread int pool_len, pool_cap;
+static __thread int live;
+#ifdef QCO_ASAN
+static __thread QcoCoroutine *switch_prev; /* for the sanitizer's view of the leader stack */
+#define SET_PREV(co) (switch_prev = (co))
+#else
+#define SET_PREV(co) ((void)0)
+#endif
+
+#define POOL_MAX 1024
+
+QcoCoroutine *qco_leader(void) {
+  if (leader_ptr == NULL) leader_ptr = &leader_co;
+  return leader_ptr;
+}
+
+QcoCoroutine *qco_self(void) { return current != NULL ? current : qco_leader(); }
+
+int qco_in_coroutine(void) { return current != NULL && current != leader_ptr; }
+
+int qco_entered(QcoCoroutine *co) { return co->caller != NULL; }
+
+QcoCoroutine *qco_context_get(int id) {
+  if (id < 0 || id >= table_len) return NULL;
+  QcoCoroutine *co = table[id];
+  return co != NULL && co->busy ? co : NULL;
+}
+
+void qco_context_stats(int *out_live, int *out_pooled) {
+  *out_live = live;
+  *out_pooled = pool_len;
+}
+
+/* --- AddressSanitizer: tell it which stack we are on (QEMU does the same) ------- */
+
+void qco_asan_start(QcoCoroutine *to, void **fake) {
+#ifdef QCO_ASAN
+  __sanitizer_start_switch_fiber(fake, to->asan_bottom, to->asan_size);
+#else
+  (void)to;
+  (void)fake;
+#endif
+}
+
+void qco_asan_finish(void *fake) {
+#ifdef QCO_ASAN
+  const void *bottom;
+  size_t size;
+  __sanitizer_finish_switch_fiber(fake, &bottom, &size);
+  if (switch_prev == &leader_co) {
+    leader_co.asan_bottom = bottom;
+    leader_co.asan_size = size;
+  }
+#else
+  (void)fake;
+#endif
+}
+
+/* qemu_coroutine_switch: save where `from` resumes, jump into `to`. */
+int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action) {
+  current = to;
+  SET_PREV(from);
+  int ret = sigsetjmp(from->env, 0);
+  if (ret == 0) {
+#ifdef QCO_ASAN
+    /* A context that terminates keeps no fake frames worth saving. */
+    qco_asan_start(to, action == QCO_TERMINATE ? NULL : &from->asan_fake_stack);
+#endif
+    siglongjmp(to->env, action);
+  }
+#ifdef QCO_ASAN
+  qco_asan_finish(from->asan_fake_stack);
+#endif
+  return ret;
+}
+
+/* --- the trampoline ------------------------------------------------------------ */
+
+static void run_js_body(QcoCoroutine *co) {
+  for (;;) {
+    int outcome = qco_switch(co, co->caller, QCO_RUN_STEP);
+    if (outcome != QCO_YIELD) return; /* terminated or threw: the body is over */
+    QcoCoroutine *to = co->caller;
+    co->caller = NULL;
+    qco_switch(co, to, QCO_YIELD); /* wait for the next enter */
+  }
+}
+
+void qco_bootstrap(QcoCoroutine *co) {
+#ifdef QCO_ASAN
+  const void *creator_bottom;
+  size_t creator_size;
+  __sanitizer_finish_switch_fiber(NULL, &creator_bottom, &creator_size);
+  if (switch_prev == &leader_co) {
+    leader_co.asan_bottom = creator_bottom;
+    leader_co.asan_size = creator_size;
+  }
+#endif
+  /* First arrival: record where later switches land, go back to the creator. */
+  if (sigsetjmp(co->env, 0) == 0) {
+    SET_PREV(co);
+#ifdef QCO_ASAN
+    __sanitizer_start_switch_fiber(&co->asan_fake_stack, creator_bottom, creator_size);
+#endif
+    siglongjmp(*co->boot_return, 1);
+  }
+#ifdef QCO_ASAN
+  qco_asan_finish(co->asan_fake_stack);
+#endif
+  for (;;) {
+    switch (co->kind) {
+      case QCO_BODY_JS:
+        run_js_body(co);
+        break;
+      case QCO_BODY_ROUTINE:
+        co->result = co->routine->fn(co->args, co->nargs);
+        co->request = QCO_REQ_DONE;
+        break;
+      default:
+        co->entry(co->opaque);
+        break;
+    }
+    QcoCoroutine *to = co->caller;
+    co->caller = NULL;
+    qco_switch(co, to, QCO_TERMINATE);
+  }
+}
+
+/* --- the context table and pool ------------------------------------------------- */
+
+static int table_add(QcoCoroutine *co) {
+  if (table_len == table_cap) {
+    int cap = table_cap ? table_cap * 2 : 256;
+    QcoCoroutine **t = realloc(table, (size_t)cap * sizeof *t);
+    if (t == NULL) return -1;
+    table = t;
+    table_cap = cap;
+  }
+  co->id = table_len;
+  table[table_len++] = co;
+  return 0;
+}
+
+static int start(QcoCoroutine *co) {
+  sigjmp_buf back;
+  co->boot_return = &back;
+  SET_PREV(qco_self());
+  if (qco_start_context(co) != 0) return -1;
+  co->started = 1;
+  return 0;
+}
+
+QcoCoroutine *qco_context_new(int kind) {
+  QcoCoroutine *co;
+  if (current == NULL) current = qco_leader();
+  if (pool_len > 0) {
+    co = pool[--pool_len];
+  } else {
+    co = calloc(1, sizeof *co);
+    if (co == NULL) return NULL;
+    if (qco_stack_alloc(co, qco_stack_size_get()) != 0) {
+      free(co);
+      return NULL;
+    }
+    if (start(co) != 0 || table_add(co) != 0) {
+      qco_stack_free(co);
+      free(co);
+      return NULL;
+    }
+  }
+  co->kind = kind;
+  co->busy = 1;
+  co->caller = NULL;
+  co->request = QCO_REQ_DONE;
+  co->input = 0;
+  live++;
+  return co;
+}
+
+/* Back to the pool; the trampoline sits at the top of its loop, ready. */
+void qco_context_release(QcoCoroutine *co) {
+  if (!co->busy) return;
+  co->busy = 0;
+  co->caller = NULL;
+  live--;
+  if (pool_len == pool_cap && pool_cap < POOL_MAX) {
+    int cap = pool_cap ? pool_cap * 2 : 64;
+    QcoCoroutine **p = realloc(pool, (size_t)cap * sizeof *p);
+    if (p != NULL) {
+      pool = p;
+      pool_cap = cap;
+    }
+  }
+  if (pool_len < pool_cap) {
+    pool[pool_len++] = co;
+    return;
+  }
+  table[co->id] = NULL;
+  qco_stack_free(co);
+  free(co);
+}
+
+void qco_pool_trim(int keep) {
+  while (pool_len > keep) {
+    QcoCoroutine *co = pool[--pool_len];
+    table[co->id] = NULL;
+    qco_stack_free(co);
+    free(co);
+  }
+}
+
+/* A context abandoned mid-body: its frames are dropped by starting afresh. */
+static void restart(QcoCoroutine *co) {
+  co->caller = NULL;
+  if (start(co) != 0) {
+    co->busy = 0;
+    live--;
+    table[co->id] = NULL;
+    qco_stack_free(co);
+    free(co);
+    return;
+  }
+  qco_context_release(co);
+}
+
+/* --- the C API -------------------------------------------------------------------- */
+
+QcoCoroutine *qco_create(QcoEntry *entry, void *opaque) {
+  QcoCoroutine *co = qco_context_new(QCO_BODY_C);
+  if (co == NULL) return NULL;
+  co->entry = entry;
+  co->opaque = opaque;
+  return co;
+}
+
+int qco_enter(QcoCoroutine *co) {
+  if (co == NULL || !co->busy || co->caller != NULL || co == qco_self()) return -1;
+  QcoCoroutine *self = qco_self();
+  co->caller = self;
+  int ret = qco_switch(self, co, QCO_ENTER);
+  if (ret == QCO_TERMINATE && co->kind == QCO_BODY_C) qco_context_release(co);
+  return 0;
+}
+
+static double yield_with(int request, double a, double b) {
+  QcoCoroutine *self = qco_self();
+  QcoCoroutine *to = self->caller;
+  if (to == NULL) return -1;
+  self->caller = NULL;
+  self->request = request;
+  self->req_a = a;
+  self->req_b = b;
+  self->input = 0;
+  qco_switch(self, to, QCO_YIELD);
+  return self->input;
+}
+
+double qco_yield(void) { return yield_with(QCO_REQ_YIELD, 0, 0); }
+double qco_wait_fd(int fd, int events) { return yield_with(QCO_REQ_FD, fd, events); }
+double qco_sleep_ns(int64_t ns) { return yield_with(QCO_REQ_SLEEP, (double)ns, 0); }
+void qco_mutex_lock(int mutex) { yield_with(QCO_REQ_LOCK, mutex, 0); }
+void qco_mutex_unlock(int mutex) { yield_with(QCO_REQ_UNLOCK, mutex, 0); }
+
+/* --- JavaScript bodies -------------------------------------------------------------- */
+
+int qco_js_enter(QcoCoroutine *co) {
+  QcoCoroutine *self = qco_self();
+  co->caller = self;
+  return qco_switch(self, co, QCO_ENTER);
+}
+
+int qco_js_complete(QcoCoroutine *co, int outcome) {
+  QcoCoroutine *self = qco_self();
+  co->caller = self;
+  return qco_switch(self, co, outcome);
+}
+
+/* --- routines run from JavaScript --------------------------------------------------- */
+
+QcoCoroutine *qco_routine_start(const QcoRoutine *r, const double *args, int nargs) {
+  QcoCoroutine *co = qco_context_new(QCO_BODY_ROUTINE);
+  if (co == NULL) return NULL;
+  co->routine = r;
+  if (nargs > QCO_MAX_ARGS) nargs = QCO_MAX_ARGS;
+  memset(co->args, 0, sizeof co->args);
+  memcpy(co->args, args, (size_t)nargs * sizeof *args);
+  co->nargs = nargs;
+  co->result = 0;
+  return co;
+}
+
+int qco_routine_resume(QcoCoroutine *co, double input) {
+  if (co->caller != NULL) return -1;
+  co->input = input;
+  QcoCoroutine *self = qco_self();
+  co->caller = self;
+  int ret = qco_switch(self, co, QCO_ENTER);
+  if (ret == QCO_TERMINATE) return QCO_REQ_DONE;
+  return co->request;
+}
+
+void qco_routine_cancel(QcoCoroutine *co) {
+  if (co->caller != NULL) return; /* running: cannot be dropped from under itself */
+  restart(co);
+}

@@ -1,0 +1,127 @@
+/*
+ * The native context shared by both stackful backends: a stack of its own with a
+ * guard page, a sigjmp_buf to resume it, and the hand-off fields through which
+ * its trampoline talks to whoever entered it. Only qco_start_context differs
+ * between the backends (start-ucontext.c, start-sigaltstack.c).
+ */
+#ifndef QCO_INTERNAL_H
+#define QCO_INTERNAL_H
+
+#include <setjmp.h>
+#include "qco.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Actions passed through a switch (QEMU's CoroutineAction, plus the JS hand-off). */
+enum {
+  QCO_YIELD = 1,
+  QCO_TERMINATE = 2,
+  QCO_ENTER = 3,
+  QCO_RUN_STEP = 4, /* the trampoline asks its enterer to run one JavaScript step */
+  QCO_STEP_THREW = 5 /* the step threw: the body is over */
+};
+
+/* What a context runs now. */
+enum { QCO_BODY_C = 0, QCO_BODY_JS = 1, QCO_BODY_ROUTINE = 2 };
+
+/* Why a routine yielded: the NativeRequest kinds. */
+enum { QCO_REQ_DONE = 0, QCO_REQ_YIELD = 1, QCO_REQ_FD = 2, QCO_REQ_SLEEP = 3, QCO_REQ_LOCK = 4, QCO_REQ_UNLOCK = 5 };
+
+#define QCO_MAX_ARGS 8
+
+/* A C function JavaScript may run on a native context. */
+typedef double QcoRoutineFn(const double *args, int nargs);
+typedef struct QcoRoutine {
+  const char *name;
+  QcoRoutineFn *fn;
+} QcoRoutine;
+
+struct QcoCoroutine {
+  sigjmp_buf env;          /* where this context resumes */
+  QcoCoroutine *caller;    /* who entered it; NULL when not entered */
+  int id;                  /* index in the context table, as seen by JavaScript */
+  int kind;                /* QCO_BODY_* */
+  int started;             /* the trampoline runs on the stack */
+  int busy;                /* in use (not in the pool) */
+  /* stack: [guard page][stack_lo .. stack_lo + stack_size) */
+  char *map;
+  size_t map_size;
+  char *stack_lo;
+  size_t stack_size;
+  /* C body */
+  QcoEntry *entry;
+  void *opaque;
+  /* routine body */
+  const QcoRoutine *routine;
+  double args[QCO_MAX_ARGS];
+  int nargs;
+  double result;
+  /* request of the last yield, and the value the next resume delivers */
+  int request;
+  double req_a, req_b;
+  double input;
+  /* start-method scratch */
+  sigjmp_buf *boot_return;
+  sigjmp_buf boot_env;
+  /* AddressSanitizer fiber bookkeeping */
+  void *asan_fake_stack;
+  const void *asan_bottom;
+  size_t asan_size;
+};
+
+/* Provided by the backend: make `co` run qco_bootstrap(co) on its fresh stack,
+ * which saves co->env and jumps back to *co->boot_return. 0 on success. */
+int qco_start_context(QcoCoroutine *co);
+/* Name of the start method ("ucontext", "sigaltstack"). */
+extern const char qco_start_method[];
+
+/* Called by the start method on the fresh stack; never returns. */
+void qco_bootstrap(QcoCoroutine *co) __attribute__((noreturn));
+
+/* AddressSanitizer fiber annotations around the start method's own jumps. */
+void qco_asan_start(QcoCoroutine *to, void **fake);
+void qco_asan_finish(void *fake);
+
+/* Stacks (stack.c). */
+int qco_stack_alloc(QcoCoroutine *co, size_t size);
+void qco_stack_free(QcoCoroutine *co);
+size_t qco_stack_size_get(void);
+void qco_stack_size_set(size_t size);
+int qco_overflow_check_enable(void);
+
+/* The context table and switches (coroutine.c). */
+QcoCoroutine *qco_context_new(int kind);
+void qco_context_release(QcoCoroutine *co);
+QcoCoroutine *qco_context_get(int id);
+QcoCoroutine *qco_leader(void);
+int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action);
+/* JS hand-off: enter a JS context (returns QCO_RUN_STEP), then deliver the step's outcome. */
+int qco_js_enter(QcoCoroutine *co);
+int qco_js_complete(QcoCoroutine *co, int outcome);
+/* Routines: start, resume (returns QCO_REQ_*), cancel. */
+QcoCoroutine *qco_routine_start(const QcoRoutine *r, const double *args, int nargs);
+int qco_routine_resume(QcoCoroutine *co, double input);
+void qco_routine_cancel(QcoCoroutine *co);
+void qco_context_stats(int *live, int *pooled);
+void qco_pool_trim(int keep);
+
+/* Routines (routines.c) and the native suite (native-suite.c). */
+extern const QcoRoutine qco_routines[];
+extern const int qco_routine_count;
+typedef const char *QcoCaseFn(void);
+typedef struct QcoCase {
+  const char *name;
+  QcoCaseFn *fn;
+} QcoCase;
+extern const QcoCase qco_native_cases[];
+extern const int qco_native_case_count;
+/* Perf loops: run `iterations` of `name`, return elapsed nanoseconds (or -1 for an unknown name). */
+double qco_perf(const char *name, double iterations);
+int qco_poll_fd(int fd, int events);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,44 @@
+/**
+ * The BackendModule of a native backend package: the addon is loaded lazily and
+ * at most once, a failure to load makes the backend "not available" (the core's
+ * selection error then lists what is), and nothing happens at import time.
+ */
+import type { BackendModule, CoroutineBackend } from '@qco/backend-api';
+import { loadAddon, type AddonLoad, type NativeAddon } from './addon.js';
+import { createNativeBackend, NativeBackendError, type NativeBackendOptions } from './native-backend.js';
+
+/** A native backend package's module, with access to its addon for tests and benchmarks. */
+export interface NativeBackendModule extends BackendModule {
+  /** Create the backend with options; throws NativeBackendError when not available. */
+  createBackend(options?: NativeBackendOptions): CoroutineBackend;
+  /** The loaded addon, or null. */
+  addon(): NativeAddon | null;
+  /** Why the addon did not load ('' when it did). */
+  unavailableReason(): string;
+  /** File the addon was loaded from, or null. */
+  addonPath(): string | null;
+}
+
+/** Describe the native backend `name` whose addon `<target>.node` is built in `packageDir`. */
+export function nativeBackendModule(name: string, packageDir: () => string, target: string): NativeBackendModule {
+  let load: AddonLoad | undefined;
+  const get = (): AddonLoad => (load ??= loadAddon(packageDir(), target));
+  return {
+    backendName: name,
+    isAvailable: () => get().addon !== null,
+    addon: () => get().addon,
+    unavailableReason: () => {
+      const l = get();
+      return l.addon === null ? l.reason : '';
+    },
+    addonPath: () => {
+      const l = get();
+      return l.addon === null ? null : l.path;
+    },
+    createBackend(options: NativeBackendOptions = {}): CoroutineBackend {
+      const l = get();
+      if (l.addon === null) throw new NativeBackendError(`The "${name}" backend is not available: its addon did not build or load (${l.reason})`);
+      return createNativeBackend(name, l.addon, options);
+    },
+  };
+}

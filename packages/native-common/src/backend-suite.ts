@@ -1,0 +1,306 @@
+/**
+ * The suite both native backends run beside the shared conformance suite: the
+ * test-coroutine.c cases with C bodies (native-suite.c, run in the addon), C
+ * bodies driven from JavaScript coroutines through the core's nativeCall (yields
+ * from nested C calls, non-blocking I/O that waits for the event loop, sleeps,
+ * CoMutex waits, cancel), GC stress with thousands of live contexts, the guard
+ * page report, and "not available" instead of a crash when the addon is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import {
+  CoroutineError,
+  coroutineCreate,
+  coroutineEnter,
+  coroutineSelf,
+  coroutineYield,
+  nativeCall,
+  registerBackend,
+  setNativeWaitServer,
+  useBackend,
+  type Co,
+  type Coroutine,
+  type NativeWaitServer,
+} from '@qco/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeBackendModule } from './backend-module.js';
+import { nativeBackendModule } from './backend-module.js';
+import { openFifo } from './testing.js';
+import type { NativeAddon } from './addon.js';
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) throw new Error('the GC stress cases need node --expose-gc');
+  g();
+}
+
+/** Run a coroutine to its end, entered once now and then by whatever wakes it; resolves with its result. */
+function runToEnd<T>(body: () => Co<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const co = coroutineCreate(function* () {
+      try {
+        resolve(yield* body());
+      } catch (err) {
+        reject(err);
+      }
+    });
+    coroutineEnter(co);
+  });
+}
+
+/** Enter `co` until it terminates; returns how many enters it took. */
+function enterUntilDone(co: Coroutine): number {
+  let n = 0;
+  while (!co.terminated) {
+    coroutineEnter(co);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Serves native fd and timer waits until an AioContext does: the "completion
+ * handler" is a poll of the fd from the event loop that re-enters the waiter.
+ */
+function pollingWaitServer(addon: NativeAddon): NativeWaitServer {
+  return {
+    *waitFd(fd, events): Co<number> {
+      const co = coroutineSelf();
+      const ev = events === 'read' ? 1 : 2;
+      const check = (): void => {
+        if (addon.pollFd(fd, ev) !== 0) coroutineEnter(co);
+        else setTimeout(check, 1);
+      };
+      setImmediate(check);
+      yield* coroutineYield();
+      return 0;
+    },
+    *sleepNs(ns): Co<number> {
+      const co = coroutineSelf();
+      setTimeout(() => coroutineEnter(co), Math.max(0, ns / 1e6));
+      yield* coroutineYield();
+      return 0;
+    },
+  };
+}
+
+/** Register the native-backend suite for `mod` with vitest. */
+export function nativeBackendSuite(mod: NativeBackendModule): void {
+  describe(`native suite [${mod.backendName}]`, () => {
+    it('the addon is built and loads', () => {
+      expect(mod.unavailableReason()).toBe('');
+      expect(mod.isAvailable()).toBe(true);
+    });
+
+    const addon = () => {
+      const a = mod.addon();
+      if (a === null) throw new Error(`addon not available: ${mod.unavailableReason()}`);
+      return a;
+    };
+
+    describe('test-coroutine.c with C bodies', () => {
+      const cases = mod.addon()?.nativeCases() ?? ['(addon missing)'];
+      for (const name of cases) {
+        it(name, () => {
+          expect(addon().runNativeCase(name)).toBe('');
+        });
+      }
+    });
+
+    describe('C bodies from JavaScript coroutines (nativeCall)', () => {
+      beforeAll(() => {
+        useBackend(mod.createBackend());
+        setNativeWaitServer(pollingWaitServer(addon()));
+      });
+      afterAll(() => setNativeWaitServer(undefined));
+
+      it('/native-call/yield: each native yield is a yield of the JS coroutine', () => {
+        const out: number[] = [];
+        const co = coroutineCreate(function* () {
+          out.push(yield* nativeCall('yield_n', [5]));
+        });
+        expect(enterUntilDone(co)).toBe(6);
+        expect(out).toEqual([5]);
+      });
+
+      it('/native-call/yield-from-depth-16', () => {
+        const out: number[] = [];
+        const co = coroutineCreate(function* () {
+          out.push(yield* nativeCall('nested_yield', [16, 3]));
+        });
+        expect(enterUntilDone(co)).toBe(4);
+        expect(out).toEqual([(16 * 17) / 2 + 3]);
+      });
+
+      it('/native-call/nesting: 128 nested JS coroutines each running a C body', () => {
+        const d = { nEnter: 0, nReturn: 0, sum: 0 };
+        function* nest(): Co {
+          d.nEnter++;
+          d.sum += yield* nativeCall('nested_yield', [4, 0]);
+          if (d.nEnter < 128) coroutineEnter(coroutineCreate(nest));
+          d.nReturn++;
+        }
+        coroutineEnter(coroutineCreate(nest));
+        expect(d).toEqual({ nEnter: 128, nReturn: 128, sum: 128 * 10 });
+      });
+
+      it('/native-call/self: a C body runs in a coroutine of its own', () => {
+        const co = coroutineCreate(function* () {
+          const v = yield* nativeCall('self_id', []);
+          expect(v % 2).toBe(1);
+        });
+        coroutineEnter(co);
+        expect(co.terminated).toBe(true);
+      });
+
+      it('/native-call/unknown-function', () => {
+        const co = coroutineCreate(function* () {
+          yield* nativeCall('no_such_function', []);
+        });
+        expect(() => coroutineEnter(co)).toThrow(CoroutineError);
+      });
+
+      it('/native-call/fd: non-blocking read and write that yield until the fd is ready', async () => {
+        const fifo = openFifo();
+        const total = 1 << 20; // far more than a pipe holds: both sides must wait
+        let expectedSum = 0;
+        for (let i = 0; i < total; i++) expectedSum += i % 251;
+        try {
+          const reader = runToEnd(function* () {
+            return yield* nativeCall('fd_read_sum', [fifo.readFd]);
+          });
+          const writer = runToEnd(function* () {
+            const n = yield* nativeCall('fd_write_pattern', [fifo.writeFd, total]);
+            closeSync(fifo.writeFd);
+            return n;
+          });
+          expect(await writer).toBe(total);
+          expect(await reader).toBe(expectedSum);
+        } finally {
+          fifo.close();
+        }
+      });
+
+      it('/native-call/sleep', async () => {
+        let after = false;
+        const done = runToEnd(function* () {
+          const r = yield* nativeCall('sleep_ns', [2_000_000]);
+          after = true;
+          return r;
+        });
+        expect(after).toBe(false);
+        expect(await done).toBe(0);
+        expect(after).toBe(true);
+      });
+
+      it('/native-call/co-mutex: C bodies wait for a CoMutex held across yields', () => {
+        const results: number[] = [];
+        const cos = [0, 1, 2].map(() =>
+          coroutineCreate(function* () {
+            results.push(yield* nativeCall('locked_increment', [77, 2]));
+          }),
+        );
+        const reset = coroutineCreate(function* () {
+          yield* nativeCall('counter_reset', []);
+        });
+        coroutineEnter(reset);
+        for (let round = 0; round < 10; round++) for (const co of cos) if (!co.terminated) coroutineEnter(co);
+        expect(cos.every((co) => co.terminated)).toBe(true);
+        expect(results.sort()).toEqual([1, 2, 3]);
+      });
+
+      it('/native-call/exception-leaves-context-reusable', () => {
+        const before = addon().stats().live;
+        const co = coroutineCreate(function* () {
+          yield* nativeCall('yield_n', [3]);
+          throw new RangeError('after native');
+        });
+        expect(() => enterUntilDone(co)).toThrow('after native');
+        expect(addon().stats().live).toBe(before);
+      });
+
+      it('/native-call/cancel: a native context abandoned mid-body is reclaimed', () => {
+        const rt = mod.createBackend().native;
+        if (rt === undefined) throw new Error('no native runtime');
+        const before = addon().stats().live;
+        const h = rt.start('yield_n', [10]);
+        expect(rt.resume(h, 0)).toEqual({ done: false, request: { kind: 'yield' } });
+        rt.cancel(h);
+        expect(addon().stats().live).toBe(before);
+        expect(() => rt.resume(h, 0)).toThrow();
+      });
+    });
+
+    describe('GC stress', () => {
+      it('/gc/thousands-of-contexts-hold-objects-across-yields', () => {
+        useBackend(mod.createBackend());
+        const n = 3000;
+        const outs: number[][] = [];
+        const cos: Coroutine[] = [];
+        for (let i = 0; i < n; i++) {
+          const out: number[] = [];
+          outs.push(out);
+          cos.push(
+            coroutineCreate(function* (k: number) {
+              const held = { k, list: Array.from({ length: 16 }, (_, j) => ({ v: k * 16 + j })), text: `co-${k}` };
+              for (let r = 0; r < 3; r++) {
+                yield* coroutineYield();
+                out.push(held.list.reduce((a, b) => a + b.v, 0) + Number(held.text.slice(3)));
+              }
+            }, i),
+          );
+        }
+        for (let round = 0; round < 4; round++) {
+          for (let i = 0; i < n; i++) {
+            coroutineEnter(cos[i] as Coroutine);
+            if (i % 500 === 0) gc();
+          }
+          gc();
+        }
+        outs.forEach((out, k) => {
+          const want = 256 * k + 120 + k;
+          expect(out).toEqual([want, want, want]);
+        });
+        expect(cos.every((co) => co.terminated)).toBe(true);
+      });
+
+      it('/gc/collections-inside-steps', () => {
+        useBackend(mod.createBackend());
+        const seen: string[] = [];
+        const co = coroutineCreate(function* () {
+          for (let i = 0; i < 20; i++) {
+            const obj = { i, s: 'x'.repeat(100) + i };
+            gc();
+            yield* coroutineYield();
+            seen.push(obj.s.slice(100));
+          }
+        });
+        enterUntilDone(co);
+        expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      });
+    });
+
+    it('/native/stack-overflow-is-reported', () => {
+      const file = mod.addonPath();
+      expect(file).not.toBeNull();
+      const script = `
+        const a = require(${JSON.stringify(file)});
+        if (!a.enableOverflowCheck()) process.exit(3);
+        const h = a.start(a.functions().indexOf('overflow_stack'), []);
+        a.resume(h, 0);
+        process.exit(4);`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: tmpdir(), timeout: 60_000 });
+      expect(r.stderr).toMatch(/qco: coroutine #\d+ \(native function overflow_stack\) overflowed its stack of \d+ bytes/);
+      expect(r.signal).toBe('SIGABRT');
+    });
+
+    it('/selection/not-available-is-an-error-not-a-crash', () => {
+      const missing = nativeBackendModule(`${mod.backendName}-unbuilt`, () => tmpdir(), 'qco_no_such_addon');
+      expect(missing.isAvailable()).toBe(false);
+      expect(missing.unavailableReason()).toMatch(/not built/);
+      registerBackend(missing);
+      expect(() => useBackend(`${mod.backendName}-unbuilt`)).toThrow(`"${mod.backendName}-unbuilt" backend requested but not available`);
+    });
+  });
+}
