@@ -10,6 +10,7 @@ import { QEMU_CLOCK_REALTIME, aioCoWake, coroutineSelf, coroutineYield, timerNew
 import {
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
+  type BlockDriverInfo,
   type BlockDriverOptions,
   type BlockDriverState,
   type BlockOpenFlags,
@@ -92,6 +93,10 @@ export class NullBlockDriverState implements BlockDriverState {
 
   *coGetLength(): Co<number> {
     return this.size;
+  }
+
+  *coGetInfo(): Co<BlockDriverInfo> {
+    return { allocatedSize: 0 };
   }
 
   *coClose(): Co<void> {}

@@ -1,0 +1,48 @@
+/**
+ * qemu-img's -p progress line ("    (12.34/100%)" redrawn with a carriage
+ * return), drawn with cli-progress so its throttling and terminal handling are
+ * the maintained ones, onto whatever stream the tool writes to.
+ */
+import cliProgress from 'cli-progress';
+import type { CliStreams } from './streams.js';
+
+/** A progress display from 0 to `total` units. */
+export interface Progress {
+  /** Move to `value` units done. */
+  update(value: number): void;
+  /** Draw 100% and end the line. */
+  stop(): void;
+}
+
+/** A qemu-img style progress line on `io`'s stdout, or nothing when `enabled` is false. */
+export function createProgress(io: CliStreams, total: number, enabled: boolean): Progress {
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  // A non-TTY stream keeps cli-progress from emitting cursor escapes; its
+  // per-render newline becomes qemu-img's carriage return.
+  const stream = {
+    isTTY: false,
+    write(text: string) {
+      io.out(text === '\n' ? '\r' : text);
+      return true;
+    },
+  };
+  const bar = new cliProgress.SingleBar({
+    stream: stream as unknown as NodeJS.WritableStream,
+    format: (_opts, params) => `    (${(Math.min(1, params.progress) * 100).toFixed(2)}/100%)`,
+    hideCursor: null,
+    clearOnComplete: false,
+    linewrap: null,
+    noTTYOutput: true,
+    notTTYSchedule: 200,
+    gracefulExit: false,
+  });
+  bar.start(Math.max(1, total), 0);
+  return {
+    update: (v) => bar.update(Math.min(v, Math.max(1, total))),
+    stop: () => {
+      bar.update(Math.max(1, total));
+      bar.stop();
+      io.out('\n');
+    },
+  };
+}
