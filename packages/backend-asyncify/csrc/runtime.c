@@ -1,8 +1,13 @@
 /*
  * Contexts for qco's asyncify backend. A context is one block of wasm linear
- * memory: a header, Binaryen asyncify's data region (where an unwound call stack
- * is kept) and a shadow stack for C (LLVM's __stack_pointer), bounded so that an
- * overflow of either is caught before it reaches the next block. The only way
+ * memory: a header, an asyncify data region (where its unwound call stack is
+ * kept) and a shadow stack for C (LLVM's __stack_pointer), bounded so that an
+ * overflow of either is caught before it reaches the next block. The stack is
+ * bounded by Binaryen's stack-check pass. Asyncify itself does not bound its
+ * writes while unwinding, so it unwinds into a window ending exactly at the end of
+ * linear memory, as large as the context's data region: one byte too many is an
+ * out-of-bounds trap, never a write into another context; the bytes are then
+ * copied home (and back before a rewind). The only way
  * out of a running context is qco_switch, which starts an asyncify unwind back to
  * qco_run (the loop JavaScript calls); qco_run then rewinds whichever context
  * the switch named, or returns to JavaScript. Only the running context is ever on
@@ -38,8 +43,8 @@ enum { REQ_NONE = 0, REQ_YIELD = 1, REQ_FD = 2, REQ_SLEEP = 3, REQ_LOCK = 4, REQ
 
 /* The header JavaScript reads too: keep offsets in step with src/internal/layout.ts. */
 struct QcoCtx {
-  uint32_t data_cur;  /* 0: asyncify's {current, end} pair must come first */
-  uint32_t data_end;  /* 4 */
+  uint32_t data_used; /* 0: bytes of unwound call stack kept in the data region */
+  uint32_t data_end;  /* 4: end of the data region (it starts right after the header) */
   uint32_t sp;        /* 8: shadow stack pointer while switched out */
   uint32_t stack_lo;  /* 12: lowest valid stack address (end of the data region) */
   uint32_t stack_hi;  /* 16: initial stack pointer (end of the block) */
@@ -76,6 +81,8 @@ _Static_assert(__builtin_offsetof(QcoCtx, next_free) == 116, "layout");
 /* ---- blocks of linear memory ------------------------------------------- */
 
 extern unsigned char __heap_base;
+/* The unwind window at the end of memory must never hold a block: keep room for the largest data region. */
+static uint32_t window_reserve = 65536;
 static uint32_t heap_top;
 struct SizeClass { uint32_t size; QcoCtx *head; };
 static struct SizeClass classes[16];
@@ -101,7 +108,8 @@ static QcoCtx *block_alloc(uint32_t size) {
   }
   if (!heap_top) heap_top = ((uint32_t)&__heap_base + 15u) & ~15u;
   uint32_t at = heap_top;
-  if (at + size < at || !grow_to(at + size)) return 0;
+  uint32_t top = at + size + window_reserve;
+  if (top < at || !grow_to(top)) return 0;
   heap_top = at + size;
   return (QcoCtx *)at;
 }
@@ -115,13 +123,18 @@ static void block_free(QcoCtx *c) {
       return;
     }
   }
-  /* A size with no class cannot have been allocated; keep it unreachable. */
+  /* More than 16 block sizes in use: this one was never classed and is not reused. */
 }
+
+static inline uint32_t memory_end(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
 
 static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
   data_size = (data_size + 15u) & ~15u;
   stack_size = (stack_size + 15u) & ~15u;
   uint32_t size = HEADER + data_size + stack_size;
+  if (data_size > (1u << 24) || stack_size > (1u << 26)) return 0;
+  if (data_size > window_reserve) window_reserve = data_size;
+  if (heap_top && !grow_to(heap_top + window_reserve)) return 0;
   QcoCtx *c = block_alloc(size);
   if (!c) return 0;
   uint8_t *base = (uint8_t *)c;
@@ -129,7 +142,7 @@ static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
   c->size = size;
   c->kind = kind;
   c->state = ST_FRESH;
-  c->data_cur = (uint32_t)(base + HEADER);
+  c->data_used = 0;
   c->data_end = (uint32_t)(base + HEADER + data_size);
   c->stack_lo = c->data_end;
   c->stack_hi = (uint32_t)(base + size);
@@ -156,6 +169,8 @@ static void root_free_children(QcoCtx *root) {
 /* ---- switching ----------------------------------------------------------- */
 
 static QcoCtx *cur;
+/* Asyncify's {current, end} descriptor of the unwind window. */
+static struct { uint32_t cur, end; } window;
 /* Limits the stack-check pass enforces now (mirrored: its globals are not visible from C). */
 static uint32_t lim_base = QCO_MAIN_STACK_SIZE, lim_limit = 16;
 
@@ -179,8 +194,10 @@ __attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, in
   }
   from->target = to;
   from->outgoing = action;
-  from->data_cur = (uint32_t)from + HEADER;
-  asyncify_start_unwind(from);
+  uint32_t end = memory_end();
+  window.cur = end - (from->data_end - ((uint32_t)from + HEADER));
+  window.end = end;
+  asyncify_start_unwind(&window);
   return 0;
 }
 
@@ -234,13 +251,25 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
     if (next->state == ST_FRESH) {
       next->state = ST_RUNNING;
     } else {
+      /* Bring the unwound stack back into the window; asyncify rewinds from its top. */
+      uint32_t end = memory_end();
+      uint32_t start = end - (next->data_end - ((uint32_t)next + HEADER));
+      __builtin_memcpy((void *)start, (uint8_t *)next + HEADER, next->data_used);
+      window.cur = start + next->data_used;
+      window.end = end;
       next->rewinding = 1;
-      asyncify_start_rewind(next);
+      asyncify_start_rewind(&window);
     }
     trampoline(next);
     asyncify_stop_unwind();
     from = cur;
     from->sp = qco_get_sp();
+    {
+      uint32_t data_size = from->data_end - ((uint32_t)from + HEADER);
+      uint32_t start = memory_end() - data_size;
+      from->data_used = window.cur - start;
+      __builtin_memcpy((uint8_t *)from + HEADER, (void *)start, from->data_used);
+    }
     if (from->state == ST_RUNNING) from->state = ST_SUSPENDED;
     next = from->target;
     if (!next) break;

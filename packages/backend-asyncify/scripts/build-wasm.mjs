@@ -35,7 +35,7 @@ try {
   for (const src of sources) {
     const obj = join(tmp, src.replace(/\.[cs]$/, '.o'));
     // -ffile-prefix-map keeps the temp dir and checkout path out of the output.
-    const cflags = src.endsWith('.c') ? ['-O2', '-ffreestanding', '-fno-builtin', '-Wall', '-Wextra', '-Werror', `-ffile-prefix-map=${csrc}=.`, '-I', '.', `-DQCO_MAIN_STACK_SIZE=${MAIN_STACK}`] : [];
+    const cflags = src.endsWith('.c') ? ['-O2', '-mbulk-memory', '-ffreestanding', '-fno-builtin', '-Wall', '-Wextra', '-Werror', `-ffile-prefix-map=${csrc}=.`, '-I', '.', `-DQCO_MAIN_STACK_SIZE=${MAIN_STACK}`] : [];
     run('clang', ['--target=wasm32', ...cflags, '-c', src, '-o', obj]);
     objects.push(obj);
   }
@@ -44,7 +44,7 @@ try {
 
   const binaryen = (await import('binaryen')).default;
   const mod = binaryen.readBinary(readFileSync(linked));
-  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt);
+  mod.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt);
 
   // Shadow stack bounds: stack-check adds __stack_base / __stack_limit and traps
   // before an out-of-bounds write. (Its handler option builds invalid code in

@@ -116,16 +116,19 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
     if (!(err instanceof WebAssembly.RuntimeError)) return err as Error;
     const mem = views();
     const where = dead === 0 ? 'outside any context' : `in the context at 0x${dead.toString(16)}`;
-    if (err.message.includes('unreachable') && dead !== 0) {
+    if (dead !== 0) {
       const dataBytes = mem[(dead + Off.DataEnd) >> 2]! - dead - HEADER;
       const stackBytes = mem[(dead + Off.StackHi) >> 2]! - mem[(dead + Off.StackLo) >> 2]!;
+      // While unwinding, asyncify writes only into the window that ends at the end of
+      // memory, so running out of it is an out-of-bounds trap (or its own bound check).
       if (state === 1) {
         return new AsyncifyDataOverflowError(
           `Coroutine asyncify data overflow ${where}: the suspended call stack does not fit in its ${dataBytes}-byte data region (raise nativeDataSize)`,
           { cause: err },
         );
       }
-      if (state === 0) {
+      // Binaryen's stack-check traps with unreachable before the stack pointer leaves the bounds.
+      if (state === 0 && err.message.includes('unreachable')) {
         return new AsyncifyStackOverflowError(
           `Coroutine stack overflow ${where}: its ${stackBytes}-byte shadow stack is exhausted (raise nativeStackSize)`,
           { cause: err },

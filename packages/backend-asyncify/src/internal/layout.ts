@@ -24,7 +24,7 @@ export const enum RequestKind {
 
 /** Offsets into a context header. */
 export const enum Off {
-  DataCur = 0,
+  DataUsed = 0,
   DataEnd = 4,
   Sp = 8,
   StackLo = 12,

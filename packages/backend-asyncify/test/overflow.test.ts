@@ -1,0 +1,110 @@
+// Overflows are caught before they reach memory outside the context's block: a C
+// shadow stack that would pass its bound, an unwound call stack that does not fit
+// the asyncify data region. Each is a clear error for the enterer, the
+// neighbouring contexts are intact, and the backend stays usable.
+import { coroutineCreate, coroutineEnter, coroutineYield, nativeCall, useBackend, type Coroutine } from '@qco/core';
+import { describe, expect, it } from 'vitest';
+import { AsyncifyDataOverflowError, AsyncifyStackOverflowError, createAsyncifyBackend } from '../src/index.js';
+
+/** Start a native call in a coroutine and leave it suspended after its first yield; returns a getter of its result. */
+function suspendedCall(name: string, args: number[]): { co: Coroutine; result: () => number | undefined } {
+  let result: number | undefined;
+  const co = coroutineCreate(function* () {
+    result = yield* nativeCall(name, args);
+  });
+  coroutineEnter(co);
+  return { co, result: () => result };
+}
+
+function finish(co: Coroutine): void {
+  while (!co.terminated) coroutineEnter(co);
+}
+
+describe('overflow detection [asyncify]', () => {
+  it('a C shadow stack overflow is an AsyncifyStackOverflowError, and the neighbours survive', () => {
+    const backend = createAsyncifyBackend();
+    useBackend(backend);
+    const before = suspendedCall('deep_yield', [24, 2]);
+    let failed: unknown;
+    const co = coroutineCreate(function* () {
+      try {
+        yield* nativeCall('stack_overflow', [200]); // ~200 KiB of frames in a 48 KiB stack
+      } catch (err) {
+        failed = err;
+      }
+    });
+    coroutineEnter(co);
+    expect(failed).toBeInstanceOf(AsyncifyStackOverflowError);
+    expect((failed as Error).message).toMatch(/^Coroutine stack overflow in the context at 0x[0-9a-f]+: its \d+-byte shadow stack is exhausted/);
+    const after = suspendedCall('deep_yield', [24, 2]);
+    finish(before.co);
+    finish(after.co);
+    expect(before.result()).toBe((24 * 25) / 2);
+    expect(after.result()).toBe((24 * 25) / 2);
+    // Within bounds the same function is fine.
+    let ok: number | undefined;
+    coroutineEnter(
+      coroutineCreate(function* () {
+        ok = yield* nativeCall('stack_overflow', [20]);
+      }),
+    );
+    expect(ok).toBe(210);
+  });
+
+  it('an overflow propagates to the enterer like any exception when not caught', () => {
+    useBackend(createAsyncifyBackend());
+    const co = coroutineCreate(function* () {
+      yield* coroutineYield();
+      yield* nativeCall('stack_overflow', [500]);
+    });
+    coroutineEnter(co);
+    expect(() => coroutineEnter(co)).toThrow(AsyncifyStackOverflowError);
+    expect(co.terminated).toBe(true);
+  });
+
+  it('an asyncify data region overflow is an AsyncifyDataOverflowError, and the neighbours survive', () => {
+    const backend = createAsyncifyBackend({ nativeDataSize: 1024 });
+    useBackend(backend);
+    const before = suspendedCall('deep_yield', [8, 2]);
+    let failed: unknown;
+    coroutineEnter(
+      coroutineCreate(function* () {
+        try {
+          yield* nativeCall('data_overflow', [400]);
+        } catch (err) {
+          failed = err;
+        }
+      }),
+    );
+    expect(failed).toBeInstanceOf(AsyncifyDataOverflowError);
+    expect((failed as Error).message).toMatch(/^Coroutine asyncify data overflow in the context at 0x[0-9a-f]+: the suspended call stack does not fit in its 1024-byte data region/);
+    finish(before.co);
+    expect(before.result()).toBe((8 * 9) / 2);
+    // A shallow call of the same function still works.
+    const shallow = suspendedCall('data_overflow', [2]);
+    finish(shallow.co);
+    expect(typeof shallow.result()).toBe('number');
+  });
+
+  it('overflow inside a C coroutine of the call is caught the same way', () => {
+    useBackend(createAsyncifyBackend());
+    let failed: unknown;
+    coroutineEnter(
+      coroutineCreate(function* () {
+        try {
+          yield* nativeCall('test_yield_from_depth', [5000]);
+        } catch (err) {
+          failed = err;
+        }
+      }),
+    );
+    expect(failed).toBeInstanceOf(AsyncifyStackOverflowError);
+    let ok: number | undefined;
+    coroutineEnter(
+      coroutineCreate(function* () {
+        ok = yield* nativeCall('test_yield_from_depth', [16]);
+      }),
+    );
+    expect(ok).toBe(0);
+  });
+});
