@@ -47,9 +47,38 @@ function runPromise<T>(fn: () => Co<T>): Promise<T> {
 }
 
 /** The user-facing handle on an open node. */
+/** One callback-face request (QEMU's BlkAioEmAIOCB), reused as the coroutine's opaque. */
+interface AioRequest {
+  blk: BlockBackend;
+  kind: 0 | 1 | 2; // read, write, flush
+  offset: number;
+  qiov: IoVector | null;
+  flags: BlockRequestFlags;
+  cb: BlockAioCallback;
+  returned: boolean;
+  err: BlockError | null;
+}
+
+/** The coroutine body of every callback-face request. */
+function* aioEntry(req: AioRequest): Co<void> {
+  const blk = req.blk;
+  try {
+    if (req.kind === 2) yield* blk.coFlush();
+    else yield* blk.coRw(req.kind === 1, req.offset, (req.qiov as IoVector).size, req.qiov as IoVector, req.flags);
+  } catch (e) {
+    req.err = toBlockError(e);
+  }
+  // Like blk_aio_complete: never call back before the submitting call has returned.
+  if (req.returned) req.cb(req.err);
+  else blk.deferCompletion(req);
+}
+
 export class BlockBackend {
   private closed = false;
   private inflight = 0;
+  private length = -1;
+  private readonly completions: AioRequest[] = [];
+  private completionBhScheduled = false;
 
   /** Wrap an already open node. */
   constructor(readonly bs: BlockDriverState) {}
@@ -88,13 +117,60 @@ export class BlockBackend {
     return this.inflight;
   }
 
+  /**
+   * blk_check_byte_request. The length is read once and then kept, as QEMU
+   * keeps bs->total_sectors; truncate through this handle refreshes it.
+   */
   private *checkByteRequest(offset: number, bytes: number): Co<void> {
+    if (this.length < 0) this.length = yield* this.bs.coGetLength();
+    this.checkRange(offset, bytes);
+  }
+
+  private checkRange(offset: number, bytes: number): void {
     if (this.closed) throw new BlockError('Block backend is closed', Errno.EBADF);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(bytes) || offset < 0 || bytes < 0) {
       throw new RequestRangeError(`Invalid request: offset ${offset}, ${bytes} bytes`, Errno.EIO);
     }
-    const len = yield* this.bs.coGetLength();
+    const len = this.length;
     if (offset > len || len - offset < bytes) throw new RequestRangeError('Input/output error', Errno.EIO);
+  }
+
+  /** @internal The request path shared by every read and write face. */
+  *coRw(write: boolean, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+    if (write) this.checkWritable();
+    if (this.length < 0) this.length = yield* this.bs.coGetLength();
+    this.checkRange(offset, bytes);
+    if (qiov.size < bytes) throw new RequestRangeError(`I/O vector of ${qiov.size} bytes is shorter than the request (${bytes} bytes)`, Errno.EINVAL);
+    if (qiov.size > bytes) qiov = qiov.slice(0, bytes);
+    const bs = this.bs;
+    this.inflight++;
+    try {
+      if (bytes === 0) return;
+      // Fast path: nothing to pad or split, straight to the driver.
+      if (bs.requestAlignment <= 1 && (bs.maxTransfer === undefined || bs.maxTransfer === 0 || bytes <= bs.maxTransfer)) {
+        if (write) yield* bs.coPwritev(offset, bytes, qiov, flags);
+        else yield* bs.coPreadv(offset, bytes, qiov, flags);
+      } else if (write) {
+        yield* bdrvCoPwritev(bs, offset, bytes, qiov, flags);
+      } else {
+        yield* bdrvCoPreadv(bs, offset, bytes, qiov, flags);
+      }
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** @internal Queue a callback-face completion that finished before its submitting call returned. */
+  deferCompletion(req: AioRequest): void {
+    this.completions.push(req);
+    if (this.completionBhScheduled) return;
+    this.completionBhScheduled = true;
+    scheduleSoon(() => {
+      this.completionBhScheduled = false;
+      // One BH for every completion queued so far; ones queued while running wait for the next.
+      const batch = this.completions.splice(0, this.completions.length);
+      for (const r of batch) r.cb(r.err);
+    });
   }
 
   private checkWritable(): void {
@@ -105,14 +181,7 @@ export class BlockBackend {
 
   /** blk_co_preadv: read `bytes` at `offset` into `qiov`. */
   *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
-    yield* this.checkByteRequest(offset, bytes);
-    if (qiov.size < bytes) throw new RequestRangeError(`I/O vector of ${qiov.size} bytes is shorter than the request (${bytes} bytes)`, Errno.EINVAL);
-    this.inflight++;
-    try {
-      yield* bdrvCoPreadv(this.bs, offset, bytes, qiov, flags);
-    } finally {
-      this.inflight--;
-    }
+    yield* this.coRw(false, offset, bytes, qiov, flags);
   }
 
   /** blk_co_pread: read `bytes` at `offset` into a new buffer (or into `into`). */
@@ -124,15 +193,7 @@ export class BlockBackend {
 
   /** blk_co_pwritev: write `bytes` of `qiov` at `offset`. */
   *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
-    this.checkWritable();
-    yield* this.checkByteRequest(offset, bytes);
-    if (qiov.size < bytes) throw new RequestRangeError(`I/O vector of ${qiov.size} bytes is shorter than the request (${bytes} bytes)`, Errno.EINVAL);
-    this.inflight++;
-    try {
-      yield* bdrvCoPwritev(this.bs, offset, bytes, qiov.size === bytes ? qiov : qiov.slice(0, bytes), flags);
-    } finally {
-      this.inflight--;
-    }
+    yield* this.coRw(true, offset, bytes, qiov, flags);
   }
 
   /** blk_co_pwrite: write `data` at `offset`. */
@@ -161,7 +222,8 @@ export class BlockBackend {
 
   /** blk_co_getlength */
   *coGetLength(): Co<number> {
-    return yield* this.bs.coGetLength();
+    this.length = yield* this.bs.coGetLength();
+    return this.length;
   }
 
   /** blk_co_truncate: resize the image (drivers whose protocol can). */
@@ -169,7 +231,11 @@ export class BlockBackend {
     this.checkWritable();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new BlockError('Image size cannot be negative', Errno.EINVAL);
     if (this.bs.coTruncate === undefined) throw new NotSupportedError('Image format driver does not support resize');
-    yield* this.bs.coTruncate(offset, exact, prealloc);
+    try {
+      yield* this.bs.coTruncate(offset, exact, prealloc);
+    } finally {
+      this.length = -1;
+    }
   }
 
   /** bdrv_co_get_info */
@@ -229,39 +295,23 @@ export class BlockBackend {
 
   // ----- callback face (QEMU's blk_aio_*) --------------------------------------
 
-  private aio(fn: () => Co<void>, cb: BlockAioCallback): void {
-    let returned = false;
-    let early: BlockError | null | undefined;
-    const co = coroutineCreate(function* () {
-      let err: BlockError | null = null;
-      try {
-        yield* fn();
-      } catch (e) {
-        err = toBlockError(e);
-      }
-      // Like blk_aio_complete: never call back before the submitting call has returned.
-      if (returned) cb(err);
-      else early = err;
-    });
-    coroutineEnter(co);
-    returned = true;
-    if (early !== undefined) {
-      const err = early;
-      scheduleSoon(() => cb(err));
-    }
+  private aio(kind: 0 | 1 | 2, offset: number, qiov: IoVector | null, flags: BlockRequestFlags, cb: BlockAioCallback): void {
+    const req: AioRequest = { blk: this, kind, offset, qiov, flags, cb, returned: false, err: null };
+    coroutineEnter(coroutineCreate(aioEntry, req));
+    req.returned = true;
   }
 
   /** blk_aio_preadv: start a read; `cb` runs after this call returns. */
   aioPreadv(offset: number, qiov: IoVector, flags: BlockRequestFlags, cb: BlockAioCallback): void {
-    this.aio(() => this.coPreadv(offset, qiov.size, qiov, flags), cb);
+    this.aio(0, offset, qiov, flags, cb);
   }
   /** blk_aio_pwritev: start a write; `cb` runs after this call returns. */
   aioPwritev(offset: number, qiov: IoVector, flags: BlockRequestFlags, cb: BlockAioCallback): void {
-    this.aio(() => this.coPwritev(offset, qiov.size, qiov, flags), cb);
+    this.aio(1, offset, qiov, flags, cb);
   }
   /** blk_aio_flush */
   aioFlush(cb: BlockAioCallback): void {
-    this.aio(() => this.coFlush(), cb);
+    this.aio(2, 0, null, NO_FLAGS, cb);
   }
 
   // ----- synchronous face (QEMU's co_wrapper) -----------------------------------

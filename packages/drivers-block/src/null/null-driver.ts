@@ -50,7 +50,11 @@ export class NullBlockDriverState implements BlockDriverState {
     this.size = opt(options, 'size', NULL_DEFAULT_SIZE);
     this.latencyNs = opt(options, 'latency-ns', 0);
     this.readZeroes = opt(options, 'read-zeroes', false);
+    this.immediate = !aio && this.latencyNs === 0;
   }
+
+  /** null-co without latency: requests finish where they start. */
+  private readonly immediate: boolean;
 
   /** How a request finishes: in place (null-co) or from a later callback (null-aio). */
   private *complete(): Co<void> {
@@ -76,10 +80,12 @@ export class NullBlockDriverState implements BlockDriverState {
 
   *coPreadv(_offset: number, _bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
     if (this.readZeroes) qiov.fill(0);
+    if (this.immediate) return;
     yield* this.complete();
   }
 
   *coPwritev(_offset: number, _bytes: number, _qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+    if (this.immediate) return;
     yield* this.complete();
   }
 
