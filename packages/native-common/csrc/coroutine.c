@@ -99,7 +99,9 @@ int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action) {
   int ret = sigsetjmp(from->env, 0);
   if (ret == 0) {
 #ifdef QCO_ASAN
-    /* A context that terminates keeps no fake frames worth saving. */
+    /* A body that terminates keeps no fake frames: ASan frees them, and the
+     * context starts its next body without any. */
+    if (action == QCO_TERMINATE) from->asan_fake_stack = NULL;
     qco_asan_start(to, action == QCO_TERMINATE ? NULL : &from->asan_fake_stack);
 #endif
     siglongjmp(to->env, action);

@@ -91,6 +91,9 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
     it('the addon is built and loads', () => {
       expect(mod.unavailableReason()).toBe('');
       expect(mod.isAvailable()).toBe(true);
+      // Under test-node24.mjs: the build made against that Node's own headers is the one loaded.
+      const dir = process.env['QCO_EXPECT_ADDON_DIR'];
+      if (dir !== undefined) expect(mod.addonPath()).toContain(`/${dir}/`);
     });
 
     const addon = () => {
