@@ -82,7 +82,8 @@ export class ThreadPoolRequest {
 interface PoolWorker {
   readonly worker: Worker;
   busy: ThreadPoolRequest | null;
-  idleTimer: ReturnType<typeof setTimeout> | null;
+  /** performance.now() when it last became idle. */
+  idleSince: number;
   stop: () => void;
 }
 
@@ -106,6 +107,8 @@ export class ThreadPool {
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
   private nextId = 1;
+  /** One unref'd timer retires idle workers (cheaper than a timer per completion). */
+  private sweeper: ReturnType<typeof setTimeout> | null = null;
   private maxThreads: number;
   private readonly idleMs: number;
 
@@ -179,6 +182,8 @@ export class ThreadPool {
 
   /** Stop every worker now (requests still queued or running never complete). */
   destroy(): void {
+    if (this.sweeper !== null) clearTimeout(this.sweeper);
+    this.sweeper = null;
     for (const w of [...this.workers]) this.retire(w);
     for (let n = this.queue.splice(0).length; n > 0; n--) this.ctx.externalUnref();
   }
@@ -211,10 +216,6 @@ export class ThreadPool {
   }
 
   private run(w: PoolWorker, req: ThreadPoolRequest): void {
-    if (w.idleTimer !== null) {
-      clearTimeout(w.idleTimer);
-      w.idleTimer = null;
-    }
     w.busy = req;
     req.state = 'active';
     w.worker.ref();
@@ -228,7 +229,7 @@ export class ThreadPool {
       workerData: { port: port2, wake: threadWakeWord },
       transferList: [port2],
     });
-    const w: PoolWorker = { worker, busy: null, idleTimer: null, stop: () => {} };
+    const w: PoolWorker = { worker, busy: null, idleSince: 0, stop: () => {} };
     w.stop = addRemoteSource(port1, (msg) => this.onDone(w, msg as { id: number; ret: number; value: unknown; error?: string }));
     worker.on('error', (err) => this.onWorkerGone(w, `thread pool worker failed: ${String(err)}`));
     worker.on('exit', () => this.onWorkerGone(w, 'thread pool worker exited'));
@@ -247,10 +248,28 @@ export class ThreadPool {
       return;
     }
     w.worker.unref();
+    w.idleSince = performance.now();
     this.idle.push(w);
-    w.idleTimer = setTimeout(() => this.retire(w), this.idleMs);
-    w.idleTimer.unref();
+    if (this.sweeper === null) this.armSweeper(this.idleMs);
   }
+
+  private armSweeper(ms: number): void {
+    this.sweeper = setTimeout(this.sweep, Math.max(1, Math.ceil(ms)));
+    this.sweeper.unref();
+  }
+
+  /** Retire the workers idle for idleMs or more; come back for the others. */
+  private readonly sweep = (): void => {
+    this.sweeper = null;
+    const now = performance.now();
+    let next = Infinity;
+    for (const w of [...this.idle]) {
+      const left = w.idleSince + this.idleMs - now;
+      if (left <= 0) this.retire(w);
+      else next = Math.min(next, left);
+    }
+    if (next !== Infinity) this.armSweeper(next);
+  };
 
   private onWorkerGone(w: PoolWorker, why: string): void {
     if (!this.workers.has(w)) return;
@@ -269,7 +288,6 @@ export class ThreadPool {
     this.workers.delete(w);
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
-    if (w.idleTimer !== null) clearTimeout(w.idleTimer);
     w.stop();
     if (w.busy !== null) this.ctx.externalUnref();
     w.busy = null;
