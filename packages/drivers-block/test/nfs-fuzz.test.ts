@@ -219,6 +219,50 @@ describe('nfs RPC client against a misbehaving server', () => {
     }
   });
 
+  it('large calls that outgrow the encoder buffer are framed correctly, many in flight', async () => {
+    // A server that parses our record marking and answers each call by xid.
+    const port = await serve(function (this: void, s, d) {
+      const st = s as Socket & { rr?: RecordReader };
+      st.rr ??= new RecordReader(8 << 20);
+      for (const rec of st.rr.push(d)) {
+        const xid = Buffer.from(rec.buffer, rec.byteOffset, rec.length).readUInt32BE(0);
+        const body = new RpcMessageEncoder().encodeAcceptedReply(xid, noAuth, 0, undefined, new Uint8Array([0, 0, 0, rec.length & 0xff])).slice();
+        const h = Buffer.alloc(4);
+        h.writeUInt32BE(0x80000000 + body.length);
+        s.write(Buffer.concat([h, body]));
+      }
+    });
+    const client = new RpcClient({ host: '127.0.0.1', port, timeoutMs: 20_000, bufferSize: 1 << 20, maxInFlight: 16 });
+    try {
+      const sizes = await runCoroutine(function* () {
+        yield* client.connect();
+        const calls = [];
+        for (let i = 0; i < 40; i++) {
+          const len = 300_000 + i * 17_001;
+          calls.push(
+            yield* client.start(
+              100003,
+              3,
+              7,
+              (w) => {
+                const x = new Uint8Array(len).fill(i);
+                w.buf(x, x.length);
+              },
+              { sizeHint: i % 2 === 0 ? 16 : len }, // half of them lie about their size
+            ),
+          );
+        }
+        const got: number[] = [];
+        for (const c of calls) got.push((yield* client.wait(c)).u32());
+        return got;
+      });
+      // Each reply echoes the low byte of the record length it parsed.
+      expect(sizes).toEqual(Array.from({ length: 40 }, (_, i) => (300_000 + i * 17_001 + 40) & 0xff));
+    } finally {
+      client.close();
+    }
+  });
+
   it('a reply with a refusal fails only that call', async () => {
     const port = await serve((s, d) => {
       const xid = d.readUInt32BE(4);

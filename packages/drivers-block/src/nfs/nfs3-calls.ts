@@ -228,7 +228,7 @@ export function* finishRead(client: RpcClient, call: RpcCall, count: number): Co
 /** Send a WRITE of `data` (the encoder copies it); finish it with `finishWrite`. */
 export function* startWrite(client: RpcClient, fh: Uint8Array, offset: number, data: Uint8Array, stable: number): Co<RpcCall> {
   const req = new Nfsv3WriteRequest(new Nfsv3Fh(fh), BigInt(offset), data.length, stable as never, data);
-  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.WRITE, nfsArgs(Nfs3ProcNo.WRITE, req), { what: 'WRITE' });
+  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.WRITE, nfsArgs(Nfs3ProcNo.WRITE, req), { what: 'WRITE', sizeHint: data.length + 1024 });
 }
 
 /** Result of a WRITE: bytes written, how stable, and the server's write verifier. */

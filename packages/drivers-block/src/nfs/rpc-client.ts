@@ -56,6 +56,8 @@ export interface RpcCallOptions {
   readonly idempotent?: boolean;
   /** Name for error messages ("READ", "MNT"). */
   readonly what?: string;
+  /** Bytes the arguments take at most (e.g. a WRITE's data length + 512); default 1 KiB. */
+  readonly sizeHint?: number;
 }
 
 /** One call in flight. */
@@ -180,11 +182,7 @@ export class RpcClient {
     }
     if (this.state === 'closed') throw new RpcClosedError();
     const xid = (this.xid = (this.xid + 1) >>> 0);
-    const at = this.rm.startRecord();
-    this.rpc.writeCall(xid, prog, vers, proc, this.cred, AUTH_NONE_CRED);
-    if (encodeArgs !== null) encodeArgs(this.writer);
-    this.rm.endRecord(at);
-    const bytes = this.writer.flush();
+    const bytes = this.encode(xid, prog, vers, proc, encodeArgs, opts.sizeHint ?? 1024);
     const call = new RpcCall(xid, bytes, Date.now() + this.timeoutMs, opts.idempotent ?? true, opts.what ?? `RPC ${prog}/${vers}/${proc}`);
     this.pending.set(xid, call);
     this.inFlight++;
@@ -192,6 +190,30 @@ export class RpcClient {
     if (this.state === 'connected') (this.socket as Socket).write(bytes);
     else if (this.state === 'idle') this.openSocket();
     return call;
+  }
+
+  /**
+   * Encode one record. RmRecordEncoder patches the record marker in place at an
+   * absolute position, so the Writer must not move its buffer in between: room
+   * is reserved first, and should the arguments still outgrow it, the record
+   * is encoded again with the size it really needed.
+   */
+  private encode(xid: number, prog: number, vers: number, proc: number, encodeArgs: ((writer: Writer) => void) | null, hint: number): Uint8Array {
+    const w = this.writer;
+    for (let room = hint + 512; ; room *= 2) {
+      w.ensureCapacity(room);
+      const buf = w.uint8;
+      const at = this.rm.startRecord();
+      this.rpc.writeCall(xid, prog, vers, proc, this.cred, AUTH_NONE_CRED);
+      if (encodeArgs !== null) encodeArgs(w);
+      if (w.uint8 === buf) {
+        this.rm.endRecord(at);
+        return w.flush();
+      }
+      // The buffer moved under the record: drop it and try again with more room.
+      room = Math.max(room, w.x - w.x0);
+      w.x = w.x0 = 0;
+    }
   }
 
   /** Wait (coroutine_fn) for a started call's reply; returns its results or throws its error. */
