@@ -6,8 +6,27 @@
  * (threads) run it. Added cases cover what only plain bodies can do: yielding
  * from inside nested plain calls and from deep recursion, mixing plain and
  * generator coroutines, and garbage collection while bodies are suspended.
+ * The coroutine cases of test-aio.c and the seeds' patterns follow, with plain
+ * bodies waiting through aio_co_schedule, qemu_co_sleep_ns and AIO_WAIT_WHILE.
  */
 import {
+  AioWaitInCoroutineError,
+  QEMU_CLOCK_REALTIME,
+  SCALE_MS,
+  aioBhScheduleOneshot,
+  aioCoEnter,
+  aioCoRescheduleSelf,
+  aioCoSchedule,
+  aioCoWake,
+  aioContextNew,
+  aioPoll,
+  aioWaitWhile,
+  coSleepNs,
+  coSleepNsWakeable,
+  getCurrentAioContext,
+  getMainAioContext,
+  qemuClockGetNs,
+  remoteCoEnter,
   CoMutex,
   CoRwlock,
   CoSleep,
@@ -34,6 +53,7 @@ import {
   type CoroutineBackend,
   type Lockable,
 } from '@qco/core';
+import { Worker, isMainThread } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /** Options of the plain-body suite. */
@@ -567,6 +587,205 @@ export function plainBodyConformance(backend: CoroutineBackend | (() => Coroutin
       coroutineEnter(co);
       expect(co.terminated).toBe(true);
       expect(UnsupportedBodyError).toBeTypeOf('function');
+    });
+  });
+
+  describe(`test-aio plain bodies [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+    beforeAll(() => {
+      useBackend(typeof backend === 'function' ? backend() : backend);
+      while (aioPoll(getMainAioContext(), false));
+    });
+
+    it('/aio/coroutine/queue-chaining', () => {
+      const ctx = getMainAioContext();
+      interface ChainData {
+        other: Coroutine | null;
+        i: number;
+        max: number;
+      }
+      const chain = (data: ChainData): void => {
+        for (data.i = 0; data.i < data.max; data.i++) {
+          aioCoEnter(ctx, data.other as Coroutine);
+          block();
+        }
+      };
+      const dataA: ChainData = { other: null, i: 0, max: 25_000 };
+      const dataB: ChainData = { other: null, i: 0, max: 25_000 };
+      dataB.other = coroutineCreate(chain, dataA);
+      dataA.other = coroutineCreate(chain, dataB);
+      coroutineEnter(dataB.other);
+      expect(dataA.i).toBe(dataA.max);
+      expect(dataB.i).toBe(dataB.max - 1);
+      coroutineEnter(dataA.other);
+      expect(dataB.i).toBe(dataB.max);
+    });
+
+    it('/aio/coroutine/worker-thread-co-enter', () => {
+      const ctx = getMainAioContext();
+      let ranOnMain = false;
+      const co = coroutineCreate(() => {
+        ranOnMain = isMainThread && getCurrentAioContext() === getMainAioContext();
+      });
+      const remote = remoteCoEnter(ctx, co);
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      const w = new Worker(
+        `const { workerData: d } = require('node:worker_threads');
+         d.h.port.postMessage(0); Atomics.add(d.h.wake, 0, 1); Atomics.notify(d.h.wake, 0);
+         Atomics.store(d.done, 0, 1); Atomics.notify(d.done, 0);`,
+        { eval: true, workerData: { h: remote.handle, done }, transferList: [remote.handle.port] as never },
+      );
+      const until = Date.now() + 10_000;
+      while (Atomics.load(done, 0) === 0 && Date.now() < until) Atomics.wait(done, 0, 0, 100);
+      void w.terminate();
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(ranOnMain).toBe(true);
+      expect(co.terminated).toBe(true);
+    });
+
+    it('/aio/co-schedule/fifo and reschedule-self', () => {
+      const ctx = getMainAioContext();
+      const order: string[] = [];
+      const other = aioContextNew({ attach: false, name: 'iothread' });
+      const where = (): string => (getCurrentAioContext() === other ? 'io' : 'main');
+      const mk = (s: string) =>
+        coroutineCreate(() => {
+          order.push(`${s}@${where()}`);
+          runCoroutineFn(aioCoRescheduleSelf(other));
+          order.push(`${s}@${where()}`);
+        });
+      const cos = ['x', 'y', 'z'].map(mk);
+      for (const co of cos) aioCoSchedule(ctx, co);
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(order).toEqual(['x@main', 'y@main', 'z@main']);
+      expect(aioPoll(other, false)).toBe(true);
+      expect(order).toEqual(['x@main', 'y@main', 'z@main', 'x@io', 'y@io', 'z@io']);
+      expect(cos.every((c) => c.terminated)).toBe(true);
+      other.destroy();
+    });
+
+    it('/aio/co-enter/rules', () => {
+      const ctx = getMainAioContext();
+      const other = aioContextNew({ attach: false, name: 'iothread' });
+      const log: string[] = [];
+      aioCoEnter(
+        ctx,
+        coroutineCreate(() => {
+          log.push('direct');
+        }),
+      );
+      expect(log).toEqual(['direct']);
+      const far = coroutineCreate(() => {
+        log.push('far');
+        block();
+        log.push('far-woken');
+      });
+      aioCoEnter(other, far);
+      expect(far.scheduled).toBe('aio_co_schedule');
+      aioPoll(other, true);
+      expect(log).toEqual(['direct', 'far']);
+      aioCoWake(far);
+      expect(far.scheduled).toBe('aio_co_schedule');
+      aioPoll(other, true);
+      expect(log).toEqual(['direct', 'far', 'far-woken']);
+      const inner = coroutineCreate(() => {
+        log.push('inner');
+      });
+      coroutineEnter(
+        coroutineCreate(() => {
+          aioCoEnter(ctx, inner);
+          log.push('outer-continues');
+        }),
+      );
+      expect(log.slice(-2)).toEqual(['outer-continues', 'inner']);
+      other.destroy();
+    });
+
+    it('/aio/co-sleep/ns and wakeable', () => {
+      const c = aioContextNew({ attach: false });
+      const w = new CoSleep();
+      const log: string[] = [];
+      const start = qemuClockGetNs(QEMU_CLOCK_REALTIME);
+      const sleeper = coroutineCreate(() => {
+        runCoroutineFn(coSleepNs(QEMU_CLOCK_REALTIME, 20 * SCALE_MS));
+        stress();
+        log.push(qemuClockGetNs(QEMU_CLOCK_REALTIME) - start >= 20 * SCALE_MS ? 'slept' : 'early');
+        runCoroutineFn(coSleepNsWakeable(w, QEMU_CLOCK_REALTIME, 3600e9));
+        log.push('woken');
+      });
+      aioCoSchedule(c, sleeper);
+      aioWaitWhile(c, () => log.length < 1);
+      expect(log).toEqual(['slept']);
+      expect(sleeper.scheduled).toBe('qemu_co_sleep_ns');
+      w.wake();
+      expect(log).toEqual(['slept', 'woken']);
+      expect(c.timerDeadlineNs()).toBe(-1);
+      c.destroy();
+    });
+
+    it('/aio/wait-while/coroutine misuse', () => {
+      const c = aioContextNew({ attach: false });
+      let err: unknown;
+      coroutineEnter(
+        coroutineCreate(() => {
+          try {
+            aioWaitWhile(c, () => true);
+          } catch (e) {
+            err = e;
+          }
+        }),
+      );
+      expect(err).toBeInstanceOf(AioWaitInCoroutineError);
+      c.destroy();
+    });
+
+    it('/seeds/snapshot: a BH enters a coroutine that yields until a timer wakes it', async () => {
+      const main = getMainAioContext();
+      const log: string[] = [];
+      const job = { ret: -1, co: null as Coroutine | null };
+      const done = new Promise<void>((resolve) => {
+        const run = coroutineCreate(() => {
+          job.co = coroutineSelf();
+          log.push('job-run');
+          aioBhScheduleOneshot(
+            main,
+            () => {
+              log.push('save-bh');
+              aioCoEnter(
+                main,
+                coroutineCreate(() => {
+                  log.push('save-co');
+                  runCoroutineFn(coSleepNs(QEMU_CLOCK_REALTIME, 5 * SCALE_MS));
+                  log.push('save-co-woken');
+                  job.ret = 0;
+                  aioCoWake(job.co as Coroutine);
+                }),
+              );
+            },
+            null,
+          );
+          block();
+          log.push(`job-done ret=${job.ret}`);
+          resolve();
+        });
+        aioCoEnter(main, run);
+      });
+      await done;
+      expect(log).toEqual(['job-run', 'save-bh', 'save-co', 'save-co-woken', 'job-done ret=0']);
+    });
+
+    it('/seeds/hmp: a synchronous caller waits with AIO_WAIT_WHILE on a coroutine', () => {
+      const data = { done: false, steps: 0 };
+      const co = coroutineCreate((d: typeof data) => {
+        for (let i = 0; i < 3; i++) {
+          runCoroutineFn(coSleepNs(QEMU_CLOCK_REALTIME, 2 * SCALE_MS));
+          d.steps++;
+        }
+        d.done = true;
+      }, data);
+      aioCoEnter(getMainAioContext(), co);
+      aioWaitWhile(null, () => !data.done);
+      expect(data.steps).toBe(3);
+      expect(co.terminated).toBe(true);
     });
   });
 }
