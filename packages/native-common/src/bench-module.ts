@@ -17,6 +17,7 @@ export interface Spec {
   readonly name: string;
   readonly backend?: string;
   readonly baseline?: string;
+  readonly compareWith?: readonly string[];
   readonly opsPerCall?: number;
   readonly unit?: string;
   readonly params?: Readonly<Record<string, string | number | boolean>>;
@@ -62,7 +63,12 @@ function measuredLoop(mod: NativeBackendModule, loop: string, iterations: number
 }
 
 /** The bench module of the native backend `name`. */
-export function createNativeBenchModule(name: string, mod: NativeBackendModule, jsRoundTrip: JsRoundTrip): {
+export function createNativeBenchModule(
+  name: string,
+  mod: NativeBackendModule,
+  jsRoundTrip: JsRoundTrip,
+  peer?: NativeBackendModule,
+): {
   suite: string;
   cases(env: { backends: readonly string[] }): Spec[];
   prepare(spec: Spec): Promise<Fn>;
@@ -73,8 +79,15 @@ export function createNativeBenchModule(name: string, mod: NativeBackendModule, 
     cases(env: { backends: readonly string[] }): Spec[] {
       if (!env.backends.includes(name)) return [];
       const cases: Spec[] = [];
+      const withPeer = peer !== undefined && env.backends.includes(peer.backendName);
       for (const c of Object.keys(C_CASES)) {
-        cases.push(c === 'c-body/function-call' ? { name: c, backend: name } : { name: c, backend: name, baseline: 'c-body/function-call' });
+        if (c === 'c-body/function-call') {
+          cases.push({ name: c, backend: name });
+          continue;
+        }
+        // The same loop on the other native backend, in this run: only the start method differs.
+        if (withPeer) cases.push({ name: `${peer.backendName}/${c}` });
+        cases.push({ name: c, backend: name, baseline: 'c-body/function-call', ...(withPeer ? { compareWith: [`${peer.backendName}/${c}`] } : {}) });
       }
       cases.push({ name: 'js-body/round-trip/generator-backend' });
       cases.push({ name: 'js-body/round-trip', backend: name, baseline: 'js-body/round-trip/generator-backend' });
@@ -83,6 +96,10 @@ export function createNativeBenchModule(name: string, mod: NativeBackendModule, 
     async prepare(spec: Spec): Promise<Fn> {
       const c = C_CASES[spec.name];
       if (c !== undefined) return measuredLoop(mod, c[0], c[1]);
+      if (peer !== undefined && spec.name.startsWith(`${peer.backendName}/`)) {
+        const pc = C_CASES[spec.name.slice(peer.backendName.length + 1)];
+        if (pc !== undefined) return measuredLoop(peer, pc[0], pc[1]);
+      }
       if (spec.name.startsWith('js-body/round-trip')) {
         return { kind: 'sync', fn: jsRoundTrip(spec.backend === undefined ? 'generator' : mod.createBackend()) };
       }
