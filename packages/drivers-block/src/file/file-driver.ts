@@ -1,16 +1,16 @@
 /**
  * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
- * needs). Reads, writes and flushes run in the core thread pool, each request
- * a blocking pread/pwrite/fdatasync in a worker, through page-aligned shared
+ * needs). Reads, writes and flushes run in worker threads (file-io-pool.ts),
+ * each request a blocking pread/pwrite/fdatasync, through page-aligned shared
  * memory so O_DIRECT (cache.direct=on, -t none) works and no data crosses
- * postMessage. Completions come back as BHs through the thread's wake word,
- * which is what lets the synchronous face wait for them. open, getlength and
+ * postMessage. Completions come back through an EventNotifier and the thread's
+ * wake word, which is what lets the synchronous face wait for them. open, getlength and
  * truncate are single metadata syscalls and run inline, as QEMU does them.
  * aio=native and aio=io_uring fall back to the thread pool (no native
  * submission path here yet).
  */
 import { constants, closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
-import { threadPoolSubmitCo, type Co, type ThreadPoolFunc } from '@qco/core';
+import type { Co } from '@qco/core';
 import {
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
@@ -24,18 +24,10 @@ import {
 } from '../block-driver.js';
 import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError } from '../errors.js';
 import { Errno, errnoFromCode } from '../errno.js';
-import type { IoVector } from '../iov.js';
+import { IoVector } from '../iov.js';
 import { opt } from '../options.js';
-import { AlignedPool, allocAligned } from './aligned-memory.js';
-import { FILE_WORKER_MODULE } from './file-worker-source.js';
-
-const PREAD: ThreadPoolFunc = { module: FILE_WORKER_MODULE, name: 'pread' };
-const PWRITE: ThreadPoolFunc = { module: FILE_WORKER_MODULE, name: 'pwrite' };
-const FLUSH: ThreadPoolFunc = { module: FILE_WORKER_MODULE, name: 'flush' };
-
-/** Requests up to this size use pooled bounce slots. */
-const SLOT_SIZE = 128 * 1024;
-const SLOTS = 128;
+import { allocAligned } from './aligned-memory.js';
+import { FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
@@ -70,8 +62,9 @@ export class FileBlockDriverState implements BlockDriverState {
   readonly requestAlignment: number;
   readonly memAlignment: number;
   readonly growable = true;
-  readonly maxTransfer = 1 << 30;
-  private readonly pool = new AlignedPool(SLOT_SIZE, SLOTS);
+  /** Requests are split to fit one bounce slot of the I/O pool. */
+  readonly maxTransfer = FILE_IO_SLOT_BYTES;
+  private readonly pool = fileIoPool();
   private length: number;
   private fd: number;
 
@@ -88,35 +81,31 @@ export class FileBlockDriverState implements BlockDriverState {
     this.memAlignment = flags.cacheDirect ? 4096 : 1;
   }
 
-  private *submit(fn: ThreadPoolFunc, arg: object): Co<number> {
-    const ret = yield* threadPoolSubmitCo(fn, arg);
-    if (ret < 0) throw new BlockIoError(-ret);
-    return ret;
+  /** Run one operation through the file I/O pool; throws BlockIoError on -errno. */
+  private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co<void> {
+    if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
+    const slot = yield* this.pool.acquire();
+    try {
+      if (qiov !== null && op !== OP.READ) qiov.toBufferAt(slot.bytes, 0, bytes);
+      const ret = yield* this.pool.run(slot, op, this.fd, offset, bytes);
+      if (ret < 0) throw new BlockIoError(-ret);
+      if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, bytes));
+    } finally {
+      this.pool.release(slot);
+    }
   }
 
   *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
-    const b = this.pool.get(bytes);
-    try {
-      yield* this.submit(PREAD, { fd: this.fd, sab: b.sab, off: b.offset, len: bytes, pos: offset });
-      qiov.fromBuffer(b.bytes);
-    } finally {
-      b.release();
-    }
+    yield* this.io(OP.READ, offset, bytes, qiov);
   }
 
   *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
-    const b = this.pool.get(bytes);
-    try {
-      qiov.toBufferAt(b.bytes, 0, bytes);
-      yield* this.submit(PWRITE, { fd: this.fd, sab: b.sab, off: b.offset, len: bytes, pos: offset, fua: flags.fua === true });
-      if (offset + bytes > this.length) this.length = offset + bytes;
-    } finally {
-      b.release();
-    }
+    yield* this.io(flags.fua === true ? OP.WRITE_FUA : OP.WRITE, offset, bytes, qiov);
+    if (offset + bytes > this.length) this.length = offset + bytes;
   }
 
   *coFlush(): Co<void> {
-    yield* this.submit(FLUSH, { fd: this.fd });
+    yield* this.io(OP.FLUSH, 0, 0, null);
   }
 
   *coGetLength(): Co<number> {
@@ -133,16 +122,10 @@ export class FileBlockDriverState implements BlockDriverState {
     }
     this.length = offset;
     if (prealloc === 'full' && offset > old) {
-      const chunk = 1 << 20;
-      const zero = this.pool.get(Math.min(chunk, offset - old));
-      try {
-        zero.bytes.fill(0);
-        for (let at = old; at < offset; at += chunk) {
-          const n = Math.min(chunk, offset - at);
-          yield* this.submit(PWRITE, { fd: this.fd, sab: zero.sab, off: zero.offset, len: n, pos: at, fua: false });
-        }
-      } finally {
-        zero.release();
+      const zero = new IoVector(new Uint8Array(FILE_IO_SLOT_BYTES));
+      for (let at = old; at < offset; at += FILE_IO_SLOT_BYTES) {
+        const n = Math.min(FILE_IO_SLOT_BYTES, offset - at);
+        yield* this.io(OP.WRITE, at, n, zero.slice(0, n));
       }
     }
   }
