@@ -188,9 +188,11 @@ export class NvmeControllerCore {
     this.raiseInterrupt();
   }
 
+  /** Delete every queue; doorbells read zero again, as after a controller reset. */
   private dropQueues(): void {
     this.sqs.length = 0;
     this.cqs.length = 0;
+    for (let off = NvmeReg.DOORBELLS; off < this.regs.byteLength; off += 4) Atomics.store(this.regs, off >> 2, 0);
   }
 
   /** React to CC.EN and CC.SHN changes (§7.6.1, §7.6.2, §7.3.2). */

@@ -8,8 +8,7 @@
  * coroutine that finds every slot busy waits on a CoQueue, woken from a BH
  * after a completion frees one.
  */
-import { aioBhScheduleOneshot, CoQueue, type AioContext, type Co } from '@qco/core';
-import { deferCall } from './defer.js';
+import { aioBhScheduleOneshot, CoQueue, deferCall, type AioContext, type Co } from '@qco/core';
 import type { DmaBuffer, DmaMemory } from './dma-memory.js';
 import type { NvmeBar } from './controller.js';
 import { Cqe, NVME_CQ_ENTRY_BYTES, NVME_SQ_ENTRY_BYTES, Sqe, nvmeDoorbellOffset } from './nvme-spec.js';
