@@ -49,8 +49,10 @@ class Session {
   out(s: string): void {
     this.io.out(s);
   }
-  fail(line: string, toStderr = false): never {
-    if (toStderr) this.io.err(`qco-io: ${line}\n`);
+  /** Print `line` (stdout, or stderr with or without the program prefix, as qemu-io does for it) and fail the command. */
+  fail(line: string, toStderr: boolean | 'bare' = false): never {
+    if (toStderr === 'bare') this.io.err(`${line}\n`);
+    else if (toStderr) this.io.err(`qco-io: ${line}\n`);
     else this.io.out(`${line}\n`);
     throw new CommandFailed(line);
   }
@@ -95,7 +97,7 @@ function opts(s: Session, cmd: Command, args: string[], optstring: string): { o:
 function checkCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
   if (n >= min && (max < 0 || n <= max)) return;
   const expected = max < 0 ? `at least ${min} arguments` : min === max ? `${min} arguments` : `between ${min} and ${max} arguments`;
-  s.fail(`bad argument count ${n} to ${cmd.name}, expected ${expected}`);
+  s.fail(`bad argument count ${n} to ${cmd.name}, expected ${expected}`, 'bare');
 }
 
 function requestFailed(s: Session, what: string, err: unknown): never {
@@ -511,7 +513,7 @@ async function runCommand(s: Session, line: string): Promise<boolean> {
   const [name, ...args] = words as [string, ...string[]];
   const cmd = commands.find((c) => c.name === name || c.alt === name);
   try {
-    if (cmd === undefined) s.fail(`command "${name}" not found`);
+    if (cmd === undefined) s.fail(`command "${name}" not found`, 'bare');
     if (cmd.needsImage && s.blk === undefined) s.fail("no file open, try 'help open'");
     if (cmd.writes && s.blk!.readOnly) s.fail('Block node is read-only', true);
     checkCount(s, cmd, args.length, cmd.min, cmd.max);
