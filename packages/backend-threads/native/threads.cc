@@ -506,6 +506,55 @@ Runtime* runtimeFor(Isolate* isolate, Local<Context> context) {
   return rt;
 }
 
+// The floor under every switch: `n` round trips between this thread and a
+// helper through the same futex mailboxes, with no isolate involved. The
+// benchmarks time it beside the backend's round trip in the same run.
+struct PingPong {
+  std::atomic<uint32_t> a{kNone};
+  std::atomic<uint32_t> b{kNone};
+  int n = 0;
+};
+
+uint32_t waitWord(std::atomic<uint32_t>* w) {
+  uint32_t v;
+  for (;;) {
+    v = kNone;
+    if (w->compare_exchange_strong(v, kSleeping, std::memory_order_acq_rel)) v = kSleeping;
+    if (v != kSleeping) break;
+    futex(w, FUTEX_WAIT_PRIVATE, kSleeping);
+  }
+  w->store(kNone, std::memory_order_relaxed);
+  return v;
+}
+
+void postWord(std::atomic<uint32_t>* w, uint32_t cmd) {
+  if (w->exchange(cmd, std::memory_order_acq_rel) == kSleeping) futex(w, FUTEX_WAKE_PRIVATE, 1);
+}
+
+void* pingPongPartner(void* arg) {
+  PingPong* p = static_cast<PingPong*>(arg);
+  for (int i = 0; i < p->n; i++) {
+    waitWord(&p->a);
+    postWord(&p->b, kYield);
+  }
+  return nullptr;
+}
+
+void FutexRoundTrips(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  int n = info.Length() > 0 && info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 0;
+  if (n <= 0 || n > 10000000) return throwError(isolate, "futexRoundTrips(n): 1 <= n <= 1e7");
+  PingPong p;
+  p.n = n;
+  pthread_t t;
+  if (pthread_create(&t, nullptr, pingPongPartner, &p) != 0) return throwError(isolate, "futexRoundTrips: cannot create a thread");
+  for (int i = 0; i < n; i++) {
+    postWord(&p.a, kEnter);
+    waitWord(&p.b);
+  }
+  pthread_join(t, nullptr);
+}
+
 void IsLocked(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(Locker::IsLocked(info.GetIsolate()));
 }
@@ -535,5 +584,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   fn("configure", Configure);
   fn("stats", Stats);
   fn("isLocked", IsLocked);
+  fn("futexRoundTrips", FutexRoundTrips);
   exports->Set(context, String::NewFromUtf8Literal(isolate, "leader"), Integer::New(isolate, 0)).Check();
 }

@@ -17,6 +17,16 @@ export function isAvailable(): boolean {
   return loadAddon() !== null;
 }
 
+/**
+ * The floor under a switch: `n` futex round trips between two plain threads, no
+ * isolate involved (benchmarks time it beside the backend's round trip).
+ */
+export function futexRoundTrips(n: number): void {
+  const addon = loadAddon();
+  if (addon === null) throw new ThreadsBackendUnavailableError('addon not built');
+  addon.futexRoundTrips(n);
+}
+
 /** Create the backend (throws when not available). */
 export function createBackend(): CoroutineBackend {
   return createThreadsBackend();

@@ -4,15 +4,19 @@
  * yield is a blocking call, here from call depth 0 and 50), beside the same
  * cases on the generator backend and a Promise round trip between two async
  * functions (the async/await way to hand control to another routine and get it
- * back), all measured in the same run.
+ * back) and the floor under any thread switch — a futex round trip between two
+ * plain threads, no isolate — all measured in the same run.
  */
 import { coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/conformance/bench';
+import { futexRoundTrips } from '../index.js';
 
 const AWAITS_PER_CALL = 1000;
 const GEN_BASE = 'baseline/generator-backend/round-trip';
 const GEN_LIFE = 'baseline/generator-backend/lifecycle';
 const PROMISE = 'baseline/promise-round-trip';
+const FUTEX = 'baseline/futex-round-trip';
+const FUTEX_PER_CALL = 1000;
 
 function* yieldForever(): Co {
   for (;;) yield* coroutineYield();
@@ -40,8 +44,9 @@ const module: BenchModule = {
       { name: GEN_LIFE },
     ];
     if (backends.includes('threads')) {
-      const cmp = [PROMISE];
+      const cmp = [PROMISE, FUTEX];
       cases.push(
+        { name: FUTEX, opsPerCall: FUTEX_PER_CALL, params: { note: 'two plain threads, same mailboxes, no isolate' } },
         { name: 'round-trip', backend: 'threads', baseline: GEN_BASE, compareWith: cmp, params: { body: 'generator' } },
         { name: 'round-trip/plain', backend: 'threads', baseline: GEN_BASE, compareWith: cmp, params: { body: 'plain', depth: 0 } },
         { name: 'round-trip/plain/depth-50', backend: 'threads', baseline: GEN_BASE, compareWith: cmp, params: { body: 'plain', depth: 50 } },
@@ -74,6 +79,8 @@ const module: BenchModule = {
           },
         };
       }
+      case FUTEX:
+        return { kind: 'sync', fn: () => futexRoundTrips(FUTEX_PER_CALL) };
       case GEN_BASE: {
         useBackend('generator');
         const co = coroutineCreate(yieldForever);

@@ -18,6 +18,7 @@ export interface ThreadsAddon {
   configure(stackKiB: number, spin: number, idleMax: number): void;
   stats(): { live: number; threads: number; idle: number; threadsCreated: number; stackSize: number };
   isLocked(): boolean;
+  futexRoundTrips(n: number): void;
   readonly leader: number;
 }
 
