@@ -41,7 +41,7 @@ function block(i: number): Buffer {
 
 type Outcome = { ok: true } | { ok: false; err: unknown };
 
-function settleWithin<T>(promises: Promise<T>[], what: string): Promise<Outcome[]> {
+function settleWithin(promises: Promise<unknown>[], what: string): Promise<Outcome[]> {
   const settled = Promise.all(promises.map((p) => p.then((): Outcome => ({ ok: true }), (err: unknown): Outcome => ({ ok: false, err }))));
   return Promise.race([
     settled,
@@ -65,7 +65,7 @@ test('sshd killed mid-write: pending writes fail with EIO, acknowledged data sur
   const blk = await open(name);
 
   const acked = new Set<number>();
-  const outcomes: Promise<void>[] = [];
+  const outcomes: Promise<unknown>[] = [];
   let pendingAtKill = -1;
   let killed: Promise<void> | null = null;
   let next = 0;

@@ -25,6 +25,8 @@ export interface SftpPipeLimits {
   readonly readBudget?: number;
   /** Bytes of writes outstanding at most (default 16 MiB). */
   readonly writeBudget?: number;
+  /** SSH channel window kept open for read replies, bytes (0: ssh2's own 2 MiB). */
+  readonly window?: number;
   /** Read chunk size (default: the server's max read length). */
   readonly readChunk?: number;
   /** Write chunk size (default: the server's max write length). */
@@ -82,6 +84,8 @@ export class SftpPipe {
   readonly readChunk: number;
   readonly writeChunk: number;
   private readonly reads: Budget;
+  /** SSH channel window to keep open for replies (0: leave ssh2's default). */
+  private readonly windowTarget: number;
   private readonly writes: Budget;
 
   constructor(
@@ -92,6 +96,7 @@ export class SftpPipe {
     this.writeChunk = Math.min(limits.writeChunk ?? conn.maxWrite, conn.maxWrite);
     this.reads = new Budget(limits.readBudget ?? DEFAULT_PIPE_BUDGET);
     this.writes = new Budget(limits.writeBudget ?? DEFAULT_PIPE_BUDGET);
+    this.windowTarget = limits.window ?? Number(process.env['QCO_SSH_WINDOW'] ?? 0);
   }
 
   /** Bytes currently in flight per direction (for tests). */
@@ -110,6 +115,7 @@ export class SftpPipe {
         break;
       }
       batch.pending++;
+      if (this.windowTarget > 0) this.conn.topUpWindow(this.windowTarget);
       this.readChunkInto(offset + at, len, qiov, at, (err) => {
         this.reads.give(len);
         batch.finish(err);

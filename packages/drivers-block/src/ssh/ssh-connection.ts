@@ -53,6 +53,9 @@ interface SftpInternals {
   _maxReadLen?: number;
   _maxWriteLen?: number;
   _extensions?: Record<string, string>;
+  incoming?: { window: number };
+  outgoing?: { id: number };
+  _protocol?: { channelWindowAdjust(id: number, amount: number): void };
 }
 
 type Done = (err: Error | null | undefined, value?: unknown) => void;
@@ -100,6 +103,21 @@ export class SshConnection {
   /** Number of requests sent and not yet answered. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Keep the server's send window for this channel at `target` bytes. ssh2
+   * holds it between 1 and 2 MiB, which leaves a fast server waiting for window
+   * adjustments; a pipelined reader wants as much as it has reads in flight.
+   * Uses ssh2 internals and does nothing if they are not there.
+   */
+  topUpWindow(target: number): void {
+    const s = this.sftp as unknown as SftpInternals;
+    if (s.incoming === undefined || s.outgoing === undefined || s._protocol === undefined || this.deadReason !== null) return;
+    const amount = target - s.incoming.window;
+    if (amount < target / 2) return;
+    s.incoming.window += amount;
+    s._protocol.channelWindowAdjust(s.outgoing.id, amount);
   }
 
   /** Be told once when the connection dies. */

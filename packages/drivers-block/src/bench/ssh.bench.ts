@@ -1,0 +1,176 @@
+/**
+ * ssh driver throughput: sequential read and write of 256 MiB through
+ * `qco-img convert` with an ssh:// image, beside `qemu-img convert` with the same
+ * ssh:// image and `scp` of the same file, all against one real sshd on
+ * 127.0.0.1 that the case starts for itself (each case runs in a fresh process),
+ * so every figure has same-run baselines: the ratio to qemu-img is the goal
+ * "≥ 1.0×", the one to scp "≥ 0.8×". An in-process case (BlockBackend, 8
+ * requests of 2 MiB in flight, as qemu-img convert issues them) measures the
+ * driver without the tool around it. Each sample is one whole transfer: one
+ * warm-up, then `QCO_SSH_BENCH_SAMPLES` (default 4) timed runs.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useBackend } from '@qco/core';
+import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/conformance/bench';
+import { startSshd, type SshdPeer } from '../../test/peers/sshd.js';
+import { BlockBackend } from '../block-backend.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 256 * MiB;
+const REQUEST = 2 * MiB;
+const IN_FLIGHT = 8;
+
+/** The package directory (dist/bench/ssh.bench.js → the package). */
+function packageDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: env ?? process.env, maxBuffer: 16 * MiB }, (err, _out, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+/** benchmark.js-style statistics over whole-transfer samples (seconds each). */
+function stats(seconds: number[]): Measured {
+  const n = seconds.length;
+  const mean = seconds.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? seconds.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  const sem = Math.sqrt(variance / n);
+  // Student's t at 95 % for small samples (benchmark.js uses the same table).
+  const t = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262][n - 2] ?? 1.96;
+  return { hz: 1 / mean, rme: mean > 0 ? (100 * t * sem) / mean : 0, samples: n };
+}
+
+type Direction = 'read' | 'write';
+type Tool = 'qemu-img-convert' | 'scp' | 'qco-img-convert' | 'qco-blk';
+
+interface Setup {
+  readonly peer: SshdPeer;
+  readonly remote: string;
+  readonly local: string;
+  readonly env: NodeJS.ProcessEnv;
+  url(path: string): string;
+}
+
+async function setUp(direction: Direction): Promise<Setup> {
+  const peer = await startSshd();
+  const agent = peer.startAgent();
+  const remote = join(peer.dataDir, 'image.raw');
+  const local = join(peer.dir, 'local.raw');
+  const data = randomBytes(SIZE);
+  if (direction === 'read') {
+    writeFileSync(remote, data);
+  } else {
+    writeFileSync(local, data);
+    writeFileSync(remote, '');
+    truncateSync(remote, SIZE);
+  }
+  return {
+    peer,
+    remote,
+    local,
+    env: agent.env,
+    url: (path) => peer.url(path, `?host_key_check=sha256:${peer.hostKeyHash()}`),
+  };
+}
+
+/** One whole transfer with the given tool. */
+async function transfer(tool: Tool, direction: Direction, s: Setup): Promise<void> {
+  const out = join(s.peer.dir, 'out.raw');
+  const scpArgs = ['-q', '-i', s.peer.clientKeyPath, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-P', String(s.peer.port)];
+  const remoteScp = `${s.peer.user}@127.0.0.1:${s.remote}`;
+  switch (tool) {
+    case 'scp':
+      return direction === 'read' ? run('/usr/bin/scp', [...scpArgs, remoteScp, out]) : run('/usr/bin/scp', [...scpArgs, s.local, remoteScp]);
+    case 'qemu-img-convert':
+      return direction === 'read'
+        ? run('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'raw', s.url(s.remote), out], s.env)
+        : run('/usr/bin/qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url(s.remote)], s.env);
+    case 'qco-img-convert': {
+      const cli = join(packageDir(), 'dist', 'qco-img.js');
+      if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block (qco-img) first`);
+      return direction === 'read'
+        ? run(process.execPath, [cli, 'convert', '-f', 'raw', '-O', 'raw', s.url(s.remote), out], s.env)
+        : run(process.execPath, [cli, 'convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url(s.remote)], s.env);
+    }
+    case 'qco-blk': {
+      const blk = await BlockBackend.open(s.url(s.remote), { options: { 'identity-file': s.peer.clientKeyPath }, readOnly: direction === 'read' });
+      const buf = direction === 'write' ? randomBytes(REQUEST) : null;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < SIZE) {
+          const off = next;
+          next += REQUEST;
+          if (buf === null) await blk.pread(off, REQUEST);
+          else await blk.pwrite(off, buf);
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      await blk.close();
+      return;
+    }
+  }
+}
+
+const TOOLS: readonly Tool[] = ['qemu-img-convert', 'scp', 'qco-img-convert', 'qco-blk'];
+
+const module: BenchModule = {
+  suite: 'block/ssh',
+  cases({ backends }) {
+    const cases: BenchCaseSpec[] = [];
+    const common = { opsPerCall: SIZE, unit: 'byte' } as const;
+    for (const direction of ['read', 'write'] as const) {
+      const base = `ssh/${direction}/qemu-img-convert`;
+      const scp = `ssh/${direction}/scp`;
+      cases.push({ name: base, ...common, params: { size: '256 MiB' } }, { name: scp, ...common, params: { size: '256 MiB' } });
+      for (const backend of backends) {
+        cases.push({ name: `ssh/${direction}/qco-img-convert`, backend, baseline: base, compareWith: [scp], ...common, params: { size: '256 MiB' } });
+      }
+      cases.push({
+        name: `ssh/${direction}/qco-blk`,
+        ...(backends[0] !== undefined ? { backend: backends[0] } : {}),
+        baseline: base,
+        compareWith: [scp],
+        ...common,
+        params: { size: '256 MiB', requests: `${IN_FLIGHT} × 2 MiB in flight`, note: 'in-process BlockBackend, no local file' },
+      });
+    }
+    return cases;
+  },
+  async prepare(spec): Promise<BenchFn> {
+    if (spec.backend) useBackend(spec.backend);
+    const [, direction, tool] = spec.name.split('/') as [string, Direction, Tool];
+    if (!TOOLS.includes(tool)) throw new Error(`unknown ssh bench case ${spec.name}`);
+    return {
+      kind: 'measured',
+      run: async () => {
+        const s = await setUp(direction);
+        if (tool === 'qco-img-convert' && spec.backend) s.env['QCO_BACKEND'] = spec.backend;
+        try {
+          await transfer(tool, direction, s);
+          const samples: number[] = [];
+          const n = Math.max(2, Number(process.env['QCO_SSH_BENCH_SAMPLES'] ?? 4));
+          for (let i = 0; i < n; i++) {
+            const t0 = process.hrtime.bigint();
+            await transfer(tool, direction, s);
+            samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
+          }
+          return stats(samples);
+        } finally {
+          await s.peer.stop();
+          rmSync(s.peer.dir, { recursive: true, force: true });
+        }
+      },
+    };
+  },
+};
+
+export default module;
