@@ -19,10 +19,15 @@ export function createProgress(io: CliStreams, total: number, enabled: boolean):
   if (!enabled) return { update: () => undefined, stop: () => undefined };
   // A non-TTY stream keeps cli-progress from emitting cursor escapes; its
   // per-render newline becomes qemu-img's carriage return.
+  let last = '';
   const stream = {
     isTTY: false,
     write(text: string) {
-      io.out(text === '\n' ? '\r' : text);
+      const out = text === '\n' ? (last === '\r' ? '' : '\r') : text;
+      if (out !== '') {
+        io.out(out);
+        last = out[out.length - 1] as string;
+      }
       return true;
     },
   };

@@ -23,7 +23,7 @@ import {
   type PreallocMode,
 } from '../block-driver.js';
 import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError } from '../errors.js';
-import { Errno, errnoFromCode } from '../errno.js';
+import { Errno, errnoFromCode, strerror } from '../errno.js';
 import { IoVector } from '../iov.js';
 import { opt } from '../options.js';
 import { allocAligned } from './aligned-memory.js';
@@ -176,7 +176,7 @@ export const fileDriver: BlockDriver = {
     try {
       fd = openSync(filename, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
     } catch (err) {
-      throw new BlockError(`Could not create '${filename}': ${(err as Error).message.replace(/^[A-Z]+: /, '').replace(/, open .*$/, '')}`, sysErrno(err));
+      throw new BlockError(`Could not create '${filename}': ${strerror(sysErrno(err))}`, sysErrno(err));
     }
     try {
       ftruncateSync(fd, size);

@@ -1,0 +1,86 @@
+/** The file driver on every face, O_DIRECT alignment, truncate and errors. */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlockBackend, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'qco-file-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function image(name: string, size = 1 << 20, fill = 0): string {
+  const p = join(dir, name);
+  writeFileSync(p, Buffer.alloc(size, fill));
+  return p;
+}
+
+describe('file driver', () => {
+  it('Promise face: write, read back, flush, length', async () => {
+    const p = image('a.img');
+    const blk = await BlockBackend.open(p);
+    await blk.pwrite(4096, new Uint8Array(8192).fill(0x77));
+    await blk.flush();
+    expect((await blk.pread(4096, 8192)).every((b) => b === 0x77)).toBe(true);
+    expect(await blk.getLength()).toBe(1 << 20);
+    await blk.close();
+    expect(readFileSync(p)[4096]).toBe(0x77);
+  });
+  it('synchronous face waits for worker completions with a blocking aio_poll', () => {
+    const p = image('b.img');
+    const blk = BlockBackend.openSync(`json:{"driver":"file","filename":"${p}"}`);
+    blk.pwriteSync(0, new Uint8Array(1000).fill(9));
+    blk.flushSync();
+    expect(blk.preadSync(0, 1000).every((b) => b === 9)).toBe(true);
+    expect(blk.getLengthSync()).toBe(1 << 20);
+    blk.truncateSync(2 << 20);
+    expect(blk.getLengthSync()).toBe(2 << 20);
+    blk.closeSync();
+    expect(statSync(p).size).toBe(2 << 20);
+  });
+  it('coroutine face with many requests in flight', async () => {
+    const p = image('c.img', 4 << 20);
+    const blk = await BlockBackend.open(p);
+    await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pwrite(i * 16384, new Uint8Array(16384).fill(i & 0xff))));
+    const back = await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pread(i * 16384, 16384)));
+    back.forEach((b, i) => expect(b.every((x) => x === (i & 0xff))).toBe(true));
+  });
+  it('cache.direct=on probes the request alignment and still serves unaligned requests', async () => {
+    const p = image('d.img', 1 << 20, 0x11);
+    const blk = await BlockBackend.open(p, { cacheDirect: true });
+    expect(blk.bs.requestAlignment).toBeGreaterThanOrEqual(512);
+    await blk.pwrite(3, new Uint8Array(5).fill(0x22));
+    const b = await blk.pread(0, 10);
+    expect([...b]).toEqual([0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x22, 0x11, 0x11]);
+    await blk.pwrite(0, new Uint8Array(3 << 20 >> 2).fill(1));
+    expect((await blk.pread(0, 3 << 20 >> 2)).every((x) => x === 1)).toBe(true);
+  });
+  it('errors: missing file, directory, read-only', async () => {
+    await expect(BlockBackend.open(join(dir, 'nope.img'))).rejects.toThrow(CouldNotOpenError);
+    await expect(BlockBackend.open(join(dir, 'nope.img'))).rejects.toThrow(`Could not open '${join(dir, 'nope.img')}': No such file or directory`);
+    await expect(BlockBackend.open(dir, { readOnly: true })).rejects.toThrow('Is a directory');
+    const blk = await BlockBackend.open(image('e.img'), { readOnly: true });
+    await expect(blk.pwrite(0, new Uint8Array(1))).rejects.toThrow(ReadOnlyError);
+  });
+  it('the synchronous face refuses event-loop drivers before sending anything', () => {
+    let opened = false;
+    const sockety: BlockDriver = {
+      spec: BLOCK_DRIVER_SPEC,
+      formatName: 'test-socket',
+      protocolName: 'test-socket',
+      options: [],
+      completions: 'event-loop',
+      parseFilename: () => ({}),
+      // eslint-disable-next-line require-yield
+      *open() {
+        opened = true;
+        throw new Error('not reached');
+      },
+    };
+    registerBlockDriver(sockety);
+    expect(() => BlockBackend.openSync('test-socket://')).toThrow(SyncUnsupportedError);
+    expect(opened).toBe(false);
+  });
+});

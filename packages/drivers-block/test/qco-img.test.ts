@@ -1,0 +1,109 @@
+/** qco-img: info and bench output as qemu-img prints them, convert between drivers with -p. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureStreams } from '../src/cli/streams.js';
+import { qcoImgMain } from '../src/cli/qco-img.js';
+import { qcoIoMain } from '../src/cli/qco-io.js';
+
+let dir = '';
+async function qcoImg(args: string[]) {
+  const io = captureStreams();
+  const status = await qcoImgMain(args, io);
+  return { stdout: io.stdout, stderr: io.stderr, status };
+}
+async function qcoIo(args: string[]) {
+  const io = captureStreams();
+  const status = await qcoIoMain(args, io);
+  return { stdout: io.stdout, stderr: io.stderr, status };
+}
+function qemuImg(args: string[]) {
+  const r = spawnSync('qemu-img', args, { encoding: 'utf8' });
+  if (r.error) throw new Error(`qemu-img could not run (install qemu-utils, listed in setup/apt-peers.txt): ${r.error.message}`);
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'qco-img-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('qco-img info', () => {
+  it('prints what qemu-img info prints for a raw file', async () => {
+    const img = join(dir, 'info.img');
+    writeFileSync(img, Buffer.alloc(2 << 20, 1));
+    const ours = await qcoImg(['info', img]);
+    const theirs = qemuImg(['info', img]);
+    expect(ours.status).toBe(0);
+    expect(ours.stdout).toBe(theirs.stdout);
+    const oursJson = JSON.parse((await qcoImg(['info', '--output=json', img])).stdout);
+    const theirsJson = JSON.parse(qemuImg(['info', '--output=json', img]).stdout);
+    expect(oursJson).toEqual(theirsJson);
+  });
+  it('null-co through --image-opts', async () => {
+    const ours = await qcoImg(['info', '--image-opts', 'driver=null-co,size=1M']);
+    expect(ours.stdout).toContain('file format: null-co\nvirtual size: 1 MiB (1048576 bytes)\ndisk size: 0 B\n');
+  });
+  it('missing file: the qemu-img message', async () => {
+    const p = join(dir, 'nosuch.img');
+    const ours = await qcoImg(['info', p]);
+    expect(ours.status).toBe(1);
+    expect(ours.stderr).toBe(`qco-img: Could not open '${p}': Could not open '${p}': No such file or directory\n`);
+    expect(qemuImg(['info', p]).stderr).toBe(`qemu-img: Could not open '${p}': Could not open '${p}': No such file or directory\n`);
+  });
+});
+
+describe('qco-img bench', () => {
+  it('prints the qemu-img bench lines', async () => {
+    const ours = await qcoImg(['bench', '-c', '1000', '-d', '8', '-s', '4k', 'null-co://']);
+    expect(ours.status).toBe(0);
+    expect(ours.stdout).toMatch(/^Sending 1000 read requests, 4096 bytes each, 8 in parallel \(starting at offset 0, step size 4096\)\nRun completed in \d+\.\d{3} seconds\.\n$/);
+  });
+  it('write bench with a pattern and a flush interval on a file', async () => {
+    const img = join(dir, 'bench.img');
+    writeFileSync(img, Buffer.alloc(1 << 20));
+    const ours = await qcoImg(['bench', '-w', '--pattern=0x42', '--flush-interval=10', '-c', '200', '-d', '4', '-s', '4k', '-f', 'raw', img]);
+    expect(ours.status).toBe(0);
+    expect(ours.stdout).toContain('Sending 200 write requests, 4096 bytes each, 4 in parallel (starting at offset 0, step size 4096)\nSending flush every 10 requests\n');
+    expect(readFileSync(img).subarray(0, 200 * 4096).every((b) => b === 0x42)).toBe(true);
+  });
+  it('a failing request is reported', async () => {
+    const img = join(dir, 'small.img');
+    writeFileSync(img, Buffer.alloc(4096));
+    const ours = await qcoImg(['bench', '-c', '10', '-o', '1M', img]);
+    expect(ours.status).toBe(1);
+    expect(ours.stderr).toBe('qco-img: Failed request: Input/output error\n');
+  });
+});
+
+describe('qco-img convert', () => {
+  it('file to file with -p, readable by qemu-io', async () => {
+    const src = join(dir, 'src.img');
+    const dst = join(dir, 'dst.img');
+    writeFileSync(src, Buffer.alloc(5 << 20, 0x6b));
+    const ours = await qcoImg(['convert', '-p', '-f', 'raw', '-O', 'raw', src, dst]);
+    expect(ours.status).toBe(0);
+    expect(ours.stdout).toMatch(/^ {4}\(0\.00\/100%\)\r/);
+    expect(ours.stdout.endsWith('    (100.00/100%)\r\n')).toBe(true);
+    expect(statSync(dst).size).toBe(5 << 20);
+    const r = spawnSync('qemu-io', ['-f', 'raw', '-c', 'read -P 0x6b 0 5M', dst], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+  });
+  it('null-co to file (zeroes, sparse) and file to null-co', async () => {
+    const dst = join(dir, 'from-null.img');
+    const a = await qcoImg(['convert', '--image-opts', 'driver=null-co,size=2M,read-zeroes=on', dst]);
+    expect(a.status).toBe(0);
+    expect((await qcoIo(['-c', 'read -P 0 0 2M', dst])).status).toBe(0);
+    const b = await qcoImg(['convert', dst, 'null-co://']);
+    expect(b.status).toBe(0);
+  });
+  it('reports a target it cannot create', async () => {
+    const src = join(dir, 'src2.img');
+    writeFileSync(src, Buffer.alloc(4096));
+    const ours = await qcoImg(['convert', src, '/nonexistent-dir/x.img']);
+    expect(ours.status).toBe(1);
+    expect(ours.stderr).toBe("qco-img: /nonexistent-dir/x.img: error while converting raw: Could not create '/nonexistent-dir/x.img': No such file or directory\n");
+  });
+});
