@@ -1,3 +1,11 @@
 import { qcoPackage } from '../../tsup.shared.js';
 
-export default qcoPackage({ index: 'src/index.ts' }, { shims: true });
+export default qcoPackage(
+  {
+    index: 'src/index.ts',
+    'qco-io': 'src/bin/qco-io.ts',
+    'qco-img': 'src/bin/qco-img.ts',
+    'bench/block.bench': 'src/bench/block.bench.ts',
+  },
+  { shims: true },
+);
