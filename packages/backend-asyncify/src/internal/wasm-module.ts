@@ -5,11 +5,34 @@
  * missing or unloadable file only makes the backend "not available".
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The part of the WebAssembly JavaScript API used here (TypeScript has it only in lib.dom). */
+export interface WasmApi {
+  Module: {
+    new (bytes: Uint8Array): WasmModule;
+    imports(mod: WasmModule): { module: string; name: string; kind: string }[];
+    exports(mod: WasmModule): { name: string; kind: string }[];
+  };
+  Instance: new (mod: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: unknown };
+  RuntimeError: new (message?: string) => Error;
+  validate(bytes: Uint8Array): boolean;
+}
+/** A compiled module (opaque). */
+export type WasmModule = object & { readonly __wasmModule?: never };
+/** A module's linear memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The global WebAssembly namespace, typed. */
+export const wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The module's exports, as runtime.c and Binaryen's asyncify pass define them. */
 export interface QcoWasmExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   qco_run(ctx: number, value: number): number;
   qco_recover(): number;
   qco_js_new(id: number, dataSize: number, stackSize: number): number;
@@ -29,21 +52,27 @@ export interface QcoWasmImports {
   step(id: number): number;
 }
 
-/** Path of the built module (beside src/ and dist/ alike). */
+/** Path of the built module: wasm/ at the package root, found from src/internal/, dist/ or dist/bench/. */
 export function wasmPath(): string {
-  return fileURLToPath(new URL('../wasm/qco-asyncify.wasm', import.meta.url.includes('/src/internal/') ? new URL('../', import.meta.url) : import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++) {
+    const file = join(dir, 'wasm', 'qco-asyncify.wasm');
+    if (existsSync(file) || existsSync(join(dir, 'package.json'))) return file;
+    dir = dirname(dir);
+  }
+  return join(dir, 'wasm', 'qco-asyncify.wasm');
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WasmModule | null | undefined;
 let loadError: unknown;
 
 /** The compiled module, or null when it is missing or does not compile here. */
-export function compiledModule(): WebAssembly.Module | null {
+export function compiledModule(): WasmModule | null {
   if (compiled !== undefined) return compiled;
   try {
     const file = wasmPath();
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm --filter @qco/backend-asyncify build\``);
-    compiled = new WebAssembly.Module(readFileSync(file));
+    compiled = new wasm.Module(readFileSync(file));
   } catch (err) {
     loadError = err;
     compiled = null;
@@ -61,6 +90,6 @@ export function moduleLoadError(): unknown {
 export function instantiate(imports: QcoWasmImports): QcoWasmExports {
   const mod = compiledModule();
   if (mod === null) throw moduleLoadError();
-  const instance = new WebAssembly.Instance(mod, { qco: { step: imports.step } });
+  const instance = new wasm.Instance(mod, { qco: { step: imports.step } });
   return instance.exports as unknown as QcoWasmExports;
 }
