@@ -3,18 +3,22 @@
  * loop and reports each SFTP reply through a callback from the channel's
  * readable handler; the seeds' restart pattern maps onto that directly: a
  * request that would block yields, and the callback re-enters it through
- * aio_co_wake (coroutineWake: entered at once from a callback, queued behind
- * the running coroutine from inside one). A waiter re-checks its condition after
+ * aio_co_wake (entered at once from a callback in the coroutine's own
+ * AioContext, queued behind the running coroutine from inside one, scheduled
+ * as a bottom half in another context). ssh2 owns the socket and reads it in
+ * flowing mode, so the callbacks it makes from its 'data' handler are the
+ * channel's readable handler; registering the socket again with
+ * aio_set_fd_handler would fight ssh2 for the stream. A waiter re-checks its condition after
  * every wake-up, so a callback that fires before the coroutine got to yield, or
  * a stray wake, costs nothing. A coroutine woken from inside ssh2's packet
  * parser must not throw into ssh2, so a failure there is rethrown on the next tick.
  */
-import { CoroutineError, coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '@qco/core';
+import { CoroutineError, aioCoWake, coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '@qco/core';
 
 /** aio_co_wake from a completion callback: re-enter `co`. */
 export function wakeFromCallback(co: Coroutine): void {
   try {
-    coroutineWake(co);
+    aioCoWake(co);
   } catch (err) {
     process.nextTick(() => {
       throw err;
