@@ -21,7 +21,9 @@ function nodeGypScript() {
   try {
     return require.resolve('node-gyp/bin/node-gyp.js');
   } catch {
-    return undefined;
+    // Outside the workspace (a consumer's install), npm lends its own node-gyp.
+    const lent = process.env.npm_config_node_gyp;
+    return lent && existsSync(lent) ? lent : undefined;
   }
 }
 

@@ -716,7 +716,10 @@ export function plainBodyConformance(backend: CoroutineBackend | (() => Coroutin
       aioWaitWhile(c, () => log.length < 1);
       expect(log).toEqual(['slept']);
       expect(sleeper.scheduled).toBe('qemu_co_sleep_ns');
+      // Woken from outside its context: aio_co_wake's rule brings it back into
+      // `c` (entered at once or scheduled there, depending on where we are).
       w.wake();
+      aioWaitWhile(c, () => log.length < 2);
       expect(log).toEqual(['slept', 'woken']);
       expect(c.timerDeadlineNs()).toBe(-1);
       c.destroy();
