@@ -1,0 +1,183 @@
+/**
+ * nfs driver throughput: sequential read and write of 256 MiB through
+ * `qco-img convert` with an nfs:// image, beside `qemu-img convert` with the same
+ * nfs:// image (QEMU's nfs driver on libnfs) and libnfs's own `nfs-cp`, all
+ * against one real nfs-ganesha on 127.0.0.1 that the case starts for itself
+ * (each case runs in a fresh process), so every figure has same-run baselines:
+ * the ratio to qemu-img is the goal "≥ 1.0×". An in-process case (BlockBackend,
+ * 8 requests of 2 MiB in flight, as qemu-img convert issues them) measures the
+ * driver without the tool around it. Each sample is one whole transfer: one
+ * warm-up, then `QCO_NFS_BENCH_SAMPLES` (default 4) timed runs. `QCO_IMG_JS`
+ * points at another qco-img build than this package's dist/qco-img.js.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useBackend } from '@qco/core';
+import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/conformance/bench';
+import { startGanesha, type GaneshaPeer } from '../../test/peers/ganesha.js';
+import { BlockBackend } from '../block-backend.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 256 * MiB;
+const REQUEST = 2 * MiB;
+const IN_FLIGHT = 8;
+
+/** The package directory (dist/bench/nfs.bench.js → the package). */
+function packageDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: env ?? process.env, maxBuffer: 16 * MiB }, (err, _out, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+/** benchmark.js-style statistics over whole-transfer samples (seconds each). */
+function stats(seconds: number[]): Measured {
+  const n = seconds.length;
+  const mean = seconds.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? seconds.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  const sem = Math.sqrt(variance / n);
+  const t = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262][n - 2] ?? 1.96;
+  return { hz: 1 / mean, rme: mean > 0 ? (100 * t * sem) / mean : 0, samples: n };
+}
+
+type Direction = 'read' | 'write';
+type Tool = 'qemu-img-convert' | 'nfs-cp' | 'qco-img-convert' | 'qco-blk';
+
+interface Setup {
+  readonly peer: GaneshaPeer;
+  readonly dir: string;
+  readonly local: string;
+  readonly remote: string;
+  readonly url: string;
+}
+
+async function setUp(direction: Direction): Promise<Setup> {
+  const peer = await startGanesha();
+  const dir = mkdtempSync(join(tmpdir(), 'qco-nfs-bench-'));
+  const remote = join(peer.exportDir, 'image.raw');
+  const local = join(dir, 'local.raw');
+  const data = randomBytes(SIZE);
+  if (direction === 'read') {
+    writeFileSync(remote, data);
+  } else {
+    writeFileSync(local, data);
+    writeFileSync(remote, '');
+    truncateSync(remote, SIZE);
+  }
+  return { peer, dir, local, remote, url: peer.url('image.raw') };
+}
+
+/**
+ * Before each run, outside the timing: remove the previous run's output.
+ * nfs-cp creates its target exclusively, so for it the remote copy goes to a
+ * fresh name each time (the previous one is removed while no client holds it).
+ */
+function clean(tool: Tool, s: Setup, run: number): string {
+  rmSync(join(s.dir, 'out.raw'), { force: true });
+  if (tool !== 'nfs-cp') return s.url;
+  rmSync(join(s.peer.exportDir, `copy-${run - 1}.raw`), { force: true });
+  return s.peer.url(`copy-${run}.raw`);
+}
+
+/** One whole transfer with the given tool; `target` is the nfs-cp upload name. */
+async function transfer(tool: Tool, direction: Direction, s: Setup, env: NodeJS.ProcessEnv, target: string): Promise<void> {
+  const out = join(s.dir, 'out.raw');
+  switch (tool) {
+    case 'nfs-cp':
+      return direction === 'read' ? run('/usr/bin/nfs-cp', [s.url, out]) : run('/usr/bin/nfs-cp', [s.local, target]);
+    case 'qemu-img-convert':
+      return direction === 'read'
+        ? run('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'raw', s.url, out])
+        : run('/usr/bin/qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url]);
+    case 'qco-img-convert': {
+      const cli = process.env['QCO_IMG_JS'] ?? join(packageDir(), 'dist', 'qco-img.js');
+      if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block (qco-img) first`);
+      return direction === 'read'
+        ? run(process.execPath, [cli, 'convert', '-f', 'raw', '-O', 'raw', s.url, out], env)
+        : run(process.execPath, [cli, 'convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url], env);
+    }
+    case 'qco-blk': {
+      const blk = await BlockBackend.open(s.url, { readOnly: direction === 'read' });
+      const buf = direction === 'write' ? randomBytes(REQUEST) : null;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < SIZE) {
+          const off = next;
+          next += REQUEST;
+          if (buf === null) await blk.pread(off, REQUEST);
+          else await blk.pwrite(off, buf);
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      if (buf !== null) await blk.flush();
+      await blk.close();
+      return;
+    }
+  }
+}
+
+const TOOLS: readonly Tool[] = ['qemu-img-convert', 'nfs-cp', 'qco-img-convert', 'qco-blk'];
+
+const module: BenchModule = {
+  suite: 'block/nfs',
+  cases({ backends }) {
+    const cases: BenchCaseSpec[] = [];
+    const common = { opsPerCall: SIZE, unit: 'byte' } as const;
+    for (const direction of ['read', 'write'] as const) {
+      const base = `nfs/${direction}/qemu-img-convert`;
+      const nfsCp = `nfs/${direction}/nfs-cp`;
+      cases.push({ name: base, ...common, params: { size: '256 MiB' } }, { name: nfsCp, ...common, params: { size: '256 MiB' } });
+      for (const backend of backends) {
+        cases.push({ name: `nfs/${direction}/qco-img-convert`, backend, baseline: base, compareWith: [nfsCp], ...common, params: { size: '256 MiB' } });
+      }
+      cases.push({
+        name: `nfs/${direction}/qco-blk`,
+        ...(backends[0] !== undefined ? { backend: backends[0] } : {}),
+        baseline: base,
+        compareWith: [nfsCp],
+        ...common,
+        params: { size: '256 MiB', requests: `${IN_FLIGHT} × 2 MiB in flight`, note: 'in-process BlockBackend, no local file' },
+      });
+    }
+    return cases;
+  },
+  async prepare(spec): Promise<BenchFn> {
+    if (spec.backend) useBackend(spec.backend);
+    const [, direction, tool] = spec.name.split('/') as [string, Direction, Tool];
+    if (!TOOLS.includes(tool)) throw new Error(`unknown nfs bench case ${spec.name}`);
+    return {
+      kind: 'measured',
+      run: async () => {
+        const s = await setUp(direction);
+        const env = { ...process.env, ...(spec.backend ? { QCO_BACKEND: spec.backend } : {}) };
+        try {
+          await transfer(tool, direction, s, env, clean(tool, s, 0));
+          const samples: number[] = [];
+          const n = Math.max(2, Number(process.env['QCO_NFS_BENCH_SAMPLES'] ?? 4));
+          for (let i = 0; i < n; i++) {
+            const target = clean(tool, s, i + 1);
+            const t0 = process.hrtime.bigint();
+            await transfer(tool, direction, s, env, target);
+            samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
+          }
+          return stats(samples);
+        } finally {
+          await s.peer.stop();
+          rmSync(s.dir, { recursive: true, force: true });
+        }
+      },
+    };
+  },
+};
+
+export default module;
