@@ -6,6 +6,8 @@ export default qcoPackage(
     'qco-io': 'src/bin/qco-io.ts',
     'qco-img': 'src/bin/qco-img.ts',
     'bench/block.bench': 'src/bench/block.bench.ts',
+    'bench/nvme.bench': 'src/bench/nvme.bench.ts',
+    'nvme-controller-worker': 'src/nvme/controller-worker.ts',
   },
   { shims: true },
 );
