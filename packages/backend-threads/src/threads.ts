@@ -56,6 +56,9 @@ function fromEnv(name: string): number | undefined {
 export function createThreadsBackend(options: ThreadsBackendOptions = {}): ThreadsBackend {
   const addon: ThreadsAddon | null = loadAddon();
   if (addon === null) throw new ThreadsBackendUnavailableError(addonFailure() ?? 'addon not built');
+  // Hand-offs release the isolate with v8::Unlocker, which needs a Locker held by
+  // this thread (Node's main thread and workers hold one; an embedder may not).
+  if (!addon.isLocked()) throw new ThreadsBackendUnavailableError('this thread does not hold a v8::Locker on its isolate');
   addon.configure(
     options.stackKiB ?? fromEnv('QCO_THREADS_STACK_KB') ?? 256,
     options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 0,
