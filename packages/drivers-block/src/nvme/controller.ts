@@ -104,6 +104,7 @@ export class EmulatedNvmeController {
   private readonly worker: Worker;
   private closed = false;
   private exited: Promise<void>;
+  private holds = 0;
 
   constructor(opts: EmulatedNvmeControllerOptions = {}) {
     const bar = new SharedArrayBuffer(NVME_BAR_SIZE);
@@ -194,6 +195,20 @@ export class EmulatedNvmeController {
     const seq = Atomics.load(this.ctl, Ctl.CSTS_SEQ);
     if (this.bar.read32(NvmeReg.CSTS) !== csts) return;
     Atomics.wait(this.ctl, Ctl.CSTS_SEQ, seq, timeoutMs);
+  }
+
+  /**
+   * Keep the process alive while the host waits for this device (commands in
+   * flight): an idle controller never holds the event loop open, a busy one
+   * must, or `await blk.pread()` in a script would end with the process.
+   */
+  hold(): void {
+    if (this.holds++ === 0 && !this.closed) this.worker.ref();
+  }
+
+  /** Undo one `hold()`. */
+  unhold(): void {
+    if (--this.holds === 0 && !this.closed) this.worker.unref();
   }
 
   /** Make the next matching commands complete with an error status. */

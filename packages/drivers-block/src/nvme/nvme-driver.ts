@@ -334,7 +334,9 @@ export class NvmeBlockDriverState implements BlockDriverState {
     let waiting = false;
     let ret = 0;
     let result = 0;
+    this.ctrl.hold();
     q.submit(req, cmd, (r, res) => {
+      this.ctrl.unhold();
       ret = r;
       result = res;
       done = true;
