@@ -35,7 +35,7 @@ Napi::Value NewContext(const Napi::CallbackInfo &info) {
 Napi::Value Enter(const Napi::CallbackInfo &info) {
   QcoCoroutine *co = context_arg(info, 0);
   if (co == NULL) return info.Env().Undefined();
-  if (co->kind != QCO_BODY_JS || co->caller != NULL) {
+  if (co->kind != QCO_BODY_JS || co->caller != NULL || co->awaiting_step) {
     Napi::Error::New(info.Env(), "qco: native context is not a suspended JavaScript context").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
@@ -45,6 +45,10 @@ Napi::Value Enter(const Napi::CallbackInfo &info) {
 Napi::Value Complete(const Napi::CallbackInfo &info) {
   QcoCoroutine *co = context_arg(info, 0);
   if (co == NULL) return info.Env().Undefined();
+  if (!co->awaiting_step) {
+    Napi::Error::New(info.Env(), "qco: native context is not waiting for a step's outcome").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
   int outcome = info[1].As<Napi::Number>().Int32Value();
   if (outcome != QCO_YIELD && outcome != QCO_TERMINATE && outcome != QCO_STEP_THREW) outcome = QCO_STEP_THREW;
   return Napi::Number::New(info.Env(), qco_js_complete(co, outcome));
@@ -57,9 +61,8 @@ Napi::Value DeleteContext(const Napi::CallbackInfo &info) {
     Napi::Error::New(info.Env(), "qco: cannot delete a native context that is running").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  // Suspended mid-body (not at the top of its trampoline): drop its frames first.
-  if (co->kind == QCO_BODY_JS) qco_routine_cancel(co);
-  else qco_context_release(co);
+  // Back to the pool; a context suspended mid-body has its frames dropped first.
+  qco_routine_cancel(co);
   return info.Env().Undefined();
 }
 

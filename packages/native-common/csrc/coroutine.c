@@ -92,23 +92,39 @@ void qco_asan_finish(void *fake) {
 #endif
 }
 
-/* qemu_coroutine_switch: save where `from` resumes, jump into `to`. */
+/* qemu_coroutine_switch: save where `from` resumes, jump into `to`, and give
+ * the action control came back with. A macro, not a function, on the hot paths:
+ * GCC never inlines a function that calls sigsetjmp, and every extra return
+ * after a stack switch is a mispredicted return. */
+#ifdef QCO_ASAN
+#define QCO_ASAN_BEFORE_JUMP(from, to, action) \
+  do { \
+    /* A body that terminates keeps no fake frames: ASan frees them, and the \
+     * context starts its next body without any. */ \
+    if ((action) == QCO_TERMINATE) (from)->asan_fake_stack = NULL; \
+    qco_asan_start((to), (action) == QCO_TERMINATE ? NULL : &(from)->asan_fake_stack); \
+  } while (0)
+#define QCO_ASAN_AFTER_LANDING(from) qco_asan_finish((from)->asan_fake_stack)
+#else
+#define QCO_ASAN_BEFORE_JUMP(from, to, action) ((void)0)
+#define QCO_ASAN_AFTER_LANDING(from) ((void)0)
+#endif
+
+#define QCO_SWITCH(ret, from, to, action) \
+  do { \
+    current = (to); \
+    SET_PREV(from); \
+    (ret) = sigsetjmp((from)->env, 0); \
+    if ((ret) == 0) { \
+      QCO_ASAN_BEFORE_JUMP(from, to, action); \
+      siglongjmp((to)->env, (action)); \
+    } \
+    QCO_ASAN_AFTER_LANDING(from); \
+  } while (0)
+
 int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action) {
-  current = to;
-  SET_PREV(from);
-  int ret = sigsetjmp(from->env, 0);
-  if (ret == 0) {
-#ifdef QCO_ASAN
-    /* A body that terminates keeps no fake frames: ASan frees them, and the
-     * context starts its next body without any. */
-    if (action == QCO_TERMINATE) from->asan_fake_stack = NULL;
-    qco_asan_start(to, action == QCO_TERMINATE ? NULL : &from->asan_fake_stack);
-#endif
-    siglongjmp(to->env, action);
-  }
-#ifdef QCO_ASAN
-  qco_asan_finish(from->asan_fake_stack);
-#endif
+  int ret;
+  QCO_SWITCH(ret, from, to, action);
   return ret;
 }
 
@@ -116,11 +132,18 @@ int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action) {
 
 static void run_js_body(QcoCoroutine *co) {
   for (;;) {
-    int outcome = qco_switch(co, co->caller, QCO_RUN_STEP);
+    int outcome;
+    co->awaiting_step = 1;
+    QCO_SWITCH(outcome, co, co->caller, QCO_RUN_STEP);
+    co->awaiting_step = 0;
     if (outcome != QCO_YIELD) return; /* terminated or threw: the body is over */
     QcoCoroutine *to = co->caller;
     co->caller = NULL;
-    qco_switch(co, to, QCO_YIELD); /* wait for the next enter */
+    {
+      int ignored_;
+      QCO_SWITCH(ignored_, co, to, QCO_YIELD);
+      (void)ignored_;
+    } /* wait for the next enter */
   }
 }
 
@@ -146,6 +169,7 @@ void qco_bootstrap(QcoCoroutine *co) {
   qco_asan_finish(co->asan_fake_stack);
 #endif
   for (;;) {
+    co->mid_body = 1;
     switch (co->kind) {
       case QCO_BODY_JS:
         run_js_body(co);
@@ -160,7 +184,12 @@ void qco_bootstrap(QcoCoroutine *co) {
     }
     QcoCoroutine *to = co->caller;
     co->caller = NULL;
-    qco_switch(co, to, QCO_TERMINATE);
+    co->mid_body = 0;
+    {
+      int ignored_;
+      QCO_SWITCH(ignored_, co, to, QCO_TERMINATE);
+      (void)ignored_;
+    }
   }
 }
 
@@ -250,6 +279,8 @@ void qco_pool_trim(int keep) {
 /* A context abandoned mid-body: its frames are dropped by starting afresh. */
 static void restart(QcoCoroutine *co) {
   co->caller = NULL;
+  co->mid_body = 0;
+  co->awaiting_step = 0;
   if (start(co) != 0) {
     co->busy = 0;
     live--;
@@ -275,7 +306,8 @@ int qco_enter(QcoCoroutine *co) {
   if (co == NULL || !co->busy || co->caller != NULL || co == qco_self()) return -1;
   QcoCoroutine *self = qco_self();
   co->caller = self;
-  int ret = qco_switch(self, co, QCO_ENTER);
+  int ret;
+  QCO_SWITCH(ret, self, co, QCO_ENTER);
   if (ret == QCO_TERMINATE && co->kind == QCO_BODY_C) qco_context_release(co);
   return 0;
 }
@@ -289,7 +321,9 @@ static double yield_with(int request, double a, double b) {
   self->req_a = a;
   self->req_b = b;
   self->input = 0;
-  qco_switch(self, to, QCO_YIELD);
+  int ret;
+  QCO_SWITCH(ret, self, to, QCO_YIELD);
+  (void)ret;
   return self->input;
 }
 
@@ -304,13 +338,17 @@ void qco_mutex_unlock(int mutex) { yield_with(QCO_REQ_UNLOCK, mutex, 0); }
 int qco_js_enter(QcoCoroutine *co) {
   QcoCoroutine *self = qco_self();
   co->caller = self;
-  return qco_switch(self, co, QCO_ENTER);
+  int ret;
+  QCO_SWITCH(ret, self, co, QCO_ENTER);
+  return ret;
 }
 
 int qco_js_complete(QcoCoroutine *co, int outcome) {
   QcoCoroutine *self = qco_self();
   co->caller = self;
-  return qco_switch(self, co, outcome);
+  int ret;
+  QCO_SWITCH(ret, self, co, outcome);
+  return ret;
 }
 
 /* --- routines run from JavaScript --------------------------------------------------- */
@@ -332,12 +370,14 @@ int qco_routine_resume(QcoCoroutine *co, double input) {
   co->input = input;
   QcoCoroutine *self = qco_self();
   co->caller = self;
-  int ret = qco_switch(self, co, QCO_ENTER);
+  int ret;
+  QCO_SWITCH(ret, self, co, QCO_ENTER);
   if (ret == QCO_TERMINATE) return QCO_REQ_DONE;
   return co->request;
 }
 
 void qco_routine_cancel(QcoCoroutine *co) {
   if (co->caller != NULL) return; /* running: cannot be dropped from under itself */
-  restart(co);
+  if (co->mid_body) restart(co);
+  else qco_context_release(co);
 }

@@ -45,6 +45,8 @@ struct QcoCoroutine {
   int kind;                /* QCO_BODY_* */
   int started;             /* the trampoline runs on the stack */
   int busy;                /* in use (not in the pool) */
+  int awaiting_step;       /* a JS context waiting for its enterer to run a step */
+  int mid_body;            /* a body has started and not ended (frames on the stack) */
   /* stack: [guard page][stack_lo .. stack_lo + stack_size) */
   char *map;
   size_t map_size;

@@ -284,6 +284,21 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
       });
     });
 
+    it('/native/misuse-throws-instead-of-crashing', () => {
+      const a = addon();
+      const id = a.newContext();
+      expect(() => a.complete(id, 1)).toThrow(/not waiting for a step/);
+      expect(() => a.resume(id, 0)).toThrow(/not a suspended native function/);
+      expect(() => a.enter(1 << 30)).toThrow(/no such native context/);
+      expect(a.enter(id)).toBe(4); // asks for a step
+      expect(() => a.enter(id)).toThrow(/not a suspended JavaScript context/);
+      expect(() => a.deleteContext(id)).toThrow(/running/);
+      expect(a.complete(id, 1)).toBe(1); // yielded
+      a.deleteContext(id); // suspended mid-body: its frames are dropped
+      expect(() => a.deleteContext(id)).toThrow(/no such native context/);
+      expect(() => a.start(-1, [])).toThrow(RangeError);
+    });
+
     it('/native/stack-overflow-is-reported', () => {
       const file = mod.addonPath();
       expect(file).not.toBeNull();
