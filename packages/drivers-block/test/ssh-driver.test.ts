@@ -20,6 +20,7 @@ import {
   SshHostKeyError,
   SshOpenError,
   sshDriver,
+  setSshDriverTuning,
   setSshWarningHandler,
   resolveBlockSpec,
   type BlockError,
@@ -333,5 +334,27 @@ describe('requests', () => {
     expect(peakReads).toBeGreaterThan(4 * bs.pipe.readChunk);
     expect(peakWrites).toBeGreaterThan(4 * bs.pipe.writeChunk);
     await blk.close();
+  });
+
+  test('a spent budget makes requests wait and completions restart them, with the data intact', async () => {
+    // One small chunk in flight per direction: nearly every chunk of every request waits for an earlier one's reply.
+    setSshDriverTuning({ readBudget: 16 * 1024, writeBudget: 32 * 1024, readChunk: 16 * 1024, writeChunk: 32 * 1024 });
+    try {
+      writeFileSync(join(peer.dataDir, 'budget.img'), Buffer.alloc(4 * MiB));
+      const blk = await BlockBackend.open(spec('budget.img'), withKey());
+      const bs = blk.bs as SshBlockDriverState;
+      expect(bs.pipe.readChunk).toBe(16 * 1024);
+      const data = randomBytes(4 * MiB);
+      // Sixteen concurrent writers of 256 KiB, then sixteen concurrent readers.
+      await Promise.all(Array.from({ length: 16 }, (_, i) => blk.pwrite(i * 256 * 1024, data.subarray(i * 256 * 1024, (i + 1) * 256 * 1024))));
+      expect(bs.pipe.inFlight).toEqual({ read: 0, write: 0 });
+      const parts = await Promise.all(Array.from({ length: 16 }, (_, i) => blk.pread(i * 256 * 1024, 256 * 1024)));
+      expect(sha(Buffer.concat(parts))).toBe(sha(data));
+      expect(bs.pipe.inFlight).toEqual({ read: 0, write: 0 });
+      await blk.close();
+      expect(sha(readFileSync(join(peer.dataDir, 'budget.img')))).toBe(sha(data));
+    } finally {
+      setSshDriverTuning({});
+    }
   });
 });

@@ -229,6 +229,8 @@ export class SshConnection {
       });
       client.on('close', () => fail(failure ?? new SshConnectError(`failed to establish SSH session with ${config.host}:${config.port}: connection closed`, config.host, config.port, Errno.ECONNRESET)));
       client.on('ready', () => {
+        // Small SFTP requests and window adjustments must not sit in Nagle's buffer waiting for an ACK.
+        client.setNoDelay(true);
         client.sftp((err, sftp) => {
           if (err) return fail(new SshError(`failed to initialize sftp handle: ${err.message} (server ${config.host}:${config.port})`, Errno.EIO));
           const flags = mode.create ? 'w+' : mode.write ? 'r+' : 'r';
