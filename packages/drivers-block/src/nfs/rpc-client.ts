@@ -3,7 +3,10 @@
  * many calls in flight. A call is a coroutine_fn — `start` encodes and sends it
  * (waiting only for a free slot when `maxInFlight` calls are out), `wait` yields
  * until the socket's read handler has matched the reply by xid and woken the
- * coroutine — so one coroutine can keep dozens of READs or WRITEs in flight
+ * coroutine with aio_co_wake (so it resumes in the AioContext it last ran in).
+ * The read handler is the socket's own libuv read callback into one reused
+ * 1 MiB buffer (net `onread`) rather than a 'readable' stream handler: each
+ * byte is copied once, straight into its record — so one coroutine can keep dozens of READs or WRITEs in flight
  * and collect them in order. Replies are handled in batches: every reply of one
  * socket read is decoded first, then the waiting coroutines are woken with the
  * socket corked, so the requests they issue next leave in one write.
@@ -22,7 +25,7 @@ import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
 import { RpcMessageEncoder, RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc/index.js';
 import { RmRecordEncoder } from '@jsonjoy.com/json-pack/lib/rm/index.js';
 import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
-import { coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
+import { aioCoWake, coroutineSelf, coroutineYield, type Co, type Coroutine } from '@qco/core';
 import { AUTH_NONE, AUTH_UNIX } from './constants.js';
 import { RpcClosedError, RpcConnectionError, RpcDecodeError, RpcError, RpcTimeoutError } from './errors.js';
 import { DEFAULT_MAX_RECORD, RecordReader } from './record-marking.js';
@@ -373,7 +376,7 @@ export class RpcClient {
     let failed = false;
     for (const co of list) {
       try {
-        coroutineWake(co);
+        aioCoWake(co);
       } catch (err) {
         if (!failed) {
           failed = true;
