@@ -574,6 +574,22 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       w.wake();
       expect(log).toEqual(['slept', 'woken']);
       expect(c.timerDeadlineNs()).toBe(-1);
+      // Woken from a BH of another context: aio_co_wake schedules it back into its own.
+      const other = aioContextNew({ attach: false });
+      const w2 = new CoSleep();
+      const sleeper2 = coroutineCreate(function* (): Co {
+        yield* coSleepNsWakeable(w2, QEMU_CLOCK_REALTIME, 3600e9);
+        log.push(getCurrentAioContext() === c ? 'woken-in-home' : 'woken-elsewhere');
+      });
+      aioCoSchedule(c, sleeper2);
+      aioPoll(c, false);
+      aioBhScheduleOneshot(other, () => w2.wake(), null);
+      expect(aioPoll(other, false)).toBe(true);
+      expect(sleeper2.scheduled).toBe('aio_co_schedule');
+      expect(aioPoll(c, false)).toBe(true);
+      expect(log).toEqual(['slept', 'woken', 'woken-in-home']);
+      other.destroy();
+      expect(c.timerDeadlineNs()).toBe(-1);
       c.destroy();
     });
 

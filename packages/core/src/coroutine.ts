@@ -315,12 +315,25 @@ export function coroutineEntered(co: Coroutine): boolean {
   return co.caller !== null;
 }
 
+/** Decides whether a wake-up must go through another AioContext; true when it took the coroutine (set by the event loop layer). */
+export type CoroutineWakeRouter = (co: Coroutine) => boolean;
+let wakeRouter: CoroutineWakeRouter | null = null;
+
+/**
+ * Install the event loop layer's aio_co_wake rule: a wake-up made while another
+ * AioContext is polled schedules the coroutine into its home context instead.
+ */
+export function setCoroutineWakeRouter(router: CoroutineWakeRouter | null): void {
+  wakeRouter = router;
+}
+
 /**
  * Wake `co` (QEMU's aio_co_wake for the same context): from inside a coroutine it
  * joins the running coroutine's wake-up queue and runs when that one yields or
  * ends; outside a coroutine it is entered at once.
  */
 export function coroutineWake(co: Coroutine): void {
+  if (co.ctx !== null && wakeRouter !== null && wakeRouter(co)) return;
   if (current !== leader) {
     const self = current;
     if (self === co) throw new CoroutineReenteredError();

@@ -4,12 +4,24 @@
  * util/qemu-co-sleep.c). A coroutine scheduled into a context is marked
  * `scheduled = 'aio_co_schedule'` until that context's schedule BH enters it, so
  * an early direct enter is caught with QEMU's message; the BH enters the
- * scheduled coroutines in the order they were scheduled.
+ * scheduled coroutines in the order they were scheduled. Loading this module also
+ * routes the core's plain wake-ups (CoQueue, CoMutex, CoSleep) made while
+ * another context is being polled through aio_co_wake's rule: the coroutine is
+ * scheduled back into its home context rather than entered on the spot.
  */
-import { coroutineEnterIn, coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
+import {
+  coroutineEnterIn,
+  coroutineSelf,
+  coroutineWake,
+  coroutineYield,
+  inCoroutine,
+  setCoroutineWakeRouter,
+  type Co,
+  type Coroutine,
+} from '../coroutine.js';
 import { CoroutineAlreadyScheduledError, CoroutineError } from '../errors.js';
 import { CoSleep } from '../locks/co-sleep.js';
-import { getCurrentAioContext, getMainAioContext, type AioContext } from './aio-context.js';
+import { getCurrentAioContext, getMainAioContext, pollingAioContext, type AioContext } from './aio-context.js';
 import type { QEMUBH } from './bh.js';
 import { qemuClockGetNs, type QEMUClockType } from './clock.js';
 
@@ -114,3 +126,14 @@ export function* coSleepNsWakeable(w: CoSleep, clock: QEMUClockType, ns: number)
 export function coSleepNs(clock: QEMUClockType, ns: number): Co {
   return coSleepNsWakeable(new CoSleep(), clock, ns);
 }
+
+// aio_co_wake's context rule for the wake-ups the core does (locks, co-sleep):
+// inside a poll of another context, schedule the coroutine back into its own.
+// Outside any poll nothing else is running on this thread, so it is woken here.
+setCoroutineWakeRouter((co) => {
+  const ctx = co.ctx as AioContext;
+  const polling = pollingAioContext();
+  if (polling === null || polling === ctx || ctx.isDestroyed || co.scheduled !== null) return false;
+  aioCoSchedule(ctx, co);
+  return true;
+});

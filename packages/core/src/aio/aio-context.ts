@@ -419,6 +419,11 @@ export function getCurrentAioContext(): AioContext {
   return currentContext ?? getMainAioContext();
 }
 
+/** The context whose aio_poll is running, or null outside any poll. */
+export function pollingAioContext(): AioContext | null {
+  return currentContext;
+}
+
 /** Whether `ctx` is the main loop's context. */
 export function isMainAioContext(ctx: AioContext): boolean {
   return ctx === mainContext;

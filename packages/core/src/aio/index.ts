@@ -16,6 +16,7 @@ export {
   getCurrentAioContext,
   getMainAioContext,
   isMainAioContext,
+  pollingAioContext,
   qemuBhNew,
   timerNewMs,
   timerNewNs,
