@@ -113,9 +113,11 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     return progress;
   }
 
-  private hasScheduledBh(idleToo: boolean): boolean {
-    for (let bh = this.bhHead; bh !== null; bh = bh.next) if (bh.scheduled && !bh.deleted && (idleToo || !bh.idle)) return true;
-    for (const s of this.slices) for (let bh = s.head; bh !== null; bh = bh.next) if (bh.scheduled && !bh.deleted && (idleToo || !bh.idle)) return true;
+  /** Whether a BH will run at the next poll: `which` picks non-idle ones, idle ones, or both. */
+  private hasScheduledBh(which: 'busy' | 'idle' | 'any'): boolean {
+    const want = (bh: QEMUBH): boolean => bh.scheduled && !bh.deleted && (which === 'any' || (which === 'idle') === bh.idle);
+    for (let bh = this.bhHead; bh !== null; bh = bh.next) if (want(bh)) return true;
+    for (const s of this.slices) for (let bh = s.head; bh !== null; bh = bh.next) if (want(bh)) return true;
     return false;
   }
 
@@ -234,7 +236,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
 
   /** Whether a blocking aio_poll could ever be woken: a timer, an event notifier, or outstanding external work. */
   canMakeProgress(): boolean {
-    return this.external > 0 || this.notifiers.size > 0 || this.timerDeadlineNs() >= 0 || this.hasScheduledBh(true) || this.handlersReady();
+    return this.external > 0 || this.notifiers.size > 0 || this.timerDeadlineNs() >= 0 || this.hasScheduledBh('any') || this.handlersReady();
   }
 
   // -------------------------------------------------------------------------
@@ -268,11 +270,11 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
       if (r.progress || !blocking || r.consumedNotify) return r.progress;
       for (;;) {
         let timeoutMs: number;
-        if (this.hasScheduledBh(false)) timeoutMs = 0;
+        if (this.hasScheduledBh('busy')) timeoutMs = 0;
         else {
           const d = this.timerDeadlineNs();
           timeoutMs = d < 0 ? Infinity : d / 1e6;
-          if (this.hasScheduledBh(true)) timeoutMs = Math.min(timeoutMs, IDLE_BH_MS);
+          if (this.hasScheduledBh('idle')) timeoutMs = Math.min(timeoutMs, IDLE_BH_MS);
         }
         if (timeoutMs === Infinity && this.external === 0 && this.notifiers.size === 0) return false;
         if (timeoutMs > 0) {
@@ -307,15 +309,14 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   /** After a poll: ask again if work is ready, and keep libuv's timer at the earliest deadline. */
   private rearm(): void {
     if (this.destroyed) return;
-    if (this.hasScheduledBh(false) || this.handlersReady() || this.notified) this.kick();
+    if (this.hasScheduledBh('busy') || this.handlersReady() || this.notified) this.kick();
     this.armNodeTimer();
   }
 
   private armNodeTimer(): void {
     if (!this.attached) return;
     let d = this.timerDeadlineNs();
-    if (d < 0 && this.hasScheduledBh(true)) d = IDLE_BH_MS * 1e6;
-    else if (this.hasScheduledBh(true)) d = Math.min(d, IDLE_BH_MS * 1e6);
+    if (this.hasScheduledBh('idle')) d = d < 0 ? IDLE_BH_MS * 1e6 : Math.min(d, IDLE_BH_MS * 1e6);
     if (d < 0) {
       if (this.nodeTimer !== null) {
         clearTimeout(this.nodeTimer);
