@@ -35,12 +35,12 @@ try {
   for (const src of sources) {
     const obj = join(tmp, src.replace(/\.[cs]$/, '.o'));
     // -ffile-prefix-map keeps the temp dir and checkout path out of the output.
-    const cflags = src.endsWith('.c') ? ['-O2', '-mbulk-memory', '-ffreestanding', '-fno-builtin', '-Wall', '-Wextra', '-Werror', `-ffile-prefix-map=${csrc}=.`, '-I', '.', `-DQCO_MAIN_STACK_SIZE=${MAIN_STACK}`] : [];
+    const cflags = src.endsWith('.c') ? ['-O2', '-flto', '-mbulk-memory', '-ffreestanding', '-fno-builtin', '-Wall', '-Wextra', '-Werror', `-ffile-prefix-map=${csrc}=.`, '-I', '.', `-DQCO_MAIN_STACK_SIZE=${MAIN_STACK}`] : [];
     run('clang', ['--target=wasm32', ...cflags, '-c', src, '-o', obj]);
     objects.push(obj);
   }
   const linked = join(tmp, 'linked.wasm');
-  run('wasm-ld', ['--no-entry', '--stack-first', '-z', `stack-size=${MAIN_STACK}`, '--strip-debug', '-o', linked, ...objects]);
+  run('wasm-ld', ['--no-entry', '--lto-O2', '--stack-first', '-z', `stack-size=${MAIN_STACK}`, '--strip-debug', '-o', linked, ...objects]);
 
   const binaryen = (await import('binaryen')).default;
   const mod = binaryen.readBinary(readFileSync(linked));
@@ -76,7 +76,7 @@ try {
   mod.removeExport('__set_stack_limits');
 
   binaryen.setPassArgument('asyncify-ignore-imports', '');
-  binaryen.setOptimizeLevel(2);
+  binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(0);
   mod.runPasses(['asyncify']);
   mod.optimize();
