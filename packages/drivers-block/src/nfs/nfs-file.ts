@@ -137,9 +137,18 @@ export class NfsFile {
       } finally {
         pmap.close();
       }
+      // A server reached on an explicit port may serve MOUNT there too.
+      if (mountPort === 0 && o.port !== undefined) mountPort = o.port;
       if (mountPort === 0) throw new RpcConnectionError('MOUNT v3 over TCP is not registered with the portmapper', 111);
       if (nfsPort === 0) throw new RpcConnectionError('NFS v3 over TCP is not registered with the portmapper', 111);
-      ({ root, walk } = yield* NfsFile.mountExport(o.host, mountPort, dir, small));
+      try {
+        ({ root, walk } = yield* NfsFile.mountExport(o.host, mountPort, dir, small));
+      } catch (err) {
+        // A stale portmapper entry: with an explicit port, MOUNT may live there.
+        if (!(err instanceof RpcConnectionError) || o.port === undefined || mountPort === o.port) throw err;
+        mountPort = o.port;
+        ({ root, walk } = yield* NfsFile.mountExport(o.host, mountPort, dir, small));
+      }
     } catch (err) {
       throw new NfsOpenError(`Failed to mount nfs share: ${(err as Error).message}`, errnoOf(err), { cause: err });
     }
