@@ -11,6 +11,8 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlockBackend, IoVector, NfsBlockDriverState, NfsOpenError, NfsUriError, parseNfsUri } from '../src/index.js';
+import { qcoImgMain } from '../src/cli/qco-img.js';
+import { captureStreams } from '../src/cli/streams.js';
 import { startGanesha, type GaneshaPeer } from './peers/ganesha.js';
 
 const MiB = 1024 * 1024;
@@ -151,6 +153,23 @@ describe('nfs:// filenames and open errors', () => {
     const err = await openError(`nfs://127.0.0.1:1${peer.exportDir}/port.img`);
     expect(err).toBeInstanceOf(NfsOpenError);
     expect(err.message).toMatch(/^Failed to mount nfs share: /);
+  });
+});
+
+describe('create', () => {
+  test('qco-img convert creates the nfs target (CREATE + SETATTR size) and qemu-io reads it back', async () => {
+    const src = join(peer.exportDir, '..', 'src.raw');
+    const data = randomBytes(3 * MiB + 512);
+    writeFileSync(src, data);
+    const io = captureStreams();
+    const code = await qcoImgMain(['convert', '-f', 'raw', '-O', 'raw', src, peer.url('created.img')], io);
+    expect(io.stderr).toBe('');
+    expect(code).toBe(0);
+    expect(sha(readFileSync(join(peer.exportDir, 'created.img')))).toBe(sha(data));
+    // The mode QEMU's nfs_file_create uses.
+    expect(statSync(join(peer.exportDir, 'created.img')).mode & 0o777).toBe(0o600);
+    const out = qemuIo(['-f', 'raw', '-c', `read -v ${3 * MiB} 16`, peer.url('created.img')]);
+    expect(out).toContain(data.subarray(3 * MiB, 3 * MiB + 4).toString('hex').match(/../g)?.join(' ') as string);
   });
 });
 
