@@ -325,6 +325,17 @@ describe('nvme controller reset', () => {
   });
 });
 
+describe('nvme controller reset without an interrupt', () => {
+  it('the watchdog finds CSTS.CFS and recovers', async () => {
+    const { ctrl, blk, bs } = await setup();
+    ctrl.injectReset({ interrupt: false });
+    const data = pattern(900, 4096);
+    await blk.pwrite(0, data); // lost by the device, resubmitted after the watchdog's reset
+    expect(bs.recoveries).toBe(1);
+    expect(Buffer.from(await blk.pread(0, 4096)).equals(Buffer.from(data))).toBe(true);
+  });
+});
+
 describe('nvme doorbell batching (defer-call)', () => {
   async function readMany(bs: NvmeBlockDriverState, blk: BlockBackend, batched: boolean): Promise<number> {
     const before = bs.ctrl.counters().ioSqDoorbells;

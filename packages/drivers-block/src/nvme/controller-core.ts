@@ -162,7 +162,7 @@ export class NvmeControllerCore {
       const cmd = m.message as ControllerCommand;
       if (cmd.type === 'inject-error') this.rules.push({ ...cmd.rule, count: cmd.rule.count ?? 1 });
       else if (cmd.type === 'clear-errors') this.rules.length = 0;
-      else if (cmd.type === 'reset') this.fatal();
+      else if (cmd.type === 'reset') this.fatal(cmd.interrupt);
       else if (cmd.type === 'set-irq') {
         this.irq?.port.close();
         this.irq = cmd.notifier;
@@ -178,14 +178,14 @@ export class NvmeControllerCore {
   /**
    * An unrequested controller reset (firmware crash): every queue and command in
    * flight is lost and CSTS.CFS tells the host to reset and start over (§10.5).
-   * The interrupt makes the host look at CSTS now rather than at a watchdog tick.
+   * With `interrupt` the host looks at CSTS now rather than at its next watchdog tick.
    */
-  private fatal(): void {
+  private fatal(interrupt: boolean): void {
     this.dropQueues();
     this.enabled = false;
     Atomics.add(this.ctl, Ctl.RESETS, 1);
     this.setCsts(NvmeCsts.RDY | NvmeCsts.CFS);
-    this.raiseInterrupt();
+    if (interrupt) this.raiseInterrupt();
   }
 
   /** Delete every queue; doorbells read zero again, as after a controller reset. */

@@ -55,7 +55,7 @@ export interface ControllerWorkerData {
 export type ControllerCommand =
   | { type: 'inject-error'; rule: InjectedErrorRule }
   | { type: 'clear-errors' }
-  | { type: 'reset' }
+  | { type: 'reset'; interrupt: boolean }
   | { type: 'set-irq'; notifier: IrqNotifier | null };
 
 /**

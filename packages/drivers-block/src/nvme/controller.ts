@@ -221,9 +221,13 @@ export class EmulatedNvmeController {
     this.send({ type: 'clear-errors' });
   }
 
-  /** Reset the controller behind the host's back: queues and commands in flight are lost, CSTS.CFS is set. */
-  injectReset(): void {
-    this.send({ type: 'reset' });
+  /**
+   * Reset the controller behind the host's back: queues and commands in flight
+   * are lost and CSTS.CFS is set. By default the device also raises its
+   * interrupt; `{ interrupt: false }` leaves the host to notice on its own.
+   */
+  injectReset(opts: { interrupt?: boolean } = {}): void {
+    this.send({ type: 'reset', interrupt: opts.interrupt ?? true });
   }
 
   private send(cmd: ControllerCommand): void {

@@ -20,8 +20,13 @@ import {
   coroutineYield,
   CoQueue,
   EventNotifier,
+  aioTimerNew,
   getCurrentAioContext,
   inCoroutine,
+  qemuClockGetMs,
+  QEMU_CLOCK_REALTIME,
+  SCALE_MS,
+  type QEMUTimer,
   type AioContext,
   type Co,
 } from '@qco/core';
@@ -63,6 +68,8 @@ const IN_PROGRESS = -115;
 export const NVME_QUEUE_SIZE = 128;
 /** Largest transfer per command the driver asks for (bounce buffer per slot). */
 const NVME_MAX_TRANSFER = 128 * 1024;
+/** How often CSTS is checked while commands are in flight (a dead controller raises no interrupt). */
+export const NVME_WATCHDOG_MS = 500;
 /** Write Zeroes / DSM range limit: NLB is a 16-bit zero-based count. */
 const NVME_MAX_BLOCKS_PER_CMD = 0x10000;
 
@@ -129,6 +136,9 @@ export class NvmeBlockDriverState implements BlockDriverState {
   private recovering = false;
   private readonly recoveryWaiters = new CoQueue();
   private closed = false;
+  /** Commands a coroutine waits for; the watchdog runs while there are any. */
+  private pending = 0;
+  private readonly watchdog: QEMUTimer<NvmeBlockDriverState>;
 
   constructor(
     readonly driver: BlockDriver,
@@ -144,6 +154,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
     }
     this.filename = `nvme://${device}/${this.nsid}`;
     this.ctx = getCurrentAioContext();
+    this.watchdog = aioTimerNew<NvmeBlockDriverState>(this.ctx, QEMU_CLOCK_REALTIME, SCALE_MS, (s) => s.watchdogTick(), this);
     this.claim = claimNvmeDevice(device, { dmaBytes: (2 << 20) + 2 * this.queueSize * (NVME_PAGE_SIZE + NVME_MAX_TRANSFER) });
     this.ctrl = this.claim.ctrl;
   }
@@ -335,8 +346,10 @@ export class NvmeBlockDriverState implements BlockDriverState {
     let ret = 0;
     let result = 0;
     this.ctrl.hold();
+    if (this.pending++ === 0) this.watchdog.mod(qemuClockGetMs(QEMU_CLOCK_REALTIME) + NVME_WATCHDOG_MS);
     q.submit(req, cmd, (r, res) => {
       this.ctrl.unhold();
+      if (--this.pending === 0) this.watchdog.del();
       ret = r;
       result = res;
       done = true;
@@ -504,6 +517,12 @@ export class NvmeBlockDriverState implements BlockDriverState {
     for (const q of this.queues) while (q.processCompletion());
   }
 
+  /** The controller may have died without a word: look at CSTS, as a host's timeout handler does. */
+  private watchdogTick(): void {
+    if ((this.ctrl.bar.read32(NvmeReg.CSTS) & NvmeCsts.CFS) !== 0 && !this.recovering && !this.closed) this.startRecovery();
+    if (this.pending > 0) this.watchdog.mod(qemuClockGetMs(QEMU_CLOCK_REALTIME) + NVME_WATCHDOG_MS);
+  }
+
   private startRecovery(): void {
     this.recovering = true;
     coroutineEnter(coroutineCreate(function* (s: NvmeBlockDriverState) {
@@ -564,6 +583,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
         // A device that does not report shutdown is released anyway.
       }
     } finally {
+      this.watchdog.del();
       aioSetEventNotifier(this.ctx, this.irq, null);
       this.irq.cleanup();
       try {
@@ -579,6 +599,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   /** Release the device after a failed open. */
   abandon(): void {
     this.closed = true;
+    this.watchdog.del();
     aioSetEventNotifier(this.ctx, this.irq, null);
     this.irq.cleanup();
     for (const q of this.queues.splice(0)) q.free();

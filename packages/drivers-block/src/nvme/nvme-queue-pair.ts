@@ -153,6 +153,8 @@ export class NvmeQueuePair {
     if (this.busy) return false;
     this.busy = true;
     let progress = false;
+    let failed = false;
+    let failure: unknown;
     try {
       const i32 = this.dma.i32;
       while (this.inflight > 0) {
@@ -174,12 +176,19 @@ export class NvmeQueuePair {
         const cb = req.cb;
         req.cb = null;
         progress = true;
-        cb(nvmeTranslateError(dw3 >>> 17), this.view.getUint32(at + Cqe.RESULT, true));
+        try {
+          cb(nvmeTranslateError(dw3 >>> 17), this.view.getUint32(at + Cqe.RESULT, true));
+        } catch (err) {
+          // A failing waiter must not strand the completions behind it.
+          if (!failed) failure = err;
+          failed = true;
+        }
       }
       if (progress) this.bar.write32(this.cqDoorbell, this.cqHead);
     } finally {
       this.busy = false;
     }
+    if (failed) throw failure;
     return progress;
   }
 
