@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,6 +17,7 @@ import {
   BlockBackend,
   IoVector,
   SshAuthError,
+  SshConnectError,
   SshBlockDriverState,
   SshHostKeyError,
   SshOpenError,
@@ -48,6 +50,7 @@ beforeAll(async () => {
   mkdirSync(join(home, '.ssh'));
   process.env['HOME'] = home;
   delete process.env['SSH_AUTH_SOCK'];
+  writeFileSync(join(peer.dataDir, 'hk.img'), Buffer.alloc(4096));
 });
 
 afterAll(async () => {
@@ -227,6 +230,23 @@ describe('authentication and open errors', () => {
     const err = await expectError(BlockBackend.open(spec('hk.img'), { options: { 'identity-file': stranger } }), SshAuthError);
     expect(err.message).toBe(`failed to authenticate using publickey authentication and the identities held by your ssh-agent (server 127.0.0.1:${peer.port})`);
     await expectError(BlockBackend.open(spec('hk.img')), SshAuthError);
+  });
+
+  test('an unreadable identity file is named', async () => {
+    const err = await expectError(BlockBackend.open(spec('hk.img'), { options: { 'identity-file': '/nonexistent/key' } }), SshAuthError);
+    expect(err.message).toBe(`could not read identity file '/nonexistent/key': No such file or directory (server 127.0.0.1:${peer.port})`);
+  });
+
+  test('nobody listening: Failed to connect … Connection refused', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const err = await expectError(BlockBackend.open(`ssh://${peer.user}@127.0.0.1:${port}/x?host_key_check=no`, withKey()), SshConnectError);
+    expect(err.message).toBe(`Failed to connect to '127.0.0.1:${port}': Connection refused`);
+    expect((err as BlockError).errno).toBe(111);
   });
 
   test('a missing remote file: failed to open remote file', async () => {

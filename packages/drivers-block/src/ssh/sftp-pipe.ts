@@ -96,7 +96,7 @@ export class SftpPipe {
     this.writeChunk = Math.min(limits.writeChunk ?? conn.maxWrite, conn.maxWrite);
     this.reads = new Budget(limits.readBudget ?? DEFAULT_PIPE_BUDGET);
     this.writes = new Budget(limits.writeBudget ?? DEFAULT_PIPE_BUDGET);
-    this.windowTarget = limits.window ?? Number(process.env['QCO_SSH_WINDOW'] ?? 0);
+    this.windowTarget = limits.window ?? 0;
   }
 
   /** Bytes currently in flight per direction (for tests). */

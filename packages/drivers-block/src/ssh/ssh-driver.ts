@@ -38,7 +38,7 @@ export function setSshDriverTuning(t: SshDriverTuning): void {
 }
 
 /** Where warnings go (QEMU's warn_report); replaceable for tests and tools. */
-export let sshWarn: (message: string) => void = (message) => {
+let sshWarn: (message: string) => void = (message) => {
   process.stderr.write(`warning: ${message}\n`);
 };
 
