@@ -125,6 +125,12 @@ export async function startGanesha(): Promise<GaneshaPeer> {
   }
 
   let ganesha: ChildProcess | null = null;
+  // If the test process dies without stop(), take the servers with it.
+  const onExit = (): void => {
+    ganesha?.kill('SIGKILL');
+    rpcbind?.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
   const logTail = (lines = 20): string => {
     try {
       return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
@@ -155,6 +161,7 @@ export async function startGanesha(): Promise<GaneshaPeer> {
     clearTimeout(t);
   };
   const stop = async (): Promise<void> => {
+    process.off('exit', onExit);
     await kill('SIGTERM');
     if (rpcbind !== null) {
       const r = rpcbind;
