@@ -88,6 +88,43 @@ const DEPTHS = [1, 64] as const;
 const name = (depth: number, batched: boolean): string => `randread-4k depth=${depth} ${batched ? 'batched' : 'unbatched'}`;
 const perRequest = (what: string, depth: number, batched: boolean): string => `${what}/request depth=${depth} ${batched ? 'batched' : 'unbatched'}`;
 
+/** Seconds one `run(OPS)` takes. */
+function timeRun(loop: Loop): number {
+  const t = process.hrtime.bigint();
+  loop.run(OPS);
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+}
+
+/** IOPS(batched) / IOPS(unbatched), from alternating rounds of both loops in this process. */
+function interleaved(depth: number): BenchFn {
+  const a = makeLoop(depth, true);
+  const b = makeLoop(depth, false);
+  a.run(256);
+  b.run(256);
+  return {
+    kind: 'measured',
+    async run() {
+      const ratios: number[] = [];
+      for (let round = 0; round < 30; round++) {
+        const ta = timeRun(a);
+        const tb = timeRun(b);
+        ratios.push(tb / ta);
+      }
+      a.blk.closeSync();
+      b.blk.closeSync();
+      const m = median(ratios);
+      const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
+      const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / (ratios.length - 1));
+      return { hz: m, rme: (100 * 1.96 * sd) / Math.sqrt(ratios.length) / mean, samples: ratios.length };
+    },
+  };
+}
+
 const nvmeBench: BenchModule = {
   suite: 'block/nvme',
   cases(): BenchCaseSpec[] {
@@ -107,12 +144,18 @@ const nvmeBench: BenchModule = {
         });
       }
     }
+    // The machine is shared and noisy: the same comparison with both loops in one
+    // process, alternating, so load changes hit both sides alike.
+    for (const depth of DEPTHS) {
+      out.push({ name: `randread-4k depth=${depth} batched÷unbatched (interleaved)`, unit: 'ratio', params: { depth, interleaved: true } });
+    }
     return out;
   },
   async prepare(spec: BenchCaseSpec): Promise<BenchFn> {
     if (spec.backend) useBackend(spec.backend);
     const depth = Number(spec.params?.['depth'] ?? 1);
     const batched = spec.params?.['batching'] === true;
+    if (spec.params?.['interleaved'] === true) return interleaved(depth);
     const loop = makeLoop(depth, batched);
     loop.run(256); // warm up: JIT, pages of the DMA region and namespace
     const teardown = (): void => loop.blk.closeSync();
