@@ -354,7 +354,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
 
   /**
    * aio_context_unref (finalize): throws BhLeakedError when a BH is still queued
-   * without having been deleted; stops its libuv handles.
+   * without having been deleted; stops its libuv handles and its thread pool.
    */
   destroy(): void {
     if (this.destroyed) return;
@@ -364,6 +364,9 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     check(this.bhHead);
     for (const s of this.slices) check(s.head);
     this.destroyed = true;
+    // Other layers' per-context state (a thread pool) goes with the context.
+    for (const a of this.attachments.values()) (a as { destroy?: () => void }).destroy?.();
+    this.attachments.clear();
     if (this.immediate !== null) clearImmediate(this.immediate);
     if (this.nodeTimer !== null) clearTimeout(this.nodeTimer);
     this.immediate = this.nodeTimer = null;
