@@ -20,8 +20,27 @@ export function setBlockingPoll(poll: BlockingPoll | undefined): void {
   blockingPoll = poll;
 }
 
+let syncDepth = 0;
+
+/**
+ * Whether a synchronous-face call is waiting right now: drivers with a faster
+ * libuv completion path use their blocking-poll-visible path instead.
+ */
+export function inSyncWait(): boolean {
+  return syncDepth > 0;
+}
+
 /** Run `fn` to completion synchronously and return its result (or throw its error). */
 export function runSync<T>(fn: () => Co<T>): T {
+  syncDepth++;
+  try {
+    return runSyncInner(fn);
+  } finally {
+    syncDepth--;
+  }
+}
+
+function runSyncInner<T>(fn: () => Co<T>): T {
   let finished = false;
   let failed = false;
   let value: T | undefined;

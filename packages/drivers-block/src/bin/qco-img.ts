@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-/** qco-img's executable: run the tool on this process's arguments and exit with its status. */
-import { qcoImgMain } from '../cli/qco-img.js';
+/**
+ * qco-img's executable. libuv reads UV_THREADPOOL_SIZE once, when its thread
+ * pool first starts, so it is set here before anything is loaded (the file
+ * driver's requests run on that pool; 64 threads, QEMU's pool maximum), and
+ * the tool itself is loaded afterwards.
+ */
+process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
-qcoImgMain(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
+import('../cli/qco-img.js').then(
+  async ({ qcoImgMain }) => {
+    process.exitCode = await qcoImgMain(process.argv.slice(2));
   },
   (err: unknown) => {
     process.stderr.write(`qco-img: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -1,16 +1,20 @@
 /**
  * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
- * needs). Reads, writes and flushes run in worker threads (file-io-pool.ts),
- * each request a blocking pread/pwrite/fdatasync, through page-aligned shared
- * memory so O_DIRECT (cache.direct=on, -t none) works and no data crosses
- * postMessage. Completions come back through an EventNotifier and the thread's
- * wake word, which is what lets the synchronous face wait for them. open, getlength and
+ * needs). Each read, write and flush is a blocking pread/pwrite/fdatasync in
+ * a thread, into page-aligned shared memory so O_DIRECT (cache.direct=on,
+ * -t none) works: on libuv's thread pool for the Promise, callback and
+ * coroutine faces (the qco-io / qco-img executables size it like QEMU's, 64
+ * threads, through UV_THREADPOOL_SIZE), and on a shared-memory worker pool
+ * (file-io-pool.ts) for the synchronous face, whose blocking aio_poll sees that
+ * pool's completions but cannot run libuv callbacks. open, getlength and
  * truncate are single metadata syscalls and run inline, as QEMU does them.
  * aio=native and aio=io_uring fall back to the thread pool (no native
  * submission path here yet).
  */
-import { constants, closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { constants, closeSync, fdatasync, fstatSync, ftruncateSync, openSync, read, readSync, write } from 'node:fs';
 import type { Co } from '@qco/core';
+import { coWaitFor } from '../co-wait.js';
+import { inSyncWait } from '../sync-run.js';
 import {
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
@@ -41,6 +45,34 @@ function sysErrno(err: unknown): number {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.errno === 'number' && e.errno !== 0) return Math.abs(e.errno);
   return errnoFromCode(e?.code);
+}
+
+/** One request on libuv's thread pool, looping over short transfers; returns bytes or -errno. */
+function* libuvIo(op: number, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
+  try {
+    if (op === OP.FLUSH) {
+      yield* coWaitFor<void>((done) => fdatasync(fd, done));
+      return 0;
+    }
+    let done = 0;
+    while (done < len) {
+      const at = done;
+      const n =
+        op === OP.READ
+          ? yield* coWaitFor<number>((cb) => read(fd, buf, at, len - at, pos + at, cb))
+          : yield* coWaitFor<number>((cb) => write(fd, buf, at, len - at, pos + at, cb));
+      if (n === 0) {
+        if (op !== OP.READ) return -Errno.ENOSPC;
+        buf.fill(0, done, len);
+        break;
+      }
+      done += n;
+    }
+    if (op === OP.WRITE_FUA) yield* coWaitFor<void>((cb) => fdatasync(fd, cb));
+    return len;
+  } catch (err) {
+    return -sysErrno(err);
+  }
 }
 
 /** QEMU's raw_probe_alignment: the smallest read size O_DIRECT accepts (512 or 4096). */
@@ -81,13 +113,19 @@ export class FileBlockDriverState implements BlockDriverState {
     this.memAlignment = flags.cacheDirect ? 4096 : 1;
   }
 
-  /** Run one operation through the file I/O pool; throws BlockIoError on -errno. */
+  /**
+   * Run one operation; throws BlockIoError on -errno. Asynchronous callers go
+   * through libuv's thread pool (fs.read / fs.write / fs.fdatasync: C threads,
+   * the cheapest hand-off Node has); a synchronous-face caller, whose blocking
+   * aio_poll cannot run libuv callbacks, goes through the shared-memory worker
+   * pool, whose completions wake that poll.
+   */
   private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co<void> {
     if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
     const slot = yield* this.pool.acquire();
     try {
       if (qiov !== null && op !== OP.READ) qiov.toBufferAt(slot.bytes, 0, bytes);
-      const ret = yield* this.pool.run(slot, op, this.fd, offset, bytes);
+      const ret = inSyncWait() ? yield* this.pool.run(slot, op, this.fd, offset, bytes) : yield* libuvIo(op, this.fd, slot.bytes, offset, bytes);
       if (ret < 0) throw new BlockIoError(-ret);
       if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, bytes));
     } finally {

@@ -58,6 +58,7 @@ export class FileIoPool {
   private cqConsumed = 0;
   private inflight = 0;
   private ctx: AioContext | null = null;
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
   constructor() {
     for (let i = FILE_IO_DEPTH - 1; i >= 0; i--) {
@@ -108,12 +109,16 @@ export class FileIoPool {
     this.ctx = getCurrentAioContext();
     aioSetEventNotifier(this.ctx, this.notifier, () => this.drain());
     for (const w of this.workers) w.ref();
+    // Requests in flight keep the process alive even before their worker exists.
+    this.keepAlive = setInterval(() => undefined, 1 << 30);
   }
 
   private deactivate(): void {
     if (this.ctx) aioSetEventNotifier(this.ctx, this.notifier, null);
     this.ctx = null;
     for (const w of this.workers) w.unref();
+    if (this.keepAlive !== null) clearInterval(this.keepAlive);
+    this.keepAlive = null;
   }
 
   /** The notifier's handler: take every published completion and wake its coroutine. */
