@@ -180,6 +180,8 @@ static void root_free_children(QcoCtx *root) {
 static QcoCtx *cur;
 /* Asyncify's {current, end} descriptor of the unwind window. */
 static struct { uint32_t cur, end; } window;
+/* What asyncify is doing (0 normal, 1 unwinding, 2 rewinding), mirrored for recovery. */
+static int32_t astate;
 /* Limits the stack-check pass enforces now (mirrored: its globals are not visible from C). */
 static uint32_t lim_base = QCO_MAIN_STACK_SIZE, lim_limit = 16;
 
@@ -198,6 +200,7 @@ __attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, in
   if (from->rewinding) {
     from->rewinding = 0;
     asyncify_stop_rewind();
+    astate = 0;
     from->state = ST_RUNNING;
     return from->incoming;
   }
@@ -206,6 +209,7 @@ __attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, in
   uint32_t end = memory_end();
   window.cur = end - (from->data_end - ((uint32_t)from + HEADER));
   window.end = end;
+  astate = 1;
   asyncify_start_unwind(&window);
   return 0;
 }
@@ -238,12 +242,53 @@ __attribute__((noinline)) static void trampoline(QcoCtx *self) {
 static struct RunFrame { uint32_t sp, base, limit; QcoCtx *cur; } frames[MAX_RUN_DEPTH];
 static int32_t depth;
 
+/* A context whose wasm frames were thrown away by a trap or an exception. A JavaScript context is made fresh again. */
+static void kill(QcoCtx *dead) {
+  dead->rewinding = 0;
+  dead->target = 0;
+  if (dead->kind == KIND_JS) {
+    dead->state = ST_FRESH;
+    dead->sp = dead->stack_hi;
+  } else {
+    /* A C coroutine's native call is dead too: cancel frees the root with every C coroutine of the call. */
+    dead->state = ST_DONE;
+    dead->caller = 0;
+  }
+}
+
+/*
+ * Forget the qco_run levels from `d` up, whose wasm frames a trap or an exception
+ * threw away: stop asyncify, kill the context each level was running, restore
+ * what the outermost of them saved. Returns the innermost dead context.
+ */
+static QcoCtx *unwind_to(int32_t d) {
+  QcoCtx *innermost = 0;
+  if (astate) {
+    asyncify_stop_unwind(); /* one function stops either direction */
+    astate = 0;
+  }
+  while (depth > d) {
+    QcoCtx *dead = cur;
+    struct RunFrame *f = &frames[--depth];
+    if (dead) kill(dead);
+    if (!innermost) innermost = dead;
+    set_limits(f->base, f->limit);
+    qco_set_sp(f->sp);
+    cur = f->cur;
+  }
+  return innermost;
+}
+
 /*
  * Run `to` (resumed with `value`) and whatever it switches to, until a context
  * switches back to JavaScript; returns the action it passed. -1: too deeply
- * nested. Calls asyncify's stop_unwind / start_rewind, so it is not instrumented.
+ * nested. `level` is how many qco_run calls JavaScript has active around this
+ * one: more recorded here means an earlier one died without qco_recover (its
+ * catch block ran out of stack), and is cleaned up first. Calls asyncify's
+ * stop_unwind / start_rewind, so it is not instrumented.
  */
-__attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t value) {
+__attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t value, int32_t level) {
+  if (depth != level && level >= 0 && level < depth) unwind_to(level);
   if (depth == MAX_RUN_DEPTH) return -1;
   struct RunFrame *f = &frames[depth++];
   f->sp = qco_get_sp();
@@ -267,10 +312,12 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
       window.cur = start + next->data_used;
       window.end = end;
       next->rewinding = 1;
+      astate = 2;
       asyncify_start_rewind(&window);
     }
     trampoline(next);
     asyncify_stop_unwind();
+    astate = 0;
     from = cur;
     from->sp = qco_get_sp();
     {
@@ -292,33 +339,11 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
 }
 
 /*
- * After a trap or a JavaScript exception crossed the innermost qco_run (asyncify
- * already stopped by the caller): restore what that qco_run saved and return the
- * context that was running, now dead. A JavaScript context is made fresh again.
+ * After a trap or a JavaScript exception crossed qco_run at `level`: forget that
+ * level and any above it, and return the context that was running (now dead).
  */
-__attribute__((export_name("qco_recover"))) QcoCtx *qco_recover(void) {
-  QcoCtx *dead = cur;
-  if (depth > 0) {
-    struct RunFrame *f = &frames[--depth];
-    set_limits(f->base, f->limit);
-    qco_set_sp(f->sp);
-    cur = f->cur;
-  }
-  if (dead) {
-    dead->rewinding = 0;
-    dead->target = 0;
-    if (dead->kind == KIND_JS) {
-      dead->state = ST_FRESH;
-      dead->sp = dead->stack_hi;
-    } else if (dead->kind == KIND_C) {
-      /* Its native call is dead too: the root is freed by cancel, with every C coroutine of the call. */
-      dead->state = ST_DONE;
-      dead->caller = 0;
-    } else {
-      dead->state = ST_DONE;
-    }
-  }
-  return dead;
+__attribute__((export_name("qco_recover"))) QcoCtx *qco_recover(int32_t level) {
+  return level >= 0 && level < depth ? unwind_to(level) : 0;
 }
 
 /* ---- contexts for JavaScript ------------------------------------------- */

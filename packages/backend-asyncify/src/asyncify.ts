@@ -79,14 +79,23 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
   const freeIds: number[] = [];
   let live = 0;
 
+  // qco_run calls active now (set back before anything that could throw), and the
+  // level of one that died without its recovery (-1: none).
+  let level = 0;
+  let stale = -1;
+
   const ex = instantiate({
     step(id: number): number {
+      let action: number;
       try {
-        return (entries[id] as CoroutineEntry).step();
+        action = (entries[id] as CoroutineEntry).step();
       } catch (err) {
         thrown[id] = err;
-        return THREW;
+        action = THREW;
       }
+      // Back into wasm: first forget any deeper qco_run that died without recovery.
+      if (stale >= 0) recoverStale();
+      return action;
     },
   });
 
@@ -109,11 +118,12 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
   }
 
   /** Undo what a trap (or an exception crossing the module) left behind, and describe it. */
-  function fault(err: unknown): Error {
+  function fault(err: unknown, level: number): Error {
+    // If this runs out of stack itself, `stale` stays set and the recovery is done on
+    // the way back into wasm (an outer step returning, or the next qco_run).
     const state = ex.asyncify_get_state();
-    const dead = ex.qco_recover();
-    if (state === 1) ex.asyncify_stop_unwind();
-    else if (state === 2) ex.asyncify_stop_rewind();
+    const dead = ex.qco_recover(level);
+    stale = -1;
     if (!(err instanceof wasm.RuntimeError)) return err as Error;
     const mem = views();
     const where = dead === 0 ? 'outside any context' : `in the context at 0x${dead.toString(16)}`;
@@ -139,13 +149,24 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
     return new AsyncifyTrapError(`Coroutine trapped ${where}: ${err.message}`, { cause: err });
   }
 
+  function recoverStale(): void {
+    ex.qco_recover(stale);
+    stale = -1;
+  }
+
   function run(ptr: number, value: number): number {
+    if (stale >= 0) recoverStale();
+    const l = level;
+    level = l + 1;
     let ret: number;
     try {
-      ret = ex.qco_run(ptr, value);
+      ret = ex.qco_run(ptr, value, l);
     } catch (err) {
-      throw fault(err);
+      level = l;
+      stale = l; // in case fault() cannot even start for lack of stack
+      throw fault(err, l);
     }
+    level = l;
     if (ret < 0) throw new AsyncifyBackendError(TOO_DEEP);
     return ret;
   }
@@ -230,13 +251,19 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
       }
       const t = to as AsyncifyContext;
       if (t.ptr === 0) throw new AsyncifyBackendError('asyncify backend: cannot switch to the leader context');
+      if (stale >= 0) recoverStale();
       // qco_run inlined: nested enters stack one JavaScript frame less per level.
+      const l = level;
+      level = l + 1;
       let ret: number;
       try {
-        ret = ex.qco_run(t.ptr, CoroutineAction.Enter);
+        ret = ex.qco_run(t.ptr, CoroutineAction.Enter, l);
       } catch (err) {
-        throw fault(err);
+        level = l;
+        stale = l; // in case fault() cannot even start for lack of stack
+        throw fault(err, l);
       }
+      level = l;
       if (ret === THREW) {
         const err = thrown[t.id];
         thrown[t.id] = undefined;

@@ -2,7 +2,7 @@
 // shadow stack that would pass its bound, an unwound call stack that does not fit
 // the asyncify data region. Each is a clear error for the enterer, the
 // neighbouring contexts are intact, and the backend stays usable.
-import { coroutineCreate, coroutineEnter, coroutineYield, nativeCall, useBackend, type Coroutine } from '@qco/core';
+import { coroutineCreate, coroutineEnter, coroutineYield, inCoroutine, nativeCall, useBackend, type Co, type Coroutine } from '@qco/core';
 import { describe, expect, it } from 'vitest';
 import { AsyncifyDataOverflowError, AsyncifyStackOverflowError, createAsyncifyBackend } from '../src/index.js';
 
@@ -106,5 +106,33 @@ describe('overflow detection [asyncify]', () => {
       }),
     );
     expect(ok).toBe(0);
+  });
+});
+
+describe('running out of Node stack in nested enters [asyncify]', () => {
+  function* nest(d: { n: number; max: number }): Co {
+    d.n++;
+    if (d.n < d.max) coroutineEnter(coroutineCreate(nest, d));
+  }
+
+  it('a RangeError deep in nested coroutines reaches the enterer and leaves the backend usable', () => {
+    useBackend(createAsyncifyBackend());
+    // Several times: a recovery that itself ran out of stack must be completed later.
+    for (let i = 0; i < 4; i++) {
+      const d = { n: 0, max: 1_000_000 };
+      expect(() => coroutineEnter(coroutineCreate(nest, d))).toThrow();
+      expect(d.n).toBeGreaterThan(100);
+    }
+    const d = { n: 0, max: 128 };
+    coroutineEnter(coroutineCreate(nest, d));
+    expect(d.n).toBe(128);
+    let result: number | undefined;
+    const co = coroutineCreate(function* () {
+      yield* coroutineYield();
+      result = yield* nativeCall('deep_yield', [16, 2]);
+    });
+    while (!co.terminated) coroutineEnter(co);
+    expect(result).toBe((16 * 17) / 2);
+    expect(inCoroutine()).toBe(false);
   });
 });

@@ -33,8 +33,8 @@ export const wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi })
 /** The module's exports, as runtime.c and Binaryen's asyncify pass define them. */
 export interface QcoWasmExports {
   readonly memory: WasmMemory;
-  qco_run(ctx: number, value: number): number;
-  qco_recover(): number;
+  qco_run(ctx: number, value: number, level: number): number;
+  qco_recover(level: number): number;
   qco_js_new(id: number, dataSize: number, stackSize: number): number;
   qco_ctx_free(ctx: number): void;
   qco_fn_count(): number;
