@@ -100,7 +100,8 @@ async function transfer(tool: Tool, direction: Direction, s: Setup, env: NodeJS.
         ? run('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'raw', s.url, out])
         : run('/usr/bin/qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url]);
     case 'qco-img-convert': {
-      const cli = process.env['QCO_IMG_JS'] ?? join(packageDir(), 'dist', 'qco-img.js');
+      const built = ['qco-img.js', 'qco-img.cjs'].map((f) => join(packageDir(), 'dist', f)).find((f) => existsSync(f));
+      const cli = process.env['QCO_IMG_JS'] ?? built ?? join(packageDir(), 'dist', 'qco-img.js');
       if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block (qco-img) first`);
       return direction === 'read'
         ? run(process.execPath, [cli, 'convert', '-f', 'raw', '-O', 'raw', s.url, out], env)
