@@ -176,8 +176,8 @@ export class SshConnection {
   close(): Promise<void> {
     return new Promise((resolve) => {
       const finish = (): void => {
-        this.deadReason ??= 'connection closed';
-        this.client.end();
+        // Anything still outstanding (there should be nothing) fails rather than hangs.
+        this.markDead('connection closed by the client');
         resolve();
       };
       if (this.deadReason !== null) return finish();
