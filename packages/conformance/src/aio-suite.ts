@@ -79,7 +79,7 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Start a worker from inline CommonJS code; it gets `workerData`. */
+/** Start a worker from inline code (script or module: it uses getBuiltinModule); it gets `workerData`. */
 function inlineWorker(code: string, workerData: unknown, transferList: readonly unknown[] = []): Worker {
   return new Worker(code, { eval: true, workerData, transferList: transferList as never });
 }
@@ -140,7 +140,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       const shared = notifier.share();
       const acquired = new Int32Array(new SharedArrayBuffer(4));
       const w = inlineWorker(
-        `const { workerData: d } = require('node:worker_threads');
+        `const { workerData: d } = process.getBuiltinModule('node:worker_threads');
          Atomics.store(d.shared.flag, 0, 1); d.shared.port.postMessage(0);
          Atomics.add(d.shared.wake, 0, 1); Atomics.notify(d.shared.wake, 0);
          Atomics.store(d.acquired, 0, 1); Atomics.notify(d.acquired, 0);`,
@@ -401,7 +401,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       const remote = remoteCoEnter(getMainAioContext(), co);
       const done = new Int32Array(new SharedArrayBuffer(4));
       const w = inlineWorker(
-        `const { workerData: d } = require('node:worker_threads');
+        `const { workerData: d } = process.getBuiltinModule('node:worker_threads');
          d.h.port.postMessage(0); Atomics.add(d.h.wake, 0, 1); Atomics.notify(d.h.wake, 0);
          Atomics.store(d.done, 0, 1); Atomics.notify(d.done, 0);`,
         { h: remote.handle, done },
