@@ -336,6 +336,19 @@ describe('nvme controller reset without an interrupt', () => {
   });
 });
 
+describe('nvme controller that dies', () => {
+  it('fails requests with EIO instead of hanging', async () => {
+    const { ctrl, blk } = await setup();
+    await (ctrl as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const err = await blk.pread(0, 4096).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BlockIoError);
+    expect(errnoOf(err)).toBe(Errno.EIO);
+  });
+});
+
 describe('nvme doorbell batching (defer-call)', () => {
   async function readMany(bs: NvmeBlockDriverState, blk: BlockBackend, batched: boolean): Promise<number> {
     const before = bs.ctrl.counters().ioSqDoorbells;

@@ -22,7 +22,7 @@ export interface EmulatedNvmeControllerOptions {
   file?: string;
   /** Open the backing file read-only. */
   readOnly?: boolean;
-  /** Bytes of host "DMA" memory (default 16 MiB). */
+  /** Bytes of host "DMA" memory (default 40 MiB: queues, PRP lists and bounce buffers of a 128-entry queue pair). */
   dmaBytes?: number;
   /** Identify Controller serial number. */
   serial?: string;
@@ -113,7 +113,7 @@ export class EmulatedNvmeController {
     this.bar = new NvmeBar(bar, this.ctl);
     // The device is powered on as soon as it exists, before its worker runs.
     nvmePowerOnRegisters(new Int32Array(bar));
-    this.dma = new DmaMemory(opts.dmaBytes ?? 16 << 20);
+    this.dma = new DmaMemory(opts.dmaBytes ?? 40 << 20);
     let backing: ControllerWorkerData['backing'];
     if (opts.file !== undefined) {
       const size = opts.size ?? fileSize(opts.file);
@@ -145,10 +145,19 @@ export class EmulatedNvmeController {
     });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('error', (err) => {
-      // A crashed device looks like a fatal controller status to the host.
-      console.error('nvme controller worker failed:', err);
-    });
+    let dead = false;
+    const died = (why: string): void => {
+      if (this.closed || dead) return;
+      dead = true;
+      // A dead device reads as Controller Fatal Status and never becomes ready again.
+      console.error(`nvme: emulated controller stopped: ${why}`);
+      Atomics.store(this.ctl, Ctl.STOP, 1);
+      Atomics.store(new Int32Array(bar), NvmeReg.CSTS >> 2, 0x2);
+      Atomics.add(this.ctl, Ctl.CSTS_SEQ, 1);
+      Atomics.notify(this.ctl, Ctl.CSTS_SEQ);
+    };
+    this.worker.on('error', (err) => died(err instanceof Error ? err.message : String(err)));
+    this.worker.on('exit', (code) => died(`worker exited with code ${code}`));
   }
 
   /** The device's counters, read now. */

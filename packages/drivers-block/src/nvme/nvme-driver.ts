@@ -138,6 +138,8 @@ export class NvmeBlockDriverState implements BlockDriverState {
   private closed = false;
   /** Commands a coroutine waits for; the watchdog runs while there are any. */
   private pending = 0;
+  /** Set when recovery failed: the device is gone, close does not wait for it. */
+  private deviceDead = false;
   private readonly watchdog: QEMUTimer<NvmeBlockDriverState>;
 
   constructor(
@@ -155,7 +157,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
     this.filename = `nvme://${device}/${this.nsid}`;
     this.ctx = getCurrentAioContext();
     this.watchdog = aioTimerNew<NvmeBlockDriverState>(this.ctx, QEMU_CLOCK_REALTIME, SCALE_MS, (s) => s.watchdogTick(), this);
-    this.claim = claimNvmeDevice(device, { dmaBytes: (2 << 20) + 2 * this.queueSize * (NVME_PAGE_SIZE + NVME_MAX_TRANSFER) });
+    this.claim = claimNvmeDevice(device, { dmaBytes: (2 << 20) + this.queueSize * (2 * NVME_PAGE_SIZE + NVME_MAX_TRANSFER) });
     this.ctrl = this.claim.ctrl;
   }
 
@@ -552,6 +554,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
       // The device did not come back: everything in flight fails.
       for (const q of this.queues) q.failAll(q.resetRings());
       this.closed = true;
+      this.deviceDead = true;
       console.error(`nvme: controller recovery failed: ${(err as Error).message}`);
     } finally {
       this.recovering = false;
@@ -575,12 +578,14 @@ export class NvmeBlockDriverState implements BlockDriverState {
           c.setUint32(Sqe.CDW10, 1, true);
         });
       }
-      const bar = this.ctrl.bar;
-      bar.write32(NvmeReg.CC, (bar.read32(NvmeReg.CC) & ~(3 << NvmeCc.SHN_SHIFT)) | (1 << NvmeCc.SHN_SHIFT));
-      try {
-        this.waitCsts((csts) => (csts & (3 << 2)) === NvmeCsts.SHST_COMPLETE, 'Timeout while waiting for device shutdown');
-      } catch {
-        // A device that does not report shutdown is released anyway.
+      if (!this.deviceDead) {
+        const bar = this.ctrl.bar;
+        bar.write32(NvmeReg.CC, (bar.read32(NvmeReg.CC) & ~(3 << NvmeCc.SHN_SHIFT)) | (1 << NvmeCc.SHN_SHIFT));
+        try {
+          this.waitCsts((csts) => (csts & (3 << 2)) === NvmeCsts.SHST_COMPLETE, 'Timeout while waiting for device shutdown');
+        } catch {
+          // A device that does not report shutdown is released anyway.
+        }
       }
     } finally {
       this.watchdog.del();
