@@ -282,7 +282,7 @@ static QcoCtx *unwind_to(int32_t d) {
 /*
  * Run `to` (resumed with `value`) and whatever it switches to, until a context
  * switches back to JavaScript; returns the action it passed. -1: too deeply
- * nested. `level` is how many qco_run calls JavaScript has active around this
+ * nested; -2: `to` cannot be run (running or dead). `level` is how many qco_run calls JavaScript has active around this
  * one: more recorded here means an earlier one died without qco_recover (its
  * catch block ran out of stack), and is cleaned up first. Calls asyncify's
  * stop_unwind / start_rewind, so it is not instrumented.
@@ -290,6 +290,7 @@ static QcoCtx *unwind_to(int32_t d) {
 __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t value, int32_t level) {
   if (depth != level && level >= 0 && level < depth) unwind_to(level);
   if (depth == MAX_RUN_DEPTH) return -1;
+  if (!to || (to->state != ST_FRESH && to->state != ST_SUSPENDED)) return -2;
   struct RunFrame *f = &frames[depth++];
   f->sp = qco_get_sp();
   f->base = lim_base;

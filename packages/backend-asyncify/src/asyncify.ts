@@ -47,6 +47,7 @@ interface AsyncifyContext extends BackendContext {
 
 const THREW = 0;
 const TOO_DEEP = 'asyncify backend: coroutines nested too deeply (8192 nested enters from JavaScript)';
+const NOT_RUNNABLE = 'asyncify backend: the context cannot be run now (it is running, or its call died)';
 const LEADER: AsyncifyContext = Object.freeze({ backend: 'asyncify', ptr: 0, id: -1 });
 
 /** Where a native handle's memory and step state live, for tests and benchmarks. */
@@ -167,7 +168,7 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
       throw fault(err, l);
     }
     level = l;
-    if (ret < 0) throw new AsyncifyBackendError(TOO_DEEP);
+    if (ret < 0) throw new AsyncifyBackendError(ret === -1 ? TOO_DEEP : NOT_RUNNABLE);
     return ret;
   }
 
@@ -208,12 +209,9 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
     },
     resume(handle: number, input: number): NativeStep {
       if (!handles.has(handle)) throw new AsyncifyBackendError(`asyncify backend: native handle ${handle} is not live`);
-      try {
-        run(ex.qco_native_leaf(handle), input | 0);
-      } catch (err) {
-        // The call is dead; the handle stays until cancel (nativeCall's finally).
-        throw err;
-      }
+      // After a trap the call is dead; its handle stays until cancel (nativeCall's finally).
+      if (views()[(handle + Off.State) >> 2] === CtxState.Done) throw new AsyncifyBackendError(`asyncify backend: native call ${handle} has died`);
+      run(ex.qco_native_leaf(handle), input | 0);
       const mem = views();
       if (mem[(handle + Off.State) >> 2] === CtxState.Done) {
         const value = mem[(handle + Off.Ret) >> 2]!;
@@ -269,7 +267,7 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
         thrown[t.id] = undefined;
         throw err;
       }
-      if (ret < 0) throw new AsyncifyBackendError(TOO_DEEP);
+      if (ret < 0) throw new AsyncifyBackendError(ret === -1 ? TOO_DEEP : NOT_RUNNABLE);
       return ret as CoroutineAction;
     },
     delete(ctx: BackendContext): void {

@@ -1,0 +1,79 @@
+// Misusing the backend's own API (as opposed to the core's) gives errors, never a
+// crash or a corrupted context; the backend keeps working afterwards.
+import { CoroutineAction } from '@qco/backend-api';
+import { describe, expect, it } from 'vitest';
+import { AsyncifyBackendError, AsyncifyStackOverflowError, createAsyncifyBackend } from '../src/index.js';
+
+describe('misuse of the asyncify backend', () => {
+  it('refuses bad switches and tolerates double deletes', () => {
+    const b = createAsyncifyBackend();
+    let steps = 0;
+    const entry = {
+      bodyKind: 'generator' as const,
+      step: () => (++steps < 3 ? CoroutineAction.Yield : CoroutineAction.Terminate),
+    };
+    const ctx = b.new(entry);
+    expect(() => b.switch(b.leader(), b.leader(), CoroutineAction.Enter)).toThrow(AsyncifyBackendError);
+    expect(() => b.switch(ctx, b.leader(), CoroutineAction.Yield)).toThrow(/always an enter/);
+    expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Yield);
+    expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Yield);
+    expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Terminate);
+    // A pooled context runs its next body from the top of the trampoline loop.
+    steps = 0;
+    expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Yield);
+    b.delete(ctx);
+    b.delete(ctx);
+    b.delete(b.leader());
+    expect(b.internals.liveContexts()).toBe(0);
+  });
+
+  it('refuses entering a context that is running', () => {
+    const b = createAsyncifyBackend();
+    let inner: unknown;
+    const self: { ctx?: ReturnType<typeof b.new> } = {};
+    self.ctx = b.new({
+      bodyKind: 'generator',
+      step: () => {
+        try {
+          b.switch(b.leader(), self.ctx!, CoroutineAction.Enter);
+        } catch (err) {
+          inner = err;
+        }
+        return CoroutineAction.Terminate;
+      },
+    });
+    expect(b.switch(b.leader(), self.ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Terminate);
+    expect((inner as Error).message).toMatch(/cannot be run now/);
+  });
+
+  it('a JavaScript step that throws leaves its context reusable', () => {
+    const b = createAsyncifyBackend();
+    let mode: 'throw' | 'ok' = 'throw';
+    const ctx = b.new({
+      bodyKind: 'generator',
+      step: () => {
+        if (mode === 'throw') throw new SyntaxError('from the step');
+        return CoroutineAction.Terminate;
+      },
+    });
+    expect(() => b.switch(b.leader(), ctx, CoroutineAction.Enter)).toThrow(SyntaxError);
+    mode = 'ok';
+    expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Terminate);
+  });
+
+  it('refuses bad native calls and dead or released handles', () => {
+    const b = createAsyncifyBackend();
+    expect(() => b.native.start('nope', [])).toThrow(/no native function "nope"/);
+    expect(() => b.native.start('add', [1, 2, 3, 4, 5, 6, 7])).toThrow(/at most 6 arguments/);
+    expect(() => b.native.resume(12345, 0)).toThrow(/not live/);
+    const dead = b.native.start('stack_overflow', [500]);
+    expect(() => b.native.resume(dead, 0)).toThrow(AsyncifyStackOverflowError);
+    expect(() => b.native.resume(dead, 0)).toThrow(/has died/);
+    b.native.cancel(dead);
+    b.native.cancel(dead);
+    const h = b.native.start('add', [2, 3]);
+    expect(b.native.resume(h, 0)).toEqual({ done: true, value: 5 });
+    expect(() => b.native.resume(h, 0)).toThrow(/not live/);
+    b.native.cancel(h);
+  });
+});
