@@ -186,6 +186,9 @@ describe('requests', () => {
     await blk.truncate(512);
     expect(statSync(join(peer.exportDir, 'grow.img')).size).toBe(512);
     expect(await blk.getLength()).toBe(512);
+    const info = await blk.getInfo();
+    expect(info.allocatedSize).toBeGreaterThan(0);
+    expect(info.extra?.['nfs wsize']).toMatch(/^\d+$/);
     await blk.close();
   });
 

@@ -325,10 +325,10 @@ export class NfsFile {
     this.size = size;
   }
 
-  /** Size from the server now (GETATTR). */
-  *getattrSize(): Co<number> {
+  /** Size and bytes used on the server now (GETATTR: size, used). */
+  *getattrSizes(): Co<{ size: number; used: number }> {
     const attr = yield* nfsGetattr(this.client, this.fh);
-    return Number(attr.size);
+    return { size: Number(attr.size), used: Number(attr.used) };
   }
 
   /** Flush what awaits COMMIT, UMNT (best effort) and close the connection. */
