@@ -511,12 +511,10 @@ export class NvmeBlockDriverState implements BlockDriverState {
   /** nvme_handle_event: clear the notifier, check the controller, reap every queue. */
   private handleEvent(): void {
     this.irq.testAndClear();
-    const csts = this.ctrl.bar.read32(NvmeReg.CSTS);
-    if ((csts & NvmeCsts.CFS) !== 0 && !this.recovering && !this.closed) {
-      this.startRecovery();
-      return;
-    }
+    // Completions posted before a fatal error are valid: reap them first.
     for (const q of this.queues) while (q.processCompletion());
+    const csts = this.ctrl.bar.read32(NvmeReg.CSTS);
+    if ((csts & NvmeCsts.CFS) !== 0 && !this.recovering && !this.closed) this.startRecovery();
   }
 
   /** The controller may have died without a word: look at CSTS, as a host's timeout handler does. */
