@@ -1,4 +1,6 @@
 // Configure-time backend selection, seen from a real consumer package: a temporary
+// (NODE_PATH, which pnpm's shims point at every hoisted package, is left out so the
+// consumer sees only what it depends on.)
 // package directory with its own package.json, running the built core in a child process.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ function run(dir: string, env: Record<string, string> = {}): string {
       console.log('ok ' + m.currentBackend().name + ' from ' + c.source);
     } catch (e) { console.log('error ' + e.name + ': ' + e.message); }
   });`;
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'QCO_BACKEND' && k !== 'npm_package_json'));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'QCO_BACKEND' && k !== 'npm_package_json' && k !== 'NODE_PATH'));
   return execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: { ...clean, ...env }, encoding: 'utf8' }).trim();
 }
 
