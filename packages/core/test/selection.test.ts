@@ -1,7 +1,7 @@
 // Configure-time backend selection, seen from a real consumer package: a temporary
-// (NODE_PATH, which pnpm's shims point at every hoisted package, is left out so the
-// consumer sees only what it depends on.)
-// package directory with its own package.json, running the built core in a child process.
+// package directory with its own package.json, running the built core in a child
+// process. NODE_PATH, which pnpm's shims point at every hoisted package, is left
+// out so the consumer sees only what it depends on.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
