@@ -311,6 +311,24 @@ void retire(Ctx* c) {
   c->id = -c->id - 1;  // mark retired
 }
 
+// A context whose entry became garbage is abandoned: nobody can enter it again.
+// Only an idle one can be collected (a suspended body's frames keep its entry
+// alive), so its thread has no JavaScript on it and goes back to the pool.
+void EntryCollectedSecondPass(const v8::WeakCallbackInfo<Ctx>& data) {
+  Ctx* c = data.GetParameter();
+  Runtime* rt = c->rt;
+  c->step.Reset();
+  c->exception.Reset();
+  if (!c->allocated || c->inBody || c->entered) return;
+  c->allocated = false;
+  if (!rt->closing) rt->idle.push_back(c);
+}
+
+void EntryCollected(const v8::WeakCallbackInfo<Ctx>& data) {
+  data.GetParameter()->entry.Reset();
+  data.SetSecondPassCallback(EntryCollectedSecondPass);
+}
+
 // new(entry) -> id
 void NewContext(const FunctionCallbackInfo<Value>& info) {
   Runtime* rt = runtimeOf(info);
@@ -333,6 +351,7 @@ void NewContext(const FunctionCallbackInfo<Value>& info) {
   }
   c->allocated = true;
   c->entry.Reset(isolate, entry);
+  c->entry.SetWeak(c, EntryCollected, v8::WeakCallbackType::kParameter);
   c->step.Reset(isolate, step.As<Function>());
   info.GetReturnValue().Set(c->id);
 }
