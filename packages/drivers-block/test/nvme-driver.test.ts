@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, type Co } from '@qco/core';
@@ -272,6 +272,30 @@ describe('nvme data integrity', () => {
       await blk.close();
       const onDisk = readFileSync(file);
       expect(onDisk.subarray(65536, 65536 + 8192).equals(Buffer.from(data))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nvme large namespace', () => {
+  it('addresses offsets beyond 4 GiB (sparse file-backed namespace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qco-nvme-'));
+    try {
+      const file = join(dir, 'big.img');
+      writeFileSync(file, new Uint8Array(0));
+      truncateSync(file, 6 * 2 ** 30);
+      const blk = await BlockBackend.open(`nvme://file:${file}/1`);
+      expect(await blk.getLength()).toBe(6 * 2 ** 30);
+      const at = 5 * 2 ** 30 + 4096;
+      const data = pattern(77, 8192);
+      await blk.pwrite(at, data);
+      expect(Buffer.from(await blk.pread(at, 8192)).equals(Buffer.from(data))).toBe(true);
+      await blk.pwriteZeroes(at, 4096);
+      const back = await blk.pread(at, 8192);
+      expect(back.subarray(0, 4096).every((b) => b === 0)).toBe(true);
+      expect(Buffer.from(back.subarray(4096)).equals(Buffer.from(data.subarray(4096)))).toBe(true);
+      await blk.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -444,8 +444,9 @@ export class NvmeBlockDriverState implements BlockDriverState {
 
   *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co<void> {
     if (!this.supportsWriteZeroes) throw new BlockIoError(Errno.ENOTSUP);
-    let lba = offset >> this.blkshift;
-    let left = bytes >> this.blkshift;
+    // Division, not >>: offsets beyond 2 GiB do not fit a 32-bit shift.
+    let lba = Math.floor(offset / 2 ** this.blkshift);
+    let left = Math.floor(bytes / 2 ** this.blkshift);
     while (left > 0) {
       const n = Math.min(left, NVME_MAX_BLOCKS_PER_CMD);
       const at = lba;
@@ -464,15 +465,16 @@ export class NvmeBlockDriverState implements BlockDriverState {
   *coPdiscard(offset: number, bytes: number): Co<void> {
     if (!this.supportsDiscard) throw new BlockIoError(Errno.ENOTSUP);
     if (offset % this.requestAlignment !== 0 || bytes % this.requestAlignment !== 0) throw new BlockIoError(Errno.EINVAL);
+    if (bytes / 2 ** this.blkshift > 0xffffffff) throw new BlockIoError(Errno.EINVAL); // one 32-bit range
     yield* this.waitRecovery();
     const q = this.ioQueue;
     const req = yield* q.getFreeReq();
     try {
       const buf = req.bounce as DmaBuffer;
       const range = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 16);
-      const lba = offset >> this.blkshift;
+      const lba = Math.floor(offset / 2 ** this.blkshift);
       range.setUint32(0, 0, true);
-      range.setUint32(4, bytes >> this.blkshift, true);
+      range.setUint32(4, Math.floor(bytes / 2 ** this.blkshift), true);
       range.setUint32(8, lba >>> 0, true);
       range.setUint32(12, Math.floor(lba / 2 ** 32), true);
       this.cmd.fill(0);
