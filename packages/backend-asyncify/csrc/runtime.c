@@ -137,6 +137,19 @@ static inline void copy_words(uint32_t *dst, const uint32_t *src, uint32_t bytes
 
 static inline uint32_t memory_end(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
 
+/* Out of line, so qco_run's frame (one per nested enter from JavaScript) stays small. */
+__attribute__((noinline)) static void window_load(QcoCtx *c, uint32_t *window_cur) {
+  uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
+  copy_words((uint32_t *)start, (const uint32_t *)((uint8_t *)c + HEADER), c->data_used);
+  *window_cur = start + c->data_used;
+}
+
+__attribute__((noinline)) static void window_save(QcoCtx *c, uint32_t window_cur) {
+  uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
+  c->data_used = window_cur - start;
+  copy_words((uint32_t *)((uint8_t *)c + HEADER), (const uint32_t *)start, c->data_used);
+}
+
 static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
   data_size = (data_size + 15u) & ~15u;
   stack_size = (stack_size + 15u) & ~15u;
@@ -307,11 +320,8 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
       next->state = ST_RUNNING;
     } else {
       /* Bring the unwound stack back into the window; asyncify rewinds from its top. */
-      uint32_t end = memory_end();
-      uint32_t start = end - (next->data_end - ((uint32_t)next + HEADER));
-      copy_words((uint32_t *)start, (const uint32_t *)((uint8_t *)next + HEADER), next->data_used);
-      window.cur = start + next->data_used;
-      window.end = end;
+      window_load(next, &window.cur);
+      window.end = memory_end();
       next->rewinding = 1;
       astate = 2;
       asyncify_start_rewind(&window);
@@ -321,12 +331,7 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
     astate = 0;
     from = cur;
     from->sp = qco_get_sp();
-    {
-      uint32_t data_size = from->data_end - ((uint32_t)from + HEADER);
-      uint32_t start = memory_end() - data_size;
-      from->data_used = window.cur - start;
-      copy_words((uint32_t *)((uint8_t *)from + HEADER), (const uint32_t *)start, from->data_used);
-    }
+    window_save(from, window.cur);
     if (from->state == ST_RUNNING) from->state = ST_SUSPENDED;
     next = from->target;
     if (!next) break;

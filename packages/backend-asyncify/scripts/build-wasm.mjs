@@ -79,6 +79,11 @@ try {
   binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(0);
   mod.runPasses(['asyncify']);
+  // Binaryen inlines functions called once; these stay out of qco_run, whose frame is
+  // paid once per nested enter from JavaScript (Node's stack bounds the nesting).
+  binaryen.setPassArgument('no-inline', 'window_*');
+  mod.runPasses(['no-inline']);
+  binaryen.setPassArgument('no-inline', null);
   mod.optimize();
   if (!mod.validate()) throw new Error('binaryen: the asyncified module does not validate');
   const bytes = mod.emitBinary();
