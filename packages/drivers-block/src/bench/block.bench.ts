@@ -5,8 +5,9 @@
  * 4 KiB at depth 64 with O_DIRECT (-t none) against qemu-img's thread pool
  * (-i threads, the baseline) and io_uring. qemu-img bench has no random mode,
  * so both step sequentially through a 256 MiB image (-S 4096), wrapping.
- * Each sample is one whole run; the rate is requests per second. The file
- * cases run both executables as processes (libuv's pool is sized when a
+ * Each sample is one whole run; the rate is requests per second. -i native
+ * (our linux-aio addon) is compared with the same baseline. The file cases
+ * run both executables as processes (libuv's pool is sized when a
  * process starts); null-co runs our loop in the bench process.
  */
 import { spawnSync } from 'node:child_process';
@@ -119,6 +120,7 @@ const module: BenchModule = {
       { name: 'qemu-img/null-co', unit: 'request', params: nullParams },
       { name: 'qemu-img/file-threads', unit: 'request', params: { ...fileParams, aio: 'threads' } },
       { name: 'qemu-img/file-io_uring', unit: 'request', params: { ...fileParams, aio: 'io_uring' } },
+      { name: 'qemu-img/file-native', unit: 'request', params: { ...fileParams, aio: 'native' } },
     ];
     for (const backend of backends) {
       cases.push(
@@ -131,6 +133,14 @@ const module: BenchModule = {
           compareWith: ['qemu-img/file-io_uring'],
           params: { ...fileParams, aio: 'threads' },
         },
+        {
+          name: 'qco-img/file-native',
+          backend,
+          unit: 'request',
+          baseline: 'qemu-img/file-threads',
+          compareWith: ['qemu-img/file-native', 'qemu-img/file-io_uring'],
+          params: { ...fileParams, aio: 'native' },
+        },
       );
     }
     return cases;
@@ -142,6 +152,10 @@ const module: BenchModule = {
         return qemuImgBench(NULL_ARGS, NULL_COUNT);
       case 'qemu-img/file-threads':
         return qemuImgBench(fileArgs('threads', benchImage()), FILE_COUNT);
+      case 'qemu-img/file-native':
+        return qemuImgBench(fileArgs('native', benchImage()), FILE_COUNT);
+      case 'qco-img/file-native':
+        return qcoImgProcessBench(fileArgs('native', benchImage()), FILE_COUNT, spec.backend);
       case 'qemu-img/file-io_uring':
         return qemuImgBench(fileArgs('io_uring', benchImage()), FILE_COUNT);
       case 'qco-img/null-co':

@@ -7,7 +7,7 @@
  * copies between any two registered drivers in chunks with several
  * coroutines in flight, and draws qemu-img's progress line with -p.
  */
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import { coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, type Co } from '@qco/core';
 import { BlockBackend } from '../block-backend.js';
 import { parseAioMode, parseCacheMode, resolveBlockSpec, type BlockOpenOptions } from '../block-open.js';
 import { BlockError } from '../errors.js';
@@ -223,7 +223,13 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
           else blk.aioPreadv(at, qiov, {}, done);
         };
         if (p.count === 0) return finish();
-        for (let i = 0; i < Math.min(p.depth, p.count); i++) submit(i);
+        // One defer-call section, so batching drivers submit the first wave together.
+        deferCallBegin();
+        try {
+          for (let i = 0; i < Math.min(p.depth, p.count); i++) submit(i);
+        } finally {
+          deferCallEnd();
+        }
       }),
   );
 }

@@ -1,0 +1,325 @@
+/*
+ * Linux native AIO (io_setup / io_submit / io_getevents) for the file driver,
+ * through raw syscalls so nothing beyond the kernel headers is needed.
+ * Requests are prepared one by one into per-slot iocbs and submitted in
+ * batches (the caller batches with defer-call, as QEMU's linux-aio does);
+ * completions signal an eventfd that a libuv poll handle watches, and the
+ * handler hands (slot, result) pairs to JavaScript through two Int32Arrays
+ * shared at open. The poll handle is active only while requests are in
+ * flight, so an idle context does not keep the process alive. Misuse (bad
+ * handle, slot out of range, buffer too small) throws instead of crashing.
+ */
+#include <errno.h>
+#include <linux/aio_abi.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+typedef struct {
+  aio_context_t ctx;
+  int efd;
+  int depth;
+  int inflight;
+  int polling;
+  int closed;
+  int last_error;
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  napi_ref ids_ref;
+  napi_ref res_ref;
+  int32_t *ids;
+  int32_t *res;
+  struct iocb *iocbs;
+  struct iocb **pending;
+  int npending;
+  struct io_event *events;
+} Ctx;
+
+static int sys_io_setup(unsigned nr, aio_context_t *ctx) { return (int)syscall(SYS_io_setup, nr, ctx); }
+static int sys_io_destroy(aio_context_t ctx) { return (int)syscall(SYS_io_destroy, ctx); }
+static int sys_io_submit(aio_context_t ctx, long n, struct iocb **iocbs) { return (int)syscall(SYS_io_submit, ctx, n, iocbs); }
+static int sys_io_getevents(aio_context_t ctx, long min, long max, struct io_event *ev, struct timespec *t) {
+  return (int)syscall(SYS_io_getevents, ctx, min, max, ev, t);
+}
+
+#define THROW(env, msg)                     \
+  do {                                      \
+    napi_throw_error((env), NULL, (msg));   \
+    return NULL;                            \
+  } while (0)
+#define CHECK(env, call, msg)                \
+  do {                                       \
+    if ((call) != napi_ok) THROW(env, msg);  \
+  } while (0)
+
+static void on_ready(uv_poll_t *h, int status, int events);
+
+static void stop_polling(Ctx *c) {
+  if (c->polling) {
+    uv_poll_stop(&c->poll);
+    c->polling = 0;
+  }
+}
+
+static void deliver(Ctx *c) {
+  for (;;) {
+    struct timespec zero = {0, 0};
+    int n = sys_io_getevents(c->ctx, 0, c->depth, c->events, &zero);
+    if (n <= 0) break;
+    for (int i = 0; i < n; i++) {
+      c->ids[i] = (int32_t)c->events[i].data;
+      c->res[i] = (int32_t)c->events[i].res;
+    }
+    c->inflight -= n;
+    if (c->inflight <= 0) {
+      c->inflight = 0;
+      stop_polling(c);
+    }
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(c->env, &scope) != napi_ok) return;
+    napi_value cb, global, argv[1], result;
+    napi_async_context actx = NULL;
+    if (napi_get_reference_value(c->env, c->cb, &cb) == napi_ok && napi_get_global(c->env, &global) == napi_ok &&
+        napi_create_int32(c->env, n, &argv[0]) == napi_ok) {
+      napi_value resname;
+      napi_create_string_utf8(c->env, "qco-linux-aio", NAPI_AUTO_LENGTH, &resname);
+      if (napi_async_init(c->env, NULL, resname, &actx) == napi_ok) {
+        napi_make_callback(c->env, actx, global, cb, 1, argv, &result);
+        napi_async_destroy(c->env, actx);
+      }
+    }
+    napi_close_handle_scope(c->env, scope);
+    if (c->closed) return;
+    if (n < c->depth) break;
+  }
+}
+
+static void on_ready(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  Ctx *c = (Ctx *)h->data;
+  uint64_t v;
+  while (read(c->efd, &v, sizeof v) == sizeof v) {
+  }
+  deliver(c);
+}
+
+static Ctx *get_ctx(napi_env env, napi_value v) {
+  Ctx *c = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  if (napi_get_value_external(env, v, (void **)&c) != napi_ok) return NULL;
+  if (c == NULL || c->closed) return NULL;
+  return c;
+}
+
+static void on_close(uv_handle_t *h) { free(h->data); }
+
+static void release(Ctx *c) {
+  if (c->closed) return;
+  c->closed = 1;
+  stop_polling(c);
+  sys_io_destroy(c->ctx);
+  close(c->efd);
+  napi_delete_reference(c->env, c->cb);
+  napi_delete_reference(c->env, c->ids_ref);
+  napi_delete_reference(c->env, c->res_ref);
+  free(c->iocbs);
+  free(c->pending);
+  free(c->events);
+  uv_close((uv_handle_t *)&c->poll, on_close);
+}
+
+static int32_t *int32_data(napi_env env, napi_value v, size_t min_len) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off) != napi_ok) return NULL;
+  if (type != napi_int32_array || length < min_len) return NULL;
+  return (int32_t *)data;
+}
+
+/* open(depth, callback, ids: Int32Array, res: Int32Array) -> handle */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  if (argc < 4) THROW(env, "linux-aio: open(depth, callback, ids, res)");
+  int32_t depth;
+  CHECK(env, napi_get_value_int32(env, argv[0], &depth), "linux-aio: depth must be a number");
+  if (depth < 1 || depth > 4096) THROW(env, "linux-aio: depth out of range");
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_function) THROW(env, "linux-aio: callback must be a function");
+  int32_t *ids = int32_data(env, argv[2], (size_t)depth);
+  int32_t *res = int32_data(env, argv[3], (size_t)depth);
+  if (!ids || !res) THROW(env, "linux-aio: ids and res must be Int32Arrays of at least depth entries");
+  Ctx *c = calloc(1, sizeof *c);
+  if (!c) THROW(env, "linux-aio: out of memory");
+  c->depth = depth;
+  c->env = env;
+  c->ids = ids;
+  c->res = res;
+  c->iocbs = calloc((size_t)depth, sizeof *c->iocbs);
+  c->pending = calloc((size_t)depth, sizeof *c->pending);
+  c->events = calloc((size_t)depth, sizeof *c->events);
+  if (!c->iocbs || !c->pending || !c->events) {
+    free(c->iocbs);
+    free(c->pending);
+    free(c->events);
+    free(c);
+    THROW(env, "linux-aio: out of memory");
+  }
+  if (sys_io_setup((unsigned)depth, &c->ctx) < 0) {
+    int e = errno;
+    free(c->iocbs);
+    free(c->pending);
+    free(c->events);
+    free(c);
+    napi_throw_error(env, NULL, e == ENOSYS ? "linux-aio: io_setup not supported" : strerror(e));
+    return NULL;
+  }
+  c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  uv_loop_t *loop;
+  if (c->efd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &c->poll, c->efd) != 0) {
+    if (c->efd >= 0) close(c->efd);
+    sys_io_destroy(c->ctx);
+    free(c->iocbs);
+    free(c->pending);
+    free(c->events);
+    free(c);
+    THROW(env, "linux-aio: eventfd / poll setup failed");
+  }
+  c->poll.data = c;
+  napi_create_reference(env, argv[1], 1, &c->cb);
+  napi_create_reference(env, argv[2], 1, &c->ids_ref);
+  napi_create_reference(env, argv[3], 1, &c->res_ref);
+  napi_value handle;
+  CHECK(env, napi_create_external(env, c, NULL, NULL, &handle), "linux-aio: cannot create handle");
+  return handle;
+}
+
+/* prep(handle, slot, op, fd, buf: Uint8Array, len, pos): queue one request (op 0 read, 1 write) */
+static napi_value js_prep(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  if (argc < 7) THROW(env, "linux-aio: prep(handle, slot, op, fd, buf, len, pos)");
+  Ctx *c = get_ctx(env, argv[0]);
+  if (!c) THROW(env, "linux-aio: closed or invalid handle");
+  int32_t slot, op, fd, len;
+  double pos;
+  if (napi_get_value_int32(env, argv[1], &slot) != napi_ok || napi_get_value_int32(env, argv[2], &op) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &fd) != napi_ok || napi_get_value_int32(env, argv[5], &len) != napi_ok ||
+      napi_get_value_double(env, argv[6], &pos) != napi_ok)
+    THROW(env, "linux-aio: slot, op, fd, len and pos must be numbers");
+  if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
+  if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
+  if (op != 0 && op != 1) THROW(env, "linux-aio: op must be 0 (read) or 1 (write)");
+  if (len < 0 || pos < 0) THROW(env, "linux-aio: negative length or position");
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[4], &type, &length, &data, &ab, &off) != napi_ok || type != napi_uint8_array)
+    THROW(env, "linux-aio: buf must be a Uint8Array");
+  if ((size_t)len > length) THROW(env, "linux-aio: buffer shorter than the request");
+  struct iocb *cb = &c->iocbs[slot];
+  memset(cb, 0, sizeof *cb);
+  cb->aio_data = (uint64_t)slot;
+  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
+  cb->aio_fildes = (uint32_t)fd;
+  cb->aio_buf = (uint64_t)(uintptr_t)data;
+  cb->aio_nbytes = (uint64_t)len;
+  cb->aio_offset = (int64_t)pos;
+  cb->aio_flags = IOCB_FLAG_RESFD;
+  cb->aio_resfd = (uint32_t)c->efd;
+  c->pending[c->npending++] = cb;
+  return NULL;
+}
+
+/* submit(handle) -> number submitted; fewer than were pending means the rest failed with lastError(handle) */
+static napi_value js_submit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  Ctx *c = argc >= 1 ? get_ctx(env, argv[0]) : NULL;
+  if (!c) THROW(env, "linux-aio: closed or invalid handle");
+  int done = 0;
+  while (done < c->npending) {
+    int r = sys_io_submit(c->ctx, c->npending - done, c->pending + done);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      c->last_error = errno;
+      break;
+    }
+    if (r == 0) {
+      c->last_error = EAGAIN;
+      break;
+    }
+    done += r;
+  }
+  c->npending = 0;
+  c->inflight += done;
+  if (c->inflight > 0 && !c->polling) {
+    if (uv_poll_start(&c->poll, UV_READABLE, on_ready) == 0) c->polling = 1;
+  }
+  napi_value out;
+  napi_create_int32(env, done, &out);
+  return out;
+}
+
+static napi_value js_last_error(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  Ctx *c = argc >= 1 ? get_ctx(env, argv[0]) : NULL;
+  napi_value out;
+  napi_create_int32(env, c ? c->last_error : EBADF, &out);
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  Ctx *c = argc >= 1 ? get_ctx(env, argv[0]) : NULL;
+  if (c) release(c);
+  return NULL;
+}
+
+/* available() -> whether io_setup works here */
+static napi_value js_available(napi_env env, napi_callback_info info) {
+  (void)info;
+  aio_context_t ctx = 0;
+  int ok = sys_io_setup(1, &ctx) == 0;
+  if (ok) sys_io_destroy(ctx);
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"prep", NULL, js_prep, NULL, NULL, NULL, napi_default, NULL},
+      {"submit", NULL, js_submit, NULL, NULL, NULL, napi_default, NULL},
+      {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"available", NULL, js_available, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
