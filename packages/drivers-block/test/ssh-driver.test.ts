@@ -27,6 +27,9 @@ import {
   resolveBlockSpec,
   type BlockError,
 } from '../src/index.js';
+import { captureStreams } from '../src/cli/streams.js';
+import { qcoImgMain } from '../src/cli/qco-img.js';
+import { qcoIoMain } from '../src/cli/qco-io.js';
 import { startSshd, type SshAgentPeer, type SshdPeer } from './peers/sshd.js';
 
 const MiB = 1024 * 1024;
@@ -159,6 +162,33 @@ describe('data written by one side reads back on the other', () => {
     await blk2.preadv(0, new IoVector([a, b, c]));
     await blk2.close();
     expect(sha(Buffer.concat([a, b, c]))).toBe(sha(random));
+  });
+});
+
+describe('the command-line tools over ssh://', () => {
+  test('qco-img convert to and from ssh:// (creating the target), qco-io reads like qemu-io', async () => {
+    process.env['SSH_AUTH_SOCK'] = agent.socket;
+    try {
+      const data = randomBytes(8 * MiB);
+      data.fill(0x3c, 0, 65536);
+      const local = join(peer.dir, 'cli-src.raw');
+      writeFileSync(local, data);
+      const up = captureStreams();
+      expect(await qcoImgMain(['convert', '-f', 'raw', '-O', 'raw', local, spec('cli.img')], up), up.stderr).toBe(0);
+      expect(sha(readFileSync(join(peer.dataDir, 'cli.img')))).toBe(sha(data));
+      const back = join(peer.dir, 'cli-back.raw');
+      const down = captureStreams();
+      expect(await qcoImgMain(['convert', '-f', 'raw', '-O', 'raw', spec('cli.img'), back], down), down.stderr).toBe(0);
+      expect(sha(readFileSync(back))).toBe(sha(data));
+
+      const io = captureStreams();
+      expect(await qcoIoMain(['-c', 'read -P 0x3c 0 65536', spec('cli.img')], io), io.stderr).toBe(0);
+      const theirs = qemu('qemu-io', ['-f', 'raw', '-c', 'read -P 0x3c 0 65536', spec('cli.img')]);
+      expect(io.stdout.split('\n')[0]).toBe(theirs.split('\n')[0]);
+      expect(io.stdout.split('\n')[0]).toBe('read 65536/65536 bytes at offset 0');
+    } finally {
+      delete process.env['SSH_AUTH_SOCK'];
+    }
   });
 });
 
