@@ -32,26 +32,54 @@ Napi::Value NewContext(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), co->id);
 }
 
-Napi::Value Enter(const Napi::CallbackInfo &info) {
-  QcoCoroutine *co = context_arg(info, 0);
-  if (co == NULL) return info.Env().Undefined();
-  if (co->kind != QCO_BODY_JS || co->caller != NULL || co->awaiting_step) {
-    Napi::Error::New(info.Env(), "qco: native context is not a suspended JavaScript context").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+// The two calls every JavaScript step makes use the C API of Node-API directly:
+// node-addon-api's wrapper costs more than the switches they make.
+bool hot_context(napi_env env, napi_callback_info info, QcoCoroutine **co, int32_t *arg1) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t id;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], &id) != napi_ok) {
+    napi_throw_type_error(env, NULL, "qco: expected a native context id");
+    return false;
   }
-  return Napi::Number::New(info.Env(), qco_js_enter(co));
+  if (arg1 != NULL && (argc < 2 || napi_get_value_int32(env, argv[1], arg1) != napi_ok)) {
+    napi_throw_type_error(env, NULL, "qco: expected a step outcome");
+    return false;
+  }
+  *co = qco_context_get(id);
+  if (*co == NULL) {
+    napi_throw_error(env, NULL, "qco: no such native context");
+    return false;
+  }
+  return true;
 }
 
-Napi::Value Complete(const Napi::CallbackInfo &info) {
-  QcoCoroutine *co = context_arg(info, 0);
-  if (co == NULL) return info.Env().Undefined();
-  if (!co->awaiting_step) {
-    Napi::Error::New(info.Env(), "qco: native context is not waiting for a step's outcome").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+napi_value int_value(napi_env env, int v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+napi_value Enter(napi_env env, napi_callback_info info) {
+  QcoCoroutine *co;
+  if (!hot_context(env, info, &co, NULL)) return NULL;
+  if (co->kind != QCO_BODY_JS || co->caller != NULL || co->awaiting_step) {
+    napi_throw_error(env, NULL, "qco: native context is not a suspended JavaScript context");
+    return NULL;
   }
-  int outcome = info[1].As<Napi::Number>().Int32Value();
+  return int_value(env, qco_js_enter(co));
+}
+
+napi_value Complete(napi_env env, napi_callback_info info) {
+  QcoCoroutine *co;
+  int32_t outcome;
+  if (!hot_context(env, info, &co, &outcome)) return NULL;
+  if (!co->awaiting_step) {
+    napi_throw_error(env, NULL, "qco: native context is not waiting for a step's outcome");
+    return NULL;
+  }
   if (outcome != QCO_YIELD && outcome != QCO_TERMINATE && outcome != QCO_STEP_THREW) outcome = QCO_STEP_THREW;
-  return Napi::Number::New(info.Env(), qco_js_complete(co, outcome));
+  return int_value(env, qco_js_complete(co, outcome));
 }
 
 Napi::Value DeleteContext(const Napi::CallbackInfo &info) {
@@ -183,8 +211,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (check != NULL && strcmp(check, "1") == 0) qco_overflow_check_enable();
   exports.Set("startMethod", Napi::String::New(env, qco_start_method));
   exports.Set("newContext", Napi::Function::New(env, NewContext));
-  exports.Set("enter", Napi::Function::New(env, Enter));
-  exports.Set("complete", Napi::Function::New(env, Complete));
+  napi_value fn;
+  napi_create_function(env, "enter", NAPI_AUTO_LENGTH, Enter, NULL, &fn);
+  exports.Set("enter", Napi::Value(env, fn));
+  napi_create_function(env, "complete", NAPI_AUTO_LENGTH, Complete, NULL, &fn);
+  exports.Set("complete", Napi::Value(env, fn));
   exports.Set("deleteContext", Napi::Function::New(env, DeleteContext));
   exports.Set("functions", Napi::Function::New(env, Functions));
   exports.Set("start", Napi::Function::New(env, Start));
