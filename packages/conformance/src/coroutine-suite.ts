@@ -16,6 +16,7 @@ import {
   CoroutineTerminatedError,
   CoroutineYieldToNoOneError,
   coroutineCreate,
+  coroutineDelete,
   coroutineEnter,
   coroutineEntered,
   coroutineSelf,
@@ -422,6 +423,38 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       expect(after.live).toBe(before.live);
       expect(after.pooled).toBeGreaterThan(0);
       expect(after.pooled).toBeLessThanOrEqual(after.poolMax);
+    });
+
+    it('/policy/delete-unfinished', () => {
+      const before = coroutineStats().live;
+      let resumed = false;
+      let cleanedUp = false;
+      const co = coroutineCreate(function* () {
+        try {
+          yield* coroutineYield();
+          resumed = true;
+        } finally {
+          cleanedUp = true;
+        }
+      });
+      coroutineEnter(co);
+      expect(coroutineStats().live).toBe(before + 1);
+      coroutineDelete(co);
+      // Like QEMU's coroutine_delete: the body never runs again, not even its finally.
+      expect(resumed).toBe(false);
+      expect(cleanedUp).toBe(false);
+      expect(co.terminated).toBe(true);
+      expect(coroutineStats().live).toBe(before);
+      expect(() => coroutineEnter(co)).toThrow(CoroutineTerminatedError);
+      coroutineDelete(co); // a second delete is a no-op
+      // The backend still works afterwards.
+      let ran = false;
+      coroutineEnter(
+        coroutineCreate(function* () {
+          ran = true;
+        }),
+      );
+      expect(ran).toBe(true);
     });
 
     it('/policy/values-cross-yields', () => {

@@ -276,6 +276,23 @@ export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
   if (failed) throw failure;
 }
 
+/**
+ * Delete a coroutine that will not be finished (it yielded for good): its context
+ * is released without running more of its body, and is not pooled, since the
+ * backend may hold it mid-way. Deleting a terminated coroutine does nothing.
+ */
+export function coroutineDelete(co: Coroutine): void {
+  const slot = co.slot;
+  if (slot === null) return;
+  if (co.caller !== null) throw new CoroutineReenteredError();
+  co.slot = null;
+  co.scheduled = null;
+  slot.co = null;
+  slot.gen = null;
+  live--;
+  slot.backend.delete(slot.ctx);
+}
+
 /** qemu_coroutine_enter: enter `co` in no particular AioContext. */
 export function coroutineEnter(co: Coroutine): void {
   coroutineEnterIn(null, co);

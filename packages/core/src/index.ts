@@ -10,6 +10,7 @@ export {
   Coroutine,
   backendChoice,
   coroutineCreate,
+  coroutineDelete,
   coroutineEnter,
   coroutineEnterIn,
   coroutineEntered,

@@ -80,9 +80,15 @@ function loadModule(name: string): BackendModule | undefined {
   for (const req of resolvers()) {
     let mod: Partial<BackendModule>;
     try {
-      mod = req(`@qco/backend-${name}`) as Partial<BackendModule>;
+      // Load the package's published CommonJS entry (its `main`), whatever export
+      // conditions this process runs with: test runners add source conditions that
+      // would hand require() a TypeScript file.
+      const manifest = req.resolve(`@qco/backend-${name}/package.json`);
+      const main = (JSON.parse(readFileSync(manifest, 'utf8')) as { main?: string }).main ?? 'index.js';
+      mod = req(join(dirname(manifest), main)) as Partial<BackendModule>;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') continue;
       throw err;
     }
     if (typeof mod.createBackend === 'function' && typeof mod.isAvailable === 'function') {
