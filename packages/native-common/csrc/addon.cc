@@ -70,6 +70,16 @@ napi_value Enter(napi_env env, napi_callback_info info) {
   return int_value(env, qco_js_enter(co));
 }
 
+napi_value ResumeStep(napi_env env, napi_callback_info info) {
+  QcoCoroutine *co;
+  if (!hot_context(env, info, &co, NULL)) return NULL;
+  if (co->kind != QCO_BODY_JS || !co->awaiting_step) {
+    napi_throw_error(env, NULL, "qco: native context is not waiting for a step's outcome");
+    return NULL;
+  }
+  return int_value(env, qco_js_resume(co));
+}
+
 napi_value Complete(napi_env env, napi_callback_info info) {
   QcoCoroutine *co;
   int32_t outcome;
@@ -214,6 +224,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_value fn;
   napi_create_function(env, "enter", NAPI_AUTO_LENGTH, Enter, NULL, &fn);
   exports.Set("enter", Napi::Value(env, fn));
+  napi_create_function(env, "resumeStep", NAPI_AUTO_LENGTH, ResumeStep, NULL, &fn);
+  exports.Set("resumeStep", Napi::Value(env, fn));
   napi_create_function(env, "complete", NAPI_AUTO_LENGTH, Complete, NULL, &fn);
   exports.Set("complete", Napi::Value(env, fn));
   exports.Set("deleteContext", Napi::Function::New(env, DeleteContext));

@@ -375,6 +375,16 @@ int qco_js_enter(QcoCoroutine *co) {
   return ret;
 }
 
+int qco_js_resume(QcoCoroutine *co) {
+  QcoCoroutine *self = qco_self();
+  int ret;
+  co->caller = self;
+  QCO_SWITCH_REALIGNED(ret, self, co, QCO_YIELD); /* the last step yielded: it yields */
+  co->caller = self;
+  QCO_SWITCH_REALIGNED(ret, self, co, QCO_ENTER); /* and is entered for the next one */
+  return ret;
+}
+
 int qco_js_complete(QcoCoroutine *co, int outcome) {
   QcoCoroutine *self = qco_self();
   co->caller = self;

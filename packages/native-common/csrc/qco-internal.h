@@ -102,6 +102,8 @@ int qco_switch(QcoCoroutine *from, QcoCoroutine *to, int action);
 /* JS hand-off: enter a JS context (returns QCO_RUN_STEP), then deliver the step's outcome. */
 int qco_js_enter(QcoCoroutine *co);
 int qco_js_complete(QcoCoroutine *co, int outcome);
+/* Deliver a Yield outcome left pending by the last step, then enter for the next step (returns QCO_RUN_STEP). */
+int qco_js_resume(QcoCoroutine *co);
 /* Routines: start, resume (returns QCO_REQ_*), cancel. */
 QcoCoroutine *qco_routine_start(const QcoRoutine *r, const double *args, int nargs);
 int qco_routine_resume(QcoCoroutine *co, double input);

@@ -15,6 +15,7 @@ export interface NativeAddon {
   newContext(): number;
   enter(id: number): number;
   complete(id: number, outcome: number): number;
+  resumeStep(id: number): number;
   deleteContext(id: number): void;
   functions(): string[];
   start(fn: number, args: readonly number[]): number;

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
+  CoroutineAction,
   CoroutineError,
   coroutineCreate,
   coroutineEnter,
@@ -297,6 +298,21 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
       a.deleteContext(id); // suspended mid-body: its frames are dropped
       expect(() => a.deleteContext(id)).toThrow(/no such native context/);
       expect(() => a.start(-1, [])).toThrow(RangeError);
+    });
+
+    it('/native/delete-after-yield-reclaims-the-context', () => {
+      const b = mod.createBackend();
+      const before = addon().stats();
+      let steps = 0;
+      const ctx = b.new({ bodyKind: 'generator', step: () => (++steps < 3 ? CoroutineAction.Yield : CoroutineAction.Terminate) });
+      expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Yield);
+      expect(b.switch(b.leader(), ctx, CoroutineAction.Enter)).toBe(CoroutineAction.Yield);
+      b.delete(ctx); // suspended after a yield: its trampoline is restarted and pooled
+      expect(addon().stats().live).toBe(before.live);
+      const again = b.new({ bodyKind: 'generator', step: () => CoroutineAction.Terminate });
+      expect(b.switch(b.leader(), again, CoroutineAction.Enter)).toBe(CoroutineAction.Terminate);
+      b.delete(again);
+      expect(addon().stats().live).toBe(before.live);
     });
 
     it('/native/stack-overflow-is-reported', () => {

@@ -2,9 +2,12 @@
  * A CoroutineBackend over the shared addon, the same for both native backends.
  * A context is a native stack whose trampoline never runs JavaScript: switching
  * in (`enter`) takes it to where it asks for a step, the step runs here on Node's
- * stack, and `complete` switches in again with the outcome, so it can yield or
- * end. Two native calls and four real switches per JavaScript step; a step that
- * throws ends the body (the context is reusable at once) and is rethrown.
+ * stack, and the trampoline is switched in again with the outcome, so it can
+ * yield or end. A Terminate (or a throw, which ends the body and is rethrown) is
+ * delivered at once (`complete`), leaving the context reusable; a Yield is
+ * delivered by the next enter (`resumeStep`: the trampoline yields, then is
+ * entered for the next step), so a round trip costs one native call and four
+ * real switches.
  */
 import {
   BACKEND_SPECIFICATION_VERSION,
@@ -15,7 +18,7 @@ import {
 } from '@qco/backend-api';
 import type { NativeAddon } from './addon.js';
 import { createNativeRuntime } from './native-runtime.js';
-import { RUN_STEP, STEP_THREW } from './protocol.js';
+import { RUN_STEP, STEP_THREW, YIELD } from './protocol.js';
 
 /** A context of a native backend: its id in the addon's context table. */
 export interface NativeContext extends BackendContext {
@@ -42,6 +45,7 @@ export function createNativeBackend(name: string, addon: NativeAddon, options: N
     throw new NativeBackendError(`${name}: cannot install the stack overflow handler`);
   }
   const entries: Array<CoroutineEntry | undefined> = [];
+  const yieldPending: boolean[] = [];
   const leader: NativeContext = Object.freeze({ backend: name, id: -1 });
   const native = createNativeRuntime(addon);
   return {
@@ -61,7 +65,11 @@ export function createNativeBackend(name: string, addon: NativeAddon, options: N
       if (action !== CoroutineAction.Enter || entry === undefined) {
         throw new NativeBackendError(`${name}: generator bodies yield by returning from their step; only Enter into a context is supported`);
       }
-      if (addon.enter(id) !== RUN_STEP) throw new NativeBackendError(`${name}: context ${id} did not ask for a step`);
+      // A Yield outcome is handed to the trampoline (which then yields) in the
+      // same native call that enters it for the next step: four switches, one call.
+      const asked = yieldPending[id] === true ? addon.resumeStep(id) : addon.enter(id);
+      yieldPending[id] = false;
+      if (asked !== RUN_STEP) throw new NativeBackendError(`${name}: context ${id} did not ask for a step`);
       let outcome: CoroutineAction;
       try {
         outcome = entry.step();
@@ -69,12 +77,20 @@ export function createNativeBackend(name: string, addon: NativeAddon, options: N
         addon.complete(id, STEP_THREW);
         throw err;
       }
+      if (outcome === CoroutineAction.Yield) {
+        yieldPending[id] = true;
+        return outcome;
+      }
       return addon.complete(id, outcome) as CoroutineAction;
     },
     delete(ctx: BackendContext): void {
       const id = (ctx as NativeContext).id;
       if (id < 0 || entries[id] === undefined) return;
       entries[id] = undefined;
+      if (yieldPending[id] === true) {
+        yieldPending[id] = false;
+        addon.complete(id, YIELD);
+      }
       addon.deleteContext(id);
     },
     leader(): BackendContext {
