@@ -1,6 +1,9 @@
 /*
- * Linux native AIO (io_setup / io_submit / io_getevents) for the file driver,
- * through raw syscalls so nothing beyond the kernel headers is needed.
+ * Native submission paths for the file driver, one context per mode:
+ * mode 0 is Linux native AIO (io_setup / io_submit / io_getevents, through
+ * raw syscalls so nothing beyond the kernel headers is needed); mode 1 is a
+ * pthread pool in the manner of QEMU's util/thread-pool.c (up to max_threads
+ * workers started on demand, each doing a blocking pread / pwrite / fdatasync).
  * Requests are prepared one by one into per-slot iocbs and submitted in
  * batches (the caller batches with defer-call, as QEMU's linux-aio does);
  * completions signal an eventfd that a libuv poll handle watches, and the
@@ -10,6 +13,7 @@
  * handle, slot out of range, buffer too small) throws instead of crashing.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/aio_abi.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -40,7 +44,74 @@ typedef struct {
   struct iocb **pending;
   int npending;
   struct io_event *events;
+  /* mode 1: the thread pool */
+  int mode;
+  int max_threads;
+  int nthreads;
+  int idle;
+  int stop;
+  pthread_t *threads;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int *work;      /* ring of slots waiting for a worker */
+  int work_head, work_len;
+  int32_t *done_slot; /* completions not yet delivered */
+  int32_t *done_res;
+  int done_len;
 } Ctx;
+
+static int64_t do_request(struct iocb *cb) {
+  int fd = (int)cb->aio_fildes;
+  if (cb->aio_lio_opcode == IOCB_CMD_FDSYNC) return fdatasync(fd) < 0 ? -errno : 0;
+  uint8_t *buf = (uint8_t *)(uintptr_t)cb->aio_buf;
+  size_t len = (size_t)cb->aio_nbytes, done = 0;
+  off_t pos = (off_t)cb->aio_offset;
+  while (done < len) {
+    ssize_t n = cb->aio_lio_opcode == IOCB_CMD_PREAD ? pread(fd, buf + done, len - done, pos + (off_t)done)
+                                                     : pwrite(fd, buf + done, len - done, pos + (off_t)done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (n == 0) {
+      if (cb->aio_lio_opcode != IOCB_CMD_PREAD) return -ENOSPC;
+      memset(buf + done, 0, len - done);
+      break;
+    }
+    done += (size_t)n;
+  }
+  return (int64_t)len;
+}
+
+static void *worker_main(void *arg) {
+  Ctx *c = (Ctx *)arg;
+  pthread_mutex_lock(&c->lock);
+  for (;;) {
+    while (c->work_len == 0 && !c->stop) {
+      c->idle++;
+      pthread_cond_wait(&c->cond, &c->lock);
+      c->idle--;
+    }
+    if (c->stop) break;
+    int slot = c->work[c->work_head];
+    c->work_head = (c->work_head + 1) % c->depth;
+    c->work_len--;
+    pthread_mutex_unlock(&c->lock);
+    int64_t r = do_request(&c->iocbs[slot]);
+    pthread_mutex_lock(&c->lock);
+    int wake = c->done_len == 0;
+    c->done_slot[c->done_len] = slot;
+    c->done_res[c->done_len] = (int32_t)r;
+    c->done_len++;
+    if (wake) {
+      uint64_t one = 1;
+      ssize_t w = write(c->efd, &one, sizeof one);
+      (void)w;
+    }
+  }
+  pthread_mutex_unlock(&c->lock);
+  return NULL;
+}
 
 static int sys_io_setup(unsigned nr, aio_context_t *ctx) { return (int)syscall(SYS_io_setup, nr, ctx); }
 static int sys_io_destroy(aio_context_t ctx) { return (int)syscall(SYS_io_destroy, ctx); }
@@ -68,15 +139,29 @@ static void stop_polling(Ctx *c) {
   }
 }
 
+static int collect(Ctx *c) {
+  if (c->mode == 1) {
+    pthread_mutex_lock(&c->lock);
+    int n = c->done_len;
+    memcpy(c->ids, c->done_slot, (size_t)n * sizeof(int32_t));
+    memcpy(c->res, c->done_res, (size_t)n * sizeof(int32_t));
+    c->done_len = 0;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+  }
+  struct timespec zero = {0, 0};
+  int n = sys_io_getevents(c->ctx, 0, c->depth, c->events, &zero);
+  for (int i = 0; i < n; i++) {
+    c->ids[i] = (int32_t)c->events[i].data;
+    c->res[i] = (int32_t)c->events[i].res;
+  }
+  return n;
+}
+
 static void deliver(Ctx *c) {
   for (;;) {
-    struct timespec zero = {0, 0};
-    int n = sys_io_getevents(c->ctx, 0, c->depth, c->events, &zero);
+    int n = collect(c);
     if (n <= 0) break;
-    for (int i = 0; i < n; i++) {
-      c->ids[i] = (int32_t)c->events[i].data;
-      c->res[i] = (int32_t)c->events[i].res;
-    }
     c->inflight -= n;
     if (c->inflight <= 0) {
       c->inflight = 0;
@@ -97,7 +182,7 @@ static void deliver(Ctx *c) {
     }
     napi_close_handle_scope(c->env, scope);
     if (c->closed) return;
-    if (n < c->depth) break;
+    if (c->mode == 0 && n < c->depth) break;
   }
 }
 
@@ -126,7 +211,21 @@ static void release(Ctx *c) {
   if (c->closed) return;
   c->closed = 1;
   stop_polling(c);
-  sys_io_destroy(c->ctx);
+  if (c->mode == 1) {
+    pthread_mutex_lock(&c->lock);
+    c->stop = 1;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    for (int i = 0; i < c->nthreads; i++) pthread_join(c->threads[i], NULL);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c->threads);
+    free(c->work);
+    free(c->done_slot);
+    free(c->done_res);
+  } else {
+    sys_io_destroy(c->ctx);
+  }
   close(c->efd);
   napi_delete_reference(c->env, c->cb);
   napi_delete_reference(c->env, c->ids_ref);
@@ -148,12 +247,28 @@ static int32_t *int32_data(napi_env env, napi_value v, size_t min_len) {
   return (int32_t *)data;
 }
 
-/* open(depth, callback, ids: Int32Array, res: Int32Array) -> handle */
+static void free_ctx(Ctx *c) {
+  free(c->iocbs);
+  free(c->pending);
+  free(c->events);
+  free(c->threads);
+  free(c->work);
+  free(c->done_slot);
+  free(c->done_res);
+  free(c);
+}
+
+/* open(depth, callback, ids: Int32Array, res: Int32Array, mode = 0, maxThreads = 64) -> handle */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
-  if (argc < 4) THROW(env, "linux-aio: open(depth, callback, ids, res)");
+  if (argc < 4) THROW(env, "linux-aio: open(depth, callback, ids, res, mode, maxThreads)");
+  int32_t mode = 0, max_threads = 64;
+  if (argc >= 5 && napi_get_value_int32(env, argv[4], &mode) != napi_ok) THROW(env, "linux-aio: mode must be a number");
+  if (argc >= 6 && napi_get_value_int32(env, argv[5], &max_threads) != napi_ok) THROW(env, "linux-aio: maxThreads must be a number");
+  if (mode != 0 && mode != 1) THROW(env, "linux-aio: mode must be 0 (linux-aio) or 1 (threads)");
+  if (max_threads < 1 || max_threads > 1024) THROW(env, "linux-aio: maxThreads out of range");
   int32_t depth;
   CHECK(env, napi_get_value_int32(env, argv[0], &depth), "linux-aio: depth must be a number");
   if (depth < 1 || depth > 4096) THROW(env, "linux-aio: depth out of range");
@@ -172,19 +287,24 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   c->iocbs = calloc((size_t)depth, sizeof *c->iocbs);
   c->pending = calloc((size_t)depth, sizeof *c->pending);
   c->events = calloc((size_t)depth, sizeof *c->events);
-  if (!c->iocbs || !c->pending || !c->events) {
-    free(c->iocbs);
-    free(c->pending);
-    free(c->events);
-    free(c);
+  c->mode = mode;
+  c->max_threads = max_threads;
+  if (mode == 1) {
+    c->threads = calloc((size_t)max_threads, sizeof *c->threads);
+    c->work = calloc((size_t)depth, sizeof *c->work);
+    c->done_slot = calloc((size_t)depth, sizeof *c->done_slot);
+    c->done_res = calloc((size_t)depth, sizeof *c->done_res);
+  }
+  if (!c->iocbs || !c->pending || !c->events || (mode == 1 && (!c->threads || !c->work || !c->done_slot || !c->done_res))) {
+    free_ctx(c);
     THROW(env, "linux-aio: out of memory");
   }
-  if (sys_io_setup((unsigned)depth, &c->ctx) < 0) {
+  if (mode == 1) {
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+  } else if (sys_io_setup((unsigned)depth, &c->ctx) < 0) {
     int e = errno;
-    free(c->iocbs);
-    free(c->pending);
-    free(c->events);
-    free(c);
+    free_ctx(c);
     napi_throw_error(env, NULL, e == ENOSYS ? "linux-aio: io_setup not supported" : strerror(e));
     return NULL;
   }
@@ -192,11 +312,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   if (c->efd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &c->poll, c->efd) != 0) {
     if (c->efd >= 0) close(c->efd);
-    sys_io_destroy(c->ctx);
-    free(c->iocbs);
-    free(c->pending);
-    free(c->events);
-    free(c);
+    if (mode == 1) {
+      pthread_mutex_destroy(&c->lock);
+      pthread_cond_destroy(&c->cond);
+    } else {
+      sys_io_destroy(c->ctx);
+    }
+    free_ctx(c);
     THROW(env, "linux-aio: eventfd / poll setup failed");
   }
   c->poll.data = c;
@@ -224,7 +346,7 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
     THROW(env, "linux-aio: slot, op, fd, len and pos must be numbers");
   if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
   if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
-  if (op != 0 && op != 1) THROW(env, "linux-aio: op must be 0 (read) or 1 (write)");
+  if (op != 0 && op != 1 && !(op == 2 && c->mode == 1)) THROW(env, "linux-aio: op must be 0 (read), 1 (write) or, with threads, 2 (flush)");
   if (len < 0 || pos < 0) THROW(env, "linux-aio: negative length or position");
   napi_typedarray_type type;
   size_t length;
@@ -237,7 +359,7 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
   struct iocb *cb = &c->iocbs[slot];
   memset(cb, 0, sizeof *cb);
   cb->aio_data = (uint64_t)slot;
-  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
+  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREAD : op == 1 ? IOCB_CMD_PWRITE : IOCB_CMD_FDSYNC;
   cb->aio_fildes = (uint32_t)fd;
   cb->aio_buf = (uint64_t)(uintptr_t)data;
   cb->aio_nbytes = (uint64_t)len;
@@ -256,7 +378,33 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
   Ctx *c = argc >= 1 ? get_ctx(env, argv[0]) : NULL;
   if (!c) THROW(env, "linux-aio: closed or invalid handle");
   int done = 0;
-  while (done < c->npending) {
+  if (c->mode == 1) {
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->npending; i++) {
+      int slot = (int)c->pending[i]->aio_data;
+      c->work[(c->work_head + c->work_len) % c->depth] = slot;
+      c->work_len++;
+    }
+    int want = c->work_len - c->idle;
+    while (want > 0 && c->nthreads < c->max_threads) {
+      if (pthread_create(&c->threads[c->nthreads], NULL, worker_main, c) != 0) break;
+      c->nthreads++;
+      want--;
+    }
+    if (c->nthreads == 0) c->last_error = EAGAIN;
+    else done = c->npending;
+    /* one wake-up per request, never a broadcast: 64 threads on a few cores must not stampede */
+    int wakes = c->npending < c->idle ? c->npending : c->idle;
+    for (int i = 0; i < wakes; i++) pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    if (done == 0) {
+      /* no worker could start: take the requests back */
+      pthread_mutex_lock(&c->lock);
+      c->work_len -= c->npending;
+      pthread_mutex_unlock(&c->lock);
+    }
+  }
+  while (c->mode == 0 && done < c->npending) {
     int r = sys_io_submit(c->ctx, c->npending - done, c->pending + done);
     if (r < 0) {
       if (errno == EINTR) continue;

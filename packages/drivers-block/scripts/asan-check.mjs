@@ -61,9 +61,37 @@ const t = setInterval(() => {
     throws(() => a.prep(h, 0, 0, fd, mem, 4096, 0), 'prep after close');
     throws(() => a.submit(h), 'submit after close');
     fs.closeSync(fd);
-    console.log('linux-aio addon: all checks passed under AddressSanitizer');
+    threadsMode();
   }
 }, 5);
+
+// mode 1: the pthread pool, writes then reads then a flush, then close with idle threads.
+function threadsMode() {
+  const ids2 = new Int32Array(8), res2 = new Int32Array(8);
+  let got = 0;
+  const p = a.open(8, (n) => {
+    for (let i = 0; i < n; i++) assert(res2[i] === (ids2[i] === 7 && got + i >= 16 ? 0 : 4096) || res2[i] === 0, 'threads result ' + res2[i]);
+    got += n;
+    if (got === 8) {
+      for (let i = 0; i < 7; i++) a.prep(p, i, 0, fd2, mem.subarray(i * 4096), 4096, i * 4096);
+      a.prep(p, 7, 2, fd2, mem, 0, 0);
+      assert(a.submit(p) === 8, 'threads: submitted reads + flush');
+    } else if (got === 16) {
+      for (let i = 0; i < 7; i++) assert(mem[i * 4096] === 9, 'threads: read back');
+      a.close(p);
+      throws(() => a.submit(p), 'threads: submit after close');
+      throws(() => a.open(8, () => {}, ids2, res2, 3), 'bad mode');
+      throws(() => a.open(8, () => {}, ids2, res2, 1, 0), 'zero threads');
+      fs.closeSync(fd2);
+      console.log('linux-aio addon: all checks passed under AddressSanitizer');
+    }
+  }, ids2, res2, 1, 4);
+  const fd2 = fs.openSync(file, fs.constants.O_RDWR);
+  mem.fill(9, 0, 8 * 4096);
+  throws(() => a.prep(h, 0, 2, fd2, mem, 0, 0), 'flush op on a linux-aio context');
+  for (let i = 0; i < 8; i++) a.prep(p, i, 1, fd2, mem.subarray(i * 4096), 4096, i * 4096);
+  assert(a.submit(p) === 8, 'threads: submitted 8 writes');
+}
 `;
 const script = join(out, 'exercise.cjs');
 writeFileSync(script, exercise);

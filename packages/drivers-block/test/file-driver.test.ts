@@ -45,9 +45,14 @@ describe('file driver', () => {
   it('coroutine face with many requests in flight', async () => {
     const p = image('c.img', 4 << 20);
     const blk = await BlockBackend.open(p);
+    expect(linuxAioAvailable(), 'the native addon is missing: run `pnpm --filter @qco/drivers-block build`').toBe(true);
+    expect((blk.bs as FileBlockDriverState).aioPath).toBe('threads');
     await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pwrite(i * 16384, new Uint8Array(16384).fill(i & 0xff))));
     const back = await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pread(i * 16384, 16384)));
     back.forEach((b, i) => expect(b.every((x) => x === (i & 0xff))).toBe(true));
+    await blk.flush();
+    await blk.pwrite(0, new Uint8Array(512).fill(3), { fua: true });
+    expect(readFileSync(p)[0]).toBe(3);
   });
   it('cache.direct=on probes the request alignment and still serves unaligned requests', async () => {
     const p = image('d.img', 1 << 20, 0x11);

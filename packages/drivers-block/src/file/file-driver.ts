@@ -2,9 +2,11 @@
  * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
  * needs). Each read, write and flush is a blocking pread/pwrite/fdatasync in
  * a thread, into page-aligned shared memory so O_DIRECT (cache.direct=on,
- * -t none) works: on libuv's thread pool for the Promise, callback and
- * coroutine faces (the qco-io / qco-img executables size it like QEMU's, 64
- * threads, through UV_THREADPOOL_SIZE), and on a shared-memory worker pool
+ * -t none) works: for the Promise, callback and coroutine faces on the
+ * addon's pthread pool (native/linux-aio.c, QEMU's thread-pool design, 64
+ * threads) or, where the addon did not build, on libuv's thread pool (the
+ * qco-io / qco-img executables size it to 64 through UV_THREADPOOL_SIZE);
+ * and on a shared-memory worker pool
  * (file-io-pool.ts) for the synchronous face, whose blocking aio_poll sees that
  * pool's completions but cannot run libuv callbacks. aio=native (and
  * io_uring, which has no path of its own here) submits through Linux native
@@ -34,7 +36,7 @@ import { IoVector } from '../iov.js';
 import { opt } from '../options.js';
 import { allocAligned } from './aligned-memory.js';
 import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
-import { linuxAio, type LinuxAioContext } from './linux-aio.js';
+import { linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
@@ -102,6 +104,8 @@ export class FileBlockDriverState implements BlockDriverState {
   private readonly pool = fileIoPool();
   /** The native AIO context when aio=native / io_uring asked for it and the addon is here. */
   private readonly native: LinuxAioContext | null;
+  /** The addon's pthread pool for aio=threads, when the addon is here. */
+  private readonly threads: LinuxAioContext | null;
   private length: number;
   private fd: number;
 
@@ -119,11 +123,12 @@ export class FileBlockDriverState implements BlockDriverState {
     const aio = (options['aio'] as string | undefined) ?? flags.aio;
     // io_uring has no addon of its own here: it takes the linux-aio path, else the thread pool.
     this.native = aio === 'native' || aio === 'io_uring' ? linuxAio(FILE_IO_DEPTH) : null;
+    this.threads = this.native === null ? nativeThreadPool(FILE_IO_DEPTH) : null;
   }
 
-  /** Which submission path requests take ('threads' or 'native'). */
-  get aioPath(): 'threads' | 'native' {
-    return this.native ? 'native' : 'threads';
+  /** Which submission path requests take: linux-aio, the addon's pthread pool, or libuv's pool. */
+  get aioPath(): 'native' | 'threads' | 'libuv-threads' {
+    return this.native ? 'native' : this.threads ? 'threads' : 'libuv-threads';
   }
 
   /**
@@ -141,6 +146,7 @@ export class FileBlockDriverState implements BlockDriverState {
       let ret: number;
       if (inSyncWait()) ret = yield* this.pool.run(slot, op, this.fd, offset, bytes);
       else if (this.native !== null && op !== OP.FLUSH) ret = yield* this.nativeIo(slot.index, op, slot.bytes, offset, bytes);
+      else if (this.threads !== null) ret = yield* this.threadIo(slot.index, op, slot.bytes, offset, bytes);
       else ret = yield* libuvIo(op, this.fd, slot.bytes, offset, bytes);
       if (ret < 0) throw new BlockIoError(-ret);
       if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, bytes));
@@ -159,6 +165,15 @@ export class FileBlockDriverState implements BlockDriverState {
     }
     if (op === OP.WRITE_FUA) return yield* libuvIo(OP.FLUSH, this.fd, buf, 0, 0);
     return bytes;
+  }
+
+  /** The addon's pthread pool: the C worker already loops over short transfers. */
+  private *threadIo(slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    const pool = this.threads as LinuxAioContext;
+    const code = op === OP.READ ? 0 : op === OP.FLUSH ? 2 : 1;
+    const ret = yield* pool.run(slot, code, this.fd, buf, offset, op === OP.FLUSH ? 0 : bytes);
+    if (ret < 0 || op !== OP.WRITE_FUA) return ret;
+    return yield* pool.run(slot, 2, this.fd, buf, 0, 0);
   }
 
   *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {

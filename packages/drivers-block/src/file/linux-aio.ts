@@ -1,6 +1,8 @@
 /**
- * The file driver's native submission path (QEMU's block/linux-aio.c): an
- * optional N-API addon (native/linux-aio.c) over io_submit / io_getevents.
+ * The file driver's native submission paths, from an optional N-API addon
+ * (native/linux-aio.c): Linux native AIO (QEMU's block/linux-aio.c) over
+ * io_submit / io_getevents, and a pthread pool in the manner of QEMU's
+ * util/thread-pool.c (blocking pread / pwrite / fdatasync in up to 64 threads).
  * Requests are prepared into per-slot iocbs and submitted together when the
  * enclosing defer-call section ends, at most 32 per io_submit (QEMU's default
  * max batch), or at once outside a section; completions arrive through an
@@ -15,7 +17,7 @@ import { aioCoWake, coroutineSelf, coroutineYield, deferCall, deferCallBegin, de
 /** What the addon exports. */
 interface LinuxAioAddon {
   available(): boolean;
-  open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array): unknown;
+  open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array, mode?: number, maxThreads?: number): unknown;
   prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number): void;
   submit(handle: unknown): number;
   lastError(handle: unknown): number;
@@ -48,7 +50,10 @@ function loadAddon(): LinuxAioAddon | null {
 const PENDING = 1;
 const DONE = 2;
 
-/** One io_context with `depth` slots (slot numbers are the file I/O pool's). */
+/** QEMU's thread-pool maximum. */
+export const NATIVE_POOL_MAX_THREADS = 64;
+
+/** One native context with `depth` slots (slot numbers are the file I/O pool's): mode 0 linux-aio, mode 1 threads. */
 export class LinuxAioContext {
   private readonly ids: Int32Array;
   private readonly res: Int32Array;
@@ -61,17 +66,18 @@ export class LinuxAioContext {
   constructor(
     private readonly a: LinuxAioAddon,
     depth: number,
+    mode: 0 | 1 = 0,
   ) {
     this.ids = new Int32Array(depth);
     this.res = new Int32Array(depth);
     this.results = new Int32Array(depth);
     this.state = new Uint8Array(depth);
     this.waiters = new Array<Coroutine | null>(depth).fill(null);
-    this.handle = a.open(depth, (n) => this.complete(n), this.ids, this.res);
+    this.handle = a.open(depth, (n) => this.complete(n), this.ids, this.res, mode, NATIVE_POOL_MAX_THREADS);
   }
 
-  /** Read (op 0) or write (op 1) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
-  *run(slot: number, op: 0 | 1, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
+  /** Read (op 0), write (op 1) or, on the thread pool, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
+  *run(slot: number, op: 0 | 1 | 2, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
     this.a.prep(this.handle, slot, op, fd, buf, len, pos);
     this.state[slot] = PENDING;
     this.waiters[slot] = coroutineSelf();
@@ -124,13 +130,22 @@ function flushContext(ctx: LinuxAioContext): void {
 }
 
 let shared: LinuxAioContext | null | undefined;
+let sharedPool: LinuxAioContext | null | undefined;
 
 /** This thread's linux-aio context with `depth` slots, or null where native AIO is not available. */
 export function linuxAio(depth: number): LinuxAioContext | null {
   if (shared !== undefined) return shared;
   const a = loadAddon();
-  shared = a ? new LinuxAioContext(a, depth) : null;
+  shared = a ? new LinuxAioContext(a, depth, 0) : null;
   return shared;
+}
+
+/** This thread's native thread pool with `depth` slots, or null where the addon is not built. */
+export function nativeThreadPool(depth: number): LinuxAioContext | null {
+  if (sharedPool !== undefined) return sharedPool;
+  const a = loadAddon();
+  sharedPool = a ? new LinuxAioContext(a, depth, 1) : null;
+  return sharedPool;
 }
 
 /** Whether the native AIO addon loaded and the kernel accepts io_setup. */
