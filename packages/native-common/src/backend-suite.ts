@@ -16,6 +16,7 @@ import {
   coroutineEnter,
   coroutineSelf,
   coroutineYield,
+  installNativeWaitServer,
   nativeCall,
   registerBackend,
   setNativeWaitServer,
@@ -117,7 +118,7 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         useBackend(mod.createBackend());
         setNativeWaitServer(pollingWaitServer(addon()));
       });
-      afterAll(() => setNativeWaitServer(undefined));
+      afterAll(() => installNativeWaitServer());
 
       it('/native-call/yield: each native yield is a yield of the JS coroutine', () => {
         const out: number[] = [];
@@ -183,6 +184,29 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
           expect(await reader).toBe(expectedSum);
         } finally {
           fifo.close();
+        }
+      });
+
+      it('/native-call/fd-through-the-aio-context: the same routines with the event loop layer serving the waits', async () => {
+        installNativeWaitServer();
+        const fifo = openFifo();
+        const total = 256 * 1024;
+        let expectedSum = 0;
+        for (let i = 0; i < total; i++) expectedSum += i % 251;
+        try {
+          const reader = runToEnd(function* () {
+            return yield* nativeCall('fd_read_sum', [fifo.readFd]);
+          });
+          const writer = runToEnd(function* () {
+            const n = yield* nativeCall('fd_write_pattern', [fifo.writeFd, total]);
+            closeSync(fifo.writeFd);
+            return n;
+          });
+          expect(await writer).toBe(total);
+          expect(await reader).toBe(expectedSum);
+        } finally {
+          fifo.close();
+          setNativeWaitServer(pollingWaitServer(addon()));
         }
       });
 

@@ -1,0 +1,5 @@
+// Seeded random coroutine programs must trace the same here as on the generator backend.
+import { differentialConformance } from '@qco/conformance';
+import { createBackend } from '../src/index.js';
+
+differentialConformance(() => createBackend());
