@@ -3,8 +3,9 @@
  * number can be outstanding on the one channel; what limits throughput is how
  * much is in flight, not the per-request size. A request is cut into chunks of
  * the server's limits (OpenSSH's limits@openssh.com allows ~255 KiB, well above
- * QEMU's 16 KiB reads and 128 KiB writes, which stay the floor), and every chunk
- * takes bytes from a per-direction budget shared by all requests of the node.
+ * QEMU's 16 KiB reads and 128 KiB writes), and every chunk takes bytes from a
+ * per-direction budget (16 MiB by default) shared by all requests of the node,
+ * so many chunks are outstanding where QEMU has one.
  * When the budget is spent the coroutine would block: it waits on a CoQueue and
  * the completion of an earlier chunk — delivered by the channel's readable
  * handler — re-enters it through aio_co_wake. A request completes when all its

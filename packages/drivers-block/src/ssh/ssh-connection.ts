@@ -83,9 +83,12 @@ export class SshConnection {
     readonly initialSize: number,
   ) {
     const internals = sftp as unknown as SftpInternals;
-    // QEMU's 16 KiB read / 128 KiB write are the floor; OpenSSH's limits extension usually allows ~255 KiB.
+    // What one SFTP request may carry: OpenSSH's limits@openssh.com (which ssh2 asks for) allows
+    // ~255 KiB each way, above QEMU's 16 KiB reads and 128 KiB writes. A server without the
+    // extension gets ssh2's conservative ~32 KiB, the size every SFTP server must accept; the
+    // pipe then keeps more requests in flight instead.
     this.maxRead = Math.max(16 * 1024, internals._maxReadLen ?? 32 * 1024);
-    this.maxWrite = Math.max(32 * 1024, internals._maxWriteLen ?? 32 * 1024);
+    this.maxWrite = internals._maxWriteLen ?? 32 * 1024;
     this.hasFsync = internals._extensions?.['fsync@openssh.com'] === '1';
     const lost = (why: string) => () => this.markDead(why);
     client.on('close', lost('connection closed by the server'));
