@@ -104,9 +104,12 @@ static void *worker_main(void *arg) {
     c->done_res[c->done_len] = (int32_t)r;
     c->done_len++;
     if (wake) {
+      /* the eventfd write is a syscall: not under the lock the other workers need */
+      pthread_mutex_unlock(&c->lock);
       uint64_t one = 1;
       ssize_t w = write(c->efd, &one, sizeof one);
       (void)w;
+      pthread_mutex_lock(&c->lock);
     }
   }
   pthread_mutex_unlock(&c->lock);
