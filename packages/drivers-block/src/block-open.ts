@@ -71,6 +71,7 @@ export function resolveBlockSpec(spec: string | BlockOptionsDict, how: BlockOpen
   const g = checkOptions({ formatName: 'block' }, GENERIC_BLOCK_OPTIONS, generic);
   const filename = g['filename'] as string | undefined;
   const driverName = (g['driver'] as string | undefined) ?? how.format;
+  if (driverName === 'raw') return resolveRaw(dict, how);
   let driver: BlockDriver;
   if (driverName !== undefined) driver = findBlockDriver(driverName);
   else if (filename !== undefined) driver = findProtocolDriver(filename);
@@ -94,6 +95,26 @@ export function resolveBlockSpec(spec: string | BlockOptionsDict, how: BlockOpen
     aio: how.aio ?? 'threads',
   };
   return { driver, options, flags };
+}
+
+/**
+ * The raw format is the identity over its protocol node and we keep no format
+ * layer: `-f raw` / driver=raw opens the protocol node itself, taken from the
+ * `file.*` options (json:{"driver":"raw","file":{…}}) or from the filename.
+ */
+function resolveRaw(dict: BlockOptionsDict, how: BlockOpenOptions): ResolvedBlockSpec {
+  const child: BlockOptionsDict = {};
+  const outer: BlockOptionsDict = {};
+  for (const [k, v] of Object.entries(dict)) {
+    if (k.startsWith('file.')) child[k.slice('file.'.length)] = v;
+    else if (k !== 'driver') outer[k] = v;
+  }
+  const { format: _raw, options: _extra, ...rest } = how;
+  if (Object.keys(child).length > 0) {
+    if (outer['filename'] !== undefined) throw new UnknownOptionError('raw', 'filename', 'format');
+    return resolveBlockSpec({ ...outer, ...child }, { ...rest, imageOpts: false });
+  }
+  return resolveBlockSpec(outer, { ...rest, imageOpts: false });
 }
 
 /** bdrv_open: resolve the spec and open the node (a coroutine_fn). */

@@ -93,6 +93,12 @@ describe('options', () => {
     expect(() => resolveBlockSpec('driver=null-co,read-zeroes=abc', { imageOpts: true })).toThrow("Parameter 'read-zeroes' expects 'on' or 'off'");
     expect(() => resolveBlockSpec('driver=null-co,latency-ns=x', { imageOpts: true })).toThrow(InvalidParameterError);
   });
+  it('raw is the identity over its protocol node (-f raw, json with file.*)', () => {
+    expect(resolveBlockSpec('null-co://', { format: 'raw' }).driver.formatName).toBe('null-co');
+    const r = resolveBlockSpec('json:{"driver":"raw","file":{"driver":"null-co","size":4096}}');
+    expect(r.driver.formatName).toBe('null-co');
+    expect(r.options['size']).toBe(4096);
+  });
   it('null-co accepts only its own filename', () => {
     expect(() => resolveBlockSpec('null-co://xx')).toThrow(InvalidFilenameError);
     expect(() => resolveBlockSpec('null-co://xx')).toThrow("The only allowed filename for this driver is 'null-co://'");

@@ -52,7 +52,7 @@ describe('qco-io against qemu-io', () => {
   it('an image written by qemu-io reads back with qco-io', async () => {
     const img = image('b.img');
     expect(qemuIo(['-f', 'raw', '-c', 'write -P 0x5a 0 1M', img]).status).toBe(0);
-    const r = await qcoIo(['-f', 'file', '-c', 'read -P 0x5a 0 1M', img]);
+    const r = await qcoIo(['-f', 'raw', '-c', 'read -P 0x5a 0 1M', img]);
     expect(r.status).toBe(0);
     expect(lines(r.stdout)).toEqual(['read 1048576/1048576 bytes at offset 0']);
   });
