@@ -123,8 +123,11 @@ const module: BenchModule = {
       { name: 'qemu-img/file-native', unit: 'request', params: { ...fileParams, aio: 'native' } },
     ];
     for (const backend of backends) {
+      cases.push({ name: 'qco-img/null-co', backend, unit: 'request', baseline: 'qemu-img/null-co', params: nullParams });
+    }
+    // The file cases run the qco-img executable, which uses the default backend.
+    for (const backend of backends.filter((b) => b === 'generator')) {
       cases.push(
-        { name: 'qco-img/null-co', backend, unit: 'request', baseline: 'qemu-img/null-co', params: nullParams },
         {
           name: 'qco-img/file-threads',
           backend,
