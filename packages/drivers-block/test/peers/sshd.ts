@@ -67,7 +67,7 @@ export interface SshdPeer {
   /** Start an ssh-agent holding the client key. */
   startAgent(): SshAgentPeer;
   /** Stop sshd and remove the scratch directory. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** The tail of sshd's log, for failure messages. */
   logTail(lines?: number): string;
 }
@@ -294,9 +294,31 @@ export async function startSshd(options: { firstPort?: number; hostKeyType?: 'ed
     },
     logTail,
   };
+  // If the test process dies without stop() (an uncaught error, a closed stdout), take sshd and the agents along.
+  const onExit = (): void => {
+    const child = sshd;
+    if (child?.pid !== undefined) {
+      for (const pid of [child.pid, ...descendants(child.pid)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const a of agents) a.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  const stopPeer = peer.stop;
+  peer.stop = async () => {
+    process.off('exit', onExit);
+    await stopPeer();
+  };
   try {
     await start();
   } catch (err) {
+    process.off('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
