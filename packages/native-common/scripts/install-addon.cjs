@@ -54,7 +54,10 @@ function run(target, pkgDir = process.cwd(), force = false) {
       return true;
     }
     const [cmd, ...args] = nodeGyp(pkgDir);
-    const r = spawnSync(cmd, [...args, 'rebuild', '-j', '2'], { cwd: pkgDir, stdio: 'inherit' });
+    // Build offline against this Node's own headers when npm has not said where they are.
+    const prefix = path.resolve(process.execPath, '..', '..');
+    const nodedir = !process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+    const r = spawnSync(cmd, [...args, 'rebuild', '-j', '2', ...nodedir], { cwd: pkgDir, stdio: 'inherit' });
     if (r.status === 0) return true;
     console.error(`qco: the ${target} addon did not build; the backend will report itself not available`);
     return false;

@@ -45,7 +45,10 @@ export function findPackageDir(fromFile: string): string {
 /** Candidate paths of `<target>.node` under a backend package directory, best first. */
 export function addonCandidates(packageDir: string, target: string): string[] {
   const major = process.versions.node.split('.')[0] ?? '';
-  return [join(packageDir, `build-node${major}`, 'build', 'Release', `${target}.node`), join(packageDir, 'build', 'Release', `${target}.node`)];
+  const list = [join(packageDir, `build-node${major}`, 'build', 'Release', `${target}.node`), join(packageDir, 'build', 'Release', `${target}.node`)];
+  // A special build (the AddressSanitizer run of the JS suites) is named by QCO_ADDON_DIR.
+  const special = process.env['QCO_ADDON_DIR'];
+  return special ? [join(packageDir, special, 'build', 'Release', `${target}.node`), ...list] : list;
 }
 
 /** Load the addon `<target>.node` of the backend package at `packageDir`; never throws. */
