@@ -339,6 +339,20 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
       expect(addon().stats().live).toBe(before.live);
     });
 
+    it('/native/stack-size-is-configurable', () => {
+      const a = addon();
+      const before = a.stackSize();
+      try {
+        mod.createBackend({ stackSize: 256 * 1024 });
+        expect(a.stackSize()).toBe(256 * 1024);
+        // Contexts made from now on get the smaller stack and still run nested C code.
+        expect(a.runNativeCase('/native/yield-from-depth-16')).toBe('');
+      } finally {
+        a.stackSize(before);
+      }
+      expect(a.stackSize()).toBe(before);
+    });
+
     it('/native/stack-overflow-is-reported', () => {
       const file = mod.addonPath();
       expect(file).not.toBeNull();
