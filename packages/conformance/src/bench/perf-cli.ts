@@ -28,7 +28,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 function runChild(p: Planned, maxTime: number, backendDirs: string[], timeoutMs: number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(here, 'bench-child.js'), p.modulePath, JSON.stringify(p.spec), String(maxTime), JSON.stringify(backendDirs)], {
+    // --stack-size: /perf/nesting nests 1000 coroutines, deeper than some backends' frames fit
+    // in V8's default ~1 MB limit; the main thread's real stack (8 MiB here) has room.
+    const child = spawn(process.execPath, ['--expose-gc', '--stack-size=2048', join(here, 'bench-child.js'), p.modulePath, JSON.stringify(p.spec), String(maxTime), JSON.stringify(backendDirs)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
