@@ -162,7 +162,7 @@ const module: BenchModule = {
       case 'qemu-img/file-io_uring':
         return qemuImgBench(fileArgs('io_uring', benchImage()), FILE_COUNT);
       case 'qco-img/null-co':
-        return qcoImgBench('null-co://', {}, NULL_COUNT);
+        return qcoImgBench('null-co://', {}, Number(spec.params?.['requests'] ?? NULL_COUNT));
       case 'qco-img/file-threads':
         return qcoImgProcessBench(fileArgs('threads', benchImage()), FILE_COUNT, spec.backend);
       default:
