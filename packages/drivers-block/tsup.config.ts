@@ -7,6 +7,8 @@ export default qcoPackage(
     'qco-img': 'src/bin/qco-img.ts',
     'bench/block.bench': 'src/bench/block.bench.ts',
     'bench/nvme.bench': 'src/bench/nvme.bench.ts',
+    'bench/ssh.bench': 'src/bench/ssh.bench.ts',
+    'bench/nfs.bench': 'src/bench/nfs.bench.ts',
     'nvme-controller-worker': 'src/nvme/controller-worker.ts',
   },
   { shims: true },
