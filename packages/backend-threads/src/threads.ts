@@ -21,7 +21,13 @@ import { addonFailure, loadAddon, type ThreadsAddon } from './internal/addon.js'
 export interface ThreadsBackendOptions {
   /** Stack size of each coroutine thread, in KiB (default 256, or QCO_THREADS_STACK_KB). */
   readonly stackKiB?: number;
-  /** How many times a waiting thread polls its mailbox before sleeping in the kernel (default 0: on a loaded 2-core machine spinning only delays the thread it waits for). */
+  /**
+   * Most times a waiting thread polls its mailbox before sleeping in the kernel
+   * (default 4000; 0 never polls). The budget adapts below this: it shrinks while
+   * polls fail (a busy machine, where polling only delays the thread waited for)
+   * and grows back while they succeed (an idle one, where a futex sleep and wake
+   * costs far more than the hand-off itself).
+   */
   readonly spin?: number;
   /** How many idle threads the backend keeps for reuse beyond the core's pool (default 1024). */
   readonly idleThreads?: number;
@@ -61,7 +67,7 @@ export function createThreadsBackend(options: ThreadsBackendOptions = {}): Threa
   if (!addon.isLocked()) throw new ThreadsBackendUnavailableError('this thread does not hold a v8::Locker on its isolate');
   addon.configure(
     options.stackKiB ?? fromEnv('QCO_THREADS_STACK_KB') ?? 256,
-    options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 0,
+    options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 4000,
     options.idleThreads ?? 1024,
   );
   const leader: ThreadContext = Object.freeze({ backend: 'threads', id: addon.leader });
