@@ -5,4 +5,5 @@
  */
 export type { BenchCaseSpec, BenchEnv, BenchFn, BenchModule, BenchReport, BenchResult, Measured } from './types.js';
 export { measure } from './measure.js';
+export { measuredFromSamples } from './samples.js';
 export { backendPackageDirs, benchModulePaths, registerBackends, workspacePackages, workspaceRoot, type LoadedBackend } from './workspace.js';
