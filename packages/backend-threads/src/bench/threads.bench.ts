@@ -8,7 +8,7 @@
  * plain threads, no isolate — all measured in the same run.
  */
 import { coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
-import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/conformance/bench';
+import { promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/conformance/bench';
 import { futexRoundTrips } from '../index.js';
 
 const AWAITS_PER_CALL = 1000;
@@ -58,27 +58,8 @@ const module: BenchModule = {
   },
   async prepare(spec): Promise<BenchFn> {
     switch (spec.name) {
-      case PROMISE: {
-        let wakePartner: () => void = () => {};
-        let wakeMain: () => void = () => {};
-        void (async () => {
-          for (;;) {
-            await new Promise<void>((r) => (wakePartner = r));
-            wakeMain();
-          }
-        })();
-        await Promise.resolve();
-        return {
-          kind: 'async',
-          fn: async () => {
-            for (let i = 0; i < AWAITS_PER_CALL; i++) {
-              const back = new Promise<void>((r) => (wakeMain = r));
-              wakePartner();
-              await back;
-            }
-          },
-        };
-      }
+      case PROMISE:
+        return promiseRoundTrip(AWAITS_PER_CALL);
       case FUTEX:
         return { kind: 'sync', fn: () => futexRoundTrips(FUTEX_PER_CALL) };
       case GEN_BASE: {

@@ -8,6 +8,7 @@
  * timed function is one QEMU iteration (nesting: one 1000-deep tree).
  */
 import { coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
+import { promiseRoundTrip } from './baselines.js';
 import type { BenchCaseSpec, BenchFn, BenchModule } from './types.js';
 
 const NEST_DEPTH = 1000;
@@ -70,29 +71,8 @@ const module: BenchModule = {
           },
         };
       }
-      case 'baseline/promise-round-trip': {
-        // A partner routine waits for a Promise, and each round trip resolves it and
-        // awaits the partner's answer: two hand-offs, like enter then yield.
-        let wakePartner: () => void = () => {};
-        let wakeMain: () => void = () => {};
-        void (async () => {
-          for (;;) {
-            await new Promise<void>((r) => (wakePartner = r));
-            wakeMain();
-          }
-        })();
-        await Promise.resolve();
-        return {
-          kind: 'async',
-          fn: async () => {
-            for (let i = 0; i < AWAITS_PER_CALL; i++) {
-              const back = new Promise<void>((r) => (wakeMain = r));
-              wakePartner();
-              await back;
-            }
-          },
-        };
-      }
+      case 'baseline/promise-round-trip':
+        return promiseRoundTrip(AWAITS_PER_CALL);
       case '/perf/function-call':
         return { kind: 'sync', fn: () => void (sink = dummy(sink)) };
       case '/perf/yield': {

@@ -6,4 +6,5 @@
 export type { BenchCaseSpec, BenchEnv, BenchFn, BenchModule, BenchReport, BenchResult, Measured } from './types.js';
 export { measure } from './measure.js';
 export { measuredFromSamples } from './samples.js';
+export { promiseRoundTrip } from './baselines.js';
 export { backendPackageDirs, benchModulePaths, registerBackends, workspacePackages, workspaceRoot, type LoadedBackend } from './workspace.js';
