@@ -212,14 +212,21 @@ export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A
   return co;
 }
 
-/** Put a terminated coroutine's context back in the pool (or free it). */
-function release(co: Coroutine): void {
+/** Take a coroutine's context away from it (it reads as terminated from now on). */
+function detach(co: Coroutine): Slot {
   const slot = co.slot as Slot;
   co.slot = null;
   co.caller = null;
+  co.scheduled = null;
   slot.co = null;
   slot.gen = null;
   live--;
+  return slot;
+}
+
+/** Put a terminated coroutine's context back in the pool (or free it). */
+function release(co: Coroutine): void {
+  const slot = detach(co);
   if (pool.length < poolMax && slot.backend === backend) pool.push(slot);
   else slot.backend.delete(slot.ctx);
 }
@@ -282,14 +289,9 @@ export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
  * backend may hold it mid-way. Deleting a terminated coroutine does nothing.
  */
 export function coroutineDelete(co: Coroutine): void {
-  const slot = co.slot;
-  if (slot === null) return;
+  if (co.slot === null) return;
   if (co.caller !== null) throw new CoroutineReenteredError();
-  co.slot = null;
-  co.scheduled = null;
-  slot.co = null;
-  slot.gen = null;
-  live--;
+  const slot = detach(co);
   slot.backend.delete(slot.ctx);
 }
 
