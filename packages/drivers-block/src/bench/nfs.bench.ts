@@ -15,8 +15,8 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/conformance/bench';
-import { packageDir, run } from './transfer-util.js';
+import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/conformance/bench';
+import { packageDir, run, transferCases } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '../../test/peers/ganesha.js';
 import { BlockBackend } from '../block-backend.js';
 
@@ -107,28 +107,7 @@ const TOOLS: readonly Tool[] = ['qemu-img-convert', 'nfs-cp', 'qco-img-convert',
 const module: BenchModule = {
   suite: 'block/nfs',
   cases({ backends }) {
-    const cases: BenchCaseSpec[] = [];
-    const common = { opsPerCall: SIZE, unit: 'byte' } as const;
-    for (const direction of ['read', 'write'] as const) {
-      const base = `nfs/${direction}/qemu-img-convert`;
-      const nfsCp = `nfs/${direction}/nfs-cp`;
-      cases.push({ name: base, ...common, params: { size: '256 MiB' } }, { name: nfsCp, ...common, params: { size: '256 MiB' } });
-      // qco-img runs as its own process, which finds its backend as any consumer
-      // does; the backends are compared in-process elsewhere, so the tool runs on
-      // the default one, as the block suite's file cases do.
-      for (const backend of backends.filter((b) => b === 'generator')) {
-        cases.push({ name: `nfs/${direction}/qco-img-convert`, backend, baseline: base, compareWith: [nfsCp], ...common, params: { size: '256 MiB' } });
-      }
-      cases.push({
-        name: `nfs/${direction}/qco-blk`,
-        ...(backends[0] !== undefined ? { backend: backends[0] } : {}),
-        baseline: base,
-        compareWith: [nfsCp],
-        ...common,
-        params: { size: '256 MiB', requests: `${IN_FLIGHT} × 2 MiB in flight`, note: 'in-process BlockBackend, no local file' },
-      });
-    }
-    return cases;
+    return transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT);
   },
   async prepare(spec): Promise<BenchFn> {
     if (spec.backend) useBackend(spec.backend);

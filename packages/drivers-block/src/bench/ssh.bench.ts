@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/conformance/bench';
-import { packageDir, run } from './transfer-util.js';
+import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/conformance/bench';
+import { packageDir, run, transferCases } from './transfer-util.js';
 import { startSshd, type SshdPeer } from '../../test/peers/sshd.js';
 import { BlockBackend } from '../block-backend.js';
 
@@ -99,28 +99,7 @@ const TOOLS: readonly Tool[] = ['qemu-img-convert', 'scp', 'qco-img-convert', 'q
 const module: BenchModule = {
   suite: 'block/ssh',
   cases({ backends }) {
-    const cases: BenchCaseSpec[] = [];
-    const common = { opsPerCall: SIZE, unit: 'byte' } as const;
-    for (const direction of ['read', 'write'] as const) {
-      const base = `ssh/${direction}/qemu-img-convert`;
-      const scp = `ssh/${direction}/scp`;
-      cases.push({ name: base, ...common, params: { size: '256 MiB' } }, { name: scp, ...common, params: { size: '256 MiB' } });
-      // qco-img runs as its own process, which finds its backend as any consumer
-      // does; the backends are compared in-process elsewhere, so the tool runs on
-      // the default one, as the block suite's file cases do.
-      for (const backend of backends.filter((b) => b === 'generator')) {
-        cases.push({ name: `ssh/${direction}/qco-img-convert`, backend, baseline: base, compareWith: [scp], ...common, params: { size: '256 MiB' } });
-      }
-      cases.push({
-        name: `ssh/${direction}/qco-blk`,
-        ...(backends[0] !== undefined ? { backend: backends[0] } : {}),
-        baseline: base,
-        compareWith: [scp],
-        ...common,
-        params: { size: '256 MiB', requests: `${IN_FLIGHT} × 2 MiB in flight`, note: 'in-process BlockBackend, no local file' },
-      });
-    }
-    return cases;
+    return transferCases('ssh', 'scp', backends, SIZE, IN_FLIGHT);
   },
   async prepare(spec): Promise<BenchFn> {
     if (spec.backend) useBackend(spec.backend);
