@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileBlockDriverState } from '../src/file/file-driver.js';
-import { linuxAioAvailable } from '../src/file/linux-aio.js';
+import { FileBlockDriverState } from '../src/drivers/file/file-driver.js';
+import { linuxAioAvailable } from '../src/drivers/file/linux-aio.js';
 import { BlockBackend, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
 
 let dir = '';

@@ -11,9 +11,9 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlockBackend, IoVector, NfsBlockDriverState, NfsOpenError, NfsUriError, parseNfsUri } from '../src/index.js';
-import { qcoImgMain } from '../src/cli/qco-img.js';
-import { captureStreams } from '../src/cli/streams.js';
-import { startGanesha, type GaneshaPeer } from './peers/ganesha.js';
+import { qcoImgMain } from '../src/tools/qco-img.js';
+import { captureStreams } from '../src/tools/common/streams.js';
+import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 const IMAGE = 64 * MiB;

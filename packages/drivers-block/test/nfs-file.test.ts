@@ -6,10 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCoroutine } from '../src/nfs/co-promise.js';
-import { NfsOpenError } from '../src/nfs/errors.js';
-import { NfsFile } from '../src/nfs/nfs-file.js';
-import { startGanesha, type GaneshaPeer } from './peers/ganesha.js';
+import { runCoroutine } from '../src/drivers/nfs/co-promise.js';
+import { NfsOpenError } from '../src/drivers/nfs/errors.js';
+import { NfsFile } from '../src/drivers/nfs/nfs-file.js';
+import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 let peer: GaneshaPeer;
 beforeAll(async () => {

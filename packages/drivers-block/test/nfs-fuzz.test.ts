@@ -30,13 +30,13 @@ import {
   type Nfsv3Response,
 } from '@jsonjoy.com/json-pack/lib/nfs/v3/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCoroutine } from '../src/nfs/co-promise.js';
-import { Nfs3ProcNo } from '../src/nfs/constants.js';
-import { RpcError } from '../src/nfs/errors.js';
-import { decodeMntResults, decodeNfs3Results } from '../src/nfs/nfs3-calls.js';
-import { RecordReader } from '../src/nfs/record-marking.js';
-import { RpcClient } from '../src/nfs/rpc-client.js';
-import { decodeRpcReply } from '../src/nfs/rpc-reply.js';
+import { runCoroutine } from '../src/drivers/nfs/co-promise.js';
+import { Nfs3ProcNo } from '../src/drivers/nfs/constants.js';
+import { RpcError } from '../src/drivers/nfs/errors.js';
+import { decodeMntResults, decodeNfs3Results } from '../src/drivers/nfs/nfs3/nfs3-calls.js';
+import { RecordReader } from '../src/drivers/nfs/rpc/record-marking.js';
+import { RpcClient } from '../src/drivers/nfs/rpc/rpc-client.js';
+import { decodeRpcReply } from '../src/drivers/nfs/rpc/rpc-reply.js';
 
 let seed = 0x9e3779b9;
 function rnd(n: number): number {

@@ -39,7 +39,7 @@ import {
 import { RpcCallMessage, RpcMessageDecoder, RpcMessageEncoder, RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc/index.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BlockBackend, BlockError, NfsBlockDriverState, setNfsDriverTuning } from '../src/index.js';
-import { RecordReader } from '../src/nfs/record-marking.js';
+import { RecordReader } from '../src/drivers/nfs/rpc/record-marking.js';
 
 const MiB = 1024 * 1024;
 const noAuth = new RpcOpaqueAuth(0 as never, new Reader(new Uint8Array(0)));

@@ -10,12 +10,12 @@ import {
   EmulatedNvmeController,
   Errno,
   nvmeParseFilename,
-  nvmeTranslateError,
   registerNvmeDevice,
   unregisterNvmeDevice,
   type NvmeBlockDriverState,
 } from '../src/index.js';
-import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '../src/nvme/nvme-spec.js';
+import { nvmeTranslateError } from '../src/drivers/nvme/nvme-status.js';
+import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '../src/drivers/nvme/nvme-spec.js';
 
 // Helpers: a registered controller per test and a way to run coroutine_fns.
 let seq = 0;

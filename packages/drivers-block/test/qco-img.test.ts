@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureStreams } from '../src/cli/streams.js';
-import { qcoImgMain } from '../src/cli/qco-img.js';
-import { qcoIoMain } from '../src/cli/qco-io.js';
+import { captureStreams } from '../src/tools/common/streams.js';
+import { qcoImgMain } from '../src/tools/qco-img.js';
+import { qcoIoMain } from '../src/tools/qco-io.js';
 
 let dir = '';
 async function qcoImg(args: string[]) {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureStreams } from '../src/cli/streams.js';
-import { qcoIoMain } from '../src/cli/qco-io.js';
+import { captureStreams } from '../src/tools/common/streams.js';
+import { qcoIoMain } from '../src/tools/qco-io.js';
 
 let dir = '';
 function qemuIo(args: string[]): { stdout: string; stderr: string; status: number } {

@@ -27,10 +27,10 @@ import {
   resolveBlockSpec,
   type BlockError,
 } from '../src/index.js';
-import { captureStreams } from '../src/cli/streams.js';
-import { qcoImgMain } from '../src/cli/qco-img.js';
-import { qcoIoMain } from '../src/cli/qco-io.js';
-import { startSshd, type SshAgentPeer, type SshdPeer } from './peers/sshd.js';
+import { captureStreams } from '../src/tools/common/streams.js';
+import { qcoImgMain } from '../src/tools/qco-img.js';
+import { qcoIoMain } from '../src/tools/qco-io.js';
+import { startSshd, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 const IMAGE = 64 * MiB;

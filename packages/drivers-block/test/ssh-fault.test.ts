@@ -10,7 +10,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BlockBackend, BlockError, setSshDriverTuning } from '../src/index.js';
-import { startSshd, type SshdPeer } from './peers/sshd.js';
+import { startSshd, type SshdPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 /** If pending requests have not failed by then, they hang: a behaviour failure, not a timing one. */

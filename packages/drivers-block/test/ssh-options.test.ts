@@ -5,19 +5,10 @@
  */
 import { createHash, createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import {
-  SshHostKeyError,
-  SshOptionError,
-  checkKnownHostsEntries,
-  fingerprintMatches,
-  knownHostsName,
-  parseKnownHosts,
-  parseLegacyHostKeyCheck,
-  parseSshFilename,
-  resolveBlockSpec,
-  sshConfigFromOptions,
-  checkHostKey,
-} from '../src/index.js';
+import { SshHostKeyError, SshOptionError, resolveBlockSpec } from '../src/index.js';
+import { checkHostKey, fingerprintMatches } from '../src/drivers/ssh/host-key-check.js';
+import { checkKnownHostsEntries, knownHostsName, parseKnownHosts } from '../src/drivers/ssh/known-hosts.js';
+import { parseLegacyHostKeyCheck, parseSshFilename, sshConfigFromOptions } from '../src/drivers/ssh/ssh-options.js';
 
 /** An SSH public key blob of `type` with random key material. */
 function blob(type: string, body = Math.random().toString()): Buffer {

@@ -7,7 +7,7 @@
  */
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
-import('../cli/qco-img.js').then(
+import('../tools/qco-img.js').then(
   async ({ qcoImgMain }) => {
     process.exitCode = await qcoImgMain(process.argv.slice(2));
   },

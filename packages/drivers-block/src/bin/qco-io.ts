@@ -7,7 +7,7 @@
  */
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
-import('../cli/qco-io.js').then(
+import('../tools/qco-io.js').then(
   async ({ qcoIoMain }) => {
     process.exitCode = await qcoIoMain(process.argv.slice(2));
   },

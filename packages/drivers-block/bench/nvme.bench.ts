@@ -1,0 +1,184 @@
+/**
+ * nvme driver benchmarks: 4 KiB random reads against the emulated controller at
+ * queue depth 1 and 64, each with and without defer-call batching, plus the SQ
+ * tail doorbell writes and interrupts per request — all in the same run, each
+ * batched case beside its unbatched twin as baseline. Requests are issued the
+ * way a virtio-blk device handles its virtqueue: a batch handler (a BH after
+ * completions) submits every request that is due, inside one defer-call section
+ * when batching, one by one without. Like `qemu-img bench`, the loop is driven
+ * by blocking aio_poll rather than by libuv turns.
+ */
+import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/conformance/bench';
+import { aioBhScheduleOneshot, aioWaitWhile, coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, getMainAioContext, useBackend, type Co } from '@qco/core';
+import { BlockBackend } from '../src/index.js';
+import { IoVector } from '../src/index.js';
+import type { NvmeBlockDriverState } from '../src/drivers/nvme/nvme-driver.js';
+
+/** Requests per timed call. */
+const OPS = 1024;
+/** Namespace size: random offsets over 64 MiB. */
+const SIZE = 64 << 20;
+const BLOCK = 4096;
+
+interface Loop {
+  blk: BlockBackend;
+  bs: NvmeBlockDriverState;
+  /** Run `ops` random reads at `depth`; returns when all completed. */
+  run(ops: number): void;
+}
+
+function makeLoop(depth: number, batched: boolean): Loop {
+  const blk = BlockBackend.openSync('nvme://mem:64M/1');
+  const bs = blk.bs as NvmeBlockDriverState;
+  const ctx = getMainAioContext();
+  const buffers = Array.from({ length: depth }, () => new IoVector(new Uint8Array(BLOCK)));
+  const free: IoVector[] = [...buffers];
+  let x = 0x9e3779b9;
+  let issued = 0;
+  let completed = 0;
+  let target = 0;
+  let failure: unknown = null;
+  let bhPending = false;
+
+  function* request(qiov: IoVector): Co<void> {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const offset = ((x >>> 0) % (SIZE / BLOCK)) * BLOCK;
+    try {
+      yield* blk.coPreadv(offset, BLOCK, qiov);
+    } catch (err) {
+      failure = err;
+    }
+    completed++;
+    free.push(qiov);
+    if (!bhPending) {
+      bhPending = true;
+      aioBhScheduleOneshot(ctx, batch, null);
+    }
+  }
+
+  /** The request batch handler: submit everything that is due, in one section when batching. */
+  function batch(): void {
+    bhPending = false;
+    if (batched) deferCallBegin();
+    try {
+      while (issued < target && free.length > 0) {
+        issued++;
+        coroutineEnter(coroutineCreate(request, free.pop() as IoVector));
+      }
+    } finally {
+      if (batched) deferCallEnd();
+    }
+  }
+
+  return {
+    blk,
+    bs,
+    run(ops: number): void {
+      target += ops;
+      batch();
+      aioWaitWhile(ctx, () => completed < target);
+      if (failure !== null) throw failure;
+    },
+  };
+}
+
+const DEPTHS = [1, 64] as const;
+const name = (depth: number, batched: boolean): string => `randread-4k depth=${depth} ${batched ? 'batched' : 'unbatched'}`;
+const perRequest = (what: string, depth: number, batched: boolean): string => `${what}/request depth=${depth} ${batched ? 'batched' : 'unbatched'}`;
+
+/** Seconds one `run(OPS)` takes. */
+function timeRun(loop: Loop): number {
+  const t = process.hrtime.bigint();
+  loop.run(OPS);
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+}
+
+/** IOPS(batched) / IOPS(unbatched), from alternating rounds of both loops in this process. */
+function interleaved(depth: number): BenchFn {
+  const a = makeLoop(depth, true);
+  const b = makeLoop(depth, false);
+  a.run(256);
+  b.run(256);
+  return {
+    kind: 'measured',
+    async run() {
+      const ratios: number[] = [];
+      for (let round = 0; round < 30; round++) {
+        const ta = timeRun(a);
+        const tb = timeRun(b);
+        ratios.push(tb / ta);
+      }
+      a.blk.closeSync();
+      b.blk.closeSync();
+      const m = median(ratios);
+      const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
+      const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / (ratios.length - 1));
+      return { hz: m, rme: (100 * 1.96 * sd) / Math.sqrt(ratios.length) / mean, samples: ratios.length };
+    },
+  };
+}
+
+const nvmeBench: BenchModule = {
+  suite: 'block/nvme',
+  cases(): BenchCaseSpec[] {
+    const out: BenchCaseSpec[] = [];
+    for (const depth of DEPTHS) {
+      out.push({ name: name(depth, false), opsPerCall: OPS, unit: 'request', params: { depth, bs: BLOCK, batching: false } });
+      out.push({ name: name(depth, true), opsPerCall: OPS, unit: 'request', baseline: name(depth, false), params: { depth, bs: BLOCK, batching: true } });
+    }
+    for (const depth of DEPTHS) {
+      for (const what of ['sq-doorbells', 'interrupts']) {
+        out.push({ name: perRequest(what, depth, false), unit: `${what.replace(/s$/, '')}/request`, params: { depth, batching: false } });
+        out.push({
+          name: perRequest(what, depth, true),
+          unit: `${what.replace(/s$/, '')}/request`,
+          baseline: perRequest(what, depth, false),
+          params: { depth, batching: true },
+        });
+      }
+    }
+    // The machine is shared and noisy: the same comparison with both loops in one
+    // process, alternating, so load changes hit both sides alike.
+    for (const depth of DEPTHS) {
+      out.push({ name: `randread-4k depth=${depth} batched÷unbatched (interleaved)`, unit: 'ratio', params: { depth, interleaved: true } });
+    }
+    return out;
+  },
+  async prepare(spec: BenchCaseSpec): Promise<BenchFn> {
+    if (spec.backend) useBackend(spec.backend);
+    const depth = Number(spec.params?.['depth'] ?? 1);
+    const batched = spec.params?.['batching'] === true;
+    if (spec.params?.['interleaved'] === true) return interleaved(depth);
+    const loop = makeLoop(depth, batched);
+    loop.run(256); // warm up: JIT, pages of the DMA region and namespace
+    const teardown = (): void => loop.blk.closeSync();
+    if (spec.name.startsWith('randread-4k')) return { kind: 'sync', fn: () => loop.run(OPS), teardown };
+    // A counter per request, measured over a fixed run: reported as the case's rate.
+    return {
+      kind: 'measured',
+      async run() {
+        const samples: number[] = [];
+        for (let s = 0; s < 10; s++) {
+          const before = loop.bs.ctrl.counters();
+          loop.run(OPS);
+          const after = loop.bs.ctrl.counters();
+          const count = spec.name.startsWith('sq-doorbells') ? after.ioSqDoorbells - before.ioSqDoorbells : after.interrupts - before.interrupts;
+          samples.push(count / OPS);
+        }
+        teardown();
+        const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+        const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, samples.length - 1));
+        return { hz: mean, rme: mean === 0 ? 0 : (100 * 1.96 * sd) / Math.sqrt(samples.length) / mean, samples: samples.length };
+      },
+    };
+  },
+};
+
+export default nvmeBench;

@@ -1,0 +1,359 @@
+/**
+ * BlockBackend (QEMU's block/block-backend.c): the handle users hold. Every
+ * request exists once, as a coroutine_fn (`coPread`, `coPwrite`, …), which
+ * checks the request against the image (QEMU's blk_check_byte_request: -EIO
+ * past the end), refuses writes on a read-only node, and goes through the
+ * generic request path. The other faces wrap that same coroutine_fn: a
+ * Promise face (`await blk.pread(off, len)`), a callback face for
+ * queue-depth loops (`aioPreadv`, completion always after the call returns,
+ * as QEMU's blk_aio_* guarantee), and a synchronous face (`preadSync`) that
+ * runs the coroutine and polls the event loop until it is done — QEMU's
+ * co_wrapper. Drivers whose completions need libuv callbacks (sockets) refuse
+ * the synchronous face with SyncUnsupportedError before anything is sent.
+ */
+import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import type { BlockDriverInfo, BlockDriverState, BlockOptionsDict, BlockRequestFlags, PreallocMode } from './block-driver.js';
+import { bdrvOpen, resolveBlockSpec, type BlockOpenOptions } from './block-open.js';
+import { BlockError, NotSupportedError, ReadOnlyError, RequestRangeError, SyncUnsupportedError } from './errors.js';
+import { Errno } from './errno.js';
+import { bdrvCoPreadv, bdrvCoPwritev, bdrvCoPwriteZeroes } from './io.js';
+import { IoVector } from './iov.js';
+import { runSync } from './sync-run.js';
+import { scheduleSoon } from './deferred.js';
+
+const NO_FLAGS: BlockRequestFlags = Object.freeze({});
+
+/** Completion callback of the callback face: `err` is null on success. */
+export type BlockAioCallback = (err: BlockError | null) => void;
+
+function toBlockError(err: unknown): BlockError {
+  if (err instanceof BlockError) return err;
+  const e = err as { code?: string; message?: string };
+  return new BlockError(e?.message ?? String(err), Errno.EIO, { cause: err });
+}
+
+/** Run a coroutine_fn in a new coroutine and settle a Promise with its result. */
+function runPromise<T>(fn: () => Co<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const co = coroutineCreate(function* () {
+      try {
+        resolve(yield* fn());
+      } catch (err) {
+        reject(err);
+      }
+    });
+    coroutineEnter(co);
+  });
+}
+
+/** The user-facing handle on an open node. */
+/** One callback-face request (QEMU's BlkAioEmAIOCB), reused as the coroutine's opaque. */
+interface AioRequest {
+  blk: BlockBackend;
+  kind: 0 | 1 | 2; // read, write, flush
+  offset: number;
+  qiov: IoVector | null;
+  flags: BlockRequestFlags;
+  cb: BlockAioCallback;
+  returned: boolean;
+  err: BlockError | null;
+}
+
+/** The coroutine body of every callback-face request. */
+function* aioEntry(req: AioRequest): Co<void> {
+  const blk = req.blk;
+  try {
+    if (req.kind === 2) yield* blk.coFlush();
+    else yield* blk.coRw(req.kind === 1, req.offset, (req.qiov as IoVector).size, req.qiov as IoVector, req.flags);
+  } catch (e) {
+    req.err = toBlockError(e);
+  }
+  // Like blk_aio_complete: never call back before the submitting call has returned.
+  if (req.returned) req.cb(req.err);
+  else blk.deferCompletion(req);
+}
+
+export class BlockBackend {
+  private closed = false;
+  private inflight = 0;
+  private length = -1;
+  private readonly completions: AioRequest[] = [];
+  private completionBhScheduled = false;
+
+  /** Wrap an already open node. */
+  constructor(readonly bs: BlockDriverState) {}
+
+  /** Open `spec` (a filename, `json:{…}`, or with imageOpts a `driver=…,…` string) as a coroutine_fn. */
+  static *coOpen(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): Co<BlockBackend> {
+    return new BlockBackend(yield* bdrvOpen(spec, how));
+  }
+
+  /** Open `spec`; resolves to a BlockBackend. */
+  static open(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): Promise<BlockBackend> {
+    return runPromise(() => BlockBackend.coOpen(spec, how));
+  }
+
+  /** Open `spec` synchronously (drivers whose completions do not need the event loop). */
+  static openSync(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): BlockBackend {
+    const r = resolveBlockSpec(spec, how);
+    if (r.driver.completions === 'event-loop') throw new SyncUnsupportedError(r.driver.formatName);
+    return runSync(function* () {
+      return new BlockBackend(yield* r.driver.open(r.options, r.flags));
+    });
+  }
+
+  /** The driver's format name ('null-co', 'file', …). */
+  get driverName(): string {
+    return this.bs.driver.formatName;
+  }
+
+  /** Whether the node was opened read-only. */
+  get readOnly(): boolean {
+    return this.bs.flags.readOnly;
+  }
+
+  /** Requests started and not yet finished. */
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /**
+   * blk_check_byte_request. The length is read once and then kept, as QEMU
+   * keeps bs->total_sectors; truncate through this handle refreshes it.
+   */
+  private *checkByteRequest(offset: number, bytes: number): Co<void> {
+    if (this.length < 0) this.length = yield* this.bs.coGetLength();
+    this.checkRange(offset, bytes);
+  }
+
+  private checkRange(offset: number, bytes: number): void {
+    if (this.closed) throw new BlockError('Block backend is closed', Errno.EBADF);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(bytes) || offset < 0 || bytes < 0) {
+      throw new RequestRangeError(`Invalid request: offset ${offset}, ${bytes} bytes`, Errno.EIO);
+    }
+    const len = this.length;
+    if (offset > len || len - offset < bytes) throw new RequestRangeError('Input/output error', Errno.EIO);
+  }
+
+  /** @internal The request path shared by every read and write face. */
+  *coRw(write: boolean, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+    if (write) this.checkWritable();
+    if (this.length < 0) this.length = yield* this.bs.coGetLength();
+    this.checkRange(offset, bytes);
+    if (qiov.size < bytes) throw new RequestRangeError(`I/O vector of ${qiov.size} bytes is shorter than the request (${bytes} bytes)`, Errno.EINVAL);
+    if (qiov.size > bytes) qiov = qiov.slice(0, bytes);
+    const bs = this.bs;
+    this.inflight++;
+    try {
+      if (bytes === 0) return;
+      // Fast path: nothing to pad or split, straight to the driver.
+      if (bs.requestAlignment <= 1 && (bs.maxTransfer === undefined || bs.maxTransfer === 0 || bytes <= bs.maxTransfer)) {
+        if (write) yield* bs.coPwritev(offset, bytes, qiov, flags);
+        else yield* bs.coPreadv(offset, bytes, qiov, flags);
+      } else if (write) {
+        yield* bdrvCoPwritev(bs, offset, bytes, qiov, flags);
+      } else {
+        yield* bdrvCoPreadv(bs, offset, bytes, qiov, flags);
+      }
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** @internal Queue a callback-face completion that finished before its submitting call returned. */
+  deferCompletion(req: AioRequest): void {
+    this.completions.push(req);
+    if (this.completionBhScheduled) return;
+    this.completionBhScheduled = true;
+    scheduleSoon(() => {
+      this.completionBhScheduled = false;
+      // One BH for every completion queued so far; ones queued while running wait for the next.
+      const batch = this.completions.splice(0, this.completions.length);
+      for (const r of batch) r.cb(r.err);
+    });
+  }
+
+  private checkWritable(): void {
+    if (this.bs.flags.readOnly) throw new ReadOnlyError();
+  }
+
+  // ----- coroutine face -------------------------------------------------------
+
+  /** blk_co_preadv: read `bytes` at `offset` into `qiov`. */
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+    yield* this.coRw(false, offset, bytes, qiov, flags);
+  }
+
+  /** blk_co_pread: read `bytes` at `offset` into a new buffer (or into `into`). */
+  *coPread(offset: number, bytes: number, into?: Uint8Array): Co<Uint8Array> {
+    const buf = into ?? new Uint8Array(bytes);
+    yield* this.coPreadv(offset, bytes, new IoVector(buf.subarray(0, bytes)));
+    return buf;
+  }
+
+  /** blk_co_pwritev: write `bytes` of `qiov` at `offset`. */
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+    yield* this.coRw(true, offset, bytes, qiov, flags);
+  }
+
+  /** blk_co_pwrite: write `data` at `offset`. */
+  *coPwrite(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+    yield* this.coPwritev(offset, data.length, new IoVector(data), flags);
+  }
+
+  /** blk_co_pwrite_zeroes: write `bytes` zero bytes at `offset`. */
+  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+    this.checkWritable();
+    yield* this.checkByteRequest(offset, bytes);
+    this.inflight++;
+    try {
+      yield* bdrvCoPwriteZeroes(this.bs, offset, bytes, flags);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** blk_co_flush */
+  *coFlush(): Co<void> {
+    if (this.closed) throw new BlockError('Block backend is closed', Errno.EBADF);
+    if (this.bs.flags.cacheNoFlush) return;
+    yield* this.bs.coFlush();
+  }
+
+  /** blk_co_getlength */
+  *coGetLength(): Co<number> {
+    this.length = yield* this.bs.coGetLength();
+    return this.length;
+  }
+
+  /** blk_co_truncate: resize the image (drivers whose protocol can). */
+  *coTruncate(offset: number, exact = true, prealloc: PreallocMode = 'off'): Co<void> {
+    this.checkWritable();
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new BlockError('Image size cannot be negative', Errno.EINVAL);
+    if (this.bs.coTruncate === undefined) throw new NotSupportedError('Image format driver does not support resize');
+    try {
+      yield* this.bs.coTruncate(offset, exact, prealloc);
+    } finally {
+      this.length = -1;
+    }
+  }
+
+  /** bdrv_co_get_info */
+  *coGetInfo(): Co<BlockDriverInfo> {
+    return this.bs.coGetInfo ? yield* this.bs.coGetInfo() : {};
+  }
+
+  /** blk_unref: close the node (once). */
+  *coClose(): Co<void> {
+    if (this.closed) return;
+    this.closed = true;
+    yield* this.bs.coClose();
+  }
+
+  // ----- Promise face ---------------------------------------------------------
+
+  /** Read `bytes` at `offset`. */
+  pread(offset: number, bytes: number, into?: Uint8Array): Promise<Uint8Array> {
+    return runPromise(() => this.coPread(offset, bytes, into));
+  }
+  /** Read into `qiov`. */
+  preadv(offset: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
+    return runPromise(() => this.coPreadv(offset, qiov.size, qiov, flags));
+  }
+  /** Write `data` at `offset`. */
+  pwrite(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
+    return runPromise(() => this.coPwrite(offset, data, flags));
+  }
+  /** Write `qiov` at `offset`. */
+  pwritev(offset: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
+    return runPromise(() => this.coPwritev(offset, qiov.size, qiov, flags));
+  }
+  /** Write zeroes. */
+  pwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
+    return runPromise(() => this.coPwriteZeroes(offset, bytes, flags));
+  }
+  /** Flush. */
+  flush(): Promise<void> {
+    return runPromise(() => this.coFlush());
+  }
+  /** Image length in bytes. */
+  getLength(): Promise<number> {
+    return runPromise(() => this.coGetLength());
+  }
+  /** Resize. */
+  truncate(offset: number, exact = true, prealloc: PreallocMode = 'off'): Promise<void> {
+    return runPromise(() => this.coTruncate(offset, exact, prealloc));
+  }
+  /** Driver facts for info output. */
+  getInfo(): Promise<BlockDriverInfo> {
+    return runPromise(() => this.coGetInfo());
+  }
+  /** Close the node. */
+  close(): Promise<void> {
+    return runPromise(() => this.coClose());
+  }
+
+  // ----- callback face (QEMU's blk_aio_*) --------------------------------------
+
+  private aio(kind: 0 | 1 | 2, offset: number, qiov: IoVector | null, flags: BlockRequestFlags, cb: BlockAioCallback): void {
+    const req: AioRequest = { blk: this, kind, offset, qiov, flags, cb, returned: false, err: null };
+    coroutineEnter(coroutineCreate(aioEntry, req));
+    req.returned = true;
+  }
+
+  /** blk_aio_preadv: start a read; `cb` runs after this call returns. */
+  aioPreadv(offset: number, qiov: IoVector, flags: BlockRequestFlags, cb: BlockAioCallback): void {
+    this.aio(0, offset, qiov, flags, cb);
+  }
+  /** blk_aio_pwritev: start a write; `cb` runs after this call returns. */
+  aioPwritev(offset: number, qiov: IoVector, flags: BlockRequestFlags, cb: BlockAioCallback): void {
+    this.aio(1, offset, qiov, flags, cb);
+  }
+  /** blk_aio_flush */
+  aioFlush(cb: BlockAioCallback): void {
+    this.aio(2, 0, null, NO_FLAGS, cb);
+  }
+
+  // ----- synchronous face (QEMU's co_wrapper) -----------------------------------
+
+  private sync<T>(fn: () => Co<T>): T {
+    if (this.bs.driver.completions === 'event-loop') throw new SyncUnsupportedError(this.bs.driver.formatName);
+    return runSync(fn);
+  }
+  /** blk_pread: read `bytes` at `offset`, blocking. */
+  preadSync(offset: number, bytes: number, into?: Uint8Array): Uint8Array {
+    return this.sync(() => this.coPread(offset, bytes, into));
+  }
+  /** blk_pwrite: write `data` at `offset`, blocking. */
+  pwriteSync(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): void {
+    this.sync(() => this.coPwrite(offset, data, flags));
+  }
+  /** blk_preadv, blocking. */
+  preadvSync(offset: number, qiov: IoVector): void {
+    this.sync(() => this.coPreadv(offset, qiov.size, qiov));
+  }
+  /** blk_pwritev, blocking. */
+  pwritevSync(offset: number, qiov: IoVector): void {
+    this.sync(() => this.coPwritev(offset, qiov.size, qiov));
+  }
+  /** blk_pwrite_zeroes, blocking. */
+  pwriteZeroesSync(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): void {
+    this.sync(() => this.coPwriteZeroes(offset, bytes, flags));
+  }
+  /** blk_flush, blocking. */
+  flushSync(): void {
+    this.sync(() => this.coFlush());
+  }
+  /** blk_getlength, blocking. */
+  getLengthSync(): number {
+    return this.sync(() => this.coGetLength());
+  }
+  /** blk_truncate, blocking. */
+  truncateSync(offset: number, exact = true, prealloc: PreallocMode = 'off'): void {
+    this.sync(() => this.coTruncate(offset, exact, prealloc));
+  }
+  /** Close, blocking. */
+  closeSync(): void {
+    this.sync(() => this.coClose());
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
+ * needs). Each read, write and flush is a blocking pread/pwrite/fdatasync in
+ * a thread, into page-aligned shared memory so O_DIRECT (cache.direct=on,
+ * -t none) works: for the Promise, callback and coroutine faces on the
+ * addon's pthread pool (native/linux-aio.c, QEMU's thread-pool design, 64
+ * threads) or, where the addon did not build, on libuv's thread pool (the
+ * qco-io / qco-img executables size it to 64 through UV_THREADPOOL_SIZE);
+ * and on a shared-memory worker pool
+ * (file-io-pool.ts) for the synchronous face, whose blocking aio_poll sees that
+ * pool's completions but cannot run libuv callbacks. aio=native (and
+ * io_uring, which has no path of its own here) submits through Linux native
+ * AIO (linux-aio.ts) when its addon is built, batching with defer-call. open, getlength and
+ * truncate are single metadata syscalls and run inline, as QEMU does them.
+ * aio=native and aio=io_uring fall back to the thread pool (no native
+ * submission path here yet).
+ */
+import { constants, closeSync, fdatasync, fstatSync, ftruncateSync, openSync, read, readSync, write } from 'node:fs';
+import type { Co } from '@qco/core';
+import { coWaitFor } from '../../block/co-wait.js';
+import { inSyncWait } from '../../block/sync-run.js';
+import {
+  BLOCK_DRIVER_SPEC,
+  type BlockDriver,
+  type BlockDriverInfo,
+  type BlockDriverOptions,
+  type BlockDriverState,
+  type BlockOpenFlags,
+  type BlockOptionDesc,
+  type BlockRequestFlags,
+  type PreallocMode,
+} from '../../block/block-driver.js';
+import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError } from '../../block/errors.js';
+import { Errno, errnoFromCode, strerror } from '../../block/errno.js';
+import { IoVector } from '../../block/iov.js';
+import { opt } from '../../block/options.js';
+import { allocAligned } from './aligned-memory.js';
+import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
+import { linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
+
+const FILE_OPTIONS: readonly BlockOptionDesc[] = [
+  { name: 'filename', type: 'string', help: 'File name of the image', required: true },
+  { name: 'aio', type: 'string', help: 'host AIO implementation (threads, native, io_uring)', values: ['threads', 'native', 'io_uring'] },
+  { name: 'aio-max-batch', type: 'number', help: 'AIO max batch size (0 = auto handled by AIO backend, default: 0)', default: 0 },
+  { name: 'locking', type: 'string', help: 'file locking mode (on/off/auto, default: auto)', values: ['on', 'off', 'auto'], default: 'auto' },
+  { name: 'drop-cache', type: 'bool', help: 'invalidate page cache during live migration (default: on)', default: true },
+];
+
+function sysErrno(err: unknown): number {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.errno === 'number' && e.errno !== 0) return Math.abs(e.errno);
+  return errnoFromCode(e?.code);
+}
+
+/** One request on libuv's thread pool, looping over short transfers; returns bytes or -errno. */
+function* libuvIo(op: number, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
+  try {
+    if (op === OP.FLUSH) {
+      yield* coWaitFor<void>((done) => fdatasync(fd, done));
+      return 0;
+    }
+    let done = 0;
+    while (done < len) {
+      const at = done;
+      const n =
+        op === OP.READ
+          ? yield* coWaitFor<number>((cb) => read(fd, buf, at, len - at, pos + at, cb))
+          : yield* coWaitFor<number>((cb) => write(fd, buf, at, len - at, pos + at, cb));
+      if (n === 0) {
+        if (op !== OP.READ) return -Errno.ENOSPC;
+        buf.fill(0, done, len);
+        break;
+      }
+      done += n;
+    }
+    if (op === OP.WRITE_FUA) yield* coWaitFor<void>((cb) => fdatasync(fd, cb));
+    return len;
+  } catch (err) {
+    return -sysErrno(err);
+  }
+}
+
+/** QEMU's raw_probe_alignment: the smallest read size O_DIRECT accepts (512 or 4096). */
+function probeAlignment(fd: number): number {
+  const sab = allocAligned(4096);
+  for (const size of [512, 1024, 2048, 4096]) {
+    try {
+      readSync(fd, new Uint8Array(sab, 0, size), 0, size, 0);
+      return size;
+    } catch (err) {
+      if (sysErrno(err) !== Errno.EINVAL) return size;
+    }
+  }
+  return 4096;
+}
+
+/** An open file image. */
+export class FileBlockDriverState implements BlockDriverState {
+  readonly requestAlignment: number;
+  readonly memAlignment: number;
+  readonly growable = true;
+  /** Requests are split to fit one bounce slot of the I/O pool. */
+  readonly maxTransfer = FILE_IO_SLOT_BYTES;
+  private readonly pool = fileIoPool();
+  /** The native AIO context when aio=native / io_uring asked for it and the addon is here. */
+  private readonly native: LinuxAioContext | null;
+  /** The addon's pthread pool for aio=threads, when the addon is here. */
+  private readonly threads: LinuxAioContext | null;
+  private length: number;
+  private fd: number;
+
+  constructor(
+    readonly driver: BlockDriver,
+    readonly filename: string,
+    readonly options: BlockDriverOptions,
+    readonly flags: BlockOpenFlags,
+    fd: number,
+  ) {
+    this.fd = fd;
+    this.length = fstatSync(fd).size;
+    this.requestAlignment = flags.cacheDirect ? probeAlignment(fd) : 1;
+    this.memAlignment = flags.cacheDirect ? 4096 : 1;
+    const aio = (options['aio'] as string | undefined) ?? flags.aio;
+    // io_uring has no addon of its own here: it takes the linux-aio path, else the thread pool.
+    this.native = aio === 'native' || aio === 'io_uring' ? linuxAio(FILE_IO_DEPTH) : null;
+    this.threads = this.native === null ? nativeThreadPool(FILE_IO_DEPTH) : null;
+  }
+
+  /** Which submission path requests take: linux-aio, the addon's pthread pool, or libuv's pool. */
+  get aioPath(): 'native' | 'threads' | 'libuv-threads' {
+    return this.native ? 'native' : this.threads ? 'threads' : 'libuv-threads';
+  }
+
+  /**
+   * Run one operation; throws BlockIoError on -errno. Asynchronous callers go
+   * through libuv's thread pool (fs.read / fs.write / fs.fdatasync: C threads,
+   * the cheapest hand-off Node has); a synchronous-face caller, whose blocking
+   * aio_poll cannot run libuv callbacks, goes through the shared-memory worker
+   * pool, whose completions wake that poll.
+   */
+  private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co<void> {
+    if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
+    const slot = yield* this.pool.acquire();
+    try {
+      if (qiov !== null && op !== OP.READ) qiov.toBufferAt(slot.bytes, 0, bytes);
+      let ret: number;
+      if (inSyncWait()) ret = yield* this.pool.run(slot, op, this.fd, offset, bytes);
+      else if (this.native !== null && op !== OP.FLUSH) ret = yield* this.nativeIo(slot.index, op, slot.bytes, offset, bytes);
+      else if (this.threads !== null) ret = yield* this.threadIo(slot.index, op, slot.bytes, offset, bytes);
+      else ret = yield* libuvIo(op, this.fd, slot.bytes, offset, bytes);
+      if (ret < 0) throw new BlockIoError(-ret);
+      if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, bytes));
+    } finally {
+      this.pool.release(slot);
+    }
+  }
+
+  /** linux-aio: a short read is zero-filled and a short write is -ENOSPC, as QEMU's laio does; FUA adds an fdatasync. */
+  private *nativeIo(slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    const ret = yield* (this.native as LinuxAioContext).run(slot, op === OP.READ ? 0 : 1, this.fd, buf, offset, bytes);
+    if (ret < 0) return ret;
+    if (ret < bytes) {
+      if (op !== OP.READ) return -Errno.ENOSPC;
+      buf.fill(0, ret, bytes);
+    }
+    if (op === OP.WRITE_FUA) return yield* libuvIo(OP.FLUSH, this.fd, buf, 0, 0);
+    return bytes;
+  }
+
+  /** The addon's pthread pool: the C worker already loops over short transfers. */
+  private *threadIo(slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    const pool = this.threads as LinuxAioContext;
+    const code = op === OP.READ ? 0 : op === OP.FLUSH ? 2 : 1;
+    const ret = yield* pool.run(slot, code, this.fd, buf, offset, op === OP.FLUSH ? 0 : bytes);
+    if (ret < 0 || op !== OP.WRITE_FUA) return ret;
+    return yield* pool.run(slot, 2, this.fd, buf, 0, 0);
+  }
+
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+    yield* this.io(OP.READ, offset, bytes, qiov);
+  }
+
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+    yield* this.io(flags.fua === true ? OP.WRITE_FUA : OP.WRITE, offset, bytes, qiov);
+    if (offset + bytes > this.length) this.length = offset + bytes;
+  }
+
+  *coFlush(): Co<void> {
+    yield* this.io(OP.FLUSH, 0, 0, null);
+  }
+
+  *coGetLength(): Co<number> {
+    return this.length;
+  }
+
+  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co<void> {
+    if (prealloc !== 'off' && prealloc !== 'full') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
+    const old = this.length;
+    try {
+      ftruncateSync(this.fd, offset);
+    } catch (err) {
+      throw new BlockError(`Failed to resize file: ${(err as Error).message}`, sysErrno(err));
+    }
+    this.length = offset;
+    if (prealloc === 'full' && offset > old) {
+      const zero = new IoVector(new Uint8Array(FILE_IO_SLOT_BYTES));
+      for (let at = old; at < offset; at += FILE_IO_SLOT_BYTES) {
+        const n = Math.min(FILE_IO_SLOT_BYTES, offset - at);
+        yield* this.io(OP.WRITE, at, n, zero.slice(0, n));
+      }
+    }
+  }
+
+  *coGetInfo(): Co<BlockDriverInfo> {
+    const st = fstatSync(this.fd);
+    return { allocatedSize: st.blocks * 512 };
+  }
+
+  *coClose(): Co<void> {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** The file protocol driver. */
+export const fileDriver: BlockDriver = {
+  spec: BLOCK_DRIVER_SPEC,
+  formatName: 'file',
+  protocolName: 'file',
+  options: FILE_OPTIONS,
+  completions: 'threads',
+  parseFilename(filename: string) {
+    return { filename: filename.startsWith('file:') ? filename.slice('file:'.length) : filename };
+  },
+  *open(options: BlockDriverOptions, flags: BlockOpenFlags): Co<BlockDriverState> {
+    const filename = opt(options, 'filename', '');
+    const aio = (options['aio'] as string | undefined) ?? flags.aio;
+    if (aio === 'native' && !flags.cacheDirect) {
+      throw new BlockError('aio=native was specified, but it requires cache.direct=on, which was not specified.', Errno.EINVAL);
+    }
+    let mode = flags.readOnly ? constants.O_RDONLY : constants.O_RDWR;
+    if (flags.cacheDirect) mode |= constants.O_DIRECT;
+    let fd: number;
+    try {
+      fd = openSync(filename, mode);
+    } catch (err) {
+      throw new CouldNotOpenError(filename, sysErrno(err), undefined, { cause: err });
+    }
+    try {
+      if (fstatSync(fd).isDirectory()) throw new CouldNotOpenError(filename, Errno.EISDIR);
+      return new FileBlockDriverState(fileDriver, filename, options, flags, fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  },
+  *create(options: BlockDriverOptions, size: number): Co<void> {
+    const filename = opt(options, 'filename', '');
+    let fd: number;
+    try {
+      fd = openSync(filename, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    } catch (err) {
+      throw new BlockError(`Could not create '${filename}': ${strerror(sysErrno(err))}`, sysErrno(err));
+    }
+    try {
+      ftruncateSync(fd, size);
+    } finally {
+      closeSync(fd);
+    }
+  },
+};

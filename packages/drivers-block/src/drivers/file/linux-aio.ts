@@ -1,0 +1,160 @@
+/**
+ * The file driver's native submission paths, from an optional N-API addon
+ * (native/linux-aio.c): Linux native AIO (QEMU's block/linux-aio.c) over
+ * io_submit / io_getevents, and a pthread pool in the manner of QEMU's
+ * util/thread-pool.c (blocking pread / pwrite / fdatasync in up to 64 threads).
+ * Requests are prepared into per-slot iocbs and submitted together when the
+ * enclosing defer-call section ends, at most 32 per io_submit (QEMU's default
+ * max batch), or at once outside a section; completions arrive through an
+ * eventfd watched by libuv and wake each request's coroutine inside one
+ * defer-call section, so the requests those coroutines submit next go out as
+ * one batch. When the addon did not build or the kernel refuses io_setup,
+ * `linuxAio()` returns null and the driver stays on the thread pool.
+ */
+import { createRequire } from 'node:module';
+import { aioCoWake, coroutineSelf, coroutineYield, deferCall, deferCallBegin, deferCallEnd, type Co, type Coroutine } from '@qco/core';
+
+/** What the addon exports. */
+interface LinuxAioAddon {
+  available(): boolean;
+  open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array, mode?: number, maxThreads?: number): unknown;
+  prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number): void;
+  submit(handle: unknown): number;
+  lastError(handle: unknown): number;
+  close(handle: unknown): void;
+}
+
+/** QEMU's default aio-max-batch for linux-aio. */
+export const LINUX_AIO_MAX_BATCH = 32;
+
+let addon: LinuxAioAddon | null | undefined;
+
+function loadAddon(): LinuxAioAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.platform !== 'linux') return null;
+  // dist/*.js and src/drivers/file/*.ts sit at different depths below the package root.
+  for (const rel of ['../build/Release/qco_linux_aio.node', '../../../build/Release/qco_linux_aio.node']) {
+    try {
+      const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+      // No io_setup probe here: io_destroy waits out an RCU grace period (~30 ms),
+      // and the threads path never needs it; linuxAio() finds out by opening.
+      addon = req(rel) as LinuxAioAddon;
+      return addon;
+    } catch {
+      // not built here: try the next place, else stay on the thread pool
+    }
+  }
+  return addon;
+}
+
+const PENDING = 1;
+const DONE = 2;
+
+/** QEMU's thread-pool maximum. */
+export const NATIVE_POOL_MAX_THREADS = 64;
+
+/** One native context with `depth` slots (slot numbers are the file I/O pool's): mode 0 linux-aio, mode 1 threads. */
+export class LinuxAioContext {
+  private readonly ids: Int32Array;
+  private readonly res: Int32Array;
+  private readonly results: Int32Array;
+  private readonly state: Uint8Array;
+  private readonly waiters: (Coroutine | null)[];
+  private readonly pending: number[] = [];
+  private readonly handle: unknown;
+
+  constructor(
+    private readonly a: LinuxAioAddon,
+    depth: number,
+    mode: 0 | 1 = 0,
+  ) {
+    this.ids = new Int32Array(depth);
+    this.res = new Int32Array(depth);
+    this.results = new Int32Array(depth);
+    this.state = new Uint8Array(depth);
+    this.waiters = new Array<Coroutine | null>(depth).fill(null);
+    this.handle = a.open(depth, (n) => this.complete(n), this.ids, this.res, mode, NATIVE_POOL_MAX_THREADS);
+  }
+
+  /** Read (op 0), write (op 1) or, on the thread pool, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
+  *run(slot: number, op: 0 | 1 | 2, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
+    this.a.prep(this.handle, slot, op, fd, buf, len, pos);
+    this.state[slot] = PENDING;
+    this.waiters[slot] = coroutineSelf();
+    this.pending.push(slot);
+    if (this.pending.length >= LINUX_AIO_MAX_BATCH) this.flush();
+    else deferCall(flushContext, this);
+    while (this.state[slot] !== DONE) yield* coroutineYield();
+    this.state[slot] = 0;
+    this.waiters[slot] = null;
+    return this.results[slot] as number;
+  }
+
+  /** io_submit everything prepared; requests the kernel refused complete with its errno. */
+  flush(): void {
+    const n = this.pending.length;
+    if (n === 0) return;
+    const done = this.a.submit(this.handle);
+    const refused = this.pending.splice(0, n).slice(done);
+    if (refused.length > 0) {
+      const errno = this.a.lastError(this.handle) || 11;
+      for (const slot of refused) this.finish(slot, -errno);
+    }
+  }
+
+  private finish(slot: number, ret: number): void {
+    this.results[slot] = ret;
+    this.state[slot] = DONE;
+    const co = this.waiters[slot];
+    if (co) aioCoWake(co);
+  }
+
+  /** Called by the addon with `n` completions in ids/res. */
+  private complete(n: number): void {
+    deferCallBegin();
+    try {
+      for (let i = 0; i < n; i++) this.finish(this.ids[i] as number, this.res[i] as number);
+    } finally {
+      deferCallEnd();
+    }
+  }
+
+  /** Release the io_context. */
+  close(): void {
+    this.a.close(this.handle);
+  }
+}
+
+function flushContext(ctx: LinuxAioContext): void {
+  ctx.flush();
+}
+
+let shared: LinuxAioContext | null | undefined;
+let sharedPool: LinuxAioContext | null | undefined;
+
+/** This thread's linux-aio context with `depth` slots, or null where native AIO is not available. */
+export function linuxAio(depth: number): LinuxAioContext | null {
+  if (shared !== undefined) return shared;
+  const a = loadAddon();
+  try {
+    shared = a ? new LinuxAioContext(a, depth, 0) : null;
+  } catch {
+    shared = null; // io_setup refused (no native AIO in this kernel or container)
+  }
+  return shared;
+}
+
+/** This thread's native thread pool with `depth` slots, or null where the addon is not built. */
+export function nativeThreadPool(depth: number): LinuxAioContext | null {
+  if (sharedPool !== undefined) return sharedPool;
+  const a = loadAddon();
+  sharedPool = a ? new LinuxAioContext(a, depth, 1) : null;
+  return sharedPool;
+}
+
+/** Whether the native AIO addon loaded and the kernel accepts io_setup. */
+export function linuxAioAvailable(): boolean {
+  const a = loadAddon();
+  return a !== null && a.available();
+}

@@ -1,0 +1,420 @@
+/**
+ * Our ONC RPC client over one TCP connection: record marking, xid matching and
+ * many calls in flight. A call is a coroutine_fn — `start` encodes and sends it
+ * (waiting only for a free slot when `maxInFlight` calls are out), `wait` yields
+ * until the socket's read handler has matched the reply by xid and woken the
+ * coroutine with aio_co_wake (so it resumes in the AioContext it last ran in).
+ * The read handler is the socket's own libuv read callback into one reused
+ * 1 MiB buffer (net `onread`) rather than a 'readable' stream handler: each
+ * byte is copied once, straight into its record — so one coroutine can keep dozens of READs or WRITEs in flight
+ * and collect them in order. Replies are handled in batches: every reply of one
+ * socket read is decoded first, then the waiting coroutines are woken with the
+ * socket corked, so the requests they issue next leave in one write.
+ *
+ * Faults: when the connection drops, the client reconnects and retransmits
+ * every pending idempotent call with its original xid (NFS over TCP semantics:
+ * the server's duplicate request cache recognises it); non-idempotent calls
+ * fail. A call without a reply within `timeoutMs` of its first transmission
+ * fails with RpcTimeoutError, so a dead server yields an error, never a hang.
+ * Encoding is json-pack's (RpcMessageEncoder + RmRecordEncoder on one Writer).
+ */
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { Writer } from '@jsonjoy.com/buffers/lib/Writer.js';
+import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
+import { RpcMessageEncoder, RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc/index.js';
+import { RmRecordEncoder } from '@jsonjoy.com/json-pack/lib/rm/index.js';
+import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
+import { aioCoWake, coroutineSelf, coroutineYield, type Co, type Coroutine } from '@qco/core';
+import { AUTH_NONE, AUTH_UNIX } from '../constants.js';
+import { RpcClosedError, RpcConnectionError, RpcDecodeError, RpcError, RpcTimeoutError } from '../errors.js';
+import { DEFAULT_MAX_RECORD, RecordReader } from './record-marking.js';
+import { decodeRpcReply } from './rpc-reply.js';
+
+/** How a client reaches its server and how patient it is. */
+export interface RpcClientOptions {
+  /** Server address (IPv4/IPv6 literal or name). */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** A call fails when no reply came this long after it was first sent (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Calls in flight at most; more wait for a slot (default 64). */
+  readonly maxInFlight?: number;
+  /** Credential sent with every call (default AUTH_NONE). */
+  readonly cred?: RpcOpaqueAuth;
+  /** Reconnect and retransmit when the connection drops (default true). */
+  readonly reconnect?: boolean;
+  /** Largest reply record accepted. */
+  readonly maxRecord?: number;
+  /** Give up connecting after this long (default min(timeoutMs, 10 s)). */
+  readonly connectTimeoutMs?: number;
+  /** Bytes the encoder allocates at a time (default 8 MiB: room for several 1 MiB WRITEs). */
+  readonly bufferSize?: number;
+}
+
+/** Per-call options. */
+export interface RpcCallOptions {
+  /** Safe to send twice (default true): retransmitted after a reconnect instead of failed. */
+  readonly idempotent?: boolean;
+  /** Name for error messages ("READ", "MNT"). */
+  readonly what?: string;
+  /** Bytes the arguments take at most (e.g. a WRITE's data length + 512); default 1 KiB. */
+  readonly sizeHint?: number;
+}
+
+/** One call in flight. */
+export class RpcCall {
+  /** Reply results once it succeeded. */
+  results: Reader | undefined = undefined;
+  /** Error once it failed. */
+  error: Error | undefined = undefined;
+  /** Whether it finished (reply, failure or timeout). */
+  done = false;
+  /** @internal The coroutine waiting in `wait`, if any. */
+  waiter: Coroutine | null = null;
+  constructor(
+    /** Transaction id. */
+    readonly xid: number,
+    /** The whole record (marker included), kept for retransmission with the same xid. */
+    readonly bytes: Uint8Array,
+    /** Deadline (ms since epoch) for the reply. */
+    readonly deadline: number,
+    /** Retransmitted after a reconnect when true. */
+    readonly idempotent: boolean,
+    /** Name for messages. */
+    readonly what: string,
+  ) {}
+}
+
+const AUTH_NONE_CRED = new RpcOpaqueAuth(AUTH_NONE, new Reader(new Uint8Array(0)));
+
+/** AUTH_NONE. */
+export function authNone(): RpcOpaqueAuth {
+  return AUTH_NONE_CRED;
+}
+
+/** AUTH_UNIX (AUTH_SYS) credential for uid/gid, encoded with json-pack's XDR encoder. */
+export function authUnix(uid: number, gid: number, machine: string = hostname()): RpcOpaqueAuth {
+  const writer = new Writer(512);
+  const xdr = new XdrEncoder(writer);
+  xdr.writeUnsignedInt(Math.floor(Date.now() / 1000) >>> 0);
+  xdr.writeStr(machine.slice(0, 255));
+  xdr.writeUnsignedInt(uid >>> 0);
+  xdr.writeUnsignedInt(gid >>> 0);
+  xdr.writeUnsignedInt(1);
+  xdr.writeUnsignedInt(gid >>> 0);
+  return new RpcOpaqueAuth(AUTH_UNIX, new Reader(writer.flush().slice()));
+}
+
+type State = 'idle' | 'connecting' | 'connected' | 'closed';
+
+/** An ONC RPC client on one TCP connection. */
+export class RpcClient {
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs: number;
+  readonly maxInFlight: number;
+  private readonly cred: RpcOpaqueAuth;
+  private readonly reconnectEnabled: boolean;
+  private readonly connectTimeoutMs: number;
+
+  private state: State = 'idle';
+  private socket: Socket | null = null;
+  private readonly reader: RecordReader;
+  private readonly readBuf = Buffer.allocUnsafe(1024 * 1024);
+  private readonly writer: Writer;
+  private readonly rm: RmRecordEncoder<Writer>;
+  private readonly rpc: RpcMessageEncoder<Writer>;
+  private xid = (Math.random() * 0x100000000) >>> 0;
+  private readonly pending = new Map<number, RpcCall>();
+  private inFlight = 0;
+  private readonly slotWaiters: Coroutine[] = [];
+  private readonly connectWaiters: Coroutine[] = [];
+  private connectError: Error | null = null;
+  private toWake: Coroutine[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelay = 50;
+  private readonly records: Uint8Array[] = [];
+  /** Times the connection was (re)established; for tests. */
+  connects = 0;
+
+  constructor(opts: RpcClientOptions) {
+    this.host = opts.host;
+    this.port = opts.port;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxInFlight = opts.maxInFlight ?? 64;
+    this.cred = opts.cred ?? AUTH_NONE_CRED;
+    this.reconnectEnabled = opts.reconnect ?? true;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? Math.min(this.timeoutMs, 10_000);
+    this.reader = new RecordReader(opts.maxRecord ?? DEFAULT_MAX_RECORD);
+    this.writer = new Writer(opts.bufferSize ?? 8 * 1024 * 1024);
+    this.rm = new RmRecordEncoder(this.writer);
+    this.rpc = new RpcMessageEncoder(this.writer);
+  }
+
+  /** Connect (coroutine_fn); throws RpcConnectionError when the server cannot be reached. */
+  *connect(): Co<void> {
+    if (this.state === 'closed') throw new RpcClosedError();
+    if (this.state === 'connected') return;
+    if (this.state === 'idle') this.openSocket();
+    this.connectError = null;
+    const self = coroutineSelf();
+    this.connectWaiters.push(self);
+    while (this.state === 'connecting' && this.connectWaiters.includes(self)) yield* coroutineYield();
+    if ((this.state as State) !== 'connected') {
+      throw this.connectError ?? new RpcConnectionError(`Could not connect to ${this.host}:${this.port}`);
+    }
+  }
+
+  /** Number of calls waiting for their reply. */
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Encode and send a call (coroutine_fn: waits for a slot when `maxInFlight`
+   * calls are out). `encodeArgs` writes the procedure's arguments with
+   * json-pack encoders sharing `writer`.
+   */
+  *start(prog: number, vers: number, proc: number, encodeArgs: ((writer: Writer) => void) | null, opts: RpcCallOptions = {}): Co<RpcCall> {
+    while (this.inFlight >= this.maxInFlight && this.state !== 'closed') {
+      this.slotWaiters.push(coroutineSelf());
+      yield* coroutineYield();
+    }
+    if (this.state === 'closed') throw new RpcClosedError();
+    const xid = (this.xid = (this.xid + 1) >>> 0);
+    const bytes = this.encode(xid, prog, vers, proc, encodeArgs, opts.sizeHint ?? 1024);
+    const call = new RpcCall(xid, bytes, Date.now() + this.timeoutMs, opts.idempotent ?? true, opts.what ?? `RPC ${prog}/${vers}/${proc}`);
+    this.pending.set(xid, call);
+    this.inFlight++;
+    this.armTimer();
+    if (this.state === 'connected') (this.socket as Socket).write(bytes);
+    else if (this.state === 'idle') this.openSocket();
+    return call;
+  }
+
+  /**
+   * Encode one record. RmRecordEncoder patches the record marker in place at an
+   * absolute position, so the Writer must not move its buffer in between: room
+   * is reserved first, and should the arguments still outgrow it, the record
+   * is encoded again with the size it really needed.
+   */
+  private encode(xid: number, prog: number, vers: number, proc: number, encodeArgs: ((writer: Writer) => void) | null, hint: number): Uint8Array {
+    const w = this.writer;
+    for (let room = hint + 512; ; room *= 2) {
+      w.ensureCapacity(room);
+      const buf = w.uint8;
+      const at = this.rm.startRecord();
+      this.rpc.writeCall(xid, prog, vers, proc, this.cred, AUTH_NONE_CRED);
+      if (encodeArgs !== null) encodeArgs(w);
+      if (w.uint8 === buf) {
+        this.rm.endRecord(at);
+        return w.flush();
+      }
+      // The buffer moved under the record: drop it and try again with more room.
+      room = Math.max(room, w.x - w.x0);
+      w.x = w.x0 = 0;
+    }
+  }
+
+  /** Wait (coroutine_fn) for a started call's reply; returns its results or throws its error. */
+  *wait(call: RpcCall): Co<Reader> {
+    while (!call.done) {
+      call.waiter = coroutineSelf();
+      yield* coroutineYield();
+    }
+    call.waiter = null;
+    if (call.error !== undefined) throw call.error;
+    return call.results as Reader;
+  }
+
+  /** start + wait. */
+  *call(prog: number, vers: number, proc: number, encodeArgs: ((writer: Writer) => void) | null, opts: RpcCallOptions = {}): Co<Reader> {
+    const c = yield* this.start(prog, vers, proc, encodeArgs, opts);
+    return yield* this.wait(c);
+  }
+
+  /** Fail every pending call and close the connection for good. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.socket?.destroy();
+    this.socket = null;
+    for (const call of [...this.pending.values()]) this.finish(call, undefined, new RpcClosedError());
+    this.toWake.push(...this.slotWaiters.splice(0), ...this.connectWaiters.splice(0));
+    this.disarmTimer();
+    this.flushWakes();
+  }
+
+  /** Drop the connection as if the network had failed (tests: fault injection). */
+  breakConnection(): void {
+    this.socket?.destroy();
+  }
+
+  // -------------------------------------------------------------------------
+
+  private openSocket(): void {
+    this.state = 'connecting';
+    const s = connect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: {
+        buffer: this.readBuf,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          if (this.socket === s) this.onBytes(buf.subarray(0, n));
+          return true;
+        },
+      },
+    });
+    this.socket = s;
+    const connectTimer = setTimeout(() => s.destroy(new RpcConnectionError(`Timed out connecting to ${this.host}:${this.port}`, 110)), this.connectTimeoutMs);
+    s.once('connect', () => {
+      clearTimeout(connectTimer);
+      if (this.socket !== s) return;
+      this.state = 'connected';
+      this.connectError = null;
+      this.connects++;
+      this.reconnectDelay = 50;
+      s.cork();
+      for (const call of this.pending.values()) s.write(call.bytes);
+      s.uncork();
+      this.toWake.push(...this.connectWaiters.splice(0));
+      this.flushWakes();
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.socket === s) this.connectError = toRpcError(err, this.host, this.port);
+    });
+    s.once('close', () => {
+      clearTimeout(connectTimer);
+      if (this.socket !== s) return;
+      this.socket = null;
+      this.onDisconnect();
+    });
+  }
+
+  private onDisconnect(): void {
+    if (this.state === 'closed') return;
+    const wasConnecting = this.state === 'connecting';
+    this.state = 'idle';
+    this.reader.reset();
+    const why = this.connectError ?? new RpcConnectionError(`Connection to ${this.host}:${this.port} lost`, 104);
+    for (const call of [...this.pending.values()]) {
+      if (!call.idempotent || !this.reconnectEnabled) this.finish(call, undefined, why);
+    }
+    if (wasConnecting) this.toWake.push(...this.connectWaiters.splice(0));
+    if (this.pending.size > 0) {
+      // Keep trying until the calls' own deadlines fail them.
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        if (this.state === 'idle' && this.pending.size > 0) this.openSocket();
+      }, this.reconnectDelay);
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, 1000);
+    }
+    this.flushWakes();
+  }
+
+  private onBytes(chunk: Uint8Array): void {
+    const records = this.records;
+    records.length = 0;
+    try {
+      this.reader.push(chunk, records);
+    } catch (err) {
+      this.streamBroken(err as Error);
+      return;
+    }
+    for (const record of records) {
+      let reply;
+      try {
+        reply = decodeRpcReply(record);
+      } catch (err) {
+        this.streamBroken(err as Error);
+        break;
+      }
+      const call = this.pending.get(reply.xid);
+      if (call === undefined) continue; // a late duplicate of a retransmitted call
+      this.finish(call, reply.results, reply.error);
+    }
+    records.length = 0;
+    this.flushWakes();
+  }
+
+  /** The byte stream cannot be trusted any more: drop it; pending calls are retried or fail. */
+  private streamBroken(err: Error): void {
+    this.connectError = err instanceof RpcError ? err : new RpcDecodeError(err.message);
+    this.socket?.destroy();
+  }
+
+  private finish(call: RpcCall, results: Reader | undefined, error: Error | undefined): void {
+    if (call.done) return;
+    call.done = true;
+    call.results = results;
+    call.error = error;
+    this.pending.delete(call.xid);
+    this.inFlight--;
+    if (call.waiter !== null) {
+      this.toWake.push(call.waiter);
+      call.waiter = null;
+    }
+    const next = this.slotWaiters.shift();
+    if (next !== undefined) this.toWake.push(next);
+    if (this.pending.size === 0) this.disarmTimer();
+  }
+
+  /** Wake the coroutines whose calls finished, with the socket corked so their next requests go out together. */
+  private flushWakes(): void {
+    if (this.toWake.length === 0) return;
+    const list = this.toWake;
+    this.toWake = [];
+    const s = this.state === 'connected' ? this.socket : null;
+    s?.cork();
+    let failure: unknown = undefined;
+    let failed = false;
+    for (const co of list) {
+      try {
+        aioCoWake(co);
+      } catch (err) {
+        if (!failed) {
+          failed = true;
+          failure = err;
+        }
+      }
+    }
+    s?.uncork();
+    if (failed) throw failure;
+  }
+
+  private armTimer(): void {
+    if (this.timer !== null) return;
+    const period = Math.max(10, Math.min(500, this.timeoutMs / 4));
+    this.timer = setInterval(() => this.checkDeadlines(), period);
+  }
+
+  private disarmTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private checkDeadlines(): void {
+    const now = Date.now();
+    for (const call of [...this.pending.values()]) {
+      if (call.deadline <= now) {
+        const cause = this.state === 'connected' ? undefined : this.connectError;
+        const err = new RpcTimeoutError(`${call.what} to ${this.host}:${this.port}`, this.timeoutMs);
+        if (cause) err.message += ` (${cause.message})`;
+        this.finish(call, undefined, err);
+      }
+    }
+    this.flushWakes();
+  }
+}
+
+function toRpcError(err: NodeJS.ErrnoException, host: string, port: number): RpcError {
+  if (err instanceof RpcError) return err;
+  const errno = err.code === 'ECONNREFUSED' ? 111 : err.code === 'ETIMEDOUT' ? 110 : err.code === 'EHOSTUNREACH' ? 113 : err.code === 'ECONNRESET' ? 104 : 5;
+  return new RpcConnectionError(`Failed to connect to ${host}:${port}: ${err.message}`, errno, { cause: err });
+}
