@@ -63,6 +63,6 @@ describe('examples: one workspace, a backend per package', () => {
   it('an unknown QCO_BACKEND fails in every package with QEMU\'s wording', () => {
     const lines = runAll({ QCO_BACKEND: 'nope' });
     expect(lines.length).toBe(examples.length);
-    for (const line of lines) expect(line.error).toMatch(/^BackendNotAvailableError: "nope" backend requested but not available\. Available backends: generator/);
+    for (const line of lines) expect(line.error).toMatch(/^BackendNotAvailableError: "nope" backend requested but not available \(no package @qco\/backend-nope is installed [^)]*\)\. Available backends: generator/);
   });
 });

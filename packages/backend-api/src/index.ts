@@ -8,6 +8,8 @@
 /** Version of this contract; a backend states the one it implements and the core refuses a mismatch. */
 export const BACKEND_SPECIFICATION_VERSION = 1 as const;
 
+export { BackendNotAvailableError, CoroutineError } from './errors.js';
+
 /** How control came back through a switch (QEMU's CoroutineAction). */
 export enum CoroutineAction {
   Yield = 1,
@@ -70,7 +72,9 @@ export interface BackendModule {
   readonly backendName: string;
   /** Whether the backend can run here (a native addon that did not build is not available). */
   isAvailable(): boolean;
-  /** Create the backend; throws when not available. */
+  /** Why it cannot run here ('' when it can): shown in the selection error. */
+  unavailableReason?(): string;
+  /** Create the backend; throws BackendNotAvailableError when not available. */
   createBackend(): CoroutineBackend;
 }
 

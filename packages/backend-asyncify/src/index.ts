@@ -5,7 +5,7 @@
  */
 import type { BackendModule, CoroutineBackend } from '@qco/backend-api';
 import { createAsyncifyBackend } from './asyncify.js';
-import { compiledModule } from './internal/wasm-module.js';
+import { compiledModule, moduleLoadError } from './internal/wasm-module.js';
 
 /** Name under which the core selects this backend. */
 export const backendName = 'asyncify';
@@ -13,6 +13,13 @@ export const backendName = 'asyncify';
 /** Whether the built wasm module is present and compiles here. */
 export function isAvailable(): boolean {
   return compiledModule() !== null;
+}
+
+/** Why the backend is not available ('' when it is). */
+export function unavailableReason(): string {
+  if (compiledModule() !== null) return '';
+  const err = moduleLoadError();
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Create the backend (a fresh wasm instance); throws when the module is not available. */
@@ -25,4 +32,4 @@ export { AsyncifyBackendError, AsyncifyDataOverflowError, AsyncifyOutOfMemoryErr
 export { moduleLoadError, wasmPath } from './internal/wasm-module.js';
 
 /** This package as a BackendModule, for registerBackend. */
-export const asyncifyBackendModule: BackendModule = { backendName, isAvailable, createBackend };
+export const asyncifyBackendModule: BackendModule = { backendName, isAvailable, unavailableReason, createBackend };

@@ -22,7 +22,7 @@ export function isAvailable(): boolean {
   return module.isAvailable();
 }
 
-/** Create the backend; throws (NativeBackendError) when not available. */
+/** Create the backend; throws BackendNotAvailableError (with the reason) when not available. */
 export function createBackend(options?: NativeBackendOptions): CoroutineBackend {
   return module.createBackend(options);
 }

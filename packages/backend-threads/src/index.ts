@@ -5,9 +5,10 @@
  * call from any depth. The addon is optional: without it the backend reports
  * itself not available.
  */
-import type { BackendModule, CoroutineBackend } from '@qco/backend-api';
+import { BackendNotAvailableError, type BackendModule, type CoroutineBackend } from '@qco/backend-api';
+import { addonFailure } from './internal/addon.js';
 import { loadAddon } from './internal/addon.js';
-import { createThreadsBackend, ThreadsBackendUnavailableError, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions } from './threads.js';
+import { createThreadsBackend, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions } from './threads.js';
 
 /** Name under which the core selects this backend. */
 export const backendName = 'threads';
@@ -23,16 +24,21 @@ export function isAvailable(): boolean {
  */
 export function futexRoundTrips(n: number): void {
   const addon = loadAddon();
-  if (addon === null) throw new ThreadsBackendUnavailableError('addon not built');
+  if (addon === null) throw new BackendNotAvailableError('threads', undefined, addonFailure() ?? 'addon not built');
   addon.futexRoundTrips(n);
 }
 
-/** Create the backend (throws when not available). */
+/** Why the backend is not available ('' when it is). */
+export function unavailableReason(): string {
+  return loadAddon() === null ? (addonFailure() ?? 'addon not built') : '';
+}
+
+/** Create the backend (throws BackendNotAvailableError when not available). */
 export function createBackend(): CoroutineBackend {
   return createThreadsBackend();
 }
 
-export { createThreadsBackend, ThreadsBackendUnavailableError, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions };
+export { createThreadsBackend, type ThreadContext, type ThreadsBackend, type ThreadsBackendOptions };
 
 /** This package as a BackendModule, for registerBackend. */
-export const threadsBackendModule: BackendModule = { backendName, isAvailable, createBackend };
+export const threadsBackendModule: BackendModule = { backendName, isAvailable, unavailableReason, createBackend };

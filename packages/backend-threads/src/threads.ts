@@ -10,6 +10,7 @@
  */
 import {
   BACKEND_SPECIFICATION_VERSION,
+  BackendNotAvailableError,
   type BackendContext,
   type CoroutineAction,
   type CoroutineBackend,
@@ -39,14 +40,6 @@ export interface ThreadContext extends BackendContext {
   readonly id: number;
 }
 
-/** Thrown by createThreadsBackend when the addon is not built for this Node. */
-export class ThreadsBackendUnavailableError extends Error {
-  constructor(reason: string) {
-    super(`"threads" backend requested but not available: ${reason}`);
-    this.name = 'ThreadsBackendUnavailableError';
-  }
-}
-
 /** The threads backend, with its thread statistics. */
 export interface ThreadsBackend extends CoroutineBackend {
   /** Live contexts, threads alive, idle threads and threads created so far. */
@@ -58,13 +51,13 @@ function fromEnv(name: string): number | undefined {
   return v === undefined || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v);
 }
 
-/** Create the threads backend; throws ThreadsBackendUnavailableError when its addon is not built. */
+/** Create the threads backend; throws BackendNotAvailableError when its addon is not built. */
 export function createThreadsBackend(options: ThreadsBackendOptions = {}): ThreadsBackend {
   const addon: ThreadsAddon | null = loadAddon();
-  if (addon === null) throw new ThreadsBackendUnavailableError(addonFailure() ?? 'addon not built');
+  if (addon === null) throw new BackendNotAvailableError('threads', undefined, addonFailure() ?? 'addon not built');
   // Hand-offs release the isolate with v8::Unlocker, which needs a Locker held by
   // this thread (Node's main thread and workers hold one; an embedder may not).
-  if (!addon.isLocked()) throw new ThreadsBackendUnavailableError('this thread does not hold a v8::Locker on its isolate');
+  if (!addon.isLocked()) throw new BackendNotAvailableError('threads', undefined, 'this thread does not hold a v8::Locker on its isolate');
   addon.configure(
     options.stackKiB ?? fromEnv('QCO_THREADS_STACK_KB') ?? 256,
     options.spin ?? fromEnv('QCO_THREADS_SPIN') ?? 4000,

@@ -17,7 +17,7 @@ import {
   UnsupportedBodyError,
   CoroutineError,
 } from './errors.js';
-import { checkBackend, createNamedBackend, requestedBackend, type BackendChoice } from './selection.js';
+import { checkBackend, createNamedBackend, describeChoice, requestedBackend, type BackendChoice, type BackendInfo } from './selection.js';
 
 declare const yieldBrand: unique symbol;
 /** The value a coroutine body yields to give up control; only `coroutineYield()` makes one. */
@@ -119,7 +119,7 @@ export class Coroutine {
 // Backend and per-thread state
 
 let backend: CoroutineBackend | undefined;
-let choice: BackendChoice | undefined;
+let choice: BackendInfo | undefined;
 let leader: Coroutine = new Coroutine(null, undefined, null);
 let leaderCtx: BackendContext | undefined;
 let current: Coroutine = leader;
@@ -135,7 +135,7 @@ function activeBackend(): CoroutineBackend {
   return backend as CoroutineBackend;
 }
 
-function install(b: CoroutineBackend, why: BackendChoice): void {
+function install(b: CoroutineBackend, why: BackendInfo): void {
   if (current !== leader) throw new CoroutineError('The backend cannot be changed from inside a coroutine');
   for (const slot of pool) slot.backend.delete(slot.ctx);
   pool = [];
@@ -151,8 +151,8 @@ function install(b: CoroutineBackend, why: BackendChoice): void {
  * configured one. Coroutines already alive keep running on their own backend.
  */
 export function useBackend(b: CoroutineBackend | string): CoroutineBackend {
-  if (typeof b === 'string') install(createNamedBackend(b), { name: b, source: 'useBackend' });
-  else install(checkBackend(b), { name: b.name, source: 'useBackend' });
+  if (typeof b === 'string') install(createNamedBackend(b), describeChoice({ name: b, source: 'useBackend' }));
+  else install(checkBackend(b), describeChoice({ name: b.name, source: 'useBackend' }));
   return backend as CoroutineBackend;
 }
 
@@ -163,8 +163,14 @@ export function currentBackend(): CoroutineBackend {
 
 /** The backend in use and where its choice came from. */
 export function backendChoice(): BackendChoice {
+  const { name, source, packageJson } = coroutineBackendInfo();
+  return packageJson === undefined ? { name, source } : { name, source, packageJson };
+}
+
+/** The backend in use, the consuming package it was chosen for, and why (one sentence in `reason`). */
+export function coroutineBackendInfo(): BackendInfo {
   activeBackend();
-  return choice as BackendChoice;
+  return choice as BackendInfo;
 }
 
 /** Set how many terminated contexts are kept for reuse (QEMU's pool size). */

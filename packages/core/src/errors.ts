@@ -3,10 +3,10 @@
  * throw instead, with QEMU's message text, so callers can match on class or text.
  */
 
-/** Base class of every error the coroutine core throws. */
-export class CoroutineError extends Error {
-  override name = 'CoroutineError';
-}
+import { CoroutineError } from '@qco/backend-api';
+
+// Defined in @qco/backend-api, which backends share with the core, so one class serves both.
+export { BackendNotAvailableError, CoroutineError } from '@qco/backend-api';
 
 /** A coroutine was entered while running or already entered. */
 export class CoroutineReenteredError extends CoroutineError {
@@ -48,17 +48,6 @@ export class CoroutineTerminatedError extends CoroutineError {
   }
 }
 
-/** The requested backend cannot run here (QEMU's configure wording). */
-export class BackendNotAvailableError extends CoroutineError {
-  override name = 'BackendNotAvailableError';
-  constructor(
-    readonly requested: string,
-    readonly available: readonly string[],
-  ) {
-    super(`"${requested}" backend requested but not available. Available backends: ${available.join(', ')}`);
-  }
-}
-
 /** A backend implements another version of the backend contract. */
 export class BackendSpecificationError extends CoroutineError {
   override name = 'BackendSpecificationError';
@@ -67,4 +56,17 @@ export class BackendSpecificationError extends CoroutineError {
 /** A body of a kind the selected backend cannot run (plain functions need the threads backend). */
 export class UnsupportedBodyError extends CoroutineError {
   override name = 'UnsupportedBodyError';
+}
+
+/** A second copy of @qco/core was loaded into a process that already runs one. */
+export class CoreDuplicatedError extends CoroutineError {
+  override name = 'CoreDuplicatedError';
+  constructor(
+    readonly first: string,
+    readonly second: string,
+  ) {
+    super(
+      `Two copies of @qco/core in one process: ${first} was loaded first, then ${second}; each copy would keep its own coroutines and backend. Install one @qco/core (packages that use it take it as a peer dependency)`,
+    );
+  }
 }

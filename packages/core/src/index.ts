@@ -9,6 +9,7 @@ export * from './errors.js';
 export {
   Coroutine,
   backendChoice,
+  coroutineBackendInfo,
   coroutineCreate,
   coroutineDelete,
   coroutineEnter,
@@ -32,11 +33,15 @@ export {
 export {
   DEFAULT_BACKEND,
   availableBackends,
+  consumerPackages,
   findConsumerPackageJson,
   registerBackend,
   requestedBackend,
   type BackendChoice,
   type BackendChoiceSource,
+  type BackendInfo,
+  type ConsumerPackage,
+  type ConsumerRule,
 } from './selection.js';
 export { CoQueue } from './locks/co-queue.js';
 export { CoMutex } from './locks/co-mutex.js';

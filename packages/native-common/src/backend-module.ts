@@ -3,13 +3,13 @@
  * at most once, a failure to load makes the backend "not available" (the core's
  * selection error then lists what is), and nothing happens at import time.
  */
-import type { BackendModule, CoroutineBackend } from '@qco/backend-api';
+import { BackendNotAvailableError, type BackendModule, type CoroutineBackend } from '@qco/backend-api';
 import { loadAddon, type AddonLoad, type NativeAddon } from './addon.js';
-import { createNativeBackend, NativeBackendError, type NativeBackendOptions } from './native-backend.js';
+import { createNativeBackend, type NativeBackendOptions } from './native-backend.js';
 
 /** A native backend package's module, with access to its addon for tests and benchmarks. */
 export interface NativeBackendModule extends BackendModule {
-  /** Create the backend with options; throws NativeBackendError when not available. */
+  /** Create the backend with options; throws BackendNotAvailableError when not available. */
   createBackend(options?: NativeBackendOptions): CoroutineBackend;
   /** The loaded addon, or null. */
   addon(): NativeAddon | null;
@@ -37,7 +37,7 @@ export function nativeBackendModule(name: string, packageDir: () => string, targ
     },
     createBackend(options: NativeBackendOptions = {}): CoroutineBackend {
       const l = get();
-      if (l.addon === null) throw new NativeBackendError(`The "${name}" backend is not available: its addon did not build or load (${l.reason})`);
+      if (l.addon === null) throw new BackendNotAvailableError(name, undefined, l.reason);
       return createNativeBackend(name, l.addon, options);
     },
   };
