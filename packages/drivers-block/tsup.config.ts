@@ -8,7 +8,6 @@ export default [
       index: 'src/index.ts',
       'qco-io': 'src/bin/qco-io.ts',
       'qco-img': 'src/bin/qco-img.ts',
-      'nvme-controller-worker': 'src/drivers/nvme/controller-worker.ts',
     },
     // ESM chunks keep what a driver loads on open (ssh2, the NFS codecs) out of start-up.
     { shims: true, splitting: true, dts: { compilerOptions: { stripInternal: true } } },

@@ -7,7 +7,6 @@ import {
   BlockBackend,
   BlockError,
   BlockIoError,
-  EmulatedNvmeController,
   Errno,
   nvmeParseFilename,
   registerNvmeDevice,
@@ -15,7 +14,8 @@ import {
   type NvmeBlockDriverState,
 } from '../src/index.js';
 import { nvmeTranslateError } from '../src/drivers/nvme/nvme-status.js';
-import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '../src/drivers/nvme/nvme-spec.js';
+import { EmulatedNvmeController } from '@qco/nvme-emulator';
+import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '@qco/nvme-emulator/spec';
 
 // Helpers: a registered controller per test and a way to run coroutine_fns.
 let seq = 0;

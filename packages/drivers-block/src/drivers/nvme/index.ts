@@ -1,6 +1,4 @@
-/** The nvme driver's face: the driver, its node class, the device registry and the emulated controller to attach. */
-export { EmulatedNvmeController, type EmulatedNvmeControllerOptions, type NvmeControllerCounters } from './controller.js';
-export type { InjectedErrorRule } from './controller-layout.js';
-export { DmaOutOfMemoryError } from './dma-memory.js';
+/** The nvme driver's face: the driver, its node class and the device registry (the emulated controller is @qco/nvme-emulator). */
 export { registerNvmeDevice, unregisterNvmeDevice } from './nvme-devices.js';
 export { NVME_QUEUE_SIZE, NvmeBlockDriverState, nvmeDriver, nvmeParseFilename } from './nvme-driver.js';
+export { DmaOutOfMemoryError } from '@qco/nvme-emulator';

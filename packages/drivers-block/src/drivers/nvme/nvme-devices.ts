@@ -6,7 +6,7 @@
  * creates and owns: `mem:<size>` (namespace in memory) or `file:<path>`
  * (namespace backed by that file).
  */
-import { EmulatedNvmeController, type EmulatedNvmeControllerOptions } from './controller.js';
+import { EmulatedNvmeController, type EmulatedNvmeControllerOptions } from '@qco/nvme-emulator';
 import { BlockError } from '../../block/errors.js';
 import { Errno } from '../../block/errno.js';
 import { parseSize } from '../../block/options.js';

@@ -44,8 +44,7 @@ import { BlockError, BlockIoError, InvalidFilenameError } from '../../block/erro
 import { Errno } from '../../block/errno.js';
 import type { IoVector } from '../../block/iov.js';
 import { opt } from '../../block/options.js';
-import type { EmulatedNvmeController } from './controller.js';
-import { DmaOutOfMemoryError, type DmaBuffer } from './dma-memory.js';
+import { DmaOutOfMemoryError, type DmaBuffer, type EmulatedNvmeController } from '@qco/nvme-emulator';
 import { claimNvmeDevice, type NvmeDeviceClaim } from './nvme-devices.js';
 import { NvmeQueuePair, type NvmeRequest } from './nvme-queue-pair.js';
 import {
@@ -59,7 +58,7 @@ import {
   NvmeIoOpcode,
   NvmeReg,
   Sqe,
-} from './nvme-spec.js';
+} from '@qco/nvme-emulator/spec';
 
 /** Sentinel of a synchronous command not completed yet (QEMU's -EINPROGRESS). */
 const IN_PROGRESS = -115;

@@ -9,9 +9,8 @@
  * after a completion frees one.
  */
 import { aioBhScheduleOneshot, CoQueue, deferCall, type AioContext, type Co } from '@qco/core';
-import type { DmaBuffer, DmaMemory } from './dma-memory.js';
-import type { NvmeBar } from './controller.js';
-import { Cqe, NVME_CQ_ENTRY_BYTES, NVME_SQ_ENTRY_BYTES, Sqe, nvmeDoorbellOffset } from './nvme-spec.js';
+import type { DmaBuffer, DmaMemory, NvmeBar } from '@qco/nvme-emulator';
+import { Cqe, NVME_CQ_ENTRY_BYTES, NVME_SQ_ENTRY_BYTES, Sqe, nvmeDoorbellOffset } from '@qco/nvme-emulator/spec';
 import { nvmeTranslateError } from './nvme-status.js';
 import { Errno } from '../../block/errno.js';
 

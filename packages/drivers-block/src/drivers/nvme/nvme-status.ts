@@ -6,7 +6,7 @@
  * the same code number is "anything else".
  */
 import { Errno } from '../../block/errno.js';
-import { NvmeGenericStatus, NvmeSct, nvmeStatusSc, nvmeStatusSct } from './nvme-spec.js';
+import { NvmeGenericStatus, NvmeSct, nvmeStatusSc, nvmeStatusSct } from '@qco/nvme-emulator/spec';
 
 /** nvme_translate_error: 0 or a negative errno for a 15-bit CQE status field. */
 export function nvmeTranslateError(status: number): number {

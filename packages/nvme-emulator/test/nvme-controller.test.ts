@@ -12,7 +12,7 @@ import {
   Sqe,
   nvmeDoorbellOffset,
   nvmeStatusField,
-} from '../src/drivers/nvme/nvme-spec.js';
+} from '../src/nvme-spec.js';
 
 const ctrls: EmulatedNvmeController[] = [];
 afterEach(async () => {
