@@ -49,6 +49,7 @@ typedef struct {
   int max_threads;
   int nthreads;
   int idle;
+  int wakes_in_flight; /* signalled workers that have not yet left pthread_cond_wait */
   int stop;
   pthread_t *threads;
   pthread_mutex_t lock;
@@ -91,6 +92,7 @@ static void *worker_main(void *arg) {
       c->idle++;
       pthread_cond_wait(&c->cond, &c->lock);
       c->idle--;
+      if (c->wakes_in_flight > 0) c->wakes_in_flight--;
     }
     if (c->stop) break;
     int slot = c->work[c->work_head];
@@ -388,7 +390,10 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
       c->work[(c->work_head + c->work_len) % c->depth] = slot;
       c->work_len++;
     }
-    int want = c->work_len - c->idle;
+    /* a worker already signalled but not yet running is not idle: it will take
+       one of the queued slots, so it must not be counted (or signalled) again */
+    int idle = c->idle - c->wakes_in_flight;
+    int want = c->work_len - idle;
     while (want > 0 && c->nthreads < c->max_threads) {
       if (pthread_create(&c->threads[c->nthreads], NULL, worker_main, c) != 0) break;
       c->nthreads++;
@@ -397,9 +402,12 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
     if (c->nthreads == 0) c->last_error = EAGAIN;
     else done = c->npending;
     /* one wake-up per request, never a broadcast: 64 threads on a few cores must not stampede */
-    int wakes = c->npending < c->idle ? c->npending : c->idle;
-    for (int i = 0; i < wakes; i++) pthread_cond_signal(&c->cond);
+    int wakes = c->npending < idle ? c->npending : idle;
+    if (wakes < 0) wakes = 0;
+    c->wakes_in_flight += wakes;
     pthread_mutex_unlock(&c->lock);
+    /* signalled after unlocking, so a woken worker does not first block on the mutex */
+    for (int i = 0; i < wakes; i++) pthread_cond_signal(&c->cond);
     if (done == 0) {
       /* no worker could start: take the requests back */
       pthread_mutex_lock(&c->lock);
