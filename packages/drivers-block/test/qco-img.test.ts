@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
+import { BLOCK_DRIVER_SPEC, registerBlockDriver, type BlockDriver, type BlockDriverState } from '../src/index.js';
 
 let dir = '';
 async function qcoImg(args: string[]) {
@@ -105,5 +106,52 @@ describe('qco-img convert', () => {
     const ours = await qcoImg(['convert', src, '/nonexistent-dir/x.img']);
     expect(ours.status).toBe(1);
     expect(ours.stderr).toBe("qco-img: /nonexistent-dir/x.img: error while converting raw: Could not create '/nonexistent-dir/x.img': No such file or directory\n");
+  });
+});
+
+describe('qco-img convert target cache mode', () => {
+  // A target that counts the flushes it is sent: qemu-img convert's default
+  // target cache mode is 'unsafe', so it sends none unless -t asks for one.
+  let flushes = 0;
+  const counting: BlockDriver = {
+    spec: BLOCK_DRIVER_SPEC,
+    formatName: 'flush-counter',
+    protocolName: 'flush-counter',
+    options: [],
+    completions: 'inline',
+    parseFilename: () => ({}),
+    *open(options, flags) {
+      const data = new Uint8Array(1 << 20);
+      const bs: BlockDriverState = {
+        driver: counting,
+        filename: 'flush-counter://',
+        options,
+        flags,
+        requestAlignment: 1,
+        *coPreadv(offset, bytes, qiov) {
+          qiov.fromBuffer(data.subarray(offset, offset + bytes));
+        },
+        *coPwritev(offset, bytes, qiov) {
+          qiov.toBufferAt(data.subarray(offset, offset + bytes));
+        },
+        *coFlush() {
+          flushes++;
+        },
+        *coGetLength() {
+          return data.length;
+        },
+        *coClose() {},
+      };
+      return bs;
+    },
+  };
+  beforeAll(() => registerBlockDriver(counting));
+
+  it('sends no flush by default (-t unsafe), one with -t writeback', async () => {
+    flushes = 0;
+    expect((await qcoImg(['convert', '-n', 'json:{"driver":"null-co","size":1048576,"read-zeroes":true}', 'flush-counter://'])).status).toBe(0);
+    expect(flushes).toBe(0);
+    expect((await qcoImg(['convert', '-n', '-t', 'writeback', 'json:{"driver":"null-co","size":1048576,"read-zeroes":true}', 'flush-counter://'])).status).toBe(0);
+    expect(flushes).toBe(1);
   });
 });

@@ -327,7 +327,8 @@ async function imgConvert(args: readonly string[], io: CliStreams): Promise<void
     const size = await src.getLength();
     const outFmt = o.get('O');
     let dstHow: BlockOpenOptions = outFmt !== undefined && outFmt !== 'raw' ? { format: outFmt } : {};
-    if (o.has('t')) dstHow = { ...dstHow, ...parseCacheMode(o.get('t') as string) };
+    // qemu-img convert's target cache mode defaults to 'unsafe': no flush at the end.
+    dstHow = { ...dstHow, ...parseCacheMode(o.get('t') ?? 'unsafe') };
     const noCreate = o.has('n');
     let fresh = false;
     if (!noCreate && !targetImageOpts) {
