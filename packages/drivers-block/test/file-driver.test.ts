@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlockDriverState } from '../src/drivers/file/file-driver.js';
 import { linuxAioAvailable } from '../src/drivers/file/linux-aio.js';
-import { BlockBackend, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
+import { BlockBackend, IoVector, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
 
 let dir = '';
 beforeAll(() => {
@@ -20,6 +20,24 @@ function image(name: string, size = 1 << 20, fill = 0): string {
 }
 
 describe('file driver', () => {
+  it('buffered requests larger than a bounce slot, contiguous and scattered, on every face', async () => {
+    const p = image('big.img', 8 << 20);
+    const blk = await BlockBackend.open(p);
+    const one = new Uint8Array(3 << 20).map((_, i) => (i * 7 + 1) & 0xff);
+    await blk.pwrite(12345, one);
+    const parts = [new Uint8Array(300_000).fill(1), new Uint8Array(5).fill(2), new Uint8Array(700_001).fill(3)];
+    await blk.pwritev(4 << 20, new IoVector(parts));
+    const onDisk = readFileSync(p);
+    expect(Buffer.compare(onDisk.subarray(12345, 12345 + one.length), Buffer.from(one))).toBe(0);
+    expect(Buffer.compare(onDisk.subarray(4 << 20, (4 << 20) + 1_000_006), Buffer.concat(parts))).toBe(0);
+    const back = new IoVector([new Uint8Array(1 << 20), new Uint8Array(2 << 20)]);
+    await blk.preadv(12345, back);
+    expect(Buffer.compare(Buffer.from(back.toBuffer()), Buffer.from(one))).toBe(0);
+    await blk.close();
+    const sync = BlockBackend.openSync(p);
+    expect(Buffer.compare(Buffer.from(sync.preadSync(12345, one.length)), Buffer.from(one))).toBe(0);
+    sync.closeSync();
+  });
   it('Promise face: write, read back, flush, length', async () => {
     const p = image('a.img');
     const blk = await BlockBackend.open(p);

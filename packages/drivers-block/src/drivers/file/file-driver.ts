@@ -1,8 +1,8 @@
 /**
  * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
  * needs). Each read, write and flush is a blocking pread/pwrite/fdatasync in
- * a thread, into page-aligned shared memory so O_DIRECT (cache.direct=on,
- * -t none) works: for the Promise, callback and coroutine faces on the
+ * a thread, through page-aligned shared memory where O_DIRECT (cache.direct=on,
+ * -t none) needs it: for the Promise, callback and coroutine faces on the
  * addon's pthread pool (native/linux-aio.c, QEMU's thread-pool design, 64
  * threads) or, where the addon did not build, on libuv's thread pool (the
  * qco-io / qco-img executables size it to 64 through UV_THREADPOOL_SIZE);
@@ -12,8 +12,7 @@
  * io_uring, which has no path of its own here) submits through Linux native
  * AIO (linux-aio.ts) when its addon is built, batching with defer-call. open, getlength and
  * truncate are single metadata syscalls and run inline, as QEMU does them.
- * aio=native and aio=io_uring fall back to the thread pool (no native
- * submission path here yet).
+ * Buffered requests from one contiguous buffer skip the bounce copy.
  */
 import { constants, closeSync, fdatasync, fstatSync, ftruncateSync, openSync, read, readSync, write } from 'node:fs';
 import type { Co } from '@qco/core';
@@ -99,8 +98,12 @@ export class FileBlockDriverState implements BlockDriverState {
   readonly requestAlignment: number;
   readonly memAlignment: number;
   readonly growable = true;
-  /** Requests are split to fit one bounce slot of the I/O pool. */
-  readonly maxTransfer = FILE_IO_SLOT_BYTES;
+  /**
+   * O_DIRECT requests are split to fit one aligned bounce slot of the I/O pool;
+   * buffered ones go straight from the caller's memory in one piece, as QEMU's
+   * raw_co_prw hands its iovec to preadv.
+   */
+  readonly maxTransfer: number;
   private readonly pool = fileIoPool();
   /** The native AIO context when aio=native / io_uring asked for it and the addon is here. */
   private readonly native: LinuxAioContext | null;
@@ -120,6 +123,7 @@ export class FileBlockDriverState implements BlockDriverState {
     this.length = fstatSync(fd).size;
     this.requestAlignment = flags.cacheDirect ? probeAlignment(fd) : 1;
     this.memAlignment = flags.cacheDirect ? 4096 : 1;
+    this.maxTransfer = flags.cacheDirect ? FILE_IO_SLOT_BYTES : 0;
     const aio = (options['aio'] as string | undefined) ?? flags.aio;
     // io_uring has no addon of its own here: it takes the linux-aio path, else the thread pool.
     this.native = aio === 'native' || aio === 'io_uring' ? linuxAio(FILE_IO_DEPTH) : null;
@@ -142,17 +146,35 @@ export class FileBlockDriverState implements BlockDriverState {
     if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
     const slot = yield* this.pool.acquire();
     try {
-      if (qiov !== null && op !== OP.READ) qiov.toBufferAt(slot.bytes, 0, bytes);
-      let ret: number;
-      if (inSyncWait()) ret = yield* this.pool.run(slot, op, this.fd, offset, bytes);
-      else if (this.native !== null && op !== OP.FLUSH) ret = yield* this.nativeIo(slot.index, op, slot.bytes, offset, bytes);
-      else if (this.threads !== null) ret = yield* this.threadIo(slot.index, op, slot.bytes, offset, bytes);
-      else ret = yield* libuvIo(op, this.fd, slot.bytes, offset, bytes);
-      if (ret < 0) throw new BlockIoError(-ret);
-      if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, bytes));
+      const sync = inSyncWait();
+      // Buffered I/O from one contiguous buffer needs no bounce copy: the thread
+      // reads or writes the caller's memory, which the waiting request keeps alive.
+      if (!sync && !this.flags.cacheDirect && qiov !== null && qiov.niov === 1) {
+        const ret = yield* this.run(slot.index, op, (qiov.iov[0] as Uint8Array).subarray(0, bytes), offset, bytes);
+        if (ret < 0) throw new BlockIoError(-ret);
+        return;
+      }
+      // Through the bounce slot, one slot-sized piece at a time (O_DIRECT requests
+      // are already split to fit; buffered ones from scattered buffers may not be).
+      let done = 0;
+      do {
+        const n = Math.min(FILE_IO_SLOT_BYTES, bytes - done);
+        if (qiov !== null && op !== OP.READ) qiov.toBufferAt(slot.bytes, done, n);
+        const ret = sync ? yield* this.pool.run(slot, op, this.fd, offset + done, n) : yield* this.run(slot.index, op, slot.bytes, offset + done, n);
+        if (ret < 0) throw new BlockIoError(-ret);
+        if (qiov !== null && op === OP.READ) qiov.fromBuffer(slot.bytes.subarray(0, n), done);
+        done += n;
+      } while (done < bytes);
     } finally {
       this.pool.release(slot);
     }
+  }
+
+  /** One operation on the asynchronous path: linux-aio, the addon's pthread pool, else libuv's. */
+  private *run(slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    if (this.native !== null && op !== OP.FLUSH) return yield* this.nativeIo(slot, op, buf, offset, bytes);
+    if (this.threads !== null) return yield* this.threadIo(slot, op, buf, offset, bytes);
+    return yield* libuvIo(op, this.fd, buf, offset, bytes);
   }
 
   /** linux-aio: a short read is zero-filled and a short write is -ENOSPC, as QEMU's laio does; FUA adds an fdatasync. */
