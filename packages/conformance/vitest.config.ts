@@ -1,3 +1,4 @@
 import { qcoVitest } from '../../vitest.shared.js';
 
-export default qcoVitest();
+// --expose-gc: the gc-stress run collects inside coroutines.
+export default qcoVitest({ execArgv: ['--expose-gc'] });

@@ -1,5 +1,6 @@
 // Seeded random coroutine programs must trace the same here as on the generator backend.
 import { differentialConformance } from '@qco/conformance';
-import { createBackend } from '../src/index.js';
+import { sigaltstackBackendModule } from '../src/index.js';
 
-differentialConformance(() => createBackend());
+differentialConformance(sigaltstackBackendModule);
+

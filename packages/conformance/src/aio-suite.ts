@@ -1,11 +1,10 @@
 /**
  * Port of QEMU's tests/unit/test-aio.c, case for case under QEMU's names, on the
  * main-loop context as QEMU's test does, plus the orderings and abort conditions
- * of util/async.c that the C test does not cover, and the patterns the seed
- * documents describe (migration's periodic aio_co_schedule, the snapshot job's
- * BH + coroutine hand-off, HMP's AIO_WAIT_WHILE on a coroutine, and the nested
- * aio_poll deadlock that linux-aio's resumable completion BH prevents).
- * Threads are worker_threads created from inline code, so the suite needs no files.
+ * of util/async.c that the C test does not cover, and the seed documents'
+ * patterns (aio-seeds.ts). With `bodies: 'plain'` the cases that run coroutine
+ * bodies run again with plain-function bodies. Threads are worker_threads created
+ * from inline code, so the suite needs no files.
  */
 import {
   BhLeakedError,
@@ -37,29 +36,24 @@ import {
   coSleepNsWakeable,
   coroutineCreate,
   coroutineEnter,
-  coroutineSelf,
   coroutineYield,
   getCurrentAioContext,
   getMainAioContext,
-  inCoroutine,
   qemuClockGetNs,
   remoteCoEnter,
-  useBackend,
   type AioContext,
   type Co,
-  type CoroutineBackend,
   type QEMUBH,
   type QEMUTimer,
 } from '@qco/core';
 import { Socket, createServer, type Server } from 'node:net';
 import { Worker, isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aioSeedCases } from './aio-seeds.js';
+import { bodyOf, itWithoutBodies as casesWithoutBodies, suiteTitle, useSuiteBackend, type SuiteBackend, type SuiteOptions } from './suite-options.js';
 
 /** Options of the aio conformance suite. */
-export interface AioSuiteOptions {
-  /** Extra label in the describe block. */
-  readonly label?: string;
-}
+export type AioSuiteOptions = SuiteOptions;
 
 interface BHTestData {
   bh: QEMUBH<BHTestData> | null;
@@ -95,11 +89,14 @@ function joinFlag(flag: Int32Array, ms = 10_000): void {
 }
 
 /** Register the test-aio.c cases (and the seeds' patterns) for `backend` with vitest. */
-export function aioConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: AioSuiteOptions = {}): void {
-  describe(`test-aio [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions = {}): void {
+  const stress = options.stress ?? (() => {});
+  const asBody = bodyOf(options.bodies);
+  const itWithoutBodies = casesWithoutBodies(options);
+  describe(suiteTitle('test-aio', backend, options), () => {
     let ctx: AioContext;
     beforeAll(() => {
-      useBackend(typeof backend === 'function' ? backend() : backend);
+      useSuiteBackend(backend, options);
       ctx = getMainAioContext();
       while (aioPoll(ctx, false));
     });
@@ -126,14 +123,14 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       while (data.active > 0) aioPoll(ctx, true);
     };
 
-    it('/aio/notify', () => {
+    itWithoutBodies('/aio/notify', () => {
       expect(aioPoll(ctx, false)).toBe(false);
       aioNotify(ctx);
       expect(aioPoll(ctx, true)).toBe(false);
       expect(aioPoll(ctx, false)).toBe(false);
     });
 
-    it('/aio/acquire', () => {
+    itWithoutBodies('/aio/acquire', () => {
       const notifier = new EventNotifier();
       aioSetEventNotifier(ctx, notifier, (e) => e.testAndClear());
       expect(aioPoll(ctx, false)).toBe(false);
@@ -157,7 +154,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(Atomics.load(acquired, 0)).toBe(1);
     });
 
-    it('/aio/bh/schedule', () => {
+    itWithoutBodies('/aio/bh/schedule', () => {
       const data: BHTestData = { bh: null, n: 0, max: 0 };
       newBh(data).schedule();
       expect(data.n).toBe(0);
@@ -168,7 +165,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.bh?.delete();
     });
 
-    it('/aio/bh/schedule10', () => {
+    itWithoutBodies('/aio/bh/schedule10', () => {
       const data: BHTestData = { bh: null, n: 0, max: 10 };
       newBh(data).schedule();
       expect(data.n).toBe(0);
@@ -183,7 +180,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.bh?.delete();
     });
 
-    it('/aio/bh/cancel', () => {
+    itWithoutBodies('/aio/bh/cancel', () => {
       const data: BHTestData = { bh: null, n: 0, max: 0 };
       const bh = newBh(data);
       bh.schedule();
@@ -195,7 +192,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       bh.delete();
     });
 
-    it('/aio/bh/delete', () => {
+    itWithoutBodies('/aio/bh/delete', () => {
       const data: BHTestData = { bh: null, n: 0, max: 0 };
       const bh = newBh(data);
       bh.schedule();
@@ -206,7 +203,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(data.n).toBe(0);
     });
 
-    it('/aio/bh/callback-delete/one', () => {
+    itWithoutBodies('/aio/bh/callback-delete/one', () => {
       const data1: BHTestData = { bh: null, n: 0, max: 1 };
       newBh(data1, bhDeleteCb).schedule();
       expect(data1.n).toBe(0);
@@ -216,7 +213,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(aioPoll(ctx, false)).toBe(false);
     });
 
-    it('/aio/bh/callback-delete/many', () => {
+    itWithoutBodies('/aio/bh/callback-delete/many', () => {
       const data = [1, 3, 2, 4].map((max): BHTestData => ({ bh: null, n: 0, max }));
       for (const d of data) newBh(d, bhDeleteCb);
       for (const d of data) d.bh?.schedule();
@@ -231,7 +228,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       }
     });
 
-    it('/aio/bh/flush', () => {
+    itWithoutBodies('/aio/bh/flush', () => {
       const data: BHTestData = { bh: null, n: 0, max: 0 };
       newBh(data).schedule();
       expect(data.n).toBe(0);
@@ -242,7 +239,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.bh?.delete();
     });
 
-    it('/aio/event/add-remove', () => {
+    itWithoutBodies('/aio/event/add-remove', () => {
       const data = newEvent({});
       aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
       expect(aioPoll(ctx, false)).toBe(false);
@@ -253,7 +250,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.e.cleanup();
     });
 
-    it('/aio/event/wait', () => {
+    itWithoutBodies('/aio/event/wait', () => {
       const data = newEvent({ active: 1 });
       aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
       while (aioPoll(ctx, false));
@@ -272,7 +269,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.e.cleanup();
     });
 
-    it('/aio/event/flush', () => {
+    itWithoutBodies('/aio/event/flush', () => {
       const data = newEvent({ active: 10, autoSet: true });
       aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
       while (aioPoll(ctx, false));
@@ -292,7 +289,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.e.cleanup();
     });
 
-    it('/aio/event/wait/no-flush-cb', () => {
+    itWithoutBodies('/aio/event/wait/no-flush-cb', () => {
       const data = newEvent({});
       const dummy = newEvent({ active: 1 });
       aioSetEventNotifier(ctx, data.e, eventReadyCb(data));
@@ -326,7 +323,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       data.e.cleanup();
     });
 
-    it('/aio/timer/schedule', () => {
+    itWithoutBodies('/aio/timer/schedule', () => {
       const data = { n: 0, max: 2, ns: 750 * SCALE_MS, firedAt: [] as number[], timer: null as QEMUTimer<unknown> | null };
       const e = new EventNotifier();
       aioSetEventNotifier(ctx, e, () => {});
@@ -382,8 +379,8 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       };
       const dataA: ChainData = { other: null, i: 0, max: 25_000 };
       const dataB: ChainData = { other: null, i: 0, max: 25_000 };
-      dataB.other = coroutineCreate(chain, dataA);
-      dataA.other = coroutineCreate(chain, dataB);
+      dataB.other = coroutineCreate(asBody(chain), dataA);
+      dataA.other = coroutineCreate(asBody(chain), dataB);
       coroutineEnter(dataB.other);
       expect(dataA.i).toBe(dataA.max);
       expect(dataB.i).toBe(dataB.max - 1);
@@ -393,9 +390,9 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
 
     it('/aio/coroutine/worker-thread-co-enter', () => {
       let ranOnMain = false;
-      const co = coroutineCreate(function* (): Co {
+      const co = coroutineCreate(asBody(function* (): Co {
         ranOnMain = isMainThread && getCurrentAioContext() === getMainAioContext();
-      });
+      }));
       // A worker thread asks for aio_co_enter(main context, co): it goes through a
       // BH of the main context, so the coroutine runs on this thread at its next poll.
       const remote = remoteCoEnter(getMainAioContext(), co);
@@ -418,7 +415,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
     // -------------------------------------------------------------------------
     // util/async.c behaviour the C test does not pin down
 
-    it('/aio/bh/order (newest first; scheduled from a BH: next poll)', () => {
+    itWithoutBodies('/aio/bh/order (newest first; scheduled from a BH: next poll)', () => {
       const order: string[] = [];
       let late: QEMUBH<string> | null = null;
       const rec = (s: string): void => {
@@ -440,7 +437,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       for (const bh of [a, b, c, lateBh]) bh.delete();
     });
 
-    it('/aio/bh/oneshot and idle', () => {
+    itWithoutBodies('/aio/bh/oneshot and idle', () => {
       let n = 0;
       aioBhScheduleOneshot(ctx, () => n++, null);
       expect(aioPoll(ctx, false)).toBe(true);
@@ -454,7 +451,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       idle.delete();
     });
 
-    it('/aio/bh/leaked', () => {
+    itWithoutBodies('/aio/bh/leaked', () => {
       const c = aioContextNew({ attach: false, name: 'leaky' });
       const bh = aioBhNew(c, () => {}, null, 'leaky_bh');
       bh.schedule();
@@ -470,7 +467,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(() => c2.destroy()).not.toThrow();
     });
 
-    it('/aio/timer/clocks', () => {
+    itWithoutBodies('/aio/timer/clocks', () => {
       const c = aioContextNew({ attach: false });
       const fired: number[] = [];
       for (const clock of [QEMU_CLOCK_REALTIME, QEMU_CLOCK_VIRTUAL, QEMU_CLOCK_HOST]) {
@@ -488,7 +485,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
     });
 
     it('/aio/co-schedule/already-scheduled', () => {
-      const co = coroutineCreate(function* (): Co {});
+      const co = coroutineCreate(asBody(function* (): Co {}));
       aioCoSchedule(ctx, co);
       expect(co.scheduled).toBe('aio_co_schedule');
       expect(() => coroutineEnter(co)).toThrow(CoroutineAlreadyScheduledError);
@@ -502,11 +499,11 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       const order: string[] = [];
       const other = aioContextNew({ attach: false, name: 'iothread' });
       const mk = (s: string) =>
-        coroutineCreate(function* (): Co {
+        coroutineCreate(asBody(function* (): Co {
           order.push(`${s}@${getCurrentAioContext() === other ? 'io' : 'main'}`);
           yield* aioCoRescheduleSelf(other);
           order.push(`${s}@${getCurrentAioContext() === other ? 'io' : 'main'}`);
-        });
+        }));
       const cos = ['x', 'y', 'z'].map(mk);
       for (const co of cos) aioCoSchedule(ctx, co);
       expect(aioPoll(ctx, false)).toBe(true);
@@ -521,17 +518,17 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       const other = aioContextNew({ attach: false, name: 'iothread' });
       const log: string[] = [];
       // Outside a coroutine, in its own (current) context: entered at once.
-      const direct = coroutineCreate(function* (): Co {
+      const direct = coroutineCreate(asBody(function* (): Co {
         log.push('direct');
-      });
+      }));
       aioCoEnter(ctx, direct);
       expect(log).toEqual(['direct']);
       // Into another context: scheduled there.
-      const far = coroutineCreate(function* (): Co {
+      const far = coroutineCreate(asBody(function* (): Co {
         log.push('far');
         yield* coroutineYield();
         log.push('far-woken');
-      });
+      }));
       aioCoEnter(other, far);
       expect(far.scheduled).toBe('aio_co_schedule');
       expect(log).toEqual(['direct']);
@@ -543,14 +540,14 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       aioPoll(other, true);
       expect(log).toEqual(['direct', 'far', 'far-woken']);
       // From inside a coroutine of the same context: runs when the current one yields.
-      const inner = coroutineCreate(function* (): Co {
+      const inner = coroutineCreate(asBody(function* (): Co {
         log.push('inner');
-      });
+      }));
       coroutineEnter(
-        coroutineCreate(function* (): Co {
+        coroutineCreate(asBody(function* (): Co {
           aioCoEnter(ctx, inner);
           log.push('outer-continues');
-        }),
+        })),
       );
       expect(log.slice(-2)).toEqual(['outer-continues', 'inner']);
       other.destroy();
@@ -561,12 +558,13 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       const w = new CoSleep();
       const log: string[] = [];
       const start = qemuClockGetNs(QEMU_CLOCK_REALTIME);
-      const sleeper = coroutineCreate(function* (): Co {
+      const sleeper = coroutineCreate(asBody(function* (): Co {
         yield* coSleepNs(QEMU_CLOCK_REALTIME, 20 * SCALE_MS);
+        stress();
         log.push(qemuClockGetNs(QEMU_CLOCK_REALTIME) - start >= 20 * SCALE_MS ? 'slept' : 'early');
         yield* coSleepNsWakeable(w, QEMU_CLOCK_REALTIME, 3600e9);
         log.push('woken');
-      });
+      }));
       aioCoSchedule(c, sleeper);
       aioWaitWhile(c, () => log.length < 1);
       expect(log).toEqual(['slept']);
@@ -577,10 +575,10 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       // Woken from a BH of another context: aio_co_wake schedules it back into its own.
       const other = aioContextNew({ attach: false });
       const w2 = new CoSleep();
-      const sleeper2 = coroutineCreate(function* (): Co {
+      const sleeper2 = coroutineCreate(asBody(function* (): Co {
         yield* coSleepNsWakeable(w2, QEMU_CLOCK_REALTIME, 3600e9);
         log.push(getCurrentAioContext() === c ? 'woken-in-home' : 'woken-elsewhere');
-      });
+      }));
       aioCoSchedule(c, sleeper2);
       aioPoll(c, false);
       aioBhScheduleOneshot(other, () => w2.wake(), null);
@@ -598,19 +596,19 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(() => aioWaitWhile(c, () => true)).toThrow(AioWaitDeadlockError);
       let err: unknown;
       coroutineEnter(
-        coroutineCreate(function* (): Co {
+        coroutineCreate(asBody(function* (): Co {
           try {
             aioWaitWhile(c, () => true);
           } catch (e) {
             err = e;
           }
-        }),
+        })),
       );
       expect(err).toBeInstanceOf(AioWaitInCoroutineError);
       c.destroy();
     });
 
-    it('/aio/fd-handler/socket readable and writable', async () => {
+    itWithoutBodies('/aio/fd-handler/socket readable and writable', async () => {
       const server: Server = createServer((s) => {
         s.on('data', (d) => s.write(d));
       });
@@ -648,7 +646,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       await new Promise<void>((r) => server.close(() => r()));
     });
 
-    it('/aio/main-loop runs on the Node event loop', async () => {
+    itWithoutBodies('/aio/main-loop runs on the Node event loop', async () => {
       const main = getMainAioContext();
       const log: string[] = [];
       await new Promise<void>((resolve) => {
@@ -662,159 +660,7 @@ export function aioConformance(backend: CoroutineBackend | (() => CoroutineBacke
       expect(log).toEqual(['bh', 'timer']);
     });
 
-    // -------------------------------------------------------------------------
-    // The seeds' patterns
-
-    it('/seeds/migration: a long coroutine yields every 32768 iterations through aio_co_schedule', async () => {
-      const main = getMainAioContext();
-      const events: string[] = [];
-      let bhRuns = 0;
-      let timerRuns = 0;
-      const bh = aioBhNew(main, () => {
-        bhRuns++;
-        events.push('bh');
-      }, null);
-      const timer = aioTimerNew(main, QEMU_CLOCK_REALTIME, SCALE_NS, () => {
-        timerRuns++;
-        events.push('timer');
-      }, null);
-      const total = 8 * 32768;
-      let sum = 0;
-      const finished = new Promise<void>((resolve) => {
-        const co = coroutineCreate(function* (): Co {
-          for (let i = 1; i <= total; i++) {
-            sum += i & 7;
-            if ((i & 32767) === 0 && inCoroutine()) {
-              events.push('yield');
-              bh.schedule();
-              if (i === 4 * 32768) timer.mod(qemuClockGetNs(QEMU_CLOCK_REALTIME));
-              aioCoSchedule(getCurrentAioContext(), coroutineSelf());
-              yield* coroutineYield();
-            }
-          }
-          resolve();
-        });
-        aioCoEnter(main, co);
-      });
-      await finished;
-      expect(sum).toBe((total / 8) * 28);
-      expect(events.filter((e) => e === 'yield')).toHaveLength(8);
-      // The BH scheduled before each yield ran while the coroutine was parked (at
-      // least every other yield: it shares a poll with the newer co_schedule BH).
-      expect(bhRuns).toBeGreaterThanOrEqual(4);
-      expect(timerRuns).toBe(1);
-      expect(events.indexOf('bh')).toBeLessThan(events.lastIndexOf('yield'));
-      bh.delete();
-      timer.del();
-    });
-
-    it('/seeds/snapshot: a BH enters a coroutine that yields until a timer wakes it', async () => {
-      const main = getMainAioContext();
-      const log: string[] = [];
-      const job = { ret: -1, co: null as Coroutine | null };
-      const done = new Promise<void>((resolve) => {
-        const run = coroutineCreate(function* (): Co {
-          job.co = coroutineSelf();
-          log.push('job-run');
-          aioBhScheduleOneshot(main, () => {
-            log.push('save-bh');
-            aioCoEnter(main, coroutineCreate(function* (): Co {
-              log.push('save-co');
-              yield* coSleepNs(QEMU_CLOCK_REALTIME, 5 * SCALE_MS);
-              log.push('save-co-woken');
-              job.ret = 0;
-              aioCoWake(job.co as Coroutine);
-            }));
-          }, null);
-          yield* coroutineYield();
-          log.push(`job-done ret=${job.ret}`);
-          resolve();
-        });
-        aioCoEnter(main, run);
-      });
-      await done;
-      expect(log).toEqual(['job-run', 'save-bh', 'save-co', 'save-co-woken', 'job-done ret=0']);
-    });
-
-    it('/seeds/hmp: a synchronous caller waits with AIO_WAIT_WHILE on a coroutine', () => {
-      const data = { done: false, steps: 0 };
-      const co = coroutineCreate(function* (d: typeof data): Co {
-        for (let i = 0; i < 3; i++) {
-          yield* coSleepNs(QEMU_CLOCK_REALTIME, 2 * SCALE_MS);
-          d.steps++;
-        }
-        d.done = true;
-      }, data);
-      aioCoEnter(getMainAioContext(), co);
-      aioWaitWhile(null, () => !data.done);
-      expect(data.steps).toBe(3);
-      expect(co.terminated).toBe(true);
-    });
-
-    it('/seeds/nested-aio-poll: a completion callback waiting with aio_poll for a sibling completion', () => {
-      // Two requests complete in one batch (one eventfd read, one io_getevents).
-      // Request A's callback waits with AIO_WAIT_WHILE for request B.
-      const c = aioContextNew({ attach: false });
-      const mkBatch = () => {
-        const reqs = [
-          { name: 'A', done: false },
-          { name: 'B', done: false },
-        ];
-        return reqs;
-      };
-
-      // Before the fix: completions are processed in a plain loop in the handler;
-      // the nested poll cannot reach B, which sits in the outer loop's local batch.
-      {
-        const e = new EventNotifier();
-        const batch = mkBatch();
-        let stuck = false;
-        aioSetEventNotifier(c, e, (n) => {
-          n.testAndClear();
-          for (const r of batch) {
-            r.done = true;
-            if (r.name === 'A') {
-              for (let i = 0; i < 100 && !(batch[1] as { done: boolean }).done; i++) aioPoll(c, false);
-              stuck = !(batch[1] as { done: boolean }).done;
-            }
-          }
-        });
-        e.set();
-        aioPoll(c, false);
-        expect(stuck).toBe(true);
-        aioSetEventNotifier(c, e, null);
-        e.cleanup();
-      }
-
-      // The fix (linux-aio, 2014): completion processing is a BH that resumes from
-      // a shared index, so the nested poll completes B and the wait ends.
-      {
-        const e = new EventNotifier();
-        const batch = mkBatch();
-        const st = { next: 0 };
-        const completions: QEMUBH<null> = aioBhNew(c, () => {
-          // Reschedule first so a nested poll continues where this one stopped.
-          completions.schedule();
-          while (st.next < batch.length) {
-            const r = batch[st.next++] as { name: string; done: boolean };
-            r.done = true;
-            if (r.name === 'A') aioWaitWhile(c, () => !(batch[1] as { done: boolean }).done);
-          }
-          completions.cancel();
-        }, null);
-        aioSetEventNotifier(c, e, (n) => {
-          n.testAndClear();
-          completions.schedule();
-        });
-        e.set();
-        aioWaitWhile(c, () => !batch.every((r) => r.done));
-        expect(batch.map((r) => r.done)).toEqual([true, true]);
-        aioSetEventNotifier(c, e, null);
-        e.cleanup();
-        completions.delete();
-      }
-      c.destroy();
-    });
+    aioSeedCases(asBody, itWithoutBodies);
 
     afterAll(() => {
       while (aioPoll(getMainAioContext(), false));

@@ -3,7 +3,9 @@
  * plus the abort conditions QEMU has no test for (each provoked and its message
  * checked) and the core policies they rely on (wake-up order, pool reuse,
  * exceptions). Written once against @qco/core; a backend package runs it with
- * one line: `coroutineConformance(createBackend())`.
+ * one line: `coroutineConformance(createBackend())`. With `bodies: 'plain'`
+ * (backends whose bodyKinds include 'plain') every case runs with plain-function
+ * bodies, followed by the cases only plain bodies can express.
  */
 import {
   CoMutex,
@@ -25,41 +27,37 @@ import {
   coroutineYield,
   inCoroutine,
   makeLockable,
-  useBackend,
   type Co,
-  type CoroutineBackend,
   type Lockable,
 } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { plainOnlyCases } from './plain-only-cases.js';
+import { bodyOf, suiteTitle, useSuiteBackend, type SuiteBackend, type SuiteOptions } from './suite-options.js';
 
 /** Options of the coroutine conformance suite. */
-export interface CoroutineSuiteOptions {
-  /** Extra label in the describe block (e.g. 'gc-stress'). */
-  readonly label?: string;
-  /** Called between steps of long cases (e.g. `globalThis.gc`) to stress the backend. */
-  readonly stress?: () => void;
-}
+export type CoroutineSuiteOptions = SuiteOptions;
 
 /** Register the test-coroutine.c cases for `backend` with vitest. */
-export function coroutineConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: CoroutineSuiteOptions = {}): void {
+export function coroutineConformance(backend: SuiteBackend, options: CoroutineSuiteOptions = {}): void {
   const stress = options.stress ?? (() => {});
-  describe(`test-coroutine [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+  const asBody = bodyOf(options.bodies);
+  describe(suiteTitle('test-coroutine', backend, options), () => {
     beforeAll(() => {
-      useBackend(typeof backend === 'function' ? backend() : backend);
+      useSuiteBackend(backend, options);
     });
 
     it('/basic/no-dangling-access', () => {
-      const c2 = coroutineCreate(function* () {
+      const c2 = coroutineCreate(asBody(function* () {
         yield* coroutineYield();
-      });
-      const c1 = coroutineCreate(function* (other: Coroutine) {
+      }));
+      const c1 = coroutineCreate(asBody(function* (other: Coroutine) {
         coroutineEnter(other);
-      }, c2 as Coroutine);
+      }), c2 as Coroutine);
       coroutineEnter(c1);
       expect(c1.terminated).toBe(true);
       // c1's context is back in the pool: reusing it must not disturb c2, and the
       // stale handle must refuse to run.
-      const reuse = coroutineCreate(function* () {});
+      const reuse = coroutineCreate(asBody(function* () {}));
       expect(() => coroutineEnter(c1)).toThrow(CoroutineTerminatedError);
       coroutineEnter(c2);
       expect(c2.terminated).toBe(true);
@@ -72,19 +70,22 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       const setAndExit = function* (s: { done: boolean }): Co {
         s.done = true;
       };
-      coroutineEnter(coroutineCreate(setAndExit, state));
+      coroutineEnter(coroutineCreate(asBody(setAndExit), state));
       expect(state.done).toBe(true);
       state.done = false;
-      coroutineEnter(coroutineCreate(setAndExit, state));
+      coroutineEnter(coroutineCreate(asBody(setAndExit), state));
       expect(state.done).toBe(true);
     });
 
     it('/basic/yield', () => {
       const state = { done: false };
-      const co = coroutineCreate(function* (s: { done: boolean }) {
-        for (let i = 0; i < 5; i++) yield* coroutineYield();
+      const co = coroutineCreate(asBody(function* (s: { done: boolean }) {
+        for (let i = 0; i < 5; i++) {
+          yield* coroutineYield();
+          stress();
+        }
         s.done = true;
-      }, state);
+      }), state);
       let i = -1;
       while (!state.done) {
         coroutineEnter(co);
@@ -98,19 +99,19 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       const nd = { nEnter: 0, nReturn: 0, max: 128 };
       function* nest(d: typeof nd): Co {
         d.nEnter++;
-        if (d.nEnter < d.max) coroutineEnter(coroutineCreate(nest, d));
+        if (d.nEnter < d.max) coroutineEnter(coroutineCreate(asBody(nest), d));
         d.nReturn++;
       }
-      coroutineEnter(coroutineCreate(nest, nd));
+      coroutineEnter(coroutineCreate(asBody(nest), nd));
       expect(nd.nEnter).toBe(128);
       expect(nd.nReturn).toBe(128);
     });
 
     it('/basic/self', () => {
       const box: { co: Coroutine | null; seen: Coroutine | null } = { co: null, seen: null };
-      box.co = coroutineCreate(function* (b: typeof box) {
+      box.co = coroutineCreate(asBody(function* (b: typeof box) {
         b.seen = coroutineSelf();
-      }, box);
+      }), box);
       coroutineEnter(box.co);
       expect(box.seen).toBe(box.co);
       expect(coroutineSelf()).not.toBe(box.co);
@@ -126,13 +127,13 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       function* step1(): Co {
         const self = coroutineSelf();
         checks.push(coroutineEntered(self));
-        const co = coroutineCreate(step2, self);
+        const co = coroutineCreate(asBody(step2), self);
         checks.push(!coroutineEntered(co));
         coroutineEnter(co);
         checks.push(!coroutineEntered(co));
         coroutineEnter(co);
       }
-      const co = coroutineCreate(step1);
+      const co = coroutineCreate(asBody(step1));
       expect(coroutineEntered(co)).toBe(false);
       coroutineEnter(co);
       expect(checks).toEqual([true, true, true, true, true, true, true]);
@@ -143,9 +144,9 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       expect(inCoroutine()).toBe(false);
       let inside = false;
       coroutineEnter(
-        coroutineCreate(function* () {
+        coroutineCreate(asBody(function* () {
           inside = inCoroutine();
-        }),
+        })),
       );
       expect(inside).toBe(true);
       expect(inCoroutine()).toBe(false);
@@ -153,13 +154,13 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
 
     it('/basic/order', () => {
       const records: Array<[number, number]> = [];
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         records.push([2, 1]);
         expect(inCoroutine()).toBe(true);
         yield* coroutineYield();
         records.push([2, 2]);
         expect(inCoroutine()).toBe(true);
-      });
+      }));
       records.push([1, 1]);
       coroutineEnter(co);
       records.push([1, 2]);
@@ -188,8 +189,8 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
         l.unlock();
         st.done++;
       }
-      const c1 = coroutineCreate(body, lockable);
-      const c2 = coroutineCreate(body, lockable);
+      const c1 = coroutineCreate(asBody(body), lockable);
+      const c2 = coroutineCreate(asBody(body), lockable);
       coroutineEnter(c1);
       expect(st.locked).toBe(true);
       coroutineEnter(c2);
@@ -214,19 +215,19 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
     it('/locking/co-rwlock/upgrade', () => {
       const lock = new CoRwlock();
       const done = { c1: false, c2: false };
-      const c1 = coroutineCreate(function* () {
+      const c1 = coroutineCreate(asBody(function* () {
         yield* lock.rdlock();
         yield* coroutineYield();
         yield* lock.upgrade();
         lock.unlock();
         done.c1 = true;
-      });
-      const c2 = coroutineCreate(function* () {
+      }));
+      const c2 = coroutineCreate(asBody(function* () {
         yield* lock.wrlock();
         yield* coroutineYield();
         lock.unlock();
         done.c2 = true;
-      });
+      }));
       coroutineEnter(c1);
       coroutineEnter(c2);
       // c1 must now queue behind the writer.
@@ -240,29 +241,29 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
     it('/locking/co-rwlock/downgrade', () => {
       const lock = new CoRwlock();
       const done = { c1: false, c2: false, c3: false, c4: false };
-      const c1 = coroutineCreate(function* () {
+      const c1 = coroutineCreate(asBody(function* () {
         yield* lock.rdlock();
         yield* coroutineYield();
         lock.unlock();
         yield* coroutineYield();
         done.c1 = true;
-      });
-      const c2 = coroutineCreate(function* () {
+      }));
+      const c2 = coroutineCreate(asBody(function* () {
         yield* lock.wrlock();
         lock.downgrade();
         lock.unlock();
         done.c2 = true;
-      });
-      const c3 = coroutineCreate(function* () {
+      }));
+      const c3 = coroutineCreate(asBody(function* () {
         yield* lock.rdlock();
         lock.unlock();
         done.c3 = true;
-      });
-      const c4 = coroutineCreate(function* () {
+      }));
+      const c4 = coroutineCreate(asBody(function* () {
         yield* lock.wrlock();
         lock.unlock();
         done.c4 = true;
-      });
+      }));
       coroutineEnter(c1);
       coroutineEnter(c2);
       coroutineEnter(c3);
@@ -279,19 +280,19 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       const w = new CoSleep();
       let slept = false;
       w.wake(); // nobody asleep yet: remembered
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         yield* w.sleep();
         slept = true;
-      });
+      }));
       coroutineEnter(co);
       expect(slept).toBe(true);
       expect(co.terminated).toBe(true);
       // Without an early wake, the sleep waits for wake().
       let second = false;
-      const co2 = coroutineCreate(function* () {
+      const co2 = coroutineCreate(asBody(function* () {
         yield* w.sleep();
         second = true;
-      });
+      }));
       coroutineEnter(co2);
       expect(second).toBe(false);
       expect(w.sleeping).toBe(true);
@@ -303,29 +304,29 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
 
     it('/errors/re-entered-recursively', () => {
       let caught: unknown;
-      const co: Coroutine = coroutineCreate(function* () {
+      const co: Coroutine = coroutineCreate(asBody(function* () {
         try {
           coroutineEnter(co);
         } catch (err) {
           caught = err;
         }
-      });
+      }));
       coroutineEnter(co);
       expect(caught).toBeInstanceOf(CoroutineReenteredError);
       expect((caught as Error).message).toBe('Co-routine re-entered recursively');
       // A coroutine that entered another is itself entered: entering it from the child fails too.
       let inner: unknown;
-      const parent: Coroutine = coroutineCreate(function* () {
+      const parent: Coroutine = coroutineCreate(asBody(function* () {
         coroutineEnter(
-          coroutineCreate(function* () {
+          coroutineCreate(asBody(function* () {
             try {
               coroutineEnter(parent);
             } catch (err) {
               inner = err;
             }
-          }),
+          })),
         );
-      });
+      }));
       coroutineEnter(parent);
       expect((inner as Error).message).toBe('Co-routine re-entered recursively');
     });
@@ -338,9 +339,9 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
 
     it('/errors/already-scheduled', () => {
       const w = new CoSleep();
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         yield* w.sleep();
-      });
+      }));
       coroutineEnter(co);
       expect(() => coroutineEnter(co)).toThrow(CoroutineAlreadyScheduledError);
       expect(() => coroutineEnter(co)).toThrow("Co-routine was already scheduled in 'qemu_co_sleep_ns'");
@@ -350,46 +351,46 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
 
     it('/errors/terminate-holding-comutex', () => {
       const m = new CoMutex();
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         yield* m.lock();
-      });
+      }));
       expect(() => coroutineEnter(co)).toThrow(CoroutineLocksHeldError);
       expect(co.terminated).toBe(true);
       const rw = new CoRwlock();
       expect(() =>
         coroutineEnter(
-          coroutineCreate(function* () {
+          coroutineCreate(asBody(function* () {
             yield* rw.rdlock();
-          }),
+          })),
         ),
       ).toThrow('Co-routine terminated while holding 1 lock (CoMutex / CoRwlock)');
     });
 
     it('/errors/exception-propagates-to-enterer', () => {
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         yield* coroutineYield();
         throw new RangeError('boom from the body');
-      });
+      }));
       coroutineEnter(co);
       expect(() => coroutineEnter(co)).toThrow('boom from the body');
       expect(co.terminated).toBe(true);
       // The backend is still usable, and a nested throw crosses both levels.
       expect(() =>
         coroutineEnter(
-          coroutineCreate(function* () {
+          coroutineCreate(asBody(function* () {
             coroutineEnter(
-              coroutineCreate(function* () {
+              coroutineCreate(asBody(function* () {
                 throw new TypeError('deep');
-              }),
+              })),
             );
-          }),
+          })),
         ),
       ).toThrow('deep');
       let ran = false;
       coroutineEnter(
-        coroutineCreate(function* () {
+        coroutineCreate(asBody(function* () {
           ran = true;
-        }),
+        })),
       );
       expect(ran).toBe(true);
       expect(inCoroutine()).toBe(false);
@@ -400,12 +401,12 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
     it('/policy/wake-up-queue-is-depth-first', () => {
       const trace: string[] = [];
       const mk = (name: string, wakes: Coroutine[] = []) =>
-        coroutineCreate(function* () {
+        coroutineCreate(asBody(function* () {
           trace.push(`${name}:start`);
           for (const w of wakes) coroutineWake(w);
           yield* coroutineYield();
           trace.push(`${name}:end`);
-        });
+        }));
       const b1 = mk('b1');
       const b2 = mk('b2');
       const a1 = mk('a1', [b1]);
@@ -418,7 +419,7 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
 
     it('/policy/pool-reuses-contexts', () => {
       const before = coroutineStats();
-      for (let i = 0; i < 1000; i++) coroutineEnter(coroutineCreate(function* () {}));
+      for (let i = 0; i < 1000; i++) coroutineEnter(coroutineCreate(asBody(function* () {})));
       const after = coroutineStats();
       expect(after.live).toBe(before.live);
       expect(after.pooled).toBeGreaterThan(0);
@@ -429,14 +430,14 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       const before = coroutineStats().live;
       let resumed = false;
       let cleanedUp = false;
-      const co = coroutineCreate(function* () {
+      const co = coroutineCreate(asBody(function* () {
         try {
           yield* coroutineYield();
           resumed = true;
         } finally {
           cleanedUp = true;
         }
-      });
+      }));
       coroutineEnter(co);
       expect(coroutineStats().live).toBe(before + 1);
       coroutineDelete(co);
@@ -450,9 +451,9 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       // The backend still works afterwards.
       let ran = false;
       coroutineEnter(
-        coroutineCreate(function* () {
+        coroutineCreate(asBody(function* () {
           ran = true;
-        }),
+        })),
       );
       expect(ran).toBe(true);
     });
@@ -461,13 +462,13 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
       const holders: Array<{ co: Coroutine; out: number[] }> = [];
       for (let i = 0; i < 2000; i++) {
         const out: number[] = [];
-        const co = coroutineCreate(function* (n: number) {
+        const co = coroutineCreate(asBody(function* (n: number) {
           const mine = { n, list: Array.from({ length: 8 }, (_, k) => n * 8 + k) };
           for (let k = 0; k < 3; k++) {
             yield* coroutineYield();
             out.push(mine.list.reduce((a, b) => a + b, 0) + mine.n);
           }
-        }, i);
+        }), i);
         holders.push({ co, out });
       }
       for (let round = 0; round < 4; round++) {
@@ -480,5 +481,7 @@ export function coroutineConformance(backend: CoroutineBackend | (() => Coroutin
         expect(h.co.terminated).toBe(true);
       });
     });
+
+    if (options.bodies === 'plain') plainOnlyCases(stress);
   });
 }

@@ -4,7 +4,8 @@
  * enter coroutines, aio_poll — run on the generator backend (the reference) and
  * on the backend under test, which must produce the same trace event for event.
  * The suite finds the ordering bugs a hand-written case does not think of, and
- * prints the seed of a failing program so it can be replayed.
+ * prints the seed of a failing program so it can be replayed. With `bodies:
+ * 'plain'` the tested side runs the same programs with plain-function bodies.
  */
 import {
   CoMutex,
@@ -18,13 +19,13 @@ import {
   type AioContext,
   type Co,
   type Coroutine,
-  type CoroutineBackend,
 } from '@qco/core';
 import { createGeneratorBackend } from '@qco/backend-generator';
 import { describe, expect, it } from 'vitest';
+import { backendLabel, bodyOf, useSuiteBackend, type AsBody, type SuiteBackend, type SuiteOptions } from './suite-options.js';
 
-/** Options of the differential suite. */
-export interface DifferentialOptions {
+/** Options of the differential suite (its `label` and `stress` are not used). */
+export interface DifferentialOptions extends SuiteOptions {
   /** Number of random programs (default 150). */
   readonly programs?: number;
   /** First seed (default 1). */
@@ -69,7 +70,7 @@ function genScript(r: () => number, coroutines: number, depth: number, inLock: b
 }
 
 /** Run one program and return its trace. */
-function runProgram(seed: number): string[] {
+function runProgram(seed: number, asBody: AsBody): string[] {
   const r = rng(seed);
   const count = 2 + Math.floor(r() * 5);
   const scripts = Array.from({ length: count }, () => genScript(r, count, 0, false));
@@ -101,9 +102,9 @@ function runProgram(seed: number): string[] {
           trace.push(`${id} returned ${yield* nested(id, op.depth, op.yields)}`);
           break;
         case 'child': {
-          const c = coroutineCreate(function* () {
+          const c = coroutineCreate(asBody(function* () {
             yield* run(`${id}/${i}`, op.script);
-          });
+          }));
           coroutineEnterIn(ctx, c);
           trace.push(`${id} child ${i} ${c.terminated ? 'ended' : 'suspended'}`);
           break;
@@ -144,9 +145,9 @@ function runProgram(seed: number): string[] {
     }
   }
 
-  scripts.forEach((s, i) => cos.push(coroutineCreate(function* () {
+  scripts.forEach((s, i) => cos.push(coroutineCreate(asBody(function* () {
     yield* run(`c${i}`, s);
-  })));
+  }))));
   for (let round = 0; round < 400 && cos.some((c) => !c.terminated); round++) {
     const pick = Math.floor(r() * count);
     const co = cos[pick];
@@ -163,19 +164,21 @@ function runProgram(seed: number): string[] {
 }
 
 /** Register the differential suite for `backend` (compared with the generator backend). */
-export function differentialConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: DifferentialOptions = {}): void {
+export function differentialConformance(backend: SuiteBackend, options: DifferentialOptions = {}): void {
   const programs = options.programs ?? 150;
   const first = options.firstSeed ?? 1;
-  describe(`differential [${typeof backend === 'function' ? 'backend' : backend.name} vs generator]`, () => {
+  describe(`differential${options.bodies === 'plain' ? ' plain bodies' : ''} [${backendLabel(backend)} vs generator]`, () => {
     it(`/differential/random-programs (${programs} seeded programs give the generator backend's trace)`, () => {
       const reference = createGeneratorBackend();
-      const tested = typeof backend === 'function' ? backend() : backend;
+      const tested = useSuiteBackend(backend, options);
+      const testedBodies = bodyOf(options.bodies);
+      const generatorBodies = bodyOf('generator');
       let events = 0;
       for (let seed = first; seed < first + programs; seed++) {
         useBackend(reference);
-        const want = runProgram(seed);
+        const want = runProgram(seed, generatorBodies);
         useBackend(tested);
-        const got = runProgram(seed);
+        const got = runProgram(seed, testedBodies);
         events += want.length;
         expect(got, `program seed ${seed} diverged on ${tested.name}`).toEqual(want);
       }

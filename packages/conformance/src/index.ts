@@ -1,11 +1,13 @@
 /**
- * @qco/conformance — the suite every qco backend must pass: ports of QEMU's
- * test-coroutine.c (and, as the event loop lands, test-aio.c and
- * test-thread-pool.c), each exported as a function taking a backend, so a backend
- * package runs all of it from its own vitest in one line.
+ * @qco/conformance — the suites every qco backend must pass, one per QEMU test
+ * file: ports of test-coroutine.c, test-aio.c (with the seeds' event-loop
+ * patterns) and test-thread-pool.c, and the differential suite (seeded random
+ * programs compared with the generator backend). Each is a function taking a
+ * backend and options (`bodies: 'generator' | 'plain'`, a label, a stress hook),
+ * so a backend package runs each from its own vitest file in one line.
  */
 export { coroutineConformance, type CoroutineSuiteOptions } from './coroutine-suite.js';
 export { aioConformance, type AioSuiteOptions } from './aio-suite.js';
-export { plainBodyConformance, type PlainSuiteOptions } from './plain-suite.js';
 export { threadPoolConformance, type ThreadPoolSuiteOptions } from './thread-pool-suite.js';
 export { differentialConformance, type DifferentialOptions } from './differential-suite.js';
+export { gcStress, type SuiteBackend, type SuiteBodies, type SuiteOptions } from './suite-options.js';

@@ -3,6 +3,7 @@
  * loop context's pool. The work functions live in a data: URL module, so the
  * workers import them without any file on disk; their shared counters are an
  * Int32Array over a SharedArrayBuffer, as the C test's atomics are plain memory.
+ * With `bodies: 'plain'` the coroutine case runs again with a plain body.
  */
 import {
   ECANCELED,
@@ -16,20 +17,16 @@ import {
   coroutineCreate,
   coroutineEnter,
   getMainAioContext,
-  useBackend,
   type AioContext,
   type Co,
-  type CoroutineBackend,
   type ThreadPoolFunc,
   type ThreadPoolRequest,
 } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bodyOf, itWithoutBodies as casesWithoutBodies, suiteTitle, useSuiteBackend, type SuiteBackend, type SuiteOptions } from './suite-options.js';
 
 /** Options of the thread-pool conformance suite. */
-export interface ThreadPoolSuiteOptions {
-  /** Extra label in the describe block. */
-  readonly label?: string;
-}
+export type ThreadPoolSuiteOptions = SuiteOptions;
 
 const WORK_MODULE =
   'data:text/javascript,' +
@@ -67,13 +64,15 @@ function newData(count: number): WorkerTestData[] {
 const nOf = (d: WorkerTestData): number => Atomics.load(d.arg.n, d.arg.i);
 
 /** Register the test-thread-pool.c cases for `backend` with vitest. */
-export function threadPoolConformance(backend: CoroutineBackend | (() => CoroutineBackend), options: ThreadPoolSuiteOptions = {}): void {
-  describe(`test-thread-pool [${typeof backend === 'function' ? 'backend' : backend.name}${options.label ? `, ${options.label}` : ''}]`, () => {
+export function threadPoolConformance(backend: SuiteBackend, options: ThreadPoolSuiteOptions = {}): void {
+  const asBody = bodyOf(options.bodies);
+  const itWithoutBodies = casesWithoutBodies(options);
+  describe(suiteTitle('test-thread-pool', backend, options), () => {
     let ctx: AioContext;
     let pool: ThreadPool;
     let active = 0;
     beforeAll(() => {
-      useBackend(typeof backend === 'function' ? backend() : backend);
+      useSuiteBackend(backend, options);
       ctx = getMainAioContext();
       pool = aioGetThreadPool(ctx);
     });
@@ -136,14 +135,14 @@ export function threadPoolConformance(backend: CoroutineBackend | (() => Corouti
       }
     };
 
-    it('/thread-pool/submit', () => {
+    itWithoutBodies('/thread-pool/submit', () => {
       const [data] = newData(1) as [WorkerTestData];
       pool.submit(workerCb, data.arg);
       while (nOf(data) === 0) aioPoll(ctx, true);
       expect(nOf(data)).toBe(1);
     });
 
-    it('/thread-pool/submit-aio', () => {
+    itWithoutBodies('/thread-pool/submit-aio', () => {
       const [data] = newData(1) as [WorkerTestData];
       data.aiocb = pool.submitAio(workerCb, data.arg, doneCb, data);
       // The callbacks are not called until after the first wait.
@@ -157,7 +156,7 @@ export function threadPoolConformance(backend: CoroutineBackend | (() => Corouti
 
     it('/thread-pool/submit-co', () => {
       const [data] = newData(1) as [WorkerTestData];
-      const co = coroutineCreate(function* (d: WorkerTestData): Co {
+      const co = coroutineCreate(asBody(function* (d: WorkerTestData): Co {
         active = 1;
         Atomics.store(d.arg.n, d.arg.i, 0);
         d.ret = -EINPROGRESS;
@@ -165,7 +164,7 @@ export function threadPoolConformance(backend: CoroutineBackend | (() => Corouti
         expect(nOf(d)).toBe(1);
         d.ret = 0;
         active--;
-      }, data);
+      }), data);
       coroutineEnter(co);
       // Back here once the worker has started.
       expect(active).toBe(1);
@@ -176,22 +175,22 @@ export function threadPoolConformance(backend: CoroutineBackend | (() => Corouti
       expect(data.ret).toBe(0);
     });
 
-    it('/thread-pool/submit-many', () => {
+    itWithoutBodies('/thread-pool/submit-many', () => {
       testSubmitMany();
     });
 
-    it('/thread-pool/cancel', () => {
+    itWithoutBodies('/thread-pool/cancel', () => {
       doTestCancel(true);
     });
 
-    it('/thread-pool/cancel-async', () => {
+    itWithoutBodies('/thread-pool/cancel-async', () => {
       doTestCancel(false);
     });
 
     // -------------------------------------------------------------------------
     // Behaviour of util/thread-pool.c the C test does not pin down
 
-    it('/thread-pool/limits: at most 64 workers, errors as -errno, values returned', () => {
+    itWithoutBodies('/thread-pool/limits: at most 64 workers, errors as -errno, values returned', () => {
       expect(pool.stats().workers).toBeLessThanOrEqual(64);
       let ret = 0;
       const r = pool.submitAio({ module: WORK_MODULE, name: 'fail_cb' }, null, (_o: null, v: number) => (ret = v), null);
@@ -208,7 +207,7 @@ export function threadPoolConformance(backend: CoroutineBackend | (() => Corouti
       expect(missing.error).toMatch(/no exported function "nope"/);
     });
 
-    it('/thread-pool/idle-exit and completion in the submitting context', async () => {
+    itWithoutBodies('/thread-pool/idle-exit and completion in the submitting context', async () => {
       const other = aioContextNew({ name: 'iothread' });
       const p = new ThreadPool(other, { idleMs: 50, maxThreads: 2 });
       const [data] = newData(1) as [WorkerTestData];

@@ -1,0 +1,6 @@
+// Seeded random coroutine programs must trace the same here as on the generator backend.
+import { differentialConformance } from '@qco/conformance';
+import { asyncifyBackendModule } from '../src/index.js';
+
+differentialConformance(asyncifyBackendModule);
+

@@ -1,0 +1,9 @@
+// test-coroutine.c port on this backend, then again with a
+// full GC forced between steps and inside suspended bodies (vitest runs this package with --expose-gc).
+import { coroutineConformance, gcStress } from '@qco/conformance';
+import { asyncifyBackendModule } from '../src/index.js';
+
+coroutineConformance(asyncifyBackendModule);
+
+coroutineConformance(asyncifyBackendModule, { label: 'gc-stress', stress: gcStress });
+

@@ -1,4 +1,0 @@
-import { plainBodyConformance } from '@qco/conformance';
-import { createBackend } from '../src/index.js';
-
-plainBodyConformance(createBackend());
