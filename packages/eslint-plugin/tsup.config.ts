@@ -1,0 +1,3 @@
+import { qcoPackage } from '../../tsup.shared.js';
+
+export default qcoPackage(['src/index.ts']);
