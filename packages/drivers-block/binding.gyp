@@ -1,11 +1,17 @@
 {
+  "variables": {
+    "have_liburing%": "<!(test -f /usr/include/liburing.h && echo 1 || echo 0)"
+  },
   "targets": [
     {
       "target_name": "qco_linux_aio",
       "sources": ["native/linux-aio.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
-      "conditions": [["OS!='linux'", { "type": "none", "sources": [] }]]
+      "conditions": [
+        ["OS!='linux'", { "type": "none", "sources": [] }],
+        ["OS=='linux' and have_liburing==1", { "defines": ["QCO_HAVE_LIBURING"], "libraries": ["-luring"] }]
+      ]
     }
   ]
 }

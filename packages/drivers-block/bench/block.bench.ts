@@ -8,7 +8,9 @@
  * Each sample is one whole run; the rate is requests per second. -i native
  * (our linux-aio addon) is compared with the same baseline. The file cases
  * run both executables as processes (libuv's pool is sized when a
- * process starts); null-co runs our loop in the bench process.
+ * process starts); null-co runs our loop in the bench process. fio
+ * (ioengine=io_uring, the same file, depth, size and sequential offsets) is
+ * the machine's ceiling beside both tools' io_uring figures.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
@@ -47,6 +49,29 @@ function stats(rates: number[]): { hz: number; rme: number; samples: number } {
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
   const sd = Math.sqrt(rates.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, rates.length - 1));
   return { hz: mean, rme: rates.length > 1 ? (100 * 1.96 * sd) / Math.sqrt(rates.length) / mean : 0, samples: rates.length };
+}
+
+/** fio on the same image with the same depth, size and sequential 4 KiB reads, io_uring engine, O_DIRECT; the rate is fio's IOPS. */
+function fioBench(img: string, count: number): BenchFn {
+  return {
+    kind: 'measured',
+    async run() {
+      const rates: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const r = spawnSync(
+          'fio',
+          ['--name=qco', `--filename=${img}`, '--ioengine=io_uring', '--direct=1', '--rw=read', '--bs=4k', '--iodepth=64', `--number_ios=${count}`, `--size=${FILE_SIZE}`, '--output-format=json'],
+          { encoding: 'utf8' },
+        );
+        if (r.error) throw new Error(`fio could not run (Debian fio, setup/apt-peers.txt): ${r.error.message}`);
+        if (r.status !== 0) throw new Error(`fio failed: ${r.stderr || r.stdout}`);
+        const job = (JSON.parse(r.stdout) as { jobs: Array<{ read: { iops: number } }> }).jobs[0];
+        if (!job) throw new Error('fio printed no job');
+        rates.push(job.read.iops);
+      }
+      return stats(rates);
+    },
+  };
 }
 
 /** Run qemu-img bench and read its "Run completed in X seconds." line. */
@@ -121,6 +146,7 @@ const module: BenchModule = {
       { name: 'qemu-img/file-threads', unit: 'request', params: { ...fileParams, aio: 'threads' } },
       { name: 'qemu-img/file-io_uring', unit: 'request', params: { ...fileParams, aio: 'io_uring' } },
       { name: 'qemu-img/file-native', unit: 'request', params: { ...fileParams, aio: 'native' } },
+      { name: 'fio/file-io_uring', unit: 'request', params: { ...fileParams, aio: 'io_uring', tool: 'fio' } },
     ];
     for (const backend of backends) {
       cases.push({ name: 'qco-img/null-co', backend, unit: 'request', baseline: 'qemu-img/null-co', params: nullParams });
@@ -144,6 +170,14 @@ const module: BenchModule = {
           compareWith: ['qemu-img/file-native', 'qemu-img/file-io_uring'],
           params: { ...fileParams, aio: 'native' },
         },
+        {
+          name: 'qco-img/file-io_uring',
+          backend,
+          unit: 'request',
+          baseline: 'qemu-img/file-io_uring',
+          compareWith: ['fio/file-io_uring'],
+          params: { ...fileParams, aio: 'io_uring' },
+        },
       );
     }
     return cases;
@@ -161,6 +195,10 @@ const module: BenchModule = {
         return qcoImgProcessBench(fileArgs('native', benchImage()), FILE_COUNT, spec.backend);
       case 'qemu-img/file-io_uring':
         return qemuImgBench(fileArgs('io_uring', benchImage()), FILE_COUNT);
+      case 'qco-img/file-io_uring':
+        return qcoImgProcessBench(fileArgs('io_uring', benchImage()), FILE_COUNT, spec.backend);
+      case 'fio/file-io_uring':
+        return fioBench(benchImage(), FILE_COUNT);
       case 'qco-img/null-co':
         return qcoImgBench('null-co://', {}, Number(spec.params?.['requests'] ?? NULL_COUNT));
       case 'qco-img/file-threads':

@@ -3,7 +3,10 @@
  * mode 0 is Linux native AIO (io_setup / io_submit / io_getevents, through
  * raw syscalls so nothing beyond the kernel headers is needed); mode 1 is a
  * pthread pool in the manner of QEMU's util/thread-pool.c (up to max_threads
- * workers started on demand, each doing a blocking pread / pwrite / fdatasync).
+ * workers started on demand, each doing a blocking pread / pwrite / fdatasync);
+ * mode 2 is io_uring (liburing, where the build found it: QCO_HAVE_LIBURING),
+ * one submission-queue entry per request and one io_uring_enter per batch, as
+ * QEMU's block/io_uring.c does.
  * Requests are prepared one by one into per-slot iocbs and submitted in
  * batches (the caller batches with defer-call, as QEMU's linux-aio does);
  * completions signal an eventfd that a libuv poll handle watches, and the
@@ -24,9 +27,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
+#ifdef QCO_HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 typedef struct {
   aio_context_t ctx;
+#ifdef QCO_HAVE_LIBURING
+  struct io_uring ring; /* mode 2 */
+#endif
   int efd;
   int depth;
   int inflight;
@@ -154,6 +163,19 @@ static int collect(Ctx *c) {
     pthread_mutex_unlock(&c->lock);
     return n;
   }
+#ifdef QCO_HAVE_LIBURING
+  if (c->mode == 2) {
+    int n = 0;
+    struct io_uring_cqe *cqe;
+    while (n < c->depth && io_uring_peek_cqe(&c->ring, &cqe) == 0) {
+      c->ids[n] = (int32_t)cqe->user_data;
+      c->res[n] = (int32_t)cqe->res;
+      io_uring_cqe_seen(&c->ring, cqe);
+      n++;
+    }
+    return n;
+  }
+#endif
   struct timespec zero = {0, 0};
   int n = sys_io_getevents(c->ctx, 0, c->depth, c->events, &zero);
   for (int i = 0; i < n; i++) {
@@ -187,7 +209,7 @@ static void deliver(Ctx *c) {
     }
     napi_close_handle_scope(c->env, scope);
     if (c->closed) return;
-    if (c->mode == 0 && n < c->depth) break;
+    if (c->mode != 1 && n < c->depth) break;
   }
 }
 
@@ -228,6 +250,10 @@ static void release(Ctx *c) {
     free(c->work);
     free(c->done_slot);
     free(c->done_res);
+  } else if (c->mode == 2) {
+#ifdef QCO_HAVE_LIBURING
+    io_uring_queue_exit(&c->ring);
+#endif
   } else {
     sys_io_destroy(c->ctx);
   }
@@ -272,7 +298,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int32_t mode = 0, max_threads = 64;
   if (argc >= 5 && napi_get_value_int32(env, argv[4], &mode) != napi_ok) THROW(env, "linux-aio: mode must be a number");
   if (argc >= 6 && napi_get_value_int32(env, argv[5], &max_threads) != napi_ok) THROW(env, "linux-aio: maxThreads must be a number");
-  if (mode != 0 && mode != 1) THROW(env, "linux-aio: mode must be 0 (linux-aio) or 1 (threads)");
+  if (mode != 0 && mode != 1 && mode != 2) THROW(env, "linux-aio: mode must be 0 (linux-aio), 1 (threads) or 2 (io_uring)");
+#ifndef QCO_HAVE_LIBURING
+  if (mode == 2) THROW(env, "io_uring: this addon was built without liburing");
+#endif
   if (max_threads < 1 || max_threads > 1024) THROW(env, "linux-aio: maxThreads out of range");
   int32_t depth;
   CHECK(env, napi_get_value_int32(env, argv[0], &depth), "linux-aio: depth must be a number");
@@ -307,6 +336,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (mode == 1) {
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
+  } else if (mode == 2) {
+#ifdef QCO_HAVE_LIBURING
+    int r = io_uring_queue_init((unsigned)depth, &c->ring, 0);
+    if (r < 0) {
+      free_ctx(c);
+      napi_throw_error(env, NULL, r == -ENOSYS ? "io_uring: not supported by this kernel" : strerror(-r));
+      return NULL;
+    }
+#endif
   } else if (sys_io_setup((unsigned)depth, &c->ctx) < 0) {
     int e = errno;
     free_ctx(c);
@@ -320,12 +358,24 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     if (mode == 1) {
       pthread_mutex_destroy(&c->lock);
       pthread_cond_destroy(&c->cond);
+    } else if (mode == 2) {
+#ifdef QCO_HAVE_LIBURING
+      io_uring_queue_exit(&c->ring);
+#endif
     } else {
       sys_io_destroy(c->ctx);
     }
     free_ctx(c);
     THROW(env, "linux-aio: eventfd / poll setup failed");
   }
+#ifdef QCO_HAVE_LIBURING
+  if (mode == 2 && io_uring_register_eventfd(&c->ring, c->efd) < 0) {
+    close(c->efd);
+    io_uring_queue_exit(&c->ring);
+    free_ctx(c);
+    THROW(env, "io_uring: cannot register the completion eventfd");
+  }
+#endif
   c->poll.data = c;
   napi_create_reference(env, argv[1], 1, &c->cb);
   napi_create_reference(env, argv[2], 1, &c->ids_ref);
@@ -351,7 +401,7 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
     THROW(env, "linux-aio: slot, op, fd, len and pos must be numbers");
   if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
   if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
-  if (op != 0 && op != 1 && !(op == 2 && c->mode == 1)) THROW(env, "linux-aio: op must be 0 (read), 1 (write) or, with threads, 2 (flush)");
+  if (op != 0 && op != 1 && !(op == 2 && c->mode != 0)) THROW(env, "linux-aio: op must be 0 (read), 1 (write) or, with threads or io_uring, 2 (flush)");
   if (len < 0 || pos < 0) THROW(env, "linux-aio: negative length or position");
   napi_typedarray_type type;
   size_t length;
@@ -415,6 +465,30 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
       pthread_mutex_unlock(&c->lock);
     }
   }
+#ifdef QCO_HAVE_LIBURING
+  if (c->mode == 2) {
+    for (int i = 0; i < c->npending; i++) {
+      struct iocb *cb = c->pending[i];
+      /* the ring has depth entries and at most depth requests are pending: never NULL */
+      struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
+      if (!sqe) break;
+      if (cb->aio_lio_opcode == IOCB_CMD_PREAD)
+        io_uring_prep_read(sqe, (int)cb->aio_fildes, (void *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
+      else if (cb->aio_lio_opcode == IOCB_CMD_PWRITE)
+        io_uring_prep_write(sqe, (int)cb->aio_fildes, (const void *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
+      else
+        io_uring_prep_fsync(sqe, (int)cb->aio_fildes, IORING_FSYNC_DATASYNC);
+      io_uring_sqe_set_data64(sqe, cb->aio_data);
+    }
+    for (;;) {
+      int r = io_uring_submit(&c->ring);
+      if (r == -EINTR) continue;
+      if (r < 0) c->last_error = -r;
+      else done = r;
+      break;
+    }
+  }
+#endif
   while (c->mode == 0 && done < c->npending) {
     int r = sys_io_submit(c->ctx, c->npending - done, c->pending + done);
     if (r < 0) {

@@ -5,7 +5,7 @@
 // refuse without crashing (bad handles, slots out of range, short buffers,
 // use after close, double close). Exit status 0 only when all of it ran clean.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const out = resolve('build-asan');
@@ -13,7 +13,9 @@ mkdirSync(out, { recursive: true });
 const addon = join(out, 'qco_linux_aio.node');
 const cc = process.env.CC ?? 'gcc';
 const nodeInclude = process.env.NODE_INCLUDE ?? '/usr/include/node';
-const args = ['-shared', '-fPIC', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=qco_linux_aio', '-I', nodeInclude, 'native/linux-aio.c', '-o', addon];
+const uring = existsSync('/usr/include/liburing.h');
+const args = ['-shared', '-fPIC', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=qco_linux_aio', ...(uring ? ['-DQCO_HAVE_LIBURING'] : []), '-I', nodeInclude, 'native/linux-aio.c', '-o', addon, ...(uring ? ['-luring'] : [])];
+if (!uring) console.log('liburing.h not found (Debian liburing-dev): the io_uring mode is not built or checked');
 console.log(`$ ${cc} ${args.join(' ')}`);
 execFileSync(cc, args, { stdio: 'inherit' });
 const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
@@ -83,7 +85,8 @@ function threadsMode() {
       throws(() => a.open(8, () => {}, ids2, res2, 3), 'bad mode');
       throws(() => a.open(8, () => {}, ids2, res2, 1, 0), 'zero threads');
       fs.closeSync(fd2);
-      console.log('linux-aio addon: all checks passed under AddressSanitizer');
+      if (${JSON.stringify(uring)}) ringMode();
+      else console.log('linux-aio addon: all checks passed under AddressSanitizer');
     }
   }, ids2, res2, 1, 4);
   const fd2 = fs.openSync(file, fs.constants.O_RDWR);
@@ -91,6 +94,36 @@ function threadsMode() {
   throws(() => a.prep(h, 0, 2, fd2, mem, 0, 0), 'flush op on a linux-aio context');
   for (let i = 0; i < 8; i++) a.prep(p, i, 1, fd2, mem.subarray(i * 4096), 4096, i * 4096);
   assert(a.submit(p) === 8, 'threads: submitted 8 writes');
+}
+
+// mode 2: io_uring, writes then reads + a flush in one batch, misuse, double close.
+function ringMode() {
+  const ids3 = new Int32Array(8), res3 = new Int32Array(8);
+  let got = 0;
+  const fd3 = fs.openSync(file, fs.constants.O_RDWR);
+  const q = a.open(8, (n) => {
+    for (let i = 0; i < n; i++) assert(res3[i] === (ids3[i] === 7 && got + i >= 8 ? 0 : 4096), 'io_uring result ' + res3[i] + ' slot ' + ids3[i]);
+    got += n;
+    if (got === 8) {
+      mem.fill(0, 0, 8 * 4096);
+      for (let i = 0; i < 7; i++) a.prep(q, i, 0, fd3, mem.subarray(i * 4096), 4096, i * 4096);
+      a.prep(q, 7, 2, fd3, mem, 0, 0);
+      assert(a.submit(q) === 8, 'io_uring: submitted reads + flush');
+    } else if (got === 16) {
+      for (let i = 0; i < 7; i++) assert(mem[i * 4096] === 5, 'io_uring: read back');
+      throws(() => a.prep(q, 8, 0, fd3, mem, 4096, 0), 'io_uring: slot out of range');
+      throws(() => a.prep(q, 0, 7, fd3, mem, 4096, 0), 'io_uring: bad op');
+      throws(() => a.prep(q, 0, 0, fd3, mem.subarray(0, 10), 4096, 0), 'io_uring: short buffer');
+      a.close(q);
+      a.close(q);
+      throws(() => a.submit(q), 'io_uring: submit after close');
+      fs.closeSync(fd3);
+      console.log('linux-aio addon: all checks passed under AddressSanitizer (io_uring included)');
+    }
+  }, ids3, res3, 2);
+  mem.fill(5, 0, 8 * 4096);
+  for (let i = 0; i < 8; i++) a.prep(q, i, 1, fd3, mem.subarray(i * 4096), 4096, i * 4096);
+  assert(a.submit(q) === 8, 'io_uring: submitted 8 writes');
 }
 `;
 const script = join(out, 'exercise.cjs');

@@ -405,6 +405,7 @@ commands.push({
     const info = await s.blk!.getInfo();
     s.out(`cluster size: ${cvtstr(info.clusterSize ?? 0)}\n`);
     s.out(`vm state offset: ${cvtstr(0)}\n`);
+    for (const [k, v] of Object.entries(info.extra ?? {})) s.out(`${k}: ${v}\n`);
   },
 });
 

@@ -8,9 +8,10 @@
  * qco-io / qco-img executables size it to 64 through UV_THREADPOOL_SIZE);
  * and on a shared-memory worker pool
  * (file-io-pool.ts) for the synchronous face, whose blocking aio_poll sees that
- * pool's completions but cannot run libuv callbacks. aio=native (and
- * io_uring, which has no path of its own here) submits through Linux native
- * AIO (linux-aio.ts) when its addon is built, batching with defer-call. open, getlength and
+ * pool's completions but cannot run libuv callbacks. aio=native submits
+ * through Linux native AIO and aio=io_uring through io_uring (both in
+ * linux-aio.ts / native/linux-aio.c) when the addon is built, batching with
+ * defer-call; io_uring falls back to linux-aio (with O_DIRECT), then threads. open, getlength and
  * truncate are single metadata syscalls and run inline, as QEMU does them.
  * Buffered requests from one contiguous buffer skip the bounce copy.
  */
@@ -35,7 +36,7 @@ import { IoVector } from '../../block/iov.js';
 import { opt } from '../../block/options.js';
 import { allocAligned } from './aligned-memory.js';
 import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
-import { linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
+import { ioUring, linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
@@ -105,7 +106,9 @@ export class FileBlockDriverState implements BlockDriverState {
    */
   readonly maxTransfer: number;
   private readonly pool = fileIoPool();
-  /** The native AIO context when aio=native / io_uring asked for it and the addon is here. */
+  /** The io_uring when aio=io_uring asked for it and the addon (with liburing) and kernel have it. */
+  private readonly ring: LinuxAioContext | null;
+  /** The native submission context (the io_uring, else linux-aio) when aio=native / io_uring asked for one. */
   private readonly native: LinuxAioContext | null;
   /** The addon's pthread pool for aio=threads, when the addon is here. */
   private readonly threads: LinuxAioContext | null;
@@ -125,14 +128,20 @@ export class FileBlockDriverState implements BlockDriverState {
     this.memAlignment = flags.cacheDirect ? 4096 : 1;
     this.maxTransfer = flags.cacheDirect ? FILE_IO_SLOT_BYTES : 0;
     const aio = (options['aio'] as string | undefined) ?? flags.aio;
-    // io_uring has no addon of its own here: it takes the linux-aio path, else the thread pool.
-    this.native = aio === 'native' || aio === 'io_uring' ? linuxAio(FILE_IO_DEPTH) : null;
+    // io_uring falls back to linux-aio (which is only asynchronous with O_DIRECT), then to the threads.
+    this.ring = aio === 'io_uring' ? ioUring(FILE_IO_DEPTH) : null;
+    this.native = this.ring ?? (aio === 'native' || (aio === 'io_uring' && flags.cacheDirect) ? linuxAio(FILE_IO_DEPTH) : null);
     this.threads = this.native === null ? nativeThreadPool(FILE_IO_DEPTH) : null;
   }
 
-  /** Which submission path requests take: linux-aio, the addon's pthread pool, or libuv's pool. */
-  get aioPath(): 'native' | 'threads' | 'libuv-threads' {
-    return this.native ? 'native' : this.threads ? 'threads' : 'libuv-threads';
+  /** @internal The native submission context, for the batching counters in tests. */
+  get nativeContext(): LinuxAioContext | null {
+    return this.native;
+  }
+
+  /** Which submission path requests take: io_uring, linux-aio, the addon's pthread pool, or libuv's pool. */
+  get aioPath(): 'io_uring' | 'native' | 'threads' | 'libuv-threads' {
+    return this.ring ? 'io_uring' : this.native ? 'native' : this.threads ? 'threads' : 'libuv-threads';
   }
 
   /**
@@ -172,6 +181,7 @@ export class FileBlockDriverState implements BlockDriverState {
 
   /** One operation on the asynchronous path: linux-aio, the addon's pthread pool, else libuv's. */
   private *run(slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    if (this.ring !== null) return yield* this.ringIo(this.ring, slot, op, buf, offset, bytes);
     if (this.native !== null && op !== OP.FLUSH) return yield* this.nativeIo(slot, op, buf, offset, bytes);
     if (this.threads !== null) return yield* this.threadIo(slot, op, buf, offset, bytes);
     return yield* libuvIo(op, this.fd, buf, offset, bytes);
@@ -186,6 +196,29 @@ export class FileBlockDriverState implements BlockDriverState {
       buf.fill(0, ret, bytes);
     }
     if (op === OP.WRITE_FUA) return yield* libuvIo(OP.FLUSH, this.fd, buf, 0, 0);
+    return bytes;
+  }
+
+  /**
+   * io_uring: a short read is resubmitted for the rest (buffered reads may
+   * stop short before the end), zero-filled only at end of file; a short
+   * write is -ENOSPC; flush and FUA's flush are IORING_OP_FSYNC (datasync).
+   */
+  private *ringIo(ring: LinuxAioContext, slot: number, op: number, buf: Uint8Array, offset: number, bytes: number): Co<number> {
+    if (op === OP.FLUSH) return yield* ring.run(slot, 2, this.fd, buf, 0, 0);
+    let done = 0;
+    while (done < bytes) {
+      const ret = yield* ring.run(slot, op === OP.READ ? 0 : 1, this.fd, buf.subarray(done), offset + done, bytes - done);
+      if (ret < 0) return ret;
+      if (ret === 0) {
+        if (op !== OP.READ) return -Errno.ENOSPC;
+        buf.fill(0, done, bytes);
+        break;
+      }
+      if (op !== OP.READ && ret < bytes - done) return -Errno.ENOSPC;
+      done += ret;
+    }
+    if (op === OP.WRITE_FUA) return yield* ring.run(slot, 2, this.fd, buf, 0, 0);
     return bytes;
   }
 
@@ -235,7 +268,9 @@ export class FileBlockDriverState implements BlockDriverState {
 
   *coGetInfo(): Co<BlockDriverInfo> {
     const st = fstatSync(this.fd);
-    return { allocatedSize: st.blocks * 512 };
+    const asked = (this.options['aio'] as string | undefined) ?? this.flags.aio;
+    // Where -i / aio= asked for a native path, say which one requests really take (io_uring falls back).
+    return asked === 'threads' ? { allocatedSize: st.blocks * 512 } : { allocatedSize: st.blocks * 512, extra: { 'aio path': this.aioPath } };
   }
 
   *coClose(): Co<void> {

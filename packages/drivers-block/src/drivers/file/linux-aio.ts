@@ -54,7 +54,7 @@ const DONE = 2;
 /** QEMU's thread-pool maximum. */
 export const NATIVE_POOL_MAX_THREADS = 64;
 
-/** One native context with `depth` slots (slot numbers are the file I/O pool's): mode 0 linux-aio, mode 1 threads. */
+/** One native context with `depth` slots (slot numbers are the file I/O pool's): mode 0 linux-aio, mode 1 threads, mode 2 io_uring. */
 export class LinuxAioContext {
   private readonly ids: Int32Array;
   private readonly res: Int32Array;
@@ -63,27 +63,34 @@ export class LinuxAioContext {
   private readonly waiters: (Coroutine | null)[];
   private readonly pending: number[] = [];
   private readonly handle: unknown;
+  private readonly maxBatch: number;
+  /** Batches handed to the kernel (io_submit / io_uring_enter calls), for the batching counters. */
+  submits = 0;
+  /** Requests handed to the kernel. */
+  submitted = 0;
 
   constructor(
     private readonly a: LinuxAioAddon,
     depth: number,
-    mode: 0 | 1 = 0,
+    mode: 0 | 1 | 2 = 0,
   ) {
     this.ids = new Int32Array(depth);
     this.res = new Int32Array(depth);
     this.results = new Int32Array(depth);
     this.state = new Uint8Array(depth);
     this.waiters = new Array<Coroutine | null>(depth).fill(null);
+    // io_submit batches are capped as QEMU caps linux-aio's; io_uring takes the whole ring at once, as QEMU's io_uring does.
+    this.maxBatch = mode === 2 ? depth : LINUX_AIO_MAX_BATCH;
     this.handle = a.open(depth, (n) => this.complete(n), this.ids, this.res, mode, NATIVE_POOL_MAX_THREADS);
   }
 
-  /** Read (op 0), write (op 1) or, on the thread pool, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
+  /** Read (op 0), write (op 1) or, on the thread pool and io_uring, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
   *run(slot: number, op: 0 | 1 | 2, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
     this.a.prep(this.handle, slot, op, fd, buf, len, pos);
     this.state[slot] = PENDING;
     this.waiters[slot] = coroutineSelf();
     this.pending.push(slot);
-    if (this.pending.length >= LINUX_AIO_MAX_BATCH) this.flush();
+    if (this.pending.length >= this.maxBatch) this.flush();
     else deferCall(flushContext, this);
     while (this.state[slot] !== DONE) yield* coroutineYield();
     this.state[slot] = 0;
@@ -96,6 +103,8 @@ export class LinuxAioContext {
     const n = this.pending.length;
     if (n === 0) return;
     const done = this.a.submit(this.handle);
+    this.submits++;
+    this.submitted += done;
     const refused = this.pending.splice(0, n).slice(done);
     if (refused.length > 0) {
       const errno = this.a.lastError(this.handle) || 11;
@@ -132,6 +141,7 @@ function flushContext(ctx: LinuxAioContext): void {
 
 let shared: LinuxAioContext | null | undefined;
 let sharedPool: LinuxAioContext | null | undefined;
+let sharedRing: LinuxAioContext | null | undefined;
 
 /** This thread's linux-aio context with `depth` slots, or null where native AIO is not available. */
 export function linuxAio(depth: number): LinuxAioContext | null {
@@ -143,6 +153,18 @@ export function linuxAio(depth: number): LinuxAioContext | null {
     shared = null; // io_setup refused (no native AIO in this kernel or container)
   }
   return shared;
+}
+
+/** This thread's io_uring with `depth` slots, or null where the addon has no liburing or the kernel refuses io_uring. */
+export function ioUring(depth: number): LinuxAioContext | null {
+  if (sharedRing !== undefined) return sharedRing;
+  const a = loadAddon();
+  try {
+    sharedRing = a ? new LinuxAioContext(a, depth, 2) : null;
+  } catch {
+    sharedRing = null; // built without liburing, or io_uring_setup refused (disabled, seccomp)
+  }
+  return sharedRing;
 }
 
 /** This thread's native thread pool with `depth` slots, or null where the addon is not built. */
