@@ -191,7 +191,7 @@ export function coroutineStats(): { pooled: number; live: number; poolMax: numbe
 // The public operations
 
 /** Whether `fn` is a plain function rather than a generator function. */
-function isPlain(fn: Function): boolean {
+function isPlain(fn: (...args: never[]) => unknown): boolean {
   return Object.getPrototypeOf(fn) !== GeneratorFunction;
 }
 
@@ -201,7 +201,7 @@ function isPlain(fn: Function): boolean {
  * only where the backend runs plain bodies.
  */
 export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A>, opaque: A): Coroutine;
-export function coroutineCreate(body: CoroutineBody<void> | PlainCoroutineBody<void>): Coroutine;
+export function coroutineCreate(body: CoroutineBody | PlainCoroutineBody): Coroutine;
 export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A>, opaque?: A): Coroutine {
   const b = backend ?? activeBackend();
   const kind: BodyKind = isPlain(body) ? 'plain' : 'generator';
@@ -211,7 +211,7 @@ export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A
     );
   }
   const slot = pool.pop() ?? new Slot(b);
-  const co = new Coroutine(body as CoroutineBody<never>, opaque, slot);
+  const co = new Coroutine(body, opaque, slot);
   slot.co = co;
   slot.bodyKind = kind;
   live++;

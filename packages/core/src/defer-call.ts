@@ -41,7 +41,7 @@ export function deferCallEnd(): void {
   let failure: unknown;
   for (const e of run) {
     try {
-      (e.fn as DeferCallFn<unknown>)(e.opaque);
+      (e.fn as DeferCallFn)(e.opaque);
     } catch (err) {
       if (!failed) {
         failed = true;

@@ -120,7 +120,7 @@ function firstCallerFile(): string | undefined {
   Error.stackTraceLimit = limit;
   const coreDir = corePackageJson ? dirname(corePackageJson) : dirname(here);
   for (const m of stack.matchAll(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/gm)) {
-    const raw = m[1] as string;
+    const raw = m[1];
     const file = raw.startsWith('file:') ? fileURLToPath(raw) : raw;
     if (file.startsWith('/') && !real(file).startsWith(coreDir + '/') && !file.startsWith('node:')) return file;
   }
@@ -137,7 +137,7 @@ export function consumerPackages(): ConsumerPackage[] {
   };
   const script = process.env['npm_package_json'];
   if (script && existsSync(script)) add(resolve(script), 'package-script');
-  const main = process.argv[1];
+  const main = process.argv.at(1);
   const isScript = main !== undefined && isAbsolute(resolve(main)) && existsSync(main) && !process.execArgv.some((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
   if (isScript) add(packageAbove(dirname(real(resolve(main)))), 'entry-module');
   const caller = firstCallerFile();
@@ -150,7 +150,7 @@ export function consumerPackages(): ConsumerPackage[] {
 /** The consuming package's package.json (see the module comment for the rule), or undefined. */
 export function findConsumerPackageJson(): string | undefined {
   const all = consumerPackages();
-  return (all.find((p) => p.backend !== undefined) ?? all[0])?.packageJson;
+  return (all.find((p) => p.backend !== undefined) ?? all.at(0))?.packageJson;
 }
 
 function sentence(info: Omit<BackendInfo, 'reason'>): string {
@@ -184,7 +184,7 @@ let warned = false;
 export function requestedBackend(): BackendInfo {
   const all = consumerPackages();
   const stating = all.filter((p) => p.backend !== undefined);
-  const consumer = stating[0] ?? all[0];
+  const consumer = stating.at(0) ?? all.at(0);
   const env = process.env['QCO_BACKEND'];
   let info: BackendInfo;
   if (env) info = describeChoice({ name: env, source: 'QCO_BACKEND' }, consumer);
@@ -200,8 +200,8 @@ export function requestedBackend(): BackendInfo {
   return info;
 }
 
-function resolvers(): NodeRequire[] {
-  const list: NodeRequire[] = [];
+function resolvers(): NodeJS.Require[] {
+  const list: NodeJS.Require[] = [];
   const pkg = findConsumerPackageJson();
   if (pkg) list.push(createRequire(pkg));
   list.push(createRequire(import.meta.url));
@@ -262,9 +262,11 @@ export function availableBackends(): string[] {
 
 /** Check that a backend implements the contract version this core speaks. */
 export function checkBackend(backend: CoroutineBackend): CoroutineBackend {
-  if (backend.specificationVersion !== BACKEND_SPECIFICATION_VERSION) {
+  // A backend is loaded at run time: its version is whatever it says, not what its type promises.
+  const version: number = backend.specificationVersion;
+  if (version !== BACKEND_SPECIFICATION_VERSION) {
     throw new BackendSpecificationError(
-      `Backend "${backend.name}" implements backend specification v${String(backend.specificationVersion)}, but @qco/core expects v${BACKEND_SPECIFICATION_VERSION}`,
+      `Backend "${backend.name}" implements backend specification v${version}, but @qco/core expects v${BACKEND_SPECIFICATION_VERSION}`,
     );
   }
   return backend;

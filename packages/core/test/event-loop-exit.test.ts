@@ -32,8 +32,8 @@ describe('main loop integration', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], { cwd: pkgDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | string>((resolve) => {
       const guard = setTimeout(() => {
         child.kill('SIGKILL');

@@ -50,7 +50,7 @@ function coScheduleBh(ctx: AioContext): void {
   const list = st.list;
   st.list = [];
   for (let i = 0; i < list.length; i++) {
-    const co = list[i] as Coroutine;
+    const co = list[i];
     co.scheduled = null;
     try {
       coroutineEnterIn(ctx, co);

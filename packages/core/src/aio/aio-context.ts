@@ -12,7 +12,7 @@
  * completions, remote BHs. It cannot wait for stream readiness (fd-handler.ts).
  */
 import { QEMUBH, type BhOwner, type QEMUBHFunc } from './bh.js';
-import { qemuClockGetNs, type QEMUClockType } from './clock.js';
+import { QEMU_CLOCK_REALTIME, qemuClockGetNs, type QEMUClockType } from './clock.js';
 import { AioContextDestroyedError, BhLeakedError } from './errors.js';
 import { EventNotifier, type EventNotifierHandler, type NotifierOwner } from './event-notifier.js';
 import { AioFdHandler, type AioFd, type IOHandler } from './fd-handler.js';
@@ -91,7 +91,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
       this.bhHead = null;
     }
     while (this.slices.length > 0) {
-      const s = this.slices[0] as BhSlice;
+      const s = this.slices[0];
       const bh = s.head;
       if (bh === null) {
         this.slices.shift();
@@ -264,6 +264,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   poll(blocking: boolean): boolean {
     if (this.destroyed) throw new AioContextDestroyedError();
     const prev = currentContext;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the thread's current context (QEMU's per-thread state), not a closure alias
     currentContext = this;
     try {
       let r = this.pass();
@@ -325,7 +326,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
       }
       return;
     }
-    const at = qemuClockGetNs(0 as QEMUClockType) + d;
+    const at = qemuClockGetNs(QEMU_CLOCK_REALTIME) + d;
     if (this.nodeTimer !== null && this.nodeTimerAt <= at) return;
     if (this.nodeTimer !== null) clearTimeout(this.nodeTimer);
     this.nodeTimerAt = at;
@@ -400,7 +401,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
 
   /** aio_timer_new: a timer on `clock` whose `mod` unit is `scale` ns. */
   timerNew<T>(clock: QEMUClockType, scale: number, cb: QEMUTimerCB<T>, opaque: T): QEMUTimer<T> {
-    return new QEMUTimer<T>(this.tlg[clock] as TimerList, scale, cb, opaque);
+    return new QEMUTimer<T>(this.tlg[clock], scale, cb, opaque);
   }
 }
 

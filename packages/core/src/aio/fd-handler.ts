@@ -46,7 +46,7 @@ export class AioFdHandler {
     if (this.ioRead) {
       s.on('readable', this.onReadable);
       s.on('end', this.onEnd);
-      if ((s.readableLength ?? 0) > 0) this.readReady = true;
+      if (s.readableLength > 0) this.readReady = true;
     }
     if (this.ioWrite) s.on('drain', this.onDrain);
   }
@@ -63,14 +63,14 @@ export class AioFdHandler {
   readable(): boolean {
     if (this.ioRead === null) return false;
     const s = this.stream as Readable;
-    return this.readReady || (s.readableLength ?? 0) > 0;
+    return this.readReady || s.readableLength > 0;
   }
 
   /** Whether io_write should run now. */
   writable(): boolean {
     if (this.ioWrite === null) return false;
     const s = this.stream as Writable;
-    return s.writable === true && !s.writableNeedDrain;
+    return s.writable && !s.writableNeedDrain;
   }
 
   /** Run the ready handlers once; true when any ran. */

@@ -12,7 +12,6 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Coroutine } from '../coroutine.js';
 import type { AioContext } from './aio-context.js';
 import { aioCoSchedule } from './aio-co.js';
-import type { QEMUBHFunc } from './bh.js';
 import { addRemoteSource, threadWakeWord, wakeThread } from './wake.js';
 
 /** What a worker gets (transfer `port` in the postMessage transfer list). */
@@ -47,7 +46,7 @@ function endpoint(ctx: AioContext, onSignal: (msg: unknown) => void): RemoteEndp
 
 /** A handle through which another thread runs `cb(opaque, message)` as a BH of `ctx` (qemu_bh_schedule from any thread). */
 export function remoteBhNew<T>(ctx: AioContext, cb: (opaque: T, message: unknown) => void, opaque: T): RemoteEndpoint {
-  return endpoint(ctx, (msg) => ctx.bhScheduleOneshot<T>(((o: T) => cb(o, msg)) as QEMUBHFunc<T>, opaque, 'remote_bh'));
+  return endpoint(ctx, (msg) => ctx.bhScheduleOneshot<T>(((o: T) => cb(o, msg)), opaque, 'remote_bh'));
 }
 
 /** A one-shot handle through which another thread does aio_co_enter(ctx, co): it is scheduled into `ctx`. */

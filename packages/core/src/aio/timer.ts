@@ -5,7 +5,7 @@
  * or an Atomics.wait bound, and runs a timer only once its clock has reached the
  * deadline, so a timer never fires early even when the wait wakes early.
  */
-import { QEMU_CLOCK_MAX, qemuClockGetNs, type QEMUClockType } from './clock.js';
+import { QEMUClockType, qemuClockGetNs } from './clock.js';
 
 /** A timer callback (QEMUTimerCB). */
 export type QEMUTimerCB<T = unknown> = (opaque: T) => void;
@@ -27,7 +27,7 @@ export class TimerList {
 
   /** ns until the earliest deadline (0 when due), or -1 when no timer is armed. */
   deadlineNs(): number {
-    const first = this.timers[0];
+    const first = this.timers.at(0);
     if (first === undefined) return -1;
     return Math.max(0, first.expireNs - qemuClockGetNs(this.clock));
   }
@@ -38,7 +38,7 @@ export class TimerList {
     if (t.length === 0) return false;
     let progress = false;
     const now = qemuClockGetNs(this.clock);
-    while (t.length > 0 && (t[0] as QEMUTimer).expireNs <= now) {
+    while (t.length > 0 && (t[0]).expireNs <= now) {
       const ts = t.shift() as QEMUTimer;
       ts.expireNs = -1;
       progress = true;
@@ -54,7 +54,7 @@ export class TimerList {
     let hi = t.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((t[mid] as QEMUTimer).expireNs <= ts.expireNs) lo = mid + 1;
+      if ((t[mid]).expireNs <= ts.expireNs) lo = mid + 1;
       else hi = mid;
     }
     t.splice(lo, 0, ts);
@@ -68,11 +68,17 @@ export class TimerList {
   }
 }
 
+/** Every clock, in the enum's order: a group is indexed by clock. */
+const CLOCKS: readonly QEMUClockType[] = [
+  QEMUClockType.QEMU_CLOCK_REALTIME,
+  QEMUClockType.QEMU_CLOCK_VIRTUAL,
+  QEMUClockType.QEMU_CLOCK_HOST,
+  QEMUClockType.QEMU_CLOCK_VIRTUAL_RT,
+];
+
 /** A set of timer lists, one per clock (QEMUTimerListGroup). */
 export function newTimerListGroup(owner: TimerOwner): TimerList[] {
-  const g: TimerList[] = [];
-  for (let c = 0; c < QEMU_CLOCK_MAX; c++) g.push(new TimerList(owner, c as QEMUClockType));
-  return g;
+  return CLOCKS.map((clock) => new TimerList(owner, clock));
 }
 
 /** A timer. Create with `aioTimerNew(ctx, clock, scale, cb, opaque)` or `timerNewNs`. */

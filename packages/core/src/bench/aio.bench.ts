@@ -138,7 +138,9 @@ const module = {
               wake = resolve;
               w.postMessage(0);
             }),
-          teardown: async () => void (await w.terminate()),
+          teardown: async () => {
+            await w.terminate();
+          },
         };
       }
       case 'bh/schedule+run (main loop)':

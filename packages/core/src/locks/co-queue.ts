@@ -23,7 +23,7 @@ export class CoQueue {
 
   private shift(): Coroutine | undefined {
     if (this.head >= this.waiters.length) return undefined;
-    const co = this.waiters[this.head++] as Coroutine;
+    const co = this.waiters[this.head++];
     if (this.head > 64 && this.head * 2 > this.waiters.length) {
       this.waiters.splice(0, this.head);
       this.head = 0;

@@ -26,7 +26,7 @@ export class CoRwlock {
 
   /** Wake the first ticket if the lock can be given to it now. */
   private maybeWakeOne(): void {
-    const t = this.tickets[0];
+    const t = this.tickets.at(0);
     if (t === undefined) return;
     if (t.read) {
       if (this.owners < 0) return;

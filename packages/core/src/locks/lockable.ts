@@ -13,7 +13,7 @@ export interface Lockable {
 }
 
 /** QEMU_MAKE_LOCKABLE: the lockable view of a lock; null stays null. */
-export function makeLockable<L extends Lockable>(lock: L): Lockable;
+export function makeLockable(lock: Lockable): Lockable;
 export function makeLockable(lock: null | undefined): null;
 export function makeLockable(lock: Lockable | null | undefined): Lockable | null {
   if (lock == null) return null;

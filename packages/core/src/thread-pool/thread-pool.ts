@@ -11,7 +11,7 @@
  * -ECANCELED; running ones finish normally.
  */
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, type TransferListItem } from 'node:worker_threads';
+import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { CoroutineError } from '../errors.js';
 import { getCurrentAioContext, type AioContext } from '../aio/aio-context.js';
@@ -63,8 +63,8 @@ export class ThreadPoolRequest {
     readonly pool: ThreadPool,
     /** @internal */ readonly id: number,
     /** @internal */ readonly message: { id: number; module: string; name: string; arg: unknown },
-    /** @internal */ readonly transfer: readonly TransferListItem[],
-    /** @internal */ readonly cb: ThreadPoolCompletionFunc<unknown> | null,
+    /** @internal */ readonly transfer: readonly Transferable[],
+    /** @internal */ readonly cb: ThreadPoolCompletionFunc | null,
     /** @internal */ readonly opaque: unknown,
   ) {}
 
@@ -136,14 +136,14 @@ export class ThreadPool {
    * thread_pool_submit_aio: run `fn(arg)` in a worker; `cb(opaque, ret)` then runs
    * as a BH in this pool's context. `transfer` lists ArrayBuffers / ports to move.
    */
-  submitAio<T>(fn: ThreadPoolFunc, arg: unknown, cb: ThreadPoolCompletionFunc<T> | null, opaque?: T, transfer: readonly TransferListItem[] = []): ThreadPoolRequest {
+  submitAio<T>(fn: ThreadPoolFunc, arg: unknown, cb: ThreadPoolCompletionFunc<T> | null, opaque?: T, transfer: readonly Transferable[] = []): ThreadPoolRequest {
     const id = this.nextId++;
     const req = new ThreadPoolRequest(
       this,
       id,
       { id, module: moduleSpecifier(fn.module), name: fn.name, arg },
       transfer,
-      cb as ThreadPoolCompletionFunc<unknown> | null,
+      cb as ThreadPoolCompletionFunc | null,
       opaque,
     );
     this.ctx.externalRef();
@@ -153,12 +153,12 @@ export class ThreadPool {
   }
 
   /** thread_pool_submit: run `fn(arg)` in a worker without a completion callback. */
-  submit(fn: ThreadPoolFunc, arg: unknown, transfer: readonly TransferListItem[] = []): ThreadPoolRequest {
+  submit(fn: ThreadPoolFunc, arg: unknown, transfer: readonly Transferable[] = []): ThreadPoolRequest {
     return this.submitAio(fn, arg, null, undefined, transfer);
   }
 
   /** thread_pool_submit_co: run `fn(arg)` in a worker and yield until it is done; returns ret. */
-  *submitCo(fn: ThreadPoolFunc, arg: unknown, transfer: readonly TransferListItem[] = []): Co<number> {
+  *submitCo(fn: ThreadPoolFunc, arg: unknown, transfer: readonly Transferable[] = []): Co<number> {
     if (!inCoroutine()) throw new CoroutineError('thread_pool_submit_co must be called from a coroutine');
     const self = coroutineSelf();
     const req = this.submitAio(fn, arg, (co: Coroutine) => aioCoWake(co), self, transfer);
@@ -219,7 +219,7 @@ export class ThreadPool {
     w.busy = req;
     req.state = 'active';
     w.worker.ref();
-    w.worker.postMessage(req.message, req.transfer as TransferListItem[]);
+    w.worker.postMessage(req.message, req.transfer as Transferable[]);
   }
 
   private spawn(): PoolWorker {
@@ -305,16 +305,16 @@ export function aioGetThreadPool(ctx: AioContext = getCurrentAioContext()): Thre
 }
 
 /** thread_pool_submit_aio in the current context's pool. */
-export function threadPoolSubmitAio<T>(fn: ThreadPoolFunc, arg: unknown, cb: ThreadPoolCompletionFunc<T>, opaque?: T, transfer?: readonly TransferListItem[]): ThreadPoolRequest {
+export function threadPoolSubmitAio<T>(fn: ThreadPoolFunc, arg: unknown, cb: ThreadPoolCompletionFunc<T>, opaque?: T, transfer?: readonly Transferable[]): ThreadPoolRequest {
   return aioGetThreadPool().submitAio(fn, arg, cb, opaque, transfer);
 }
 
 /** thread_pool_submit in the current context's pool. */
-export function threadPoolSubmit(fn: ThreadPoolFunc, arg: unknown, transfer?: readonly TransferListItem[]): ThreadPoolRequest {
+export function threadPoolSubmit(fn: ThreadPoolFunc, arg: unknown, transfer?: readonly Transferable[]): ThreadPoolRequest {
   return aioGetThreadPool().submit(fn, arg, transfer);
 }
 
 /** thread_pool_submit_co in the current context's pool (`yield* threadPoolSubmitCo(fn, arg)`). */
-export function threadPoolSubmitCo(fn: ThreadPoolFunc, arg: unknown, transfer?: readonly TransferListItem[]): Co<number> {
+export function threadPoolSubmitCo(fn: ThreadPoolFunc, arg: unknown, transfer?: readonly Transferable[]): Co<number> {
   return aioGetThreadPool().submitCo(fn, arg, transfer);
 }
