@@ -8,6 +8,7 @@ export default [
       index: 'src/index.ts',
       'qco-io': 'src/bin/qco-io.ts',
       'qco-img': 'src/bin/qco-img.ts',
+      'qco-nbd': 'src/bin/qco-nbd.ts',
     },
     // ESM chunks keep what a driver loads on open (ssh2, the NFS codecs) out of start-up.
     { shims: true, splitting: true, dts: { compilerOptions: { stripInternal: true } } },

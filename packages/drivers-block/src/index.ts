@@ -26,3 +26,6 @@ export * from './drivers/ssh/index.js';
 export * from './drivers/nvme/index.js';
 export { FileBlockDriverState, fileDriver } from './drivers/file/file-driver.js';
 export * from './drivers/nfs/index.js';
+export * from './drivers/nbd/index.js';
+export * from './exports/nbd/index.js';
+export { TlsCredsX509, NbdTlsError, createObjectFromSpec, findAuthz, findTlsCreds, registerAuthz, registerTlsCreds, type AuthzSimple, type TlsCredsX509Options } from './nbd/tls-creds.js';

@@ -5,3 +5,4 @@
  */
 export * from './sshd.js';
 export * from './ganesha.js';
+export * from './nbd-peers.js';

@@ -12,7 +12,17 @@
  * the synchronous face with SyncUnsupportedError before anything is sent.
  */
 import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
-import type { BlockDriverInfo, BlockDriverState, BlockOptionsDict, BlockRequestFlags, PreallocMode } from './block-driver.js';
+import {
+  BDRV_BLOCK_ALLOCATED,
+  BDRV_BLOCK_DATA,
+  BDRV_BLOCK_OFFSET_VALID,
+  type BlockDriverInfo,
+  type BlockDriverState,
+  type BlockOptionsDict,
+  type BlockRequestFlags,
+  type BlockStatus,
+  type PreallocMode,
+} from './block-driver.js';
 import { bdrvOpen, resolveBlockSpec, type BlockOpenOptions } from './block-open.js';
 import { BlockError, NotSupportedError, ReadOnlyError, RequestRangeError, SyncUnsupportedError } from './errors.js';
 import { Errno } from './errno.js';
@@ -236,6 +246,30 @@ export class BlockBackend {
     } finally {
       this.length = -1;
     }
+  }
+
+  /**
+   * bdrv_co_block_status on the node: the allocation of the range starting at
+   * `offset` (at most `bytes` long). A driver without block status reports
+   * everything as allocated data.
+   */
+  *coBlockStatus(offset: number, bytes: number): Co<BlockStatus> {
+    yield* this.checkByteRequest(offset, bytes);
+    if (bytes === 0) return { flags: 0, bytes: 0 };
+    if (this.bs.coBlockStatus === undefined) {
+      return { flags: BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID, bytes, map: offset, file: this.bs };
+    }
+    const st = yield* this.bs.coBlockStatus(offset, bytes, true);
+    return st.bytes > bytes ? { ...st, bytes } : st;
+  }
+
+  /**
+   * bdrv_block_status_above through the backing chain, with the allocation
+   * depth (1 = this node, 0 = allocated nowhere).
+   */
+  *coBlockStatusAbove(offset: number, bytes: number): Co<BlockStatus & { depth: number }> {
+    const st = yield* this.coBlockStatus(offset, bytes);
+    return { ...st, depth: st.flags & BDRV_BLOCK_ALLOCATED ? 1 : 0 };
   }
 
   /** bdrv_co_get_info */

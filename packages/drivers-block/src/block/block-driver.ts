@@ -65,6 +65,33 @@ export interface BlockRequestFlags {
   readonly noFallback?: boolean;
 }
 
+/** BDRV_BLOCK_* bits of BlockStatus.flags. */
+export const BDRV_BLOCK_DATA = 1;
+/** Reads as zeroes. */
+export const BDRV_BLOCK_ZERO = 2;
+/** `map` is valid. */
+export const BDRV_BLOCK_OFFSET_VALID = 4;
+/** The protocol layer should be asked (raw passthrough). */
+export const BDRV_BLOCK_RAW = 8;
+/** Allocated in this layer. */
+export const BDRV_BLOCK_ALLOCATED = 16;
+/** The range reaches the end of the image. */
+export const BDRV_BLOCK_EOF = 32;
+/** Ask `file` for the details. */
+export const BDRV_BLOCK_RECURSE = 64;
+
+/** What bdrv_co_block_status says about the start of a range. */
+export interface BlockStatus {
+  /** BDRV_BLOCK_* bits. */
+  flags: number;
+  /** How many bytes from the queried offset share these flags (> 0). */
+  bytes: number;
+  /** Offset in `file` when OFFSET_VALID. */
+  map?: number;
+  /** The node `map` refers to. */
+  file?: BlockDriverState;
+}
+
 /** Preallocation mode of truncate (QEMU's PreallocMode). */
 export type PreallocMode = 'off' | 'metadata' | 'falloc' | 'full';
 
@@ -114,6 +141,8 @@ export interface BlockDriverState {
   coPwriteZeroes?(offset: number, bytes: number, flags: BlockRequestFlags): Co<void>;
   /** bdrv_co_truncate, where the protocol can resize. */
   coTruncate?(offset: number, exact: boolean, prealloc: PreallocMode): Co<void>;
+  /** bdrv_co_block_status: allocation of the range starting at `offset` (without it: DATA|ALLOCATED|OFFSET_VALID for all bytes). */
+  coBlockStatus?(offset: number, bytes: number, wantZero: boolean): Co<BlockStatus>;
   /** bdrv_co_get_info: extra facts for `info`. */
   coGetInfo?(): Co<BlockDriverInfo>;
   /** bdrv_close: release what it holds. Called once. */

@@ -11,6 +11,7 @@ import { nullAioDriver, nullCoDriver } from './null/null-driver.js';
 import { sshDriver } from './ssh/ssh-driver.js';
 import { nvmeDriver } from './nvme/nvme-driver.js';
 import { nfsDriver } from './nfs/nfs-driver.js';
+import { nbdDriver, nbdTcpDriver, nbdUnixDriver } from './nbd/nbd-driver.js';
 
 /** Every built-in driver, in the order `qco-img --help` lists them. */
 export const builtinBlockDrivers: readonly BlockDriver[] = [
@@ -20,6 +21,9 @@ export const builtinBlockDrivers: readonly BlockDriver[] = [
   sshDriver,
   nvmeDriver,
   nfsDriver,
+  nbdDriver,
+  nbdTcpDriver,
+  nbdUnixDriver,
 ];
 
 let registered = false;

@@ -1,0 +1,297 @@
+/**
+ * The transmission phase of one client (QEMU's nbd_trip per request): the
+ * receive coroutine reads request headers (and a WRITE's payload, so the
+ * stream stays in step) and starts one coroutine per request; each does its
+ * I/O on the export's BlockBackend and sends its reply under the client's
+ * send CoMutex, waiting for the socket to drain before giving the lock up,
+ * so replies never interleave and a slow reader holds back only its own
+ * requests. At most `maxRequests` requests and `maxPayloadBytes` of WRITE
+ * payload are in flight; beyond that the receive coroutine stops reading and
+ * TCP holds the client back. Malformed requests (bad magic, oversized
+ * writes) drop the connection with a logged reason.
+ */
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
+import type { BlockRequestFlags } from '../../block/block-driver.js';
+import { BlockError } from '../../block/errors.js';
+import { IoVector } from '../../block/iov.js';
+import {
+  NBD_CMD_BLOCK_STATUS,
+  NBD_CMD_CACHE,
+  NBD_CMD_DISC,
+  NBD_CMD_FLAG_DF,
+  NBD_CMD_FLAG_FAST_ZERO,
+  NBD_CMD_FLAG_FUA,
+  NBD_CMD_FLAG_NO_HOLE,
+  NBD_CMD_FLAG_REQ_ONE,
+  NBD_CMD_FLUSH,
+  NBD_CMD_READ,
+  NBD_CMD_TRIM,
+  NBD_CMD_WRITE,
+  NBD_CMD_WRITE_ZEROES,
+  NBD_EINVAL,
+  NBD_EIO,
+  NBD_ENOTSUP,
+  NBD_EPERM,
+  NBD_MAX_BUFFER_SIZE,
+  NBD_REPLY_FLAG_DONE,
+  NBD_REPLY_TYPE_BLOCK_STATUS,
+  NBD_REPLY_TYPE_ERROR,
+  NBD_REPLY_TYPE_NONE,
+  NBD_REPLY_TYPE_OFFSET_DATA,
+  NBD_REQUEST_SIZE,
+} from '../../nbd/constants.js';
+import { NbdProtocolError, decodeRequest, encodeChunkHeader, encodeErrorChunk, encodeSimpleReply, type NbdRequest } from '../../nbd/codec.js';
+import { nbdErrorFromErrno } from '../../nbd/errno.js';
+import type { NbdStream } from '../../nbd/stream.js';
+import { contextExtents } from './meta-contexts.js';
+import type { NegotiatedSession } from './server-handshake.js';
+
+/** Limits of one client's transmission phase. */
+export interface TransmissionLimits {
+  /** Requests worked on at once (default 64). */
+  readonly maxRequests: number;
+  /** WRITE payload bytes held at once (default 64 MiB; one request may always be in flight). */
+  readonly maxPayloadBytes: number;
+}
+
+/** A request that fails with an NBD error value and a message for the error chunk. */
+class RequestError extends Error {
+  constructor(
+    readonly nbdError: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const VALID_FLAGS: Readonly<Record<number, number>> = {
+  [NBD_CMD_READ]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_DF,
+  [NBD_CMD_WRITE]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_FLUSH]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_TRIM]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_CACHE]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_WRITE_ZEROES]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_NO_HOLE | NBD_CMD_FLAG_FAST_ZERO,
+  [NBD_CMD_BLOCK_STATUS]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_REQ_ONE,
+};
+
+/** One client's transmission phase. */
+export class ServerTransmission {
+  private readonly sendLock = new CoMutex();
+  private inFlight = 0;
+  private payloadBytes = 0;
+  private receiver: Coroutine | null = null;
+  private idleWaiter: Coroutine | null = null;
+  /** Requests served (for tests and stats). */
+  served = 0;
+
+  constructor(
+    private readonly stream: NbdStream,
+    private readonly session: NegotiatedSession,
+    private readonly limits: TransmissionLimits,
+  ) {}
+
+  /** The receive loop (coroutine_fn): returns on NBD_CMD_DISC once in-flight requests are answered; throws on a broken stream or protocol. */
+  *run(): Co<void> {
+    try {
+      for (;;) {
+        while (this.inFlight >= this.limits.maxRequests) yield* this.waitSlot();
+        const hdr = yield* this.stream.read(NBD_REQUEST_SIZE);
+        const req = decodeRequest(hdr);
+        if (req.type === NBD_CMD_DISC) break;
+        let payload: Buffer | null = null;
+        if (req.type === NBD_CMD_WRITE) {
+          if (req.length > NBD_MAX_BUFFER_SIZE) {
+            throw new NbdProtocolError(`len (${req.length}) is larger than max len (${NBD_MAX_BUFFER_SIZE})`);
+          }
+          while (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes) yield* this.waitSlot();
+          payload = Buffer.allocUnsafe(req.length);
+          yield* this.stream.readInto(payload);
+          this.payloadBytes += req.length;
+        }
+        this.inFlight++;
+        coroutineEnter(coroutineCreate(requestEntry, { t: this, req, payload }));
+      }
+    } finally {
+      yield* this.waitIdle();
+    }
+  }
+
+  private *waitSlot(): Co<void> {
+    this.receiver = coroutineSelf();
+    yield* coroutineYield();
+  }
+
+  private *waitIdle(): Co<void> {
+    while (this.inFlight > 0) {
+      this.idleWaiter = coroutineSelf();
+      yield* coroutineYield();
+    }
+  }
+
+  /** @internal A request coroutine finished. */
+  finished(payload: Buffer | null): void {
+    this.inFlight--;
+    this.served++;
+    if (payload !== null) this.payloadBytes -= payload.length;
+    const r = this.receiver;
+    if (r !== null) {
+      this.receiver = null;
+      coroutineWake(r);
+    }
+    if (this.inFlight === 0 && this.idleWaiter !== null) {
+      const w = this.idleWaiter;
+      this.idleWaiter = null;
+      coroutineWake(w);
+    }
+  }
+
+  /** @internal Handle one request and send its reply. */
+  *handle(req: NbdRequest, payload: Buffer | null): Co<void> {
+    const { exp, structured } = this.session;
+    try {
+      this.check(req);
+      switch (req.type) {
+        case NBD_CMD_READ:
+          return yield* this.read(req);
+        case NBD_CMD_WRITE:
+          yield* exp.blk.coPwrite(req.offset, payload as Buffer, fua(req));
+          break;
+        case NBD_CMD_FLUSH:
+          yield* exp.blk.coFlush();
+          break;
+        case NBD_CMD_TRIM:
+          // Trim is advisory (proto.md): the block layer has no discard yet, so the data stays; FUA still flushes.
+          if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+          break;
+        case NBD_CMD_CACHE:
+          break;
+        case NBD_CMD_WRITE_ZEROES: {
+          const flags: BlockRequestFlags = {
+            fua: (req.flags & NBD_CMD_FLAG_FUA) !== 0,
+            mayUnmap: (req.flags & NBD_CMD_FLAG_NO_HOLE) === 0,
+            noFallback: (req.flags & NBD_CMD_FLAG_FAST_ZERO) !== 0,
+          };
+          // A node without a zero write would write zero buffers: not fast, so refuse as proto.md asks.
+          if (flags.noFallback && exp.blk.bs.coPwriteZeroes === undefined) throw new RequestError(NBD_ENOTSUP, 'fast zero not supported');
+          yield* exp.blk.coPwriteZeroes(req.offset, req.length, flags);
+          if (flags.fua) yield* exp.blk.coFlush();
+          break;
+        }
+        case NBD_CMD_BLOCK_STATUS:
+          return yield* this.blockStatus(req);
+      }
+      yield* this.sendSimple(req.cookie, 0);
+    } catch (e) {
+      const [err, msg] = toNbdError(e);
+      if (structured) yield* this.send([encodeErrorChunk(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_ERROR, req.cookie, err, msg)]);
+      else yield* this.sendSimple(req.cookie, err);
+    }
+  }
+
+  /** QEMU's nbd_co_receive_request checks. */
+  private check(req: NbdRequest): void {
+    const { exp, structured, contexts } = this.session;
+    const valid = VALID_FLAGS[req.type];
+    if (valid === undefined) throw new RequestError(NBD_EINVAL, `unsupported command ${req.type}`);
+    if (req.flags & ~valid) throw new RequestError(NBD_EINVAL, `unsupported flags 0x${req.flags.toString(16)} for command ${req.type}`);
+    if (req.flags & NBD_CMD_FLAG_DF && !structured) throw new RequestError(NBD_EINVAL, 'DF flag without structured replies');
+    const writes = req.type === NBD_CMD_WRITE || req.type === NBD_CMD_TRIM || req.type === NBD_CMD_WRITE_ZEROES;
+    if (writes && exp.readOnly) throw new RequestError(NBD_EPERM, 'Export is read only');
+    if (req.type !== NBD_CMD_FLUSH && (req.offset > exp.size || req.length > exp.size - req.offset)) {
+      throw new RequestError(NBD_EINVAL, 'operation past EOF');
+    }
+    if (req.type === NBD_CMD_READ && req.length > NBD_MAX_BUFFER_SIZE) {
+      throw new RequestError(NBD_EINVAL, `len (${req.length}) is larger than max len (${NBD_MAX_BUFFER_SIZE})`);
+    }
+    if (req.type === NBD_CMD_BLOCK_STATUS) {
+      if (contexts.size === 0) throw new RequestError(NBD_EINVAL, 'CMD_BLOCK_STATUS not negotiated');
+      if (req.length === 0) throw new RequestError(NBD_EINVAL, 'need non-zero length');
+    }
+  }
+
+  private *read(req: NbdRequest): Co<void> {
+    const { exp, structured } = this.session;
+    const buf = Buffer.allocUnsafe(req.length);
+    if (req.length > 0) yield* exp.blk.coPreadv(req.offset, req.length, new IoVector(buf));
+    if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+    if (!structured) {
+      yield* this.send([encodeSimpleReply(0, req.cookie), buf]);
+      return;
+    }
+    if (req.length === 0) {
+      yield* this.send([encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, req.cookie, 0)]);
+      return;
+    }
+    const hdr = encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length, 8);
+    hdr.writeBigUInt64BE(BigInt(req.offset), 20);
+    yield* this.send([hdr, buf]);
+  }
+
+  private *blockStatus(req: NbdRequest): Co<void> {
+    const { exp, contexts } = this.session;
+    const one = (req.flags & NBD_CMD_FLAG_REQ_ONE) !== 0;
+    const chunks: Buffer[] = [];
+    let i = 0;
+    for (const [id, name] of contexts) {
+      const extents = yield* contextExtents(exp, name, req.offset, req.length, one);
+      const payload = 4 + 8 * extents.length;
+      const last = ++i === contexts.size;
+      const b = encodeChunkHeader(last ? NBD_REPLY_FLAG_DONE : 0, NBD_REPLY_TYPE_BLOCK_STATUS, req.cookie, payload, payload);
+      b.writeUInt32BE(id, 20);
+      extents.forEach(([len, flags], k) => {
+        b.writeUInt32BE(len >>> 0, 24 + 8 * k);
+        b.writeUInt32BE(flags >>> 0, 28 + 8 * k);
+      });
+      chunks.push(b);
+    }
+    yield* this.send(chunks);
+  }
+
+  private *sendSimple(cookie: bigint, err: number): Co<void> {
+    yield* this.send([encodeSimpleReply(err, cookie)]);
+  }
+
+  /** Send one whole reply under the send lock; wait for the socket to drain before releasing it. */
+  private *send(bufs: Buffer[]): Co<void> {
+    if (this.stream.closed) return;
+    yield* this.sendLock.lock();
+    try {
+      if (bufs.length > 1) this.stream.cork();
+      for (const b of bufs) this.stream.write(b);
+      if (bufs.length > 1) this.stream.uncork();
+      yield* this.stream.drain();
+    } catch {
+      // The client went away: nothing more to tell it.
+    } finally {
+      this.sendLock.unlock();
+    }
+  }
+}
+
+function fua(req: NbdRequest): BlockRequestFlags {
+  return req.flags & NBD_CMD_FLAG_FUA ? { fua: true } : {};
+}
+
+function toNbdError(e: unknown): [number, string] {
+  if (e instanceof RequestError) return [e.nbdError, e.message];
+  if (e instanceof BlockError) {
+    const err = nbdErrorFromErrno(e.errno);
+    return [err === 0 ? NBD_EIO : err, e.message];
+  }
+  return [NBD_EIO, (e as Error)?.message ?? String(e)];
+}
+
+
+interface RequestOpaque {
+  t: ServerTransmission;
+  req: NbdRequest;
+  payload: Buffer | null;
+}
+
+function* requestEntry(o: RequestOpaque): Co<void> {
+  try {
+    yield* o.t.handle(o.req, o.payload);
+  } finally {
+    o.t.finished(o.payload);
+  }
+}

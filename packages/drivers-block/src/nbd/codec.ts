@@ -1,0 +1,253 @@
+/**
+ * Encoders and decoders of NBD's wire structures (big-endian throughout):
+ * option requests and replies of the fixed-newstyle handshake, the payloads
+ * of NBD_OPT_GO / INFO / *_META_CONTEXT and NBD_REP_INFO, transmission
+ * requests, simple replies and structured reply chunks. Decoders of peer
+ * input check every length against the enclosing one and throw
+ * NbdProtocolError rather than read past it.
+ */
+import {
+  NBD_INFO_BLOCK_SIZE,
+  NBD_INFO_DESCRIPTION,
+  NBD_INFO_EXPORT,
+  NBD_INFO_NAME,
+  NBD_MAX_STRING_SIZE,
+  NBD_OPTS_MAGIC,
+  NBD_REP_MAGIC,
+  NBD_REQUEST_MAGIC,
+  NBD_REQUEST_SIZE,
+  NBD_SIMPLE_REPLY_MAGIC,
+  NBD_SIMPLE_REPLY_SIZE,
+  NBD_STRUCTURED_REPLY_MAGIC,
+  NBD_STRUCTURED_REPLY_SIZE,
+} from './constants.js';
+
+/** The peer broke the protocol (bad magic, lengths that do not add up, …). */
+export class NbdProtocolError extends Error {
+  override readonly name = 'NbdProtocolError';
+}
+
+/** An option request header plus its payload. */
+export function encodeOptionRequest(opt: number, data: Uint8Array = EMPTY): Buffer {
+  const b = Buffer.allocUnsafe(16 + data.length);
+  b.writeBigUInt64BE(NBD_OPTS_MAGIC, 0);
+  b.writeUInt32BE(opt >>> 0, 8);
+  b.writeUInt32BE(data.length, 12);
+  b.set(data, 16);
+  return b;
+}
+
+/** An option reply header plus its payload. */
+export function encodeOptionReply(opt: number, type: number, data: Uint8Array = EMPTY): Buffer {
+  const b = Buffer.allocUnsafe(20 + data.length);
+  b.writeBigUInt64BE(NBD_REP_MAGIC, 0);
+  b.writeUInt32BE(opt >>> 0, 8);
+  b.writeUInt32BE(type >>> 0, 12);
+  b.writeUInt32BE(data.length, 16);
+  b.set(data, 20);
+  return b;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A length-prefixed (32-bit) UTF-8 string. */
+export function encodeString32(s: string): Buffer {
+  const str = Buffer.from(s, 'utf8');
+  const b = Buffer.allocUnsafe(4 + str.length);
+  b.writeUInt32BE(str.length, 0);
+  b.set(str, 4);
+  return b;
+}
+
+/** NBD_OPT_GO / NBD_OPT_INFO payload. */
+export function encodeGoPayload(name: string, infos: readonly number[]): Buffer {
+  const n = encodeString32(name);
+  const b = Buffer.allocUnsafe(n.length + 2 + 2 * infos.length);
+  b.set(n, 0);
+  b.writeUInt16BE(infos.length, n.length);
+  infos.forEach((t, i) => b.writeUInt16BE(t, n.length + 2 + 2 * i));
+  return b;
+}
+
+/** What an NBD_OPT_GO / NBD_OPT_INFO asks for. */
+export interface GoRequest {
+  /** Export name. */
+  readonly name: string;
+  /** NBD_INFO_* items requested. */
+  readonly infos: readonly number[];
+}
+
+/** Decode an NBD_OPT_GO / NBD_OPT_INFO payload (throws NbdProtocolError when lengths do not add up). */
+export function decodeGoPayload(data: Buffer): GoRequest {
+  if (data.length < 6) throw new NbdProtocolError('option too short');
+  const nameLen = data.readUInt32BE(0);
+  if (nameLen > data.length - 6) throw new NbdProtocolError('name length is incorrect');
+  if (nameLen > NBD_MAX_STRING_SIZE) throw new NbdProtocolError('name too long');
+  const name = data.toString('utf8', 4, 4 + nameLen);
+  const n = data.readUInt16BE(4 + nameLen);
+  if (data.length !== 4 + nameLen + 2 + 2 * n) throw new NbdProtocolError('request data length is incorrect');
+  const infos: number[] = [];
+  for (let i = 0; i < n; i++) infos.push(data.readUInt16BE(6 + nameLen + 2 * i));
+  return { name, infos };
+}
+
+/** NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT payload. */
+export function encodeMetaContextPayload(exportName: string, queries: readonly string[]): Buffer {
+  const parts = [encodeString32(exportName), u32(queries.length), ...queries.map(encodeString32)];
+  return Buffer.concat(parts);
+}
+
+/** What a *_META_CONTEXT option asks for. */
+export interface MetaContextRequest {
+  /** Export the contexts are for. */
+  readonly exportName: string;
+  /** The queries ('base:allocation', 'qemu:', …). */
+  readonly queries: readonly string[];
+}
+
+/** Decode a *_META_CONTEXT payload. */
+export function decodeMetaContextPayload(data: Buffer): MetaContextRequest {
+  let at = 0;
+  const str = (): string => {
+    if (data.length - at < 4) throw new NbdProtocolError('option too short');
+    const len = data.readUInt32BE(at);
+    at += 4;
+    if (len > data.length - at) throw new NbdProtocolError('string length is incorrect');
+    if (len > NBD_MAX_STRING_SIZE) throw new NbdProtocolError('string too long');
+    const s = data.toString('utf8', at, at + len);
+    at += len;
+    return s;
+  };
+  const exportName = str();
+  if (data.length - at < 4) throw new NbdProtocolError('option too short');
+  const count = data.readUInt32BE(at);
+  at += 4;
+  // Each query takes at least 4 bytes: a count larger than that is a lie, not an allocation.
+  if (count > (data.length - at) / 4) throw new NbdProtocolError('query count is incorrect');
+  const queries: string[] = [];
+  for (let i = 0; i < count; i++) queries.push(str());
+  if (at !== data.length) throw new NbdProtocolError('request data length is incorrect');
+  return { exportName, queries };
+}
+
+/** 32-bit big-endian. */
+export function u32(v: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(v >>> 0, 0);
+  return b;
+}
+
+/** NBD_INFO_EXPORT payload: size and transmission flags. */
+export function encodeInfoExport(size: number, flags: number): Buffer {
+  const b = Buffer.allocUnsafe(12);
+  b.writeUInt16BE(NBD_INFO_EXPORT, 0);
+  b.writeBigUInt64BE(BigInt(size), 2);
+  b.writeUInt16BE(flags, 10);
+  return b;
+}
+
+/** NBD_INFO_NAME / NBD_INFO_DESCRIPTION payload. */
+export function encodeInfoString(type: typeof NBD_INFO_NAME | typeof NBD_INFO_DESCRIPTION, s: string): Buffer {
+  const str = Buffer.from(s, 'utf8');
+  const b = Buffer.allocUnsafe(2 + str.length);
+  b.writeUInt16BE(type, 0);
+  b.set(str, 2);
+  return b;
+}
+
+/** NBD_INFO_BLOCK_SIZE payload. */
+export function encodeInfoBlockSize(min: number, preferred: number, max: number): Buffer {
+  const b = Buffer.allocUnsafe(14);
+  b.writeUInt16BE(NBD_INFO_BLOCK_SIZE, 0);
+  b.writeUInt32BE(min, 2);
+  b.writeUInt32BE(preferred, 6);
+  b.writeUInt32BE(max, 10);
+  return b;
+}
+
+/** A transmission request header (the caller sends a WRITE's payload after it). */
+export interface NbdRequest {
+  /** NBD_CMD_FLAG_* bits. */
+  readonly flags: number;
+  /** NBD_CMD_*. */
+  readonly type: number;
+  /** Opaque cookie echoed in the reply. */
+  readonly cookie: bigint;
+  /** Byte offset. */
+  readonly offset: number;
+  /** Byte length (payload length of a WRITE). */
+  readonly length: number;
+}
+
+/** Encode a request header into a fresh 28-byte buffer. */
+export function encodeRequest(r: NbdRequest): Buffer {
+  const b = Buffer.allocUnsafe(NBD_REQUEST_SIZE);
+  b.writeUInt32BE(NBD_REQUEST_MAGIC, 0);
+  b.writeUInt16BE(r.flags, 4);
+  b.writeUInt16BE(r.type, 6);
+  b.writeBigUInt64BE(r.cookie, 8);
+  b.writeBigUInt64BE(BigInt(r.offset), 16);
+  b.writeUInt32BE(r.length >>> 0, 24);
+  return b;
+}
+
+/** Decode a request header; throws NbdProtocolError on a bad magic. Offsets above 2^53 are kept as Infinity-like (unsafe) numbers and fail range checks. */
+export function decodeRequest(b: Buffer): NbdRequest {
+  const magic = b.readUInt32BE(0);
+  if (magic !== NBD_REQUEST_MAGIC) throw new NbdProtocolError(`invalid magic (got 0x${magic.toString(16)})`);
+  const hi = b.readUInt32BE(16);
+  const lo = b.readUInt32BE(20);
+  return {
+    flags: b.readUInt16BE(4),
+    type: b.readUInt16BE(6),
+    cookie: b.readBigUInt64BE(8),
+    offset: hi * 0x100000000 + lo,
+    length: b.readUInt32BE(24),
+  };
+}
+
+/** A simple reply header. */
+export function encodeSimpleReply(error: number, cookie: bigint): Buffer {
+  const b = Buffer.allocUnsafe(NBD_SIMPLE_REPLY_SIZE);
+  b.writeUInt32BE(NBD_SIMPLE_REPLY_MAGIC, 0);
+  b.writeUInt32BE(error >>> 0, 4);
+  b.writeBigUInt64BE(cookie, 8);
+  return b;
+}
+
+/** A structured reply chunk header for a payload of `length` bytes. */
+export function encodeChunkHeader(flags: number, type: number, cookie: bigint, length: number, extra = 0): Buffer {
+  const b = Buffer.allocUnsafe(NBD_STRUCTURED_REPLY_SIZE + extra);
+  b.writeUInt32BE(NBD_STRUCTURED_REPLY_MAGIC, 0);
+  b.writeUInt16BE(flags, 4);
+  b.writeUInt16BE(type, 6);
+  b.writeBigUInt64BE(cookie, 8);
+  b.writeUInt32BE(length >>> 0, 16);
+  return b;
+}
+
+/** An NBD_REPLY_TYPE_ERROR chunk (header and payload). */
+export function encodeErrorChunk(flags: number, type: number, cookie: bigint, error: number, message: string): Buffer {
+  const msg = Buffer.from(message.slice(0, NBD_MAX_STRING_SIZE), 'utf8').subarray(0, NBD_MAX_STRING_SIZE);
+  const b = encodeChunkHeader(flags, type, cookie, 6 + msg.length, 6 + msg.length);
+  b.writeUInt32BE(error >>> 0, 20);
+  b.writeUInt16BE(msg.length, 24);
+  b.set(msg, 26);
+  return b;
+}
+
+/** A reply header as received (simple or structured). */
+export interface NbdReplyHeader {
+  /** Whether it is a structured chunk. */
+  readonly structured: boolean;
+  /** Simple: the error; structured: 0. */
+  readonly error: number;
+  /** Structured: flags. */
+  readonly flags: number;
+  /** Structured: chunk type. */
+  readonly type: number;
+  /** Cookie of the request. */
+  readonly cookie: bigint;
+  /** Structured: payload length. */
+  readonly length: number;
+}

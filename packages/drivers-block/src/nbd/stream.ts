@@ -1,0 +1,232 @@
+/**
+ * A byte stream that coroutines read from: the socket's 'data' chunks are
+ * queued, and `read(n)` / `readInto(buf)` yield until that many bytes are
+ * there. Both ends of NBD use it (the server's per-client receive coroutine,
+ * the client's reply coroutine). Memory stays bounded whatever the peer sends:
+ * the socket is paused once more than `highWater` bytes (or the one read being
+ * waited for) are queued, so a peer that floods us is held by TCP flow control,
+ * never by our heap. The socket can be handed over (STARTTLS) with `detach`.
+ */
+import type { Duplex } from 'node:stream';
+import { coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
+
+/** The peer closed the connection (or it failed) before the bytes we wait for arrived. */
+export class NbdStreamClosedError extends Error {
+  override readonly name = 'NbdStreamClosedError';
+}
+
+const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
+
+/** A coroutine-readable view of one socket. */
+export class NbdStream {
+  private chunks: Buffer[] = [];
+  private head = 0;
+  private buffered = 0;
+  private waiter: Coroutine | null = null;
+  private want = 0;
+  private paused = false;
+  private drainWaiters: Coroutine[] = [];
+  private closedErr: Error | null = null;
+  private readonly onData = (chunk: Buffer): void => this.push(chunk);
+  private readonly onClose = (): void => this.fail(new NbdStreamClosedError('Connection closed'));
+  private readonly onError = (err: Error): void => this.fail(err);
+  private readonly onDrain = (): void => this.wakeDrain();
+
+  constructor(
+    /** The socket (net.Socket or tls.TLSSocket). */
+    public socket: Duplex,
+    private readonly highWater = DEFAULT_HIGH_WATER,
+  ) {
+    this.attach(socket);
+  }
+
+  /** Whether the connection is gone. */
+  get closed(): boolean {
+    return this.closedErr !== null;
+  }
+
+  /** Bytes received and not yet read. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  private attach(s: Duplex): void {
+    this.socket = s;
+    s.on('data', this.onData);
+    s.on('close', this.onClose);
+    s.on('end', this.onClose);
+    s.on('error', this.onError);
+    s.on('drain', this.onDrain);
+  }
+
+  /** Stop listening to the socket and give it back (for a TLS upgrade); queued bytes are dropped. */
+  detach(): Duplex {
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('close', this.onClose);
+    s.off('end', this.onClose);
+    s.off('error', this.onError);
+    s.off('drain', this.onDrain);
+    if (this.paused) s.resume();
+    this.paused = false;
+    this.chunks = [];
+    this.head = 0;
+    this.buffered = 0;
+    return s;
+  }
+
+  /** Listen to another socket from now on (the TLS socket wrapping the old one). */
+  reattach(s: Duplex): void {
+    this.attach(s);
+  }
+
+  private push(chunk: Buffer): void {
+    if (this.closedErr !== null) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > Math.max(this.highWater, this.want) && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    if (this.waiter !== null && this.buffered >= this.want) {
+      const w = this.waiter;
+      this.waiter = null;
+      coroutineWake(w);
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.closedErr !== null) return;
+    this.closedErr = err instanceof NbdStreamClosedError ? err : new NbdStreamClosedError(err.message, { cause: err });
+    const w = this.waiter;
+    this.waiter = null;
+    if (w !== null) coroutineWake(w);
+    this.wakeDrain();
+  }
+
+  private wakeDrain(): void {
+    const list = this.drainWaiters;
+    if (list.length === 0) return;
+    this.drainWaiters = [];
+    for (const co of list) coroutineWake(co);
+  }
+
+  /** Yield until `n` bytes are queued (or the stream closed: throws). */
+  private *waitFor(n: number): Co<void> {
+    while (this.buffered < n) {
+      if (this.closedErr !== null) throw this.closedErr;
+      this.want = n;
+      if (this.paused) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      this.waiter = coroutineSelf();
+      yield* coroutineYield();
+    }
+    this.want = 0;
+  }
+
+  /** Read exactly `n` bytes. */
+  *read(n: number): Co<Buffer> {
+    if (this.buffered < n) yield* this.waitFor(n);
+    const first = this.chunks[0];
+    if (first !== undefined && first.length - this.head >= n) {
+      const out = first.subarray(this.head, this.head + n);
+      this.consume(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.copyOut(out, 0, n);
+    return out;
+  }
+
+  /** Read exactly `dst.length` bytes into `dst`. Long reads are taken in pieces so the queue never holds them whole. */
+  *readInto(dst: Uint8Array): Co<void> {
+    let done = 0;
+    while (done < dst.length) {
+      if (this.buffered === 0) yield* this.waitFor(1);
+      const n = Math.min(this.buffered, dst.length - done);
+      this.copyOut(dst, done, n);
+      done += n;
+    }
+  }
+
+  /** Read and drop `n` bytes. */
+  *skip(n: number): Co<void> {
+    while (n > 0) {
+      if (this.buffered === 0) yield* this.waitFor(1);
+      const k = Math.min(this.buffered, n);
+      this.consume(k);
+      n -= k;
+    }
+  }
+
+  private copyOut(dst: Uint8Array, at: number, n: number): void {
+    let off = at;
+    let left = n;
+    while (left > 0) {
+      const c = this.chunks[0] as Buffer;
+      const k = Math.min(c.length - this.head, left);
+      dst.set(k === c.length && this.head === 0 ? c : c.subarray(this.head, this.head + k), off);
+      off += k;
+      left -= k;
+      this.consume(k);
+    }
+  }
+
+  private consume(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const c = this.chunks[0] as Buffer;
+      const rest = c.length - this.head;
+      if (n < rest) {
+        this.head += n;
+        break;
+      }
+      n -= rest;
+      this.chunks.shift();
+      this.head = 0;
+    }
+    if (this.paused && this.buffered <= this.highWater) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Queue bytes for sending; false when the socket's buffer is full (then `drain`). */
+  write(buf: Uint8Array): boolean {
+    if (this.closedErr !== null) return false;
+    return this.socket.write(buf);
+  }
+
+  /** Yield until the socket's send buffer has room again (returns at once when it has; throws once closed). */
+  *drain(): Co<void> {
+    while (this.socket.writableNeedDrain) {
+      if (this.closedErr !== null) throw this.closedErr;
+      this.drainWaiters.push(coroutineSelf());
+      yield* coroutineYield();
+    }
+    if (this.closedErr !== null) throw this.closedErr;
+  }
+
+  /** Cork the socket (several writes leave in one segment). */
+  cork(): void {
+    (this.socket as Duplex & { cork?: () => void }).cork?.();
+  }
+
+  /** Uncork. */
+  uncork(): void {
+    (this.socket as Duplex & { uncork?: () => void }).uncork?.();
+  }
+
+  /** Close after queued writes went out. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Drop the connection now. */
+  destroy(): void {
+    this.socket.destroy();
+    this.fail(new NbdStreamClosedError('Connection closed'));
+  }
+}
