@@ -12,6 +12,13 @@
         ["OS!='linux'", { "type": "none", "sources": [] }],
         ["OS=='linux' and have_liburing==1", { "defines": ["QCO_HAVE_LIBURING"], "libraries": ["-luring"] }]
       ]
+    },
+    {
+      "target_name": "qco_file_lock",
+      "sources": ["native/file-lock.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "conditions": [["OS!='linux'", { "type": "none", "sources": [] }]]
     }
   ]
 }

@@ -17,6 +17,7 @@ export * from './block/options.js';
 export * from './block/block-registry.js';
 export { builtinBlockDrivers } from './drivers/builtin.js';
 export * from './block/block-open.js';
+export * from './block/permissions.js';
 export { assertAligned, bdrvCoPreadv, bdrvCoPwritev, bdrvCoPwriteZeroes, checkRequest } from './block/io.js';
 export { coAwait, coWaitFor, type NodeCallback } from './block/co-wait.js';
 export { NULL_DEFAULT_SIZE, NullBlockDriverState, nullAioDriver, nullCoDriver } from './drivers/null/null-driver.js';
@@ -25,6 +26,7 @@ export { runSync, setBlockingPoll, type BlockingPoll } from './block/sync-run.js
 export * from './drivers/ssh/index.js';
 export * from './drivers/nvme/index.js';
 export { FileBlockDriverState, fileDriver } from './drivers/file/file-driver.js';
+export { RAW_LOCK_PERM_BASE, RAW_LOCK_SHARED_BASE } from './drivers/file/file-lock.js';
 export * from './drivers/nfs/index.js';
 export * from './drivers/nbd/index.js';
 export * from './exports/nbd/index.js';

@@ -29,6 +29,7 @@ import { Errno } from './errno.js';
 import { bdrvCoPreadv, bdrvCoPwritev, bdrvCoPwriteZeroes } from './io.js';
 import { IoVector } from './iov.js';
 import { runSync } from './sync-run.js';
+import { BLK_PERM_ALL, backendPermissions, bdrvSetPerm } from './permissions.js';
 import { scheduleSoon } from './deferred.js';
 
 const NO_FLAGS: BlockRequestFlags = Object.freeze({});
@@ -90,12 +91,49 @@ export class BlockBackend {
   private readonly completions: AioRequest[] = [];
   private completionBhScheduled = false;
 
-  /** Wrap an already open node. */
+  private permBits = 0;
+  private sharedBits = BLK_PERM_ALL;
+
+  /** Wrap an already open node (taking no permissions; see setPerm). */
   constructor(readonly bs: BlockDriverState) {}
+
+  /**
+   * blk_new_open's second half: take the permissions the open flags imply
+   * (backendPermissions) on the new node, closing it again when another user
+   * of the image conflicts.
+   */
+  private static *coAttach(bs: BlockDriverState, how: BlockOpenOptions): Co<BlockBackend> {
+    const blk = new BlockBackend(bs);
+    const p = backendPermissions({ readOnly: bs.flags.readOnly, noIo: how.noIo === true, resize: how.resize === true, noShare: how.noShare === true });
+    try {
+      blk.setPerm(p.perm, p.shared);
+    } catch (err) {
+      yield* bs.coClose();
+      throw err;
+    }
+    return blk;
+  }
 
   /** Open `spec` (a filename, `json:{…}`, or with imageOpts a `driver=…,…` string) as a coroutine_fn. */
   static *coOpen(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): Co<BlockBackend> {
-    return new BlockBackend(yield* bdrvOpen(spec, how));
+    return yield* BlockBackend.coAttach(yield* bdrvOpen(spec, how), how);
+  }
+
+  /** blk_set_perm: hold `perm` and share `shared` (BLK_PERM_* bits); throws PermissionConflictError, keeping the old ones. */
+  setPerm(perm: number, shared: number): void {
+    bdrvSetPerm(this.bs, perm, shared);
+    this.permBits = perm;
+    this.sharedBits = shared;
+  }
+
+  /** The permissions held (BLK_PERM_* bits). */
+  get perm(): number {
+    return this.permBits;
+  }
+
+  /** The permissions shared with other users. */
+  get sharedPerm(): number {
+    return this.sharedBits;
   }
 
   /** Open `spec`; resolves to a BlockBackend. */
@@ -108,7 +146,7 @@ export class BlockBackend {
     const r = resolveBlockSpec(spec, how);
     if (r.driver.completions === 'event-loop') throw new SyncUnsupportedError(r.driver.formatName);
     return runSync(function* () {
-      return new BlockBackend(yield* r.driver.open(r.options, r.flags));
+      return yield* BlockBackend.coAttach(yield* r.driver.open(r.options, r.flags), how);
     });
   }
 

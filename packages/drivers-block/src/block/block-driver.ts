@@ -50,6 +50,8 @@ export interface BlockOpenFlags {
   readonly cacheNoFlush: boolean;
   /** Submission path the caller asked for (-i / aio=): threads, native (linux-aio) or io_uring. */
   readonly aio: BlockAioMode;
+  /** force-share (-U): other users may take any permission (read-only nodes only). */
+  readonly forceShare?: boolean;
 }
 
 /** Submission path (QEMU's BlockdevAioOptions). */
@@ -147,6 +149,18 @@ export interface BlockDriverState {
   coGetInfo?(): Co<BlockDriverInfo>;
   /** bdrv_close: release what it holds. Called once. */
   coClose(): Co<void>;
+
+  /**
+   * Permission prepare (QEMU's bdrv_check_perm reaching the driver): take what
+   * `perm` (BLK_PERM_* bits, block/permissions.ts) and `shared` need beyond what
+   * is held, and check no other user conflicts; throws PermissionConflictError
+   * with QEMU's text. Drivers without it take no part in permissions.
+   */
+  checkPerm?(perm: number, shared: number): void;
+  /** Permission commit (bdrv_set_perm): hold exactly `perm` / `shared`, releasing the rest. */
+  setPerm?(perm: number, shared: number): void;
+  /** Permission abort (bdrv_abort_perm_update): back to the committed state. */
+  abortPerm?(): void;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { BlockAioMode, BlockDriver, BlockDriverState, BlockOpenFlags, Block
 import { findBlockDriver, findProtocolDriver } from './block-registry.js';
 import { BlockError, MissingParameterError, UnknownOptionError } from './errors.js';
 import { Errno } from './errno.js';
+import { checkForceShare } from './permissions.js';
 import { GENERIC_BLOCK_OPTIONS, checkOptions, parseBlockSpec, splitGenericOptions } from './options.js';
 
 /** How to open: the flags of qemu-io / qemu-img (-f, --image-opts, -r, -t, -i, -o). */
@@ -28,6 +29,14 @@ export interface BlockOpenOptions {
   readonly aio?: BlockAioMode;
   /** -o / extra options merged over the spec's. */
   readonly options?: BlockOptionsDict;
+  /** -U / force-share: let others take any permission (read-only only). */
+  readonly forceShare?: boolean;
+  /** BDRV_O_NO_SHARE: share only reads and unchanged writes (qemu-img convert's source). */
+  readonly noShare?: boolean;
+  /** BDRV_O_NO_IO: the node is only inspected (qemu-img info), so no permission is taken. */
+  readonly noIo?: boolean;
+  /** BDRV_O_RESIZE: take the resize permission too. */
+  readonly resize?: boolean;
 }
 
 /** The driver and checked options a spec resolves to, before opening (for tools that need to know the driver first). */
@@ -93,7 +102,9 @@ export function resolveBlockSpec(spec: string | BlockOptionsDict, how: BlockOpen
     cacheDirect: how.cacheDirect === true || g['cache.direct'] === true,
     cacheNoFlush: how.cacheNoFlush === true || g['cache.no-flush'] === true,
     aio: how.aio ?? 'threads',
+    forceShare: how.forceShare === true || g['force-share'] === true,
   };
+  checkForceShare(flags.forceShare === true, flags.readOnly);
   return { driver, options, flags };
 }
 

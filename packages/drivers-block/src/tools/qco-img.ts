@@ -7,14 +7,15 @@
  * copies between any two registered drivers in chunks with several
  * coroutines in flight, and draws qemu-img's progress line with -p.
  */
+import { statSync } from 'node:fs';
 import { coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, type Co } from '@qco/core';
 import { BlockBackend } from '../block/block-backend.js';
 import { registerBuiltinBlockDrivers } from '../drivers/builtin.js';
 import { parseAioMode, parseCacheMode, resolveBlockSpec, type BlockOpenOptions } from '../block/block-open.js';
-import { BlockError } from '../block/errors.js';
+import { BlockError, UnknownDriverError } from '../block/errors.js';
 import { strerror } from '../block/errno.js';
 import { IoVector } from '../block/iov.js';
-import { parseQemuOptsString, parseSize } from '../block/options.js';
+import { parseBool, parseQemuOptsString, parseSize } from '../block/options.js';
 import { GetoptError, getopt } from './common/getopt.js';
 import { createProgress } from './common/progress.js';
 import { sizeToStr } from './common/format.js';
@@ -41,54 +42,87 @@ function formatName(blk: BlockBackend): string {
   return blk.driverName === 'file' ? 'raw' : blk.driverName;
 }
 
+/** qemu-img's error_exit: the message, then where to find help. */
+function usageError(message: string): ImgError {
+  return new ImgError(`${message}\nTry 'qco-img --help' for more information`);
+}
+
 function parseOpts(args: readonly string[], short: string, long: string[]): ReturnType<typeof getopt> {
   try {
     return getopt(args, short, long, true);
   } catch (err) {
-    throw new ImgError((err as GetoptError).message);
+    // qemu-img words getopt's complaints itself, naming the word as typed.
+    const e = err as GetoptError;
+    throw usageError(e.kind === 'missing' ? `missing argument for option '${e.arg}'` : `unrecognized option '${e.arg}'`);
   }
 }
 
-function formatAndCache(o: Map<string, string>): BlockOpenOptions {
+function formatAndCache(o: Map<string, string>, cacheError = 'Invalid cache mode'): BlockOpenOptions {
   let how: BlockOpenOptions = {};
   const f = o.get('f') ?? o.get('format');
   if (f !== undefined && f !== 'raw') how = { ...how, format: f };
-  if (o.has('t')) how = { ...how, ...parseCacheMode(o.get('t') as string) };
+  if (o.has('t')) how = { ...how, ...cacheMode(o.get('t') as string, cacheError) };
+  if (o.has('U') || o.has('force-share')) how = { ...how, forceShare: true };
   if (o.has('n') || o.has('nocache')) how = { ...how, cacheDirect: true };
   if (o.has('i')) how = { ...how, aio: parseAioMode(o.get('i') as string) };
   return how;
 }
 
-function checkImageOpts(o: Map<string, string>): boolean {
+/** -t / -T: QEMU's cache modes, with the wording of the command that reads them. */
+function cacheMode(mode: string, message: string): { cacheDirect: boolean; cacheNoFlush: boolean } {
+  try {
+    return parseCacheMode(mode);
+  } catch {
+    throw new ImgError(message.includes('option') ? `${message}: ${mode}` : message);
+  }
+}
+
+function checkImageOpts(o: Map<string, string>, name?: string): boolean {
   const imageOpts = o.has('image-opts');
   if (imageOpts && (o.has('f') || o.has('format'))) throw new ImgError('--image-opts and --format are mutually exclusive');
+  // img_open_opts: -U with an explicit force-share=off in the options.
+  if (imageOpts && name !== undefined && (o.has('U') || o.has('force-share'))) {
+    const v = parseQemuOptsString(name)['force-share'];
+    if (v !== undefined && parseBool(v) !== true) throw new ImgError('--force-share/-U conflicts with image options');
+  }
   return imageOpts;
 }
 
 function sizeArg(what: string, v: string): number {
   const n = parseSize(v);
-  if (n === undefined) throw new ImgError(`Invalid ${what} specified. You may use k, M, G, T, P or E suffixes for`);
+  if (n === undefined) throw new ImgError(`Invalid ${what} specified. You may use k, M, G, T, P or E suffixes for\nqco-img: kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.`);
   return n;
 }
 
-function intArg(what: string, v: string): number {
-  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new ImgError(`Invalid ${what} specified`);
-  return Number(v);
+/** qemu_strtoui with base 0 (decimal, 0x hex, 0 octal), bounded by `max`; undefined when it does not parse. */
+function uintArg(v: string, max = 0xffffffff): number | undefined {
+  if (!/^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(v)) return undefined;
+  const n = /^0[0-7]+$/.test(v) ? Number.parseInt(v, 8) : Number(v);
+  return n <= max ? n : undefined;
+}
+
+function intArg(what: string, v: string, min = 1): number {
+  const n = uintArg(v, 0x7fffffff);
+  if (n === undefined || n < min) throw new ImgError(`Invalid ${what} specified`);
+  return n;
 }
 
 // ---------------------------------------------------------------------------
 
 async function imgInfo(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'f:hU', ['image-opts', 'output=', 'format=', 'force-share', 'help']);
-  const imageOpts = checkImageOpts(o);
-  if (operands.length !== 1) throw new ImgError('Expecting one image file name');
+  if (operands.length !== 1) throw usageError('Expecting one image file name');
   const name = operands[0] as string;
-  const blk = await openImage(name, { ...formatAndCache(o), readOnly: true }, imageOpts);
+  const output = o.get('output') ?? 'human';
+  if (output !== 'human' && output !== 'json') throw new ImgError('--output must be used with human or json as argument.');
+  const imageOpts = checkImageOpts(o, name);
+  // qemu-img info only inspects the node: it takes no permission, so no lock.
+  const blk = await openImage(name, { ...formatAndCache(o), readOnly: true, noIo: true }, imageOpts);
   try {
     const size = await blk.getLength();
     const info = await blk.getInfo();
     const format = formatName(blk);
-    if (o.get('output') === 'json') {
+    if (output === 'json') {
       const j: Record<string, unknown> = { 'virtual-size': size, filename: blk.bs.filename, format };
       if (info.allocatedSize !== undefined) j['actual-size'] = info.allocatedSize;
       j['dirty-flag'] = false;
@@ -113,12 +147,26 @@ async function imgInfo(args: readonly string[], io: CliStreams): Promise<void> {
 
 async function imgCreate(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'f:o:q', ['format=']);
-  if (operands.length < 1) throw new ImgError('Expecting image file name');
+  if (operands.length < 1) throw usageError('Expecting image file name');
   const name = operands[0] as string;
-  const size = operands[1] !== undefined ? sizeArg('image size', operands[1]) : undefined;
-  if (size === undefined) throw new ImgError('Image creation needs a size parameter');
+  let size = operands[1] !== undefined ? sizeArg('image size', operands[1]) : undefined;
+  // -o: the creation options; raw over file takes only size.
+  for (const [k, v] of Object.entries(o.has('o') ? parseQemuOptsString(o.get('o') as string) : {})) {
+    if (k !== 'size') throw new ImgError(`${name}: Invalid parameter '${k}'`);
+    const n = parseSize(String(v));
+    if (n === undefined) throw new ImgError(`${name}: Parameter 'size' expects a non-negative number below 2^64`);
+    size ??= n;
+  }
+  if (size === undefined) throw new ImgError(`${name}: Image creation needs a size parameter`);
+  if (size > 2 ** 63 - 1) throw new ImgError('Invalid image size specified. Must be between 0 and 9223372036854775807.');
   const format = o.get('f') ?? o.get('format');
-  const r = resolveBlockSpec(name, format !== undefined && format !== 'raw' ? { format } : {});
+  let r;
+  try {
+    r = resolveBlockSpec(name, format !== undefined && format !== 'raw' ? { format } : {});
+  } catch (err) {
+    if (err instanceof UnknownDriverError) throw new ImgError(`${name}: Unknown file format '${err.driverName}'`);
+    throw new ImgError(`${name}: ${(err as Error).message}`);
+  }
   if (!o.has('q')) io.out(`Formatting '${name}', fmt=${format ?? 'raw'} size=${size}\n`);
   if (r.driver.create === undefined) throw new ImgError(`${name}: Protocol driver '${r.driver.formatName}' does not support image creation`);
   const create = r.driver.create.bind(r.driver);
@@ -237,20 +285,25 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
 
 async function imgBench(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'hc:d:f:ni:o:qs:S:t:wU', ['image-opts', 'pattern=', 'flush-interval=', 'no-drain', 'format=', 'force-share', 'help']);
-  const imageOpts = checkImageOpts(o);
-  if (operands.length !== 1) throw new ImgError('Expecting one image file name');
+  if (operands.length !== 1) throw usageError('Expecting one image file name');
   const name = operands[0] as string;
+  const imageOpts = checkImageOpts(o, name);
   const write = o.has('w');
+  const uintOpt = (key: string, what: string, max?: number): number => {
+    const n = uintArg(o.get(key) as string, max);
+    if (n === undefined) throw new ImgError(`Invalid ${what} specified`);
+    return n;
+  };
   const bufsize = o.has('s') ? sizeArg('buffer size', o.get('s') as string) : 4096;
   const p: BenchParams = {
-    count: o.has('c') ? intArg('request count', o.get('c') as string) : 75000,
+    count: o.has('c') ? intArg('request count', o.get('c') as string, 0) : 75000,
     depth: o.has('d') ? intArg('queue depth', o.get('d') as string) : 64,
     bufsize,
     offset: o.has('o') ? sizeArg('offset', o.get('o') as string) : 0,
-    step: o.has('S') ? sizeArg('step size', o.get('S') as string) : bufsize,
+    step: o.has('S') ? sizeArg('step_size', o.get('S') as string) : bufsize,
     write,
-    pattern: o.has('pattern') ? Number(o.get('pattern')) & 0xff : 0,
-    flushInterval: o.has('flush-interval') ? Number(o.get('flush-interval')) : 0,
+    pattern: o.has('pattern') ? uintOpt('pattern', 'pattern byte', 0xff) : 0,
+    flushInterval: o.has('flush-interval') ? uintOpt('flush-interval', 'flush interval') : 0,
     drain: !o.has('no-drain'),
   };
   if (p.flushInterval > 0 && !write) throw new ImgError('--flush-interval is only available in write tests');
@@ -304,6 +357,18 @@ export async function convertCopy(
   await Promise.all(Array.from({ length: parallel }, () => runCo(worker)));
 }
 
+/** Whether `target` names the file `src` has open (same device and inode). */
+function sameFile(src: BlockBackend, target: unknown): boolean {
+  if (src.driverName !== 'file' || typeof target !== 'string') return false;
+  try {
+    const a = statSync(src.bs.filename);
+    const b = statSync(target);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 function isZero(b: Uint8Array): boolean {
   const words = b.byteOffset % 8 === 0 && b.length % 8 === 0 ? new BigUint64Array(b.buffer, b.byteOffset, b.length / 8) : null;
   if (words) {
@@ -316,24 +381,42 @@ function isZero(b: Uint8Array): boolean {
 
 async function imgConvert(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'hf:O:o:npqt:T:m:S:WU', ['image-opts', 'target-image-opts', 'format=', 'force-share', 'help']);
-  const imageOpts = checkImageOpts(o);
   const targetImageOpts = o.has('target-image-opts');
   if (operands.length !== 2) throw new ImgError('Must specify image file name');
   const [srcName, dstName] = operands as [string, string];
-  const srcHow: BlockOpenOptions = { ...formatAndCache(new Map([...o].filter(([k]) => k === 'f' || k === 'format'))), readOnly: true };
+  const imageOpts = checkImageOpts(o, srcName);
+  const parallel = o.has('m') ? uintArg(o.get('m') as string) : 8;
+  if (parallel === undefined || parallel < 1 || parallel > 16) throw new ImgError('Invalid number of coroutines. Allowed number of coroutines is between 1 and 16');
+  if (o.has('S')) sizeArg('buffer size for sparse output', o.get('S') as string);
+  // The source shares only reads (BDRV_O_NO_SHARE): nobody may write or resize it while it is copied.
+  const srcHow: BlockOpenOptions = {
+    ...formatAndCache(new Map([...o].filter(([k]) => ['f', 'format', 'U', 'force-share'].includes(k)))),
+    readOnly: true,
+    noShare: true,
+  };
   const srcCache = o.get('T');
-  const src = await openImage(srcName, srcCache ? { ...srcHow, ...parseCacheMode(srcCache) } : srcHow, imageOpts);
+  // qemu-img convert's target cache mode defaults to 'unsafe': no flush at the end.
+  const dstCache = cacheMode(o.get('t') ?? 'unsafe', 'Invalid cache option');
+  const src = await openImage(srcName, srcCache ? { ...srcHow, ...cacheMode(srcCache, 'Invalid source cache option') } : srcHow, imageOpts);
   try {
     const size = await src.getLength();
     const outFmt = o.get('O');
-    let dstHow: BlockOpenOptions = outFmt !== undefined && outFmt !== 'raw' ? { format: outFmt } : {};
-    // qemu-img convert's target cache mode defaults to 'unsafe': no flush at the end.
-    dstHow = { ...dstHow, ...parseCacheMode(o.get('t') ?? 'unsafe') };
+    const dstHow: BlockOpenOptions = { ...(outFmt !== undefined && outFmt !== 'raw' ? { format: outFmt } : {}), ...dstCache };
     const noCreate = o.has('n');
     let fresh = false;
     if (!noCreate && !targetImageOpts) {
-      const r = resolveBlockSpec(dstName, dstHow);
+      let r;
+      try {
+        r = resolveBlockSpec(dstName, dstHow);
+      } catch (err) {
+        if (err instanceof UnknownDriverError) throw new ImgError(`Unknown file format '${err.driverName}'`);
+        throw err;
+      }
       if (r.driver.create !== undefined) {
+        if (sameFile(src, r.options['filename'])) {
+          // Locks already refuse this; without them (locking=off, -U) creating would clear the source.
+          throw new ImgError(`${dstName}: error while converting ${outFmt ?? 'raw'}: Failed to get "write" lock\nIs another process using the image [${dstName}]?`);
+        }
         const create = r.driver.create.bind(r.driver);
         await runCo(() => create(r.options, size)).catch((err: Error) => {
           throw new ImgError(`${dstName}: error while converting ${outFmt ?? 'raw'}: ${err.message}`);
@@ -354,7 +437,6 @@ async function imgConvert(args: readonly string[], io: CliStreams): Promise<void
         else throw new ImgError(`${dstName}: Target image is smaller than source (${dstSize} < ${size} bytes)`);
       }
       const progress = createProgress(io, size, o.has('p') && !o.has('q'));
-      const parallel = o.has('m') ? intArg('number of coroutines', o.get('m') as string) : 8;
       const sparse = fresh && o.get('S') !== '0';
       try {
         await convertCopy(src, dst, size, { parallel, sparse, onProgress: (d) => progress.update(d) });

@@ -42,7 +42,9 @@ export async function qcoIoMain(argv: readonly string[], io: CliStreams = proces
       true,
     );
   } catch (err) {
-    io.err(`qco-io: ${(err as Error).message}\nTry 'qco-io --help' for more information.\n`);
+    // qemu-io prints getopt's complaint, then its usage text.
+    io.err(`qco-io: ${(err as Error).message}\n`);
+    io.out(USAGE);
     return 1;
   }
   const { list, operands } = parsed;
@@ -83,6 +85,10 @@ export async function qcoIoMain(argv: readonly string[], io: CliStreams = proces
         case 'image-opts':
           imageOpts = true;
           break;
+        case 'U':
+        case 'force-share':
+          how = { ...how, forceShare: true };
+          break;
         case 'h':
         case 'help':
           io.out(USAGE);
@@ -92,7 +98,7 @@ export async function qcoIoMain(argv: readonly string[], io: CliStreams = proces
           io.out('qco-io version 0.1.0\n');
           return 0;
         default:
-          break; // -U, -d, -m, -T, -C: accepted, nothing to do here
+          break; // -d, -m, -T, -C: accepted, nothing to do here
       }
     }
   } catch (err) {

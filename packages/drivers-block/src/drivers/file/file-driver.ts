@@ -37,6 +37,7 @@ import { opt } from '../../block/options.js';
 import { allocAligned } from './aligned-memory.js';
 import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
 import { ioUring, linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
+import { ImageLocks, fileLockAddon, lockForCreate, useLocking } from './file-lock.js';
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
@@ -114,6 +115,8 @@ export class FileBlockDriverState implements BlockDriverState {
   private readonly threads: LinuxAioContext | null;
   private length: number;
   private fd: number;
+  /** The image's lock bytes (null with locking=off, or where OFD locks are unavailable). */
+  private readonly locks: ImageLocks | null;
 
   constructor(
     readonly driver: BlockDriver,
@@ -132,6 +135,28 @@ export class FileBlockDriverState implements BlockDriverState {
     this.ring = aio === 'io_uring' ? ioUring(FILE_IO_DEPTH) : null;
     this.native = this.ring ?? (aio === 'native' || (aio === 'io_uring' && flags.cacheDirect) ? linuxAio(FILE_IO_DEPTH) : null);
     this.threads = this.native === null ? nativeThreadPool(FILE_IO_DEPTH) : null;
+    const lib = useLocking(opt(options, 'locking', 'auto'), fd) ? fileLockAddon() : null;
+    this.locks = lib === null ? null : new ImageLocks(fd, filename, lib);
+  }
+
+  /** raw_check_perm: lock the bytes of the new permissions and check nobody else conflicts. */
+  checkPerm(perm: number, shared: number): void {
+    this.locks?.prepare(perm, shared);
+  }
+
+  /** raw_set_perm: keep exactly the new permissions' bytes. */
+  setPerm(perm: number, shared: number): void {
+    this.locks?.commit(perm, shared);
+  }
+
+  /** raw_abort_perm_update. */
+  abortPerm(): void {
+    this.locks?.abort();
+  }
+
+  /** The lock bytes this open holds, e.g. [100, 101] for a read-write user sharing everything. */
+  get lockedBytes(): number[] {
+    return this.locks?.heldBytes() ?? [];
   }
 
   /** @internal The native submission context, for the batching counters in tests. */
@@ -275,6 +300,7 @@ export class FileBlockDriverState implements BlockDriverState {
 
   *coClose(): Co<void> {
     if (this.fd < 0) return;
+    this.locks?.releaseAll();
     closeSync(this.fd);
     this.fd = -1;
   }
@@ -316,11 +342,14 @@ export const fileDriver: BlockDriver = {
     const filename = opt(options, 'filename', '');
     let fd: number;
     try {
-      fd = openSync(filename, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+      // No O_TRUNC: the image is cleared only once its locks say nobody else uses it.
+      fd = openSync(filename, constants.O_RDWR | constants.O_CREAT, 0o644);
     } catch (err) {
       throw new BlockError(`Could not create '${filename}': ${strerror(sysErrno(err))}`, sysErrno(err));
     }
     try {
+      lockForCreate(fd, filename);
+      ftruncateSync(fd, 0);
       ftruncateSync(fd, size);
     } finally {
       closeSync(fd);

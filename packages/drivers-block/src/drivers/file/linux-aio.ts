@@ -11,7 +11,7 @@
  * one batch. When the addon did not build or the kernel refuses io_setup,
  * `linuxAio()` returns null and the driver stays on the thread pool.
  */
-import { createRequire } from 'node:module';
+import { loadPackageAddon } from './native-addon.js';
 import { aioCoWake, coroutineSelf, coroutineYield, deferCall, deferCallBegin, deferCallEnd, type Co, type Coroutine } from '@qco/core';
 
 /** What the addon exports. */
@@ -30,21 +30,9 @@ export const LINUX_AIO_MAX_BATCH = 32;
 let addon: LinuxAioAddon | null | undefined;
 
 function loadAddon(): LinuxAioAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.platform !== 'linux') return null;
-  // dist/*.js and src/drivers/file/*.ts sit at different depths below the package root.
-  for (const rel of ['../build/Release/qco_linux_aio.node', '../../../build/Release/qco_linux_aio.node']) {
-    try {
-      const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-      // No io_setup probe here: io_destroy waits out an RCU grace period (~30 ms),
-      // and the threads path never needs it; linuxAio() finds out by opening.
-      addon = req(rel) as LinuxAioAddon;
-      return addon;
-    } catch {
-      // not built here: try the next place, else stay on the thread pool
-    }
-  }
+  // No io_setup probe here: io_destroy waits out an RCU grace period (~30 ms),
+  // and the threads path never needs it; linuxAio() finds out by opening.
+  if (addon === undefined) addon = loadPackageAddon<LinuxAioAddon>('qco_linux_aio');
   return addon;
 }
 

@@ -13,9 +13,18 @@ export interface GetoptResult {
   readonly operands: string[];
 }
 
-/** An option the optstring does not know, or one missing its argument. */
+/** An option the optstring does not know, or one missing its argument; `message` is glibc's wording (qemu-io prints it). */
 export class GetoptError extends Error {
   override name = 'GetoptError';
+  constructor(
+    message: string,
+    /** 'unknown': not an option of this command; 'missing': its argument is missing. */
+    readonly kind: 'unknown' | 'missing',
+    /** The command-line word it was found in, as typed ('-x', '-qx', '--bogus'). */
+    readonly arg: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Parse `args` against `optstring` and long options (`name` flag, `name=` takes a value). */
@@ -39,14 +48,14 @@ export function getopt(args: readonly string[], optstring: string, longOpts: rea
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       if (longOpts.includes(name)) {
-        if (eq >= 0) throw new GetoptError(`option '--${name}' doesn't allow an argument`);
+        if (eq >= 0) throw new GetoptError(`option '--${name}' doesn't allow an argument`, 'unknown', a);
         opts.set(name, 'true');
       } else if (longOpts.includes(`${name}=`)) {
         let v = eq >= 0 ? a.slice(eq + 1) : args[++i];
-        if (v === undefined) throw new GetoptError(`option '--${name}' requires an argument`);
+        if (v === undefined) throw new GetoptError(`option '--${name}' requires an argument`, 'missing', a);
         opts.set(name, v);
       } else {
-        throw new GetoptError(`unrecognized option '${a}'`);
+        throw new GetoptError(`unrecognized option '${a}'`, 'unknown', a);
       }
       continue;
     }
@@ -61,12 +70,12 @@ export function getopt(args: readonly string[], optstring: string, longOpts: rea
     for (let j = 1; j < a.length; j++) {
       const c = a[j] as string;
       const at = optstring.indexOf(c);
-      if (at < 0 || c === ':') throw new GetoptError(`invalid option -- '${c}'`);
+      if (at < 0 || c === ':') throw new GetoptError(`invalid option -- '${c}'`, 'unknown', a);
       if (optstring[at + 1] === ':') {
         let v = a.slice(j + 1);
         if (v === '') {
           const next = args[++i];
-          if (next === undefined) throw new GetoptError(`option requires an argument -- '${c}'`);
+          if (next === undefined) throw new GetoptError(`option requires an argument -- '${c}'`, 'missing', a);
           v = next;
         }
         opts.set(c, v);

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Build the file-lock addon under AddressSanitizer + UBSan (a plain gcc -shared
+// build beside the node-gyp one) and drive it from node with libasan preloaded:
+// locks taken, seen from a second open file description, released, and every
+// kind of misuse the addon must refuse without crashing (missing, non-number,
+// negative, fractional and huge arguments, bad kinds, closed descriptors).
+// Exit status 0 only when all of it ran clean.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const out = resolve('build-asan');
+mkdirSync(out, { recursive: true });
+const addon = join(out, 'qco_file_lock.node');
+const cc = process.env.CC ?? 'gcc';
+const nodeInclude = process.env.NODE_INCLUDE ?? '/usr/include/node';
+const args = ['-shared', '-fPIC', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=qco_file_lock', '-I', nodeInclude, 'native/file-lock.c', '-o', addon];
+console.log(`$ ${cc} ${args.join(' ')}`);
+execFileSync(cc, args, { stdio: 'inherit' });
+const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
+const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
+
+const exercise = `
+const fs = require('node:fs');
+const a = require(${JSON.stringify(addon)});
+const assert = (c, m) => { if (!c) { console.error('FAILED: ' + m); process.exit(1); } };
+const throws = (f, m) => { try { f(); } catch { return; } console.error('did not throw: ' + m); process.exit(1); };
+const file = ${JSON.stringify(join(out, 'lock.img'))};
+fs.writeFileSync(file, Buffer.alloc(4096));
+const fd1 = fs.openSync(file, 'r+');
+const fd2 = fs.openSync(file, 'r');
+assert(a.available(fd1) === true, 'OFD locks available');
+assert(a.setLock(fd1, 100, 1, 1) === 0, 'read lock on byte 100');
+assert(a.testLock(fd2, 100, 1, 1) === -11, 'exclusive test sees the read lock from another description');
+assert(a.testLock(fd2, 100, 1, 0) === 0, 'shared test does not conflict with a read lock');
+assert(a.testLock(fd1, 100, 1, 1) === 0, 'own description never conflicts');
+assert(a.testLock(fd2, 101, 1, 1) === 0, 'neighbouring byte is free');
+assert(a.setLock(fd2, 100, 1, 2) === -9, 'a write lock needs a descriptor open for writing (EBADF)');
+const fd3 = fs.openSync(file, 'r+');
+{ const r = a.setLock(fd3, 100, 1, 2); assert(r === -11 || r === -13, 'write lock refused while a read lock is held elsewhere: ' + r); }
+fs.closeSync(fd3);
+assert(a.setLock(fd1, 100, 1, 0) === 0, 'unlock');
+assert(a.testLock(fd2, 100, 1, 1) === 0, 'free after unlock');
+assert(a.setLock(fd1, 200, 16, 2) === 0, 'write lock over a range');
+assert(a.testLock(fd2, 207, 1, 0) === -11, 'shared test conflicts with a write lock');
+// misuse: refused with a JS exception or -errno, never a crash
+throws(() => a.setLock(), 'no arguments');
+throws(() => a.setLock(fd1), 'missing arguments');
+throws(() => a.setLock('3', 0, 1, 1), 'fd not a number');
+throws(() => a.setLock(fd1, -1, 1, 1), 'negative start');
+throws(() => a.setLock(fd1, 0.5, 1, 1), 'fractional start');
+throws(() => a.setLock(fd1, 2 ** 60, 1, 1), 'start beyond 2^53');
+throws(() => a.setLock(fd1, NaN, 1, 1), 'NaN start');
+throws(() => a.setLock(fd1, 0, Infinity, 1), 'infinite length');
+throws(() => a.setLock(fd1, 0, 1, 3), 'bad kind');
+throws(() => a.setLock(-1, 0, 1, 1), 'negative fd');
+throws(() => a.testLock(fd1, 0, 1, 2), 'bad exclusive flag');
+throws(() => a.testLock({}, 0, 1, 1), 'object fd');
+throws(() => a.available(), 'available without fd');
+assert(a.setLock(987654, 0, 1, 1) === -9, 'EBADF for a descriptor that is not open');
+assert(a.testLock(987654, 0, 1, 1) === -9, 'EBADF on test');
+assert(a.available(987654) === true, 'available on a bad fd is not an EINVAL');
+fs.closeSync(fd1);
+assert(a.testLock(fd2, 200, 1, 1) === 0, 'closing the description drops its locks');
+fs.closeSync(fd2);
+console.log('file-lock addon: all checks passed under AddressSanitizer');
+`;
+const script = join(out, 'exercise-file-lock.cjs');
+writeFileSync(script, exercise);
+const r = spawnSync(process.execPath, [script], {
+  stdio: 'inherit',
+  env: { ...process.env, LD_PRELOAD: `${libasan} ${libubsan}`, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
+});
+process.exit(r.status === 0 ? 0 : 1);
