@@ -21,7 +21,7 @@ import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '@q
 let seq = 0;
 
 /** A fresh controller registered under a unique name, and a backend open on it. */
-export async function openNvme(opts: { size?: number; queueSize?: number } = {}): Promise<{
+export async function openNvme(opts: { size?: number; queueSize?: number; extra?: string } = {}): Promise<{
   ctrl: EmulatedNvmeController;
   blk: BlockBackend;
   bs: NvmeBlockDriverState;
@@ -30,8 +30,16 @@ export async function openNvme(opts: { size?: number; queueSize?: number } = {})
   const name = `test${++seq}`;
   const ctrl = new EmulatedNvmeController({ size: opts.size ?? 8 << 20, dmaBytes: 48 << 20 });
   registerNvmeDevice(name, ctrl);
-  const spec = opts.queueSize === undefined ? `nvme://${name}/1` : `driver=nvme,device=${name},queue-size=${opts.queueSize}`;
-  const blk = await BlockBackend.open(spec, opts.queueSize === undefined ? {} : { imageOpts: true });
+  const plain = opts.queueSize === undefined && opts.extra === undefined;
+  const spec = plain ? `nvme://${name}/1` : `driver=nvme,device=${name}${opts.queueSize === undefined ? '' : `,queue-size=${opts.queueSize}`}${opts.extra ?? ''}`;
+  let blk: BlockBackend;
+  try {
+    blk = await BlockBackend.open(spec, plain ? {} : { imageOpts: true });
+  } catch (err) {
+    unregisterNvmeDevice(name);
+    await ctrl.close();
+    throw err;
+  }
   return {
     ctrl,
     blk,
@@ -88,7 +96,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function setup(opts: { size?: number; queueSize?: number } = {}) {
+async function setup(opts: { size?: number; queueSize?: number; extra?: string } = {}) {
   const t = await openNvme(opts);
   cleanups.push(t.close);
   return t;
@@ -374,23 +382,44 @@ describe('nvme controller that dies', () => {
 });
 
 describe('nvme doorbell batching (defer-call)', () => {
-  async function readMany(bs: NvmeBlockDriverState, blk: BlockBackend, batched: boolean): Promise<number> {
-    const before = bs.ctrl.counters().ioSqDoorbells;
+  async function readManyCounting(bs: NvmeBlockDriverState, blk: BlockBackend, batched: boolean): Promise<{ doorbells: number; interrupts: number }> {
+    const before = bs.ctrl.counters();
     const jobs: Array<Promise<Uint8Array>> = [];
     if (batched) deferCallBegin();
     for (let i = 0; i < 64; i++) jobs.push(startCo(() => blk.coPread(i * 4096, 4096)));
     if (batched) deferCallEnd();
     await Promise.all(jobs);
-    return bs.ctrl.counters().ioSqDoorbells - before;
+    const after = bs.ctrl.counters();
+    return { doorbells: after.ioSqDoorbells - before.ioSqDoorbells, interrupts: after.interrupts - before.interrupts };
+  }
+  async function readMany(bs: NvmeBlockDriverState, blk: BlockBackend, batched: boolean): Promise<number> {
+    return (await readManyCounting(bs, blk, batched)).doorbells;
   }
 
-  it('64 requests submitted in one defer-call section write the SQ tail doorbell once', async () => {
+  it('64 requests submitted in one defer-call section write the SQ tail doorbell once per aio-max-batch (16): 4 times', async () => {
     const { blk, bs } = await setup();
+    expect(bs.maxBatch).toBe(16);
+    expect(await readMany(bs, blk, true)).toBe(4);
+  });
+
+  it('with aio-max-batch=0, 64 requests in one section write the doorbell once', async () => {
+    const { blk, bs } = await setup({ extra: ',aio-max-batch=0' });
     expect(await readMany(bs, blk, true)).toBe(1);
   });
 
   it('without a section, 64 requests write it 64 times', async () => {
     const { blk, bs } = await setup();
     expect(await readMany(bs, blk, false)).toBe(64);
+  });
+
+  it('irq-coalescing=8 (the default) sets NVMe Interrupt Coalescing: 64 requests in batches of 16 raise exactly 8 interrupts', async () => {
+    const { blk, bs } = await setup();
+    expect(bs.irqCoalescing).toBe(8);
+    expect(await readManyCounting(bs, blk, true)).toEqual({ doorbells: 4, interrupts: 8 });
+  });
+
+  it('refuses a negative aio-max-batch and an irq-coalescing above 256', async () => {
+    await expect(setup({ extra: ',aio-max-batch=-1' })).rejects.toThrow("Parameter 'aio-max-batch' expects a number");
+    await expect(setup({ extra: ',irq-coalescing=257' })).rejects.toThrow('Invalid irq-coalescing 257: expected 0 to 256');
   });
 });

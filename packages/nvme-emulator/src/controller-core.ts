@@ -95,6 +95,14 @@ export class NvmeControllerCore {
   private readonly dmaI32: Int32Array;
   private readonly backing: NamespaceBacking;
   private irq: IrqNotifier | null = null;
+  /**
+   * Interrupt Coalescing: with it set, an interrupt goes out as soon as this
+   * many completions are posted to a queue (the aggregation threshold), not
+   * only at the end of a pass; a pass still ends with one for the rest, which
+   * is the aggregation time's bound here. 0: the feature was never set.
+   */
+  private coalesceThreshold = 0;
+  private coalesceCdw11 = 0;
   private readonly sqs: Array<SubmissionQueue | undefined> = [];
   private readonly cqs: Array<CompletionQueue | undefined> = [];
   private readonly rules: InjectedErrorRule[] = [];
@@ -277,7 +285,14 @@ export class NvmeControllerCore {
         Atomics.add(this.ctl, Ctl.COMMANDS, 1);
         if (!this.enabled) break; // the command (or a fault) reset the controller
         const target = this.cqs[sq.cqid];
-        if (target !== undefined) this.post(target, sq, cdw0 >>> 16, out);
+        if (target !== undefined) {
+          this.post(target, sq, cdw0 >>> 16, out);
+          // Coalescing: the threshold reached mid-pass interrupts now, so the host reaps while the device goes on.
+          if (this.coalesceThreshold > 0 && qid !== 0 && target.posted >= this.coalesceThreshold) {
+            target.posted = 0;
+            if (target.ien) this.raiseInterrupt();
+          }
+        }
         progress = true;
       }
     }
@@ -478,7 +493,13 @@ export class NvmeControllerCore {
     const fid = this.u32(entry, Sqe.CDW10) & 0xff;
     if (fid === NvmeFeature.VOLATILE_WRITE_CACHE) return { status: 0, result: 1 };
     if (fid === NvmeFeature.NUMBER_OF_QUEUES) return { status: 0, result: ((MAX_QID - 1) << 16) | (MAX_QID - 1) };
-    void set;
+    if (fid === NvmeFeature.INTERRUPT_COALESCING) {
+      if (set) {
+        this.coalesceCdw11 = this.u32(entry, Sqe.CDW11) & 0xffff;
+        this.coalesceThreshold = (this.coalesceCdw11 & 0xff) + 1;
+      }
+      return { status: 0, result: this.coalesceCdw11 };
+    }
     return generic(NvmeGenericStatus.INVALID_FIELD);
   }
 

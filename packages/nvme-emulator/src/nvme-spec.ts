@@ -109,6 +109,8 @@ export const NvmeIdentifyCns = {
 export const NvmeFeature = {
   VOLATILE_WRITE_CACHE: 0x06,
   NUMBER_OF_QUEUES: 0x07,
+  /** Interrupt Coalescing (§5.21.1.8): CDW11 bits 7:0 aggregation threshold (0's based), 15:8 aggregation time (100 µs units). */
+  INTERRUPT_COALESCING: 0x08,
 } as const;
 
 /** Status code types (SCT, status field bits 10:8). */

@@ -54,6 +54,7 @@ import {
   NvmeAdminOpcode,
   NvmeCc,
   NvmeCsts,
+  NvmeFeature,
   NvmeIdentifyCns,
   NvmeIoOpcode,
   NvmeReg,
@@ -65,6 +66,14 @@ const IN_PROGRESS = -115;
 
 /** NVME_QUEUE_SIZE: entries of the admin and the I/O queue. */
 export const NVME_QUEUE_SIZE = 128;
+/**
+ * aio-max-batch default: a doorbell at least every 16 submissions, so the
+ * device starts on a long section's first commands while the host still
+ * submits (QEMU caps linux-aio batches the same way).
+ */
+export const NVME_AIO_MAX_BATCH = 16;
+/** irq-coalescing default: the device interrupts every 8 completions (and at the end of its pass). */
+export const NVME_IRQ_COALESCING = 8;
 /** Largest transfer per command the driver asks for (bounce buffer per slot). */
 const NVME_MAX_TRANSFER = 128 * 1024;
 /** How often CSTS is checked while commands are in flight (a dead controller raises no interrupt). */
@@ -76,6 +85,8 @@ const NVME_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'device', type: 'string', help: 'NVMe PCI device address (here: an emulated controller, mem:<size> or file:<path>)', required: true },
   { name: 'namespace', type: 'number', help: 'NVMe namespace', default: 1 },
   { name: 'queue-size', type: 'number', help: 'Entries of the admin and I/O queues', default: NVME_QUEUE_SIZE },
+  { name: 'aio-max-batch', type: 'number', help: 'Most submissions one SQ doorbell write announces (0: a whole defer-call section)', default: NVME_AIO_MAX_BATCH },
+  { name: 'irq-coalescing', type: 'number', help: 'Completions per interrupt the device aggregates (NVMe Interrupt Coalescing; 0: off)', default: NVME_IRQ_COALESCING },
 ];
 
 /** nvme_parse_filename: nvme://<device>[/<namespace>]; the namespace follows the last '/'. */
@@ -110,6 +121,10 @@ export class NvmeBlockDriverState implements BlockDriverState {
   readonly nsid: number;
   /** Entries per queue. */
   readonly queueSize: number;
+  /** aio-max-batch: most submissions one doorbell write announces (0: the whole section). */
+  readonly maxBatch: number;
+  /** irq-coalescing: completions per interrupt (0: the device's default, one per pass). */
+  readonly irqCoalescing: number;
   /** queues[0] is the admin queue, queues[1] the I/O queue. */
   readonly queues: NvmeQueuePair[] = [];
   /** Namespace size in logical blocks (Identify Namespace NSZE). */
@@ -149,6 +164,12 @@ export class NvmeBlockDriverState implements BlockDriverState {
     const device = opt(options, 'device', '');
     this.nsid = opt(options, 'namespace', 1);
     this.queueSize = opt(options, 'queue-size', NVME_QUEUE_SIZE);
+    this.maxBatch = opt(options, 'aio-max-batch', NVME_AIO_MAX_BATCH);
+    this.irqCoalescing = opt(options, 'irq-coalescing', NVME_IRQ_COALESCING);
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 0) throw new BlockError(`Invalid aio-max-batch ${this.maxBatch}: expected 0 or more`, Errno.EINVAL);
+    if (!Number.isInteger(this.irqCoalescing) || this.irqCoalescing < 0 || this.irqCoalescing > 256) {
+      throw new BlockError(`Invalid irq-coalescing ${this.irqCoalescing}: expected 0 to 256`, Errno.EINVAL);
+    }
     if (!Number.isInteger(this.nsid) || this.nsid < 1) throw new BlockError(`Invalid namespace '${this.nsid}', positive number expected`, Errno.EINVAL);
     if (!Number.isInteger(this.queueSize) || this.queueSize < 2 || this.queueSize > 1024) {
       throw new BlockError(`Invalid queue-size ${this.queueSize}: expected 2 to 1024 entries`, Errno.EINVAL);
@@ -274,7 +295,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
     const n = 1;
     if (this.queues[n] === undefined) {
       try {
-        this.queues[n] = new NvmeQueuePair(this.ctrl.bar, this.ctrl.dma, this.ctx, n, this.queueSize, NVME_MAX_TRANSFER);
+        this.queues[n] = new NvmeQueuePair(this.ctrl.bar, this.ctrl.dma, this.ctx, n, this.queueSize, NVME_MAX_TRANSFER, this.maxBatch);
       } catch (err) {
         if (err instanceof DmaOutOfMemoryError) throw new BlockError('Cannot allocate queue', Errno.ENOMEM);
         throw err;
@@ -295,6 +316,15 @@ export class NvmeBlockDriverState implements BlockDriverState {
       c.setUint32(Sqe.CDW11, 0x1 | (n << 16), true); // physically contiguous, completions to CQ n
     });
     if (r.ret !== 0) throw new BlockError(`Failed to create SQ io queue [${n}]`, -r.ret);
+    if (this.irqCoalescing > 0) {
+      // Aggregation threshold (0's based) and 100 µs of aggregation time.
+      r = yield* this.adminCmd((c) => {
+        c.setUint8(Sqe.CDW0, NvmeAdminOpcode.SET_FEATURES);
+        c.setUint32(Sqe.CDW10, NvmeFeature.INTERRUPT_COALESCING, true);
+        c.setUint32(Sqe.CDW11, (this.irqCoalescing - 1) | (1 << 8), true);
+      });
+      if (r.ret !== 0) throw new BlockError('Failed to set interrupt coalescing', -r.ret);
+    }
   }
 
   // ---------------------------------------------------------------------------

@@ -66,6 +66,8 @@ export class NvmeQueuePair {
     /** Entries per ring. */
     readonly size: number,
     bounceBytes: number,
+    /** aio-max-batch: most entries one doorbell write announces (0: the whole defer-call section). */
+    private readonly maxBatch = 0,
   ) {
     this.view = dma.view;
     this.sq = dma.alloc(size * NVME_SQ_ENTRY_BYTES);
@@ -127,7 +129,9 @@ export class NvmeQueuePair {
     new DataView(cmd.buffer, cmd.byteOffset, NVME_SQ_ENTRY_BYTES).setUint16(Sqe.CDW0 + 2, req.cid, true);
     req.sqe.set(cmd);
     this.place(req);
-    deferCall(this.kickFn, this);
+    // A long section does not keep the device idle: every maxBatch entries ring the doorbell at once.
+    if (this.maxBatch > 0 && this.needKick >= this.maxBatch) this.kick();
+    else deferCall(this.kickFn, this);
   }
 
   private place(req: NvmeRequest): void {
