@@ -6,3 +6,4 @@
 export * from './sshd.js';
 export * from './ganesha.js';
 export * from './nbd-peers.js';
+export * from './tls-certs.js';
