@@ -28,9 +28,18 @@ for list in "${lists[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done < "$list"
 done
+sudo_cmd=""
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd="sudo"
+  elif [ $want_peers = 0 ]; then
+    # Without root the build goes on: what needs these says it is not available.
+    say "not installing ${missing[*]}: not root and no sudo"
+    missing=()
+  elif command -v sudo >/dev/null 2>&1; then sudo_cmd="sudo"
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
-  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

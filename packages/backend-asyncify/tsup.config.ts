@@ -1,3 +1,3 @@
 import { qcoPackage } from '../../tsup.shared.js';
 
-export default qcoPackage({ index: 'src/index.ts', 'bench/asyncify.bench': 'src/bench/asyncify.bench.ts' }, { shims: true });
+export default qcoPackage({ index: 'src/index.ts' }, { shims: true });

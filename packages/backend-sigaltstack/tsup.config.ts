@@ -4,11 +4,10 @@ import { qcoPackage } from '../../tsup.shared.js';
 // package needs only @qco/backend-api; @qco/native-common stays a dependency for
 // its C sources, which node-gyp compiles at install (and for its types).
 export default qcoPackage(
-  { index: 'src/index.ts', 'bench/sigaltstack.bench': 'bench/sigaltstack.bench.ts' },
+  { index: 'src/index.ts' },
   {
     shims: true,
     noExternal: ['@qco/native-common'],
-    external: ['@qco/core', '@qco/conformance', '@qco/backend-native-ucontext'],
     esbuildOptions(options) {
       options.conditions = ['qco-source', ...(options.conditions ?? [])];
     },

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BenchReport } from '@qco/conformance/bench';
+import type { BenchReport } from '@qco/bench';
 import { renderDashboard, type LoadedReport } from './render.js';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +16,7 @@ const root = resolve(appDir, '../..');
 
 function load(file: string): LoadedReport {
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
-  if (report.schema !== 'qco-bench/1') throw new Error(`${file}: not a qco-perf report (schema ${String(report.schema)})`);
+  if (!String(report.schema).startsWith('qco-bench/')) throw new Error(`${file}: not a qco-perf report (schema ${String(report.schema)})`);
   return { label: `${report.machine.hostname} ${report.startedAt.replace('T', ' ').slice(0, 19)}`, report };
 }
 

@@ -5,7 +5,7 @@
  * backend wins what. Charts are inline SVG drawn here, so the page needs no
  * script, no network and no chart library to show its numbers.
  */
-import type { BenchReport, BenchResult } from '@qco/conformance/bench';
+import type { BenchReport, BenchResult } from '@qco/bench';
 
 /** A report plus the label it gets on the page. */
 export interface LoadedReport {

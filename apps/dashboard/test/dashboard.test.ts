@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchReport } from '@qco/conformance/bench';
+import type { BenchReport } from '@qco/bench';
 import { formatRate } from '../src/render.js';
 
 const app = resolve(__dirname, '..');
@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh --peers does)`);
   mkdirSync(work, { recursive: true });
   // A real, short benchmark run: the round trip on every backend built here, and its baselines.
-  execFileSync(process.execPath, [join(root, 'packages/conformance/dist/perf-cli.js'), '--time', '0.1', '--filter', '^coroutine (baseline/|/perf/yield |/perf/lifecycle )', '--out', reportFile], {
+  execFileSync(process.execPath, [join(root, 'packages/bench/dist/perf-cli.js'), '--time', '0.1', '--filter', '^coroutine (baseline/|/perf/yield |/perf/lifecycle )', '--out', reportFile], {
     cwd: root,
     stdio: 'pipe',
   });

@@ -1,16 +1,5 @@
-/** Benchmarks of the native-ucontext backend: C bodies timed by loops in C, JavaScript bodies through the core. */
-import { coroutineCreate, coroutineEnter, coroutineYield, useBackend } from '@qco/core';
-import type { BenchModule } from '@qco/conformance/bench';
-import { createNativeBenchModule } from '@qco/native-common';
-import { backendName, nativeUcontextBackendModule } from '../src/index.js';
+/** Benchmarks of the native-ucontext backend: C bodies timed by loops in C (JavaScript bodies: the coroutine suite). */
+import { createNativeBenchModule } from '@qco/bench';
+import { nativeUcontextBackendModule } from '@qco/backend-native-ucontext';
 
-const bench: BenchModule = createNativeBenchModule(backendName, nativeUcontextBackendModule, (backend) => {
-  useBackend(backend);
-  const co = coroutineCreate(function* () {
-    for (;;) yield* coroutineYield();
-  });
-  coroutineEnter(co);
-  return () => coroutineEnter(co);
-});
-
-export default bench;
+export default createNativeBenchModule('native-ucontext', nativeUcontextBackendModule);

@@ -1,25 +1,10 @@
 /**
  * Benchmarks of the sigaltstack backend: C bodies timed by loops in C (creation
- * on a fresh stack, enter+yield, lifecycle, cost), each also beside the same loop
- * of the native-ucontext backend in the same run; JavaScript bodies through the core.
+ * on a fresh stack, enter+yield, lifecycle, cost) under the case names the other
+ * stackful backends use, so the dashboard sets them side by side; JavaScript
+ * bodies: the coroutine suite.
  */
-import { nativeUcontextBackendModule } from '@qco/backend-native-ucontext';
-import { coroutineCreate, coroutineEnter, coroutineYield, useBackend } from '@qco/core';
-import type { BenchModule } from '@qco/conformance/bench';
-import { createNativeBenchModule } from '@qco/native-common';
-import { backendName, sigaltstackBackendModule } from '../src/index.js';
+import { createNativeBenchModule } from '@qco/bench';
+import { sigaltstackBackendModule } from '@qco/backend-sigaltstack';
 
-const bench: BenchModule = createNativeBenchModule(
-  backendName,
-  sigaltstackBackendModule,
-  (backend) => {
-    useBackend(backend);
-    const co = coroutineCreate(function* () {
-      for (;;) yield* coroutineYield();
-    });
-    coroutineEnter(co);
-    return () => coroutineEnter(co);
-  },
-  nativeUcontextBackendModule,
-);
-export default bench;
+export default createNativeBenchModule('sigaltstack', sigaltstackBackendModule);

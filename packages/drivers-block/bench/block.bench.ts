@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@qco/core';
-import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/conformance/bench';
+import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { BlockBackend } from '../src/index.js';
 import { runBench, type BenchParams } from '../src/tools/qco-img.js';
 
@@ -141,15 +141,17 @@ const module: BenchModule = {
   cases({ backends }) {
     const nullParams = { depth: 64, size: '4k', requests: NULL_COUNT };
     const fileParams = { depth: 64, size: '4k', requests: FILE_COUNT, cache: 'none', image: '256M' };
+    const qemuImg = ['qemu-img'];
+    const file = (aio: string) => ({ aio, driverOptions: { format: 'raw', driver: 'file', aio, 'cache.direct': true } });
     const cases: BenchCaseSpec[] = [
-      { name: 'qemu-img/null-co', unit: 'request', params: nullParams },
-      { name: 'qemu-img/file-threads', unit: 'request', params: { ...fileParams, aio: 'threads' } },
-      { name: 'qemu-img/file-io_uring', unit: 'request', params: { ...fileParams, aio: 'io_uring' } },
-      { name: 'qemu-img/file-native', unit: 'request', params: { ...fileParams, aio: 'native' } },
-      { name: 'fio/file-io_uring', unit: 'request', params: { ...fileParams, aio: 'io_uring', tool: 'fio' } },
+      { name: 'qemu-img/null-co', unit: 'request', requires: qemuImg, driverOptions: { driver: 'null-co' }, params: nullParams },
+      { name: 'qemu-img/file-threads', unit: 'request', requires: qemuImg, ...file('threads'), params: { ...fileParams, aio: 'threads' } },
+      { name: 'qemu-img/file-io_uring', unit: 'request', requires: qemuImg, ...file('io_uring'), params: { ...fileParams, aio: 'io_uring' } },
+      { name: 'qemu-img/file-native', unit: 'request', requires: qemuImg, ...file('native'), params: { ...fileParams, aio: 'native' } },
+      { name: 'fio/file-io_uring', unit: 'request', requires: ['fio'], ...file('io_uring'), params: { ...fileParams, aio: 'io_uring', tool: 'fio' } },
     ];
     for (const backend of backends) {
-      cases.push({ name: 'qco-img/null-co', backend, unit: 'request', baseline: 'qemu-img/null-co', params: nullParams });
+      cases.push({ name: 'qco-img/null-co', backend, unit: 'request', baseline: 'qemu-img/null-co', driverOptions: { driver: 'null-co' }, params: nullParams });
     }
     // The file cases run the qco-img executable, which uses the default backend.
     for (const backend of backends.filter((b) => b === 'generator')) {
@@ -160,6 +162,7 @@ const module: BenchModule = {
           unit: 'request',
           baseline: 'qemu-img/file-threads',
           compareWith: ['qemu-img/file-io_uring'],
+          ...file('threads'),
           params: { ...fileParams, aio: 'threads' },
         },
         {
@@ -168,6 +171,7 @@ const module: BenchModule = {
           unit: 'request',
           baseline: 'qemu-img/file-threads',
           compareWith: ['qemu-img/file-native', 'qemu-img/file-io_uring'],
+          ...file('native'),
           params: { ...fileParams, aio: 'native' },
         },
         {
@@ -176,6 +180,7 @@ const module: BenchModule = {
           unit: 'request',
           baseline: 'qemu-img/file-io_uring',
           compareWith: ['fio/file-io_uring'],
+          ...file('io_uring'),
           params: { ...fileParams, aio: 'io_uring' },
         },
       );

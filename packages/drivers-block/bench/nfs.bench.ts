@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/conformance/bench';
+import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/bench';
 import { packageDir, run, transferCases } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
@@ -107,7 +107,7 @@ const TOOLS: readonly Tool[] = ['qemu-img-convert', 'nfs-cp', 'qco-img-convert',
 const module: BenchModule = {
   suite: 'block/nfs',
   cases({ backends }) {
-    return transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT);
+    return transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, ['/usr/bin/ganesha.nfsd', '/usr/sbin/rpcbind'], '/usr/bin/nfs-cp');
   },
   async prepare(spec): Promise<BenchFn> {
     if (spec.backend) useBackend(spec.backend);

@@ -8,7 +8,7 @@
  * when batching, one by one without. Like `qemu-img bench`, the loop is driven
  * by blocking aio_poll rather than by libuv turns.
  */
-import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/conformance/bench';
+import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { aioBhScheduleOneshot, aioWaitWhile, coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, getMainAioContext, useBackend, type Co } from '@qco/core';
 import { BlockBackend } from '../src/index.js';
 import { IoVector } from '../src/index.js';
@@ -135,10 +135,12 @@ const nvmeBench: BenchModule = {
     }
     for (const depth of DEPTHS) {
       for (const what of ['sq-doorbells', 'interrupts']) {
-        out.push({ name: perRequest(what, depth, false), unit: `${what.replace(/s$/, '')}/request`, params: { depth, batching: false } });
+        // Counts per request, not rates: fewer is better.
+        const count = { measure: 'count', better: 'lower', unit: `${what}/request` } as const;
+        out.push({ name: perRequest(what, depth, false), ...count, params: { depth, batching: false } });
         out.push({
           name: perRequest(what, depth, true),
-          unit: `${what.replace(/s$/, '')}/request`,
+          ...count,
           baseline: perRequest(what, depth, false),
           params: { depth, batching: true },
         });
@@ -147,7 +149,7 @@ const nvmeBench: BenchModule = {
     // The machine is shared and noisy: the same comparison with both loops in one
     // process, alternating, so load changes hit both sides alike.
     for (const depth of DEPTHS) {
-      out.push({ name: `randread-4k depth=${depth} batched÷unbatched (interleaved)`, unit: 'ratio', params: { depth, interleaved: true } });
+      out.push({ name: `randread-4k depth=${depth} batched÷unbatched (interleaved)`, measure: 'ratio', better: 'higher', unit: '×', params: { depth, interleaved: true } });
     }
     return out;
   },

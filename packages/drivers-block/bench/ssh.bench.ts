@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/conformance/bench';
+import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/bench';
 import { packageDir, run, transferCases } from './transfer-util.js';
 import { startSshd, type SshdPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
@@ -99,7 +99,7 @@ const TOOLS: readonly Tool[] = ['qemu-img-convert', 'scp', 'qco-img-convert', 'q
 const module: BenchModule = {
   suite: 'block/ssh',
   cases({ backends }) {
-    return transferCases('ssh', 'scp', backends, SIZE, IN_FLIGHT);
+    return transferCases('ssh', 'scp', backends, SIZE, IN_FLIGHT, ['/usr/sbin/sshd'], '/usr/bin/scp');
   },
   async prepare(spec): Promise<BenchFn> {
     if (spec.backend) useBackend(spec.backend);

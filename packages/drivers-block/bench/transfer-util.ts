@@ -5,9 +5,9 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchCaseSpec } from '@qco/conformance/bench';
+import type { BenchCaseSpec } from '@qco/bench';
 
-/** The package directory (dist-bench/*.bench.js → the package). */
+/** The package directory (.qco-bench/*.bench.mjs, where qco-perf bundles the module → the package). */
 export function packageDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..');
 }
@@ -28,15 +28,17 @@ export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
  * qco-img convert, and the in-process BlockBackend with `inFlight` 2 MiB requests.
  * qco-img runs as its own process, which finds its backend as any consumer does;
  * the backends are compared in-process elsewhere, so the tool runs on the default
- * one, as the block suite's file cases do.
+ * one, as the block suite's file cases do. `peer` lists the executables of the
+ * real peer the cases start and `copyPath` the copy tool's, so a machine without
+ * them skips the cases, saying which package is missing.
  */
-export function transferCases(protocol: string, copyTool: string, backends: readonly string[], size: number, inFlight: number): BenchCaseSpec[] {
+export function transferCases(protocol: string, copyTool: string, backends: readonly string[], size: number, inFlight: number, peer: readonly string[], copyPath: string): BenchCaseSpec[] {
   const cases: BenchCaseSpec[] = [];
-  const common = { opsPerCall: size, unit: 'byte', params: { size: `${size / (1024 * 1024)} MiB` } } as const;
+  const common = { opsPerCall: size, unit: 'byte', requires: peer, params: { size: `${size / (1024 * 1024)} MiB` } } as const;
   for (const direction of ['read', 'write'] as const) {
     const base = `${protocol}/${direction}/qemu-img-convert`;
     const copy = `${protocol}/${direction}/${copyTool}`;
-    cases.push({ name: base, ...common }, { name: copy, ...common });
+    cases.push({ name: base, ...common, requires: [...peer, 'qemu-img'] }, { name: copy, ...common, requires: [...peer, copyPath] });
     if (backends.includes('generator')) {
       cases.push({ name: `${protocol}/${direction}/qco-img-convert`, backend: 'generator', baseline: base, compareWith: [copy], ...common });
     }

@@ -9,4 +9,3 @@ export { addonCandidates, findPackageDir, loadAddon, type AddonLoad, type Native
 export { nativeBackendModule, type NativeBackendModule } from './backend-module.js';
 export { createNativeBackend, NativeBackendError, type NativeBackendOptions, type NativeContext } from './native-backend.js';
 export { createNativeRuntime } from './native-runtime.js';
-export { createNativeBenchModule, type JsRoundTrip } from './bench-module.js';

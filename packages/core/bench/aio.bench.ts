@@ -5,10 +5,10 @@
  * against a Promise + worker postMessage echo. Cases come in two forms where it
  * matters: driven by Node's event loop (what a program sees) and by explicit
  * aio_poll (the synchronous path: no libuv turn per operation). This module
- * follows @qco/conformance/bench's BenchModule shape structurally, because the
- * core cannot depend on the conformance package (it depends on the core). It
- * imports the core by its package name, kept external in the build, so it shares
- * the core instance (and registered backends) of the harness that loads it.
+ * follows @qco/bench's BenchModule shape structurally, because the core cannot
+ * depend on the harness package (it depends on the core). It imports the core
+ * by its package name, kept external when qco-perf bundles it, so it shares the
+ * core instance (and registered backends) of the harness that loads it.
  */
 import { Worker } from 'node:worker_threads';
 import {
@@ -32,7 +32,7 @@ import {
   type ThreadPoolFunc,
 } from '@qco/core';
 
-/** A case (structurally @qco/conformance/bench's BenchCaseSpec). */
+/** A case (structurally @qco/bench's BenchCaseSpec). */
 interface BenchCaseSpec {
   readonly name: string;
   readonly backend?: string;

@@ -2,7 +2,8 @@
  * Finds what a benchmark run covers in this workspace: backend packages (built,
  * loaded by path and registered with the core, so every backend is reachable
  * whatever the consumer depends on) and the bench modules packages declare in
- * their package.json (`"qcoBench": ["dist/bench/x.bench.js"]`).
+ * their package.json (`"qcoBench": ["bench/x.bench.ts"]`). The package groups
+ * come from pnpm-workspace.yaml.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,16 +18,29 @@ export function workspaceRoot(from = dirname(fileURLToPath(import.meta.url))): s
   }
 }
 
-interface PackageInfo {
+/** A workspace package as the harness sees it. */
+export interface PackageInfo {
   readonly dir: string;
   readonly name: string;
   readonly qcoBench: readonly string[];
 }
 
-/** Every workspace package (packages/*, apps/*, examples/*). */
+/** The `dir/*` groups pnpm-workspace.yaml lists under `packages:`. */
+export function workspaceGroups(root = workspaceRoot()): string[] {
+  const groups: string[] = [];
+  let inPackages = false;
+  for (const line of readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8').split('\n')) {
+    if (/^\S/.test(line)) inPackages = /^packages:/.test(line);
+    const m = inPackages ? /^\s+-\s+['"]?([^'"*\s]+)\/\*['"]?\s*$/.exec(line) : null;
+    if (m?.[1]) groups.push(m[1]);
+  }
+  return groups;
+}
+
+/** Every workspace package, group by group. */
 export function workspacePackages(root = workspaceRoot()): PackageInfo[] {
   const out: PackageInfo[] = [];
-  for (const group of ['packages', 'apps', 'examples']) {
+  for (const group of workspaceGroups(root)) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const entry of readdirSync(base).sort()) {
@@ -84,13 +98,19 @@ export async function registerBackends(dirs: readonly string[]): Promise<LoadedB
   return loaded;
 }
 
-/** Absolute paths of every declared, built bench module. */
-export function benchModulePaths(root = workspaceRoot()): string[] {
-  const out: string[] = [];
+/** A declared bench module: its package and its file. */
+export interface BenchModuleEntry {
+  readonly packageDir: string;
+  readonly path: string;
+}
+
+/** Every declared bench module that exists (TypeScript sources under bench/, or built .js files). */
+export function benchModuleEntries(root = workspaceRoot()): BenchModuleEntry[] {
+  const out: BenchModuleEntry[] = [];
   for (const p of workspacePackages(root)) {
     for (const rel of p.qcoBench) {
       const file = join(p.dir, rel);
-      if (existsSync(file)) out.push(file);
+      if (existsSync(file)) out.push({ packageDir: p.dir, path: file });
     }
   }
   return out;

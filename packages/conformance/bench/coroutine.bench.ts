@@ -1,0 +1,183 @@
+/**
+ * The perf cases of QEMU's test-coroutine.c (/perf/lifecycle, /perf/nesting,
+ * /perf/yield, /perf/function-call, /perf/cost) on every backend, beside the
+ * JavaScript baselines that bound what a coroutine switch can cost here: a raw
+ * generator.next() round trip, an `await` of a resolved promise, and a Promise
+ * round trip between two async functions (the closest Promise analogue of
+ * enter + yield: control goes to another routine and comes back). One call of a
+ * timed function is one QEMU iteration (nesting: one 1000-deep tree).
+ * `baseline/generator-next` is the run's one baseline for every cross-backend
+ * figure (other suites name it too). Beside the timings, what each backend can
+ * do, as counts: the deepest nesting and the most live coroutines reached (up to
+ * a bound), and whether it runs inside a worker thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
+import { promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
+
+const NEST_DEPTH = 1000;
+const AWAITS_PER_CALL = 1000;
+
+function* empty(): Co {}
+
+function* yieldForever(): Co {
+  for (;;) yield* coroutineYield();
+}
+
+function* nest(d: { n: number; max: number }): Co {
+  d.n++;
+  if (d.n < d.max) coroutineEnter(coroutineCreate(nest, d));
+}
+
+function* yieldOnce(): Co {
+  yield* coroutineYield();
+}
+
+/** Capability probes stop at these bounds (the machine is shared). */
+const DEPTH_STEPS = [128, 1000, 10_000];
+const LIVE_STEPS = [100, 1000, 10_000];
+/** A probe step slower than this ends the probe at the step before. */
+const STEP_LIMIT_MS = 10_000;
+
+let sink = 0;
+
+/** The largest step `attempt` passes (each within the time limit), 0 when none. */
+function largestPassing(steps: readonly number[], attempt: (n: number) => void): number {
+  let reached = 0;
+  for (const n of steps) {
+    const t = Date.now();
+    try {
+      attempt(n);
+    } catch {
+      break;
+    }
+    reached = n;
+    if (Date.now() - t > STEP_LIMIT_MS) break;
+  }
+  return reached;
+}
+
+function count(value: number): BenchFn {
+  return { kind: 'measured', run: async () => ({ hz: value, rme: 0, samples: 1 }) };
+}
+
+/** 1 when a worker thread can load the backend and run 100 enter + yield round trips on it. */
+function inWorker(backendDir: string): Promise<number> {
+  const code = `
+    import { workerData, parentPort } from 'node:worker_threads';
+    const core = await import(workerData.core);
+    const mod = await import(workerData.backend);
+    core.registerBackend({ backendName: mod.backendName, isAvailable: mod.isAvailable, createBackend: mod.createBackend });
+    core.useBackend(mod.backendName);
+    let n = 0;
+    const co = core.coroutineCreate(function* () { for (;;) { n++; yield* core.coroutineYield(); } });
+    for (let i = 0; i < 100; i++) core.coroutineEnter(co);
+    parentPort.postMessage(n);`;
+  const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), {
+    workerData: { core: import.meta.resolve('@qco/core'), backend: pathToFileURL(join(backendDir, 'dist', 'index.js')).href },
+  });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void w.terminate().then(() => resolve(0)), 20_000);
+    w.once('message', (n: number) => {
+      clearTimeout(timer);
+      void w.terminate().then(() => resolve(n === 100 ? 1 : 0));
+    });
+    w.once('error', () => {
+      clearTimeout(timer);
+      resolve(0);
+    });
+  });
+}
+
+function dummy(i: number): number {
+  return i - 1;
+}
+
+const module: BenchModule = {
+  suite: 'coroutine',
+  cases({ backends, backendDirs }) {
+    const cases: BenchCaseSpec[] = [
+      { name: 'baseline/generator-next' },
+      { name: 'baseline/await', opsPerCall: AWAITS_PER_CALL },
+      { name: 'baseline/promise-round-trip', opsPerCall: AWAITS_PER_CALL },
+      { name: '/perf/function-call' },
+    ];
+    for (const backend of backends) {
+      cases.push(
+        { name: '/perf/yield', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/await', 'baseline/promise-round-trip'] },
+        { name: '/perf/lifecycle', backend, baseline: 'baseline/generator-next' },
+        { name: '/perf/cost', backend, baseline: 'baseline/generator-next' },
+        { name: '/perf/nesting', backend, opsPerCall: NEST_DEPTH, baseline: 'baseline/generator-next', params: { depth: NEST_DEPTH } },
+        { name: 'capability/nesting-depth', backend, measure: 'count', unit: 'levels', better: 'higher', params: { bound: DEPTH_STEPS[DEPTH_STEPS.length - 1] as number } },
+        { name: 'capability/live-coroutines', backend, measure: 'count', unit: 'coroutines', better: 'higher', params: { bound: LIVE_STEPS[LIVE_STEPS.length - 1] as number } },
+      );
+      const dir = backendDirs?.[backend];
+      if (dir !== undefined) cases.push({ name: 'capability/worker-threads', backend, measure: 'count', unit: 'yes', better: 'higher', params: { dir } });
+    }
+    return cases;
+  },
+  async prepare(spec): Promise<BenchFn> {
+    if (spec.backend) useBackend(spec.backend);
+    switch (spec.name) {
+      case 'baseline/generator-next': {
+        const g = (function* () {
+          for (;;) yield 0;
+        })();
+        return { kind: 'sync', fn: () => void g.next() };
+      }
+      case 'baseline/await': {
+        const resolved = Promise.resolve(1);
+        return {
+          kind: 'async',
+          fn: async () => {
+            for (let i = 0; i < AWAITS_PER_CALL; i++) sink += await resolved;
+          },
+        };
+      }
+      case 'baseline/promise-round-trip':
+        return promiseRoundTrip(AWAITS_PER_CALL);
+      case '/perf/function-call':
+        return { kind: 'sync', fn: () => void (sink = dummy(sink)) };
+      case '/perf/yield': {
+        const co = coroutineCreate(yieldForever);
+        return { kind: 'sync', fn: () => coroutineEnter(co) };
+      }
+      case '/perf/lifecycle':
+        return { kind: 'sync', fn: () => coroutineEnter(coroutineCreate(empty)) };
+      case '/perf/cost':
+        return {
+          kind: 'sync',
+          fn: () => {
+            const co = coroutineCreate(yieldOnce);
+            coroutineEnter(co);
+            coroutineEnter(co);
+          },
+        };
+      case 'capability/nesting-depth':
+        return count(
+          largestPassing(DEPTH_STEPS, (max) => {
+            const d = { n: 0, max };
+            coroutineEnter(coroutineCreate(nest, d));
+            if (d.n !== max) throw new Error(`nesting stopped at ${d.n}`);
+          }),
+        );
+      case 'capability/live-coroutines':
+        return count(
+          largestPassing(LIVE_STEPS, (n) => {
+            const live = Array.from({ length: n }, () => coroutineCreate(yieldForever));
+            for (const co of live) coroutineEnter(co);
+          }),
+        );
+      case 'capability/worker-threads':
+        return count(await inWorker(String(spec.params?.['dir'])));
+      case '/perf/nesting':
+        return { kind: 'sync', fn: () => coroutineEnter(coroutineCreate(nest, { n: 0, max: NEST_DEPTH })) };
+      default:
+        throw new Error(`unknown coroutine bench case ${spec.name}`);
+    }
+  },
+};
+
+export default module;
