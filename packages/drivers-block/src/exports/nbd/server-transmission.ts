@@ -104,8 +104,8 @@ export class ServerTransmission {
             throw new NbdProtocolError(`len (${req.length}) is larger than max len (${NBD_MAX_BUFFER_SIZE})`);
           }
           while (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes) yield* this.waitSlot();
-          payload = Buffer.allocUnsafe(req.length);
-          yield* this.stream.readInto(payload);
+          // read() allocates once the bytes are here, so a length claimed and never sent costs nothing.
+          payload = req.length === 0 ? Buffer.alloc(0) : yield* this.stream.read(req.length);
           this.payloadBytes += req.length;
         }
         this.inFlight++;
