@@ -7,7 +7,7 @@ import qco from '@qco/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 /** The packages under the strict type-checked rules. */
-const STRICT = ['packages/core'];
+const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/build/**', '**/build-*/**', '**/wasm/**', '**/test/fixtures/**', '**/*.config.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.d.cts'] },
@@ -29,6 +29,12 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       // `() => bh.delete()` callbacks are idiomatic; a void value in a statement position is still an error.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // Passing on a caught value as it came is not inventing a non-Error reason.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // The numeric enums are the wire values of the C and wasm protocols (CoroutineAction,
+      // request kinds, context states): memory words and addon results are numbers by nature.
+      '@typescript-eslint/no-unsafe-enum-comparison': 'off',
+      '@typescript-eslint/no-unsafe-enum-assignment': 'off',
     },
   },
 );

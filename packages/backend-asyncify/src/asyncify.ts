@@ -129,8 +129,8 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
     const mem = views();
     const where = dead === 0 ? 'outside any context' : `in the context at 0x${dead.toString(16)}`;
     if (dead !== 0) {
-      const dataBytes = mem[(dead + Off.DataEnd) >> 2]! - dead - HEADER;
-      const stackBytes = mem[(dead + Off.StackHi) >> 2]! - mem[(dead + Off.StackLo) >> 2]!;
+      const dataBytes = mem[(dead + Off.DataEnd) >> 2] - dead - HEADER;
+      const stackBytes = mem[(dead + Off.StackHi) >> 2] - mem[(dead + Off.StackLo) >> 2];
       // While unwinding, asyncify writes only into the window that ends at the end of
       // memory, so running out of it is an out-of-bounds trap (or its own bound check).
       if (state === 1) {
@@ -179,12 +179,12 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
 
   function request(root: number): NativeRequest {
     const mem = views();
-    const a = mem[(root + Off.ReqA) >> 2]!;
-    switch (mem[(root + Off.ReqKind) >> 2] as RequestKind) {
+    const a = mem[(root + Off.ReqA) >> 2];
+    switch (mem[(root + Off.ReqKind) >> 2]) {
       case RequestKind.Fd:
         return { kind: 'fd', fd: a, events: mem[(root + Off.ReqB) >> 2] ? 'write' : 'read' };
       case RequestKind.Sleep:
-        return { kind: 'sleep', ns: f64[(root + Off.ReqNs) >> 3]! };
+        return { kind: 'sleep', ns: f64[(root + Off.ReqNs) >> 3] };
       case RequestKind.Lock:
         return { kind: 'lock', mutex: a };
       case RequestKind.Unlock:
@@ -203,7 +203,7 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
       const root = ex.qco_native_start(index, nativeData, nativeStack);
       if (root === 0) throw new AsyncifyOutOfMemoryError('asyncify backend: linear memory cannot grow for a new native context');
       const mem = views();
-      for (let i = 0; i < args.length; i++) mem[((root + Off.Args) >> 2) + i] = args[i]! | 0;
+      for (let i = 0; i < args.length; i++) mem[((root + Off.Args) >> 2) + i] = args[i] | 0;
       handles.add(root);
       return root;
     },
@@ -214,7 +214,7 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
       run(ex.qco_native_leaf(handle), input | 0);
       const mem = views();
       if (mem[(handle + Off.State) >> 2] === CtxState.Done) {
-        const value = mem[(handle + Off.Ret) >> 2]!;
+        const value = mem[(handle + Off.Ret) >> 2];
         handles.delete(handle);
         ex.qco_ctx_free(handle);
         return { done: true, value };
@@ -268,7 +268,7 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
         throw err;
       }
       if (ret < 0) throw new AsyncifyBackendError(ret === -1 ? TOO_DEEP : NOT_RUNNABLE);
-      return ret as CoroutineAction;
+      return ret;
     },
     delete(ctx: BackendContext): void {
       const c = ctx as AsyncifyContext;

@@ -35,7 +35,7 @@ describe('misuse of the asyncify backend', () => {
       bodyKind: 'generator',
       step: () => {
         try {
-          b.switch(b.leader(), self.ctx!, CoroutineAction.Enter);
+          b.switch(b.leader(), self.ctx as ReturnType<typeof b.new>, CoroutineAction.Enter);
         } catch (err) {
           inner = err;
         }

@@ -21,13 +21,11 @@ let backend: AsyncifyBackend;
 /** Run `fn` as a coroutine to its end (entering it again while it yields); returns its result and how many yields it made. */
 function runToEnd<T>(fn: () => Co<T>): { value: T; yields: number } {
   let value: T | undefined;
-  let done = false;
   const co: Coroutine = coroutineCreate(function* () {
     value = yield* fn();
-    done = true;
   });
   let yields = -1;
-  while (!done) {
+  while (!co.terminated) {
     coroutineEnter(co);
     yields++;
   }

@@ -19,7 +19,9 @@ describe('sigaltstack: coexistence with Node signal handling', () => {
     const addon = nativeAddon();
     if (addon === null) throw new Error('addon not available');
     let received = 0;
-    const listener = () => void received++;
+    const listener = (): void => {
+      received++;
+    };
     process.on('SIGUSR2', listener);
     try {
       for (let i = 1; i <= 20; i++) {
@@ -39,7 +41,9 @@ describe('sigaltstack: coexistence with Node signal handling', () => {
     if (addon === null) throw new Error('addon not available');
     useBackend(createBackend());
     let received = 0;
-    const listener = () => void received++;
+    const listener = (): void => {
+      received++;
+    };
     process.on('SIGUSR2', listener);
     const sender = spawn('sh', ['-c', `for i in $(seq 1 200); do kill -USR2 ${process.pid}; sleep 0.005; done`], { stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => sender.on('exit', (code) => r(code)));

@@ -74,7 +74,7 @@ export function createThreadsBackend(options: ThreadsBackendOptions = {}): Threa
       return ctx;
     },
     switch(from: BackendContext, to: BackendContext, action: CoroutineAction): CoroutineAction {
-      return native.switchTo((from as ThreadContext).id, (to as ThreadContext).id, action) as CoroutineAction;
+      return native.switchTo((from as ThreadContext).id, (to as ThreadContext).id, action);
     },
     delete(ctx: BackendContext): void {
       native.deleteContext((ctx as ThreadContext).id);

@@ -66,7 +66,7 @@ describe('seeds with plain-function bodies [threads]', () => {
           }
           resolve();
         } catch (err) {
-          reject(err as Error);
+          reject(err);
         }
       });
       aioCoEnter(main, co);
@@ -82,7 +82,7 @@ describe('seeds with plain-function bodies [threads]', () => {
     // before the older BH of ours (QEMU runs BHs scheduled in one poll newest
     // first), and our BH then runs right after the second slice.
     for (let k = 2; k < yields.length; k++) {
-      const between = events.slice((yields[k - 1] as number) + 1, yields[k]);
+      const between = events.slice((yields[k - 1]) + 1, yields[k]);
       expect(between.some((e) => e === 'bh' || e === 'timer'), `slice ${k}: ${between.join(',')}`).toBe(true);
     }
     expect(bhRuns).toBeGreaterThanOrEqual(4);
@@ -108,7 +108,7 @@ describe('seeds with plain-function bodies [threads]', () => {
               }
               resolve();
             } catch (err) {
-              reject(err as Error);
+              reject(err);
             }
           }),
         );
@@ -116,7 +116,7 @@ describe('seeds with plain-function bodies [threads]', () => {
     await Promise.all([worker('a'), worker('b')]);
     // The mutex is held across each sleep: every 'in' is followed by its own 'out'.
     for (let k = 0; k < order.length; k += 2) {
-      const who = (order[k] as string).split(':')[0];
+      const who = (order[k]).split(':')[0];
       expect(order[k + 1]).toBe(`${who}:out`);
     }
     expect(order).toHaveLength(8);

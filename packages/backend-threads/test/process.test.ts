@@ -77,7 +77,7 @@ describe('threads backend across processes and isolates', () => {
           new Promise<{ msg: { sum: number; done: boolean }; code: number }>((resolve, reject) => {
             const w = worker('work', seed);
             let msg: { sum: number; done: boolean } | undefined;
-            w.on('message', (m) => (msg = m));
+            w.on('message', (m: { sum: number; done: boolean }) => (msg = m));
             w.on('error', reject);
             w.on('exit', (code) => (msg ? resolve({ msg, code }) : reject(new Error(`worker exited ${code} without a result`))));
           }),

@@ -9,7 +9,7 @@ import type { BenchCaseSpec, BenchModule } from './types.js';
 import { pathToFileURL } from 'node:url';
 
 async function main(): Promise<void> {
-  const [modulePath, specJson, maxTime, backendDirs] = process.argv.slice(2);
+  const [modulePath, specJson, maxTime, backendDirs] = process.argv.slice(2) as [string?, string?, string?, string?];
   if (!modulePath || !specJson) throw new Error('usage: bench-child <module> <spec-json> [maxTime] [backend-dirs-json]');
   await registerBackends(JSON.parse(backendDirs ?? '[]') as string[]);
   const mod = ((await import(pathToFileURL(modulePath).href)) as { default: BenchModule }).default;

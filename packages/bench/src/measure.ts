@@ -31,6 +31,6 @@ export async function measure(bench: BenchFn, maxTime: number): Promise<Measured
     b.run({ async: bench.kind === 'async' });
   });
   const err = (b as unknown as { error?: unknown }).error;
-  if (err) throw err instanceof Error ? err : new Error(String(err));
+  if (err) throw err instanceof Error ? err : new Error(JSON.stringify(err));
   return { hz: b.hz, rme: b.stats.rme, samples: b.stats.sample.length };
 }

@@ -170,7 +170,7 @@ export function aioSeedCases(asBody: AsBody, itWithoutBodies: CaseRegistrar): vo
         // Reschedule first so a nested poll continues where this one stopped.
         completions.schedule();
         while (st.next < batch.length) {
-          const r = batch[st.next++] as { name: string; done: boolean };
+          const r = batch[st.next++];
           r.done = true;
           if (r.name === 'A') aioWaitWhile(c, () => !(batch[1] as { done: boolean }).done);
         }

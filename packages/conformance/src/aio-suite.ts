@@ -324,7 +324,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
     });
 
     itWithoutBodies('/aio/timer/schedule', () => {
-      const data = { n: 0, max: 2, ns: 750 * SCALE_MS, firedAt: [] as number[], timer: null as QEMUTimer<unknown> | null };
+      const data = { n: 0, max: 2, ns: 750 * SCALE_MS, firedAt: [] as number[], timer: null as QEMUTimer | null };
       const e = new EventNotifier();
       aioSetEventNotifier(ctx, e, () => {});
       aioPoll(ctx, false);
@@ -623,7 +623,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
           ctx,
           sock,
           (s: Socket) => {
-            for (let chunk = s.read(); chunk !== null; chunk = s.read()) got.push(String(chunk));
+            for (let chunk = s.read() as Buffer | null; chunk !== null; chunk = s.read() as Buffer | null) got.push(chunk.toString());
             if (got.join('') === 'ping') resolve();
           },
           (s: Socket) => {
@@ -631,7 +631,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
             wrote = true;
             s.write('ping');
             aioSetFdHandler(ctx, s, (x: Socket) => {
-              for (let chunk = x.read(); chunk !== null; chunk = x.read()) got.push(String(chunk));
+              for (let chunk = x.read() as Buffer | null; chunk !== null; chunk = x.read() as Buffer | null) got.push(chunk.toString());
               if (got.join('') === 'ping') resolve();
             }, null, s);
           },

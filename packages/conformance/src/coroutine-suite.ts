@@ -52,7 +52,7 @@ export function coroutineConformance(backend: SuiteBackend, options: CoroutineSu
       }));
       const c1 = coroutineCreate(asBody(function* (other: Coroutine) {
         coroutineEnter(other);
-      }), c2 as Coroutine);
+      }), c2);
       coroutineEnter(c1);
       expect(c1.terminated).toBe(true);
       // c1's context is back in the pool: reusing it must not disturb c2, and the

@@ -110,7 +110,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
           break;
         }
         case 'locked': {
-          const m = mutexes[op.mutex] as CoMutex;
+          const m = mutexes[op.mutex];
           trace.push(`${id} lock ${op.mutex}`);
           yield* m.lock();
           trace.push(`${id} locked ${op.mutex}`);

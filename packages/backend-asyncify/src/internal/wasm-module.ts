@@ -49,7 +49,7 @@ export interface QcoWasmExports {
 
 /** What the module imports: the step of a JavaScript body. */
 export interface QcoWasmImports {
-  step(id: number): number;
+  readonly step: (id: number) => number;
 }
 
 /** Path of the built module: wasm/ at the package root, found from src/internal/, dist/ or dist/bench/. */
@@ -91,5 +91,5 @@ export function instantiate(imports: QcoWasmImports): QcoWasmExports {
   const mod = compiledModule();
   if (mod === null) throw moduleLoadError();
   const instance = new wasm.Instance(mod, { qco: { step: imports.step } });
-  return instance.exports as unknown as QcoWasmExports;
+  return instance.exports as QcoWasmExports;
 }
