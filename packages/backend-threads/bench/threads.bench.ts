@@ -23,7 +23,10 @@ function yieldForeverPlain(): void {
 }
 
 function yieldAtDepth(depth: number): void {
-  if (depth > 0) return yieldAtDepth(depth - 1);
+  if (depth > 0) {
+    yieldAtDepth(depth - 1);
+    return;
+  }
   for (;;) coroutineYield();
 }
 

@@ -60,7 +60,7 @@ function largestPassing(steps: readonly number[], attempt: (n: number) => void):
 }
 
 function count(value: number): BenchFn {
-  return { kind: 'measured', run: async () => ({ hz: value, rme: 0, samples: 1 }) };
+  return { kind: 'measured', run: () => Promise.resolve({ hz: value, rme: 0, samples: 1 }) };
 }
 
 /** 1 when a worker thread can load the backend and run 100 enter + yield round trips on it. */
@@ -110,8 +110,8 @@ const module: BenchModule = {
         { name: '/perf/lifecycle', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/cost', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/nesting', backend, opsPerCall: NEST_DEPTH, baseline: 'baseline/generator-next', params: { depth: NEST_DEPTH } },
-        { name: 'capability/nesting-depth', backend, measure: 'count', unit: 'levels', better: 'higher', params: { bound: DEPTH_STEPS[DEPTH_STEPS.length - 1] as number } },
-        { name: 'capability/live-coroutines', backend, measure: 'count', unit: 'coroutines', better: 'higher', params: { bound: LIVE_STEPS[LIVE_STEPS.length - 1] as number } },
+        { name: 'capability/nesting-depth', backend, measure: 'count', unit: 'levels', better: 'higher', params: { bound: DEPTH_STEPS[DEPTH_STEPS.length - 1] } },
+        { name: 'capability/live-coroutines', backend, measure: 'count', unit: 'coroutines', better: 'higher', params: { bound: LIVE_STEPS[LIVE_STEPS.length - 1] } },
       );
       const dir = backendDirs?.[backend];
       if (dir !== undefined) cases.push({ name: 'capability/worker-threads', backend, measure: 'count', unit: 'yes', better: 'higher', params: { dir } });
