@@ -126,7 +126,7 @@ describe('nfs:// filenames and open errors', () => {
   });
 
   test('bad values, missing values, missing host and missing path', async () => {
-    expect((await openError(peer.url('x.img', '?uid=abc'))).message).toContain('Invalid value for NFS parameter: uid');
+    expect((await openError(peer.url('x.img', '?uid=abc'))).message).toContain('Illegal value for NFS parameter: uid');
     expect((await openError(peer.url('x.img', '?uid'))).message).toContain('Value for NFS parameter expected: uid');
     expect((await openError('nfs:///tmp/x.img')).message).toContain('missing hostname in URI');
     expect((await openError('nfs://127.0.0.1')).message).toContain('missing file path in URI');

@@ -160,6 +160,16 @@ describe('nfs reply decoder fuzz', () => {
   });
 });
 
+describe('nfs record marking bounds', () => {
+  it('zero-length non-final fragments count against the fragment bound, and records around them still arrive', () => {
+    const rr = new RecordReader(1 << 20, 100);
+    const zero = Buffer.alloc(4 * 100); // 100 empty non-final fragments
+    const last = Buffer.from([0x80, 0, 0, 2, 7, 9]);
+    expect(rr.push(Buffer.concat([zero.subarray(0, 4 * 99), last])).map((r) => Buffer.from(r).toString('hex'))).toEqual(['0709']);
+    expect(() => rr.push(Buffer.concat([zero, zero]))).toThrow('RPC record of more than 100 fragments exceeds the limit');
+  });
+});
+
 describe('nfs RPC client against a misbehaving server', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));

@@ -202,6 +202,20 @@ describe('host-key-check', () => {
     expect(err.message).toContain(`127.0.0.1:${peer.port}`);
   });
 
+  test('a repeated host_key_check takes its last value, as QEMU does: no pin is bypassed by an earlier "no"', async () => {
+    const zero = 'sha256:' + '00'.repeat(32);
+    const err = await expectError(BlockBackend.open(spec('hk.img', `?host_key_check=no&host_key_check=${zero}`), withKey()), SshHostKeyError);
+    expect(err.message).toContain(`does not match host_key_check '${zero}'`);
+    // The last value decides both ways: a right pin after a wrong one connects.
+    const blk = await BlockBackend.open(spec('hk.img', `?host_key_check=${zero}&host_key_check=sha256:${peer.hostKeyHash()}`), withKey());
+    await blk.close();
+  });
+
+  test('a pin without a mode is refused (QEMU: Parameter \'host-key-check.mode\' is missing), never a silent known_hosts check', async () => {
+    const json = `json:{"driver":"ssh","server":{"host":"127.0.0.1","port":"${peer.port}"},"path":"${join(peer.dataDir, 'hk.img')}","user":"${peer.user}","host-key-check":{"type":"sha256","hash":"00"}}`;
+    await expect(BlockBackend.open(json, withKey())).rejects.toThrow("Parameter 'host-key-check.mode' is missing");
+  });
+
   test('the right hash connects, in every hash type and with colons', async () => {
     for (const type of ['md5', 'sha1', 'sha256'] as const) {
       const hex = peer.hostKeyHash(type);

@@ -20,6 +20,8 @@ import { QEMUTimer, newTimerListGroup, type QEMUTimerCB, type TimerList, type Ti
 import { drainRemoteSources, threadWakeWord } from './wake.js';
 
 /** Idle BHs run within this many ms (QEMU: 10 ms). */
+/** The longest delay setTimeout takes (TIMEOUT_MAX in Node's timers). */
+const NODE_TIMEOUT_MAX_MS = 2 ** 31 - 1;
 const IDLE_BH_MS = 10;
 
 /** A run of BHs taken off the list by one aio_bh_poll (QEMU's BHListSlice). */
@@ -330,7 +332,9 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     if (this.nodeTimer !== null && this.nodeTimerAt <= at) return;
     if (this.nodeTimer !== null) clearTimeout(this.nodeTimer);
     this.nodeTimerAt = at;
-    this.nodeTimer = setTimeout(this.timerFromLoop, Math.ceil(d / 1e6));
+    // libuv takes at most 2^31-1 ms (Node warns and fires at once beyond it): a later
+    // deadline is reached in steps, the poll on each early wake-up arming the next one.
+    this.nodeTimer = setTimeout(this.timerFromLoop, Math.min(Math.ceil(d / 1e6), NODE_TIMEOUT_MAX_MS));
   }
 
   private readonly timerFromLoop = (): void => {

@@ -11,7 +11,7 @@ import { findBlockDriver, findProtocolDriver } from './block-registry.js';
 import { BlockError, MissingParameterError, UnknownOptionError } from './errors.js';
 import { Errno } from './errno.js';
 import { checkForceShare } from './permissions.js';
-import { GENERIC_BLOCK_OPTIONS, checkOptions, parseBlockSpec, splitGenericOptions } from './options.js';
+import { emptyOptions, GENERIC_BLOCK_OPTIONS, checkOptions, parseBlockSpec, splitGenericOptions } from './options.js';
 
 /** How to open: the flags of qemu-io / qemu-img (-f, --image-opts, -r, -t, -i, -o). */
 export interface BlockOpenOptions {
@@ -80,6 +80,8 @@ export function resolveBlockSpec(spec: string | BlockOptionsDict, how: BlockOpen
   const g = checkOptions({ formatName: 'block' }, GENERIC_BLOCK_OPTIONS, generic);
   const filename = g['filename'] as string | undefined;
   const driverName = (g['driver'] as string | undefined) ?? how.format;
+  // A json: document names its driver (or a file child); only plain filenames are probed.
+  if (driverName === undefined && typeof spec === 'string' && spec.startsWith('json:')) throw new BlockError('Must specify either driver or file', Errno.EINVAL);
   if (driverName === 'raw') return resolveRaw(dict, how);
   let driver: BlockDriver;
   if (driverName !== undefined) driver = findBlockDriver(driverName);
@@ -114,8 +116,8 @@ export function resolveBlockSpec(spec: string | BlockOptionsDict, how: BlockOpen
  * `file.*` options (json:{"driver":"raw","file":{…}}) or from the filename.
  */
 function resolveRaw(dict: BlockOptionsDict, how: BlockOpenOptions): ResolvedBlockSpec {
-  const child: BlockOptionsDict = {};
-  const outer: BlockOptionsDict = {};
+  const child = emptyOptions();
+  const outer = emptyOptions();
   for (const [k, v] of Object.entries(dict)) {
     if (k.startsWith('file.')) child[k.slice('file.'.length)] = v;
     else if (k !== 'driver') outer[k] = v;

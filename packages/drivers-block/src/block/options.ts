@@ -5,7 +5,10 @@
  * doubled to escape them) and a `json:{…}` document (nested objects flattened
  * to dotted keys, as QEMU's qdict_flatten does). Values are then checked against
  * the driver's schema with QEMU's parsers and messages (qemu_strtosz for sizes,
- * on/off for booleans), so a driver receives typed values only.
+ * on/off for booleans), so a driver receives typed values only. Every parsed
+ * dictionary has a null prototype, so keys such as `__proto__` and
+ * `constructor` are ordinary (and unknown) option names, never inherited
+ * properties.
  */
 import type { BlockDriver, BlockDriverOptions, BlockOptionDesc, BlockOptionValue, BlockOptionsDict } from './block-driver.js';
 import { InvalidParameterError, MissingParameterError, OptionSyntaxError, UnknownOptionError } from './errors.js';
@@ -24,6 +27,11 @@ export const GENERIC_BLOCK_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'force-share', type: 'bool', help: 'always accept other writers (default: off)', default: false },
 ];
 
+/** An empty option dictionary without a prototype (keys like '__proto__' stay plain keys). */
+export function emptyOptions<T = BlockOptionValue>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Whether a filename names a protocol ("proto:..." with no '/' before the ':'), as QEMU's path_has_protocol. */
 export function filenameProtocol(filename: string): string | undefined {
   const m = /^([^:/\\]*):/.exec(filename);
@@ -36,7 +44,7 @@ export function filenameProtocol(filename: string): string | undefined {
  * is that key's value (QEMU's implied_opt_name).
  */
 export function parseQemuOptsString(text: string, impliedKey?: string): BlockOptionsDict {
-  const out: BlockOptionsDict = {};
+  const out = emptyOptions();
   const parts: string[] = [];
   let cur = '';
   for (let i = 0; i < text.length; i++) {
@@ -71,10 +79,11 @@ export function parseQemuOptsString(text: string, impliedKey?: string): BlockOpt
 }
 
 /** qdict_flatten: nested objects become dotted keys; arrays become key.0, key.1, … */
-export function flattenOptions(obj: Record<string, unknown>, prefix = '', out: BlockOptionsDict = {}): BlockOptionsDict {
+export function flattenOptions(obj: Record<string, unknown>, prefix = '', out: BlockOptionsDict = emptyOptions()): BlockOptionsDict {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
-    if (v !== null && typeof v === 'object') {
+    if (v === null) continue; // QEMU takes a JSON null as the option left out
+    if (typeof v === 'object') {
       flattenOptions(v as Record<string, unknown>, `${key}.`, out);
     } else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
       out[key] = v;
@@ -159,13 +168,20 @@ export function parseOptionValue(desc: BlockOptionDesc, value: BlockOptionValue)
       return b;
     }
     case 'number': {
-      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+      // JSON numbers too: only exact non-negative integers (QEMU's uint64; ours stops at 2^53).
+      if (typeof value === 'number') {
+        if (Number.isSafeInteger(value) && value >= 0) return value;
+        throw new InvalidParameterError(desc.name, 'a number');
+      }
       const s = String(value);
-      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) throw new InvalidParameterError(desc.name, 'a number');
+      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s) || Number(s) >= 2 ** 64) throw new InvalidParameterError(desc.name, 'a number');
       return Number(s);
     }
     case 'size': {
-      if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+      if (typeof value === 'number') {
+        if (Number.isSafeInteger(value) && value >= 0) return value;
+        throw new InvalidParameterError(desc.name, 'a non-negative number below 2^64');
+      }
       const n = typeof value === 'string' ? parseSize(value) : undefined;
       if (n === undefined) throw new InvalidParameterError(desc.name, 'a non-negative number below 2^64');
       return n;
@@ -191,7 +207,7 @@ export function checkOptions(
   dict: BlockOptionsDict,
 ): Record<string, BlockOptionValue | undefined> {
   const byName = new Map(schema.map((d) => [d.name, d]));
-  const out: Record<string, BlockOptionValue | undefined> = {};
+  const out = emptyOptions<BlockOptionValue | undefined>();
   for (const [key, value] of Object.entries(dict)) {
     const desc = byName.get(key);
     if (desc === undefined) {
@@ -211,8 +227,8 @@ export function checkOptions(
 /** Split `dict` into the generic options (GENERIC_BLOCK_OPTIONS) and the driver's own. */
 export function splitGenericOptions(dict: BlockOptionsDict): { generic: BlockOptionsDict; driver: BlockOptionsDict } {
   const names = new Set(GENERIC_BLOCK_OPTIONS.map((d) => d.name));
-  const generic: BlockOptionsDict = {};
-  const driver: BlockOptionsDict = {};
+  const generic = emptyOptions();
+  const driver = emptyOptions();
   for (const [k, v] of Object.entries(dict)) {
     if (names.has(k)) generic[k] = v;
     else driver[k] = v;

@@ -129,7 +129,8 @@ export class NfsFile {
       try {
         yield* pmap.connect();
         mountPort = yield* pmapGetPort(pmap, MOUNT_PROGRAM, MOUNT_VERSION);
-        nfsPort = o.port ?? (yield* pmapGetPort(pmap, NFS_PROGRAM, NFS_VERSION));
+        // Not `??`: the CJS build turns its right side into an arrow function, where yield is a syntax error.
+        nfsPort = o.port !== undefined ? o.port : yield* pmapGetPort(pmap, NFS_PROGRAM, NFS_VERSION);
       } catch (err) {
         if (o.port === undefined) throw err;
         // No portmapper but an explicit port: try MOUNT on the NFS port.

@@ -62,8 +62,8 @@ export function parseNfsUri(filename: string): NfsUriOptions {
       if (name === '') throw new NfsUriError('Failed to parse NFS parameter');
       if (eq < 0) throw new NfsUriError(`Value for NFS parameter expected: ${name}`);
       const value = parseUint(decodeURIComponent(part.slice(eq + 1)));
-      if (value === undefined) throw new NfsUriError(`Invalid value for NFS parameter: ${name}`);
-      const key = PARAMS[name];
+      if (value === undefined) throw new NfsUriError(`Illegal value for NFS parameter: ${name}`);
+      const key = Object.hasOwn(PARAMS, name) ? PARAMS[name] : undefined;
       if (key === undefined) throw new NfsUriError(`Unknown NFS parameter name: ${name}`);
       opts[key] = value;
     }

@@ -42,12 +42,13 @@ export interface SshConfig {
 
 /** The option schema of the ssh driver (QEMU's ssh_runtime_opts plus the blockdev names). */
 export const SSH_OPTIONS: readonly BlockOptionDesc[] = [
-  { name: 'server.host', type: 'string', help: 'Host to connect to', required: true },
-  { name: 'server.port', type: 'number', help: 'Port to connect to', default: 22 },
-  { name: 'path', type: 'string', help: 'Path of the image on the host', required: true },
+  // Presence and values are checked in sshConfigFromOptions, with QAPI's wording for BlockdevOptionsSsh.
+  { name: 'server.host', type: 'string', help: 'Host to connect to' },
+  { name: 'server.port', type: 'string', help: 'Port to connect to' },
+  { name: 'path', type: 'string', help: 'Path of the image on the host' },
   { name: 'user', type: 'string', help: 'User as which to connect' },
-  { name: 'host-key-check.mode', type: 'string', help: 'How to check the host key', values: ['none', 'hash', 'known_hosts'] },
-  { name: 'host-key-check.type', type: 'string', help: 'Hash type of host-key-check.hash', values: ['md5', 'sha1', 'sha256'] },
+  { name: 'host-key-check.mode', type: 'string', help: 'How to check the host key (none, hash, known_hosts)' },
+  { name: 'host-key-check.type', type: 'string', help: 'Hash type of host-key-check.hash (md5, sha1, sha256)' },
   { name: 'host-key-check.hash', type: 'string', help: 'Expected host key hash (hex, colons allowed)' },
   { name: 'host_key_check', type: 'string', help: 'Legacy: no | yes | md5:HEX | sha1:HEX | sha256:HEX' },
   { name: 'identity-file', type: 'string', help: 'Private key file to authenticate with (besides ssh-agent)' },
@@ -71,16 +72,23 @@ function str(options: BlockDriverOptions, name: string): string | undefined {
 /** Resolve checked driver options into an SshConfig. */
 export function sshConfigFromOptions(options: BlockDriverOptions, env: NodeJS.ProcessEnv = process.env): SshConfig {
   const host = str(options, 'server.host');
-  if (host === undefined || host === '') throw new SshOptionError('No hostname was specified');
+  if (host === undefined) throw new SshOptionError("Parameter 'server' is missing");
+  if (host === '') throw new SshOptionError('No hostname was specified');
   const path = str(options, 'path');
-  if (path === undefined || path === '') throw new SshOptionError('No path was specified');
-  const portValue = options['server.port'] ?? 22;
+  if (path === undefined) throw new SshOptionError("Parameter 'path' is missing");
+  if (path === '') throw new SshOptionError('No path was specified');
+  const portValue = str(options, 'server.port') ?? '22';
+  if (!/^[0-9]+$/.test(portValue)) throw new SshOptionError('Use only numeric port value');
   const port = Number(portValue);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SshOptionError(`Parameter 'server.port' expects a port number (got '${portValue}')`);
+  if (port < 1 || port > 65535) throw new SshOptionError(`Parameter 'server.port' expects a port number (got '${portValue}')`);
 
   const mode = str(options, 'host-key-check.mode');
   const legacy = str(options, 'host_key_check');
   let hostKeyCheck: SshHostKeyCheck;
+  // A pin (type / hash) without a mode must not fall back to known_hosts silently.
+  if (mode === undefined && (options['host-key-check.type'] !== undefined || options['host-key-check.hash'] !== undefined)) {
+    throw new SshOptionError("Parameter 'host-key-check.mode' is missing");
+  }
   if (mode !== undefined && legacy !== undefined) {
     throw new SshOptionError('host_key_check cannot be used at the same time as host-key-check');
   } else if (legacy !== undefined) {
@@ -94,10 +102,10 @@ export function sshConfigFromOptions(options: BlockDriverOptions, env: NodeJS.Pr
     const hash = str(options, 'host-key-check.hash');
     if (type === undefined) throw new SshOptionError("Parameter 'host-key-check.type' is missing");
     if (hash === undefined) throw new SshOptionError("Parameter 'host-key-check.hash' is missing");
-    if (type !== 'md5' && type !== 'sha1' && type !== 'sha256') throw new SshOptionError("Parameter 'host-key-check.type' does not accept value '" + type + "'");
+    if (type !== 'md5' && type !== 'sha1' && type !== 'sha256') throw new SshOptionError(`Parameter 'type' does not accept value '${type}'`);
     hostKeyCheck = { mode: 'hash', type, hash };
   } else {
-    throw new SshOptionError(`Parameter 'host-key-check.mode' does not accept value '${mode}'`);
+    throw new SshOptionError(`Parameter 'mode' does not accept value '${mode}'`);
   }
 
   const home = env['HOME'] ?? homedir();
@@ -118,25 +126,28 @@ export function sshConfigFromOptions(options: BlockDriverOptions, env: NodeJS.Pr
 /**
  * bdrv_parse_filename for ssh://[user@]host[:port]/path[?host_key_check=…]:
  * QEMU's messages for a wrong scheme, a missing host or a missing path; query
- * parameters other than host_key_check are ignored, as QEMU does.
+ * parameters other than host_key_check are ignored, as QEMU does, and a
+ * repeated host_key_check takes its last value, as QEMU's loop over the query
+ * does. A URI that does not parse (a port that is not a number, or beyond
+ * 65535) yields no options, so QEMU then misses the server.
  */
 export function parseSshFilename(filename: string): BlockOptionsDict {
   let uri: URL;
   try {
     uri = new URL(filename);
   } catch {
-    throw new SshOptionError(`could not parse URI '${filename}'`);
+    throw new SshOptionError("Parameter 'server' is missing");
   }
   if (uri.protocol !== 'ssh:') throw new SshOptionError("URI scheme must be 'ssh'");
   if (uri.hostname === '') throw new SshOptionError('missing hostname in URI');
   if (uri.pathname === '') throw new SshOptionError('missing remote path in URI');
-  const out: BlockOptionsDict = {};
+  const out: BlockOptionsDict = Object.create(null) as BlockOptionsDict;
   if (uri.username !== '') out['user'] = decodeURIComponent(uri.username);
   out['server.host'] = uri.hostname.startsWith('[') ? uri.hostname.slice(1, -1) : uri.hostname;
   if (uri.port !== '') out['server.port'] = Number(uri.port);
   out['path'] = decodeURIComponent(uri.pathname);
-  const hkc = uri.searchParams.get('host_key_check');
-  if (hkc !== null) out['host_key_check'] = hkc;
+  const hkc = uri.searchParams.getAll('host_key_check').at(-1);
+  if (hkc !== undefined) out['host_key_check'] = hkc;
   return out;
 }
 

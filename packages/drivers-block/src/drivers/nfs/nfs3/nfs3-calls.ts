@@ -161,7 +161,12 @@ export function* nfsLookup(client: RpcClient, dir: Uint8Array, name: string, pat
 export function* nfsGetattr(client: RpcClient, fh: Uint8Array): Co<Nfsv3Fattr> {
   const res = (yield* nfsCall(client, Nfs3ProcNo.GETATTR, new Nfsv3GetattrRequest(new Nfsv3Fh(fh)), 'GETATTR')) as Nfsv3GetattrResponse;
   if (res.status !== 0 || res.resok === undefined) throw new NfsStatusError('GETATTR', res.status);
-  return res.resok.objAttributes;
+  const attr = res.resok.objAttributes;
+  // Sizes index the image: one a JavaScript number cannot hold exactly is a lie, not a file.
+  for (const [name, v] of [['size', attr.size], ['used', attr.used]] as const) {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RpcDecodeError(`GETATTR reply with a file ${name} of ${v} bytes (more than 2^53 - 1)`);
+  }
+  return attr;
 }
 
 /** Transfer sizes from FSINFO. */

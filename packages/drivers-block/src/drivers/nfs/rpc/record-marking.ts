@@ -3,13 +3,17 @@
  * fed with whatever the socket delivers, returning the complete records. Bytes
  * are copied exactly once, from the socket's (reused) read buffer straight into
  * the record's own buffer, so a 1 MiB READ reply costs one copy however the
- * kernel splits it. A fragment length beyond `maxRecord` means the stream is
- * garbage (or hostile): that is an error, never a huge allocation or a hang.
+ * kernel splits it. A record is bounded twice, by bytes (`maxRecord`) and by
+ * fragments (`maxFragments`: zero-length non-final fragments add no bytes but
+ * would grow the list forever); past either bound the stream is garbage (or
+ * hostile), and that is an error, never unbounded allocation or a hang.
  */
 import { RpcDecodeError } from '../errors.js';
 
 /** Largest record accepted by default: a 1 MiB READ reply plus headroom, times 16. */
 export const DEFAULT_MAX_RECORD = 16 * 1024 * 1024 + 64 * 1024;
+/** Most fragments one record may have by default (real servers send one, or a few per 64 KiB). */
+export const DEFAULT_MAX_FRAGMENTS = 8192;
 
 /** Incremental record-marking decoder. */
 export class RecordReader {
@@ -20,8 +24,13 @@ export class RecordReader {
   private last = false;
   private readonly fragments: Uint8Array[] = [];
   private fragmentsBytes = 0;
+  /** Fragments of the record being assembled, empty ones included. */
+  private fragmentCount = 0;
 
-  constructor(readonly maxRecord: number = DEFAULT_MAX_RECORD) {}
+  constructor(
+    readonly maxRecord: number = DEFAULT_MAX_RECORD,
+    readonly maxFragments: number = DEFAULT_MAX_FRAGMENTS,
+  ) {}
 
   /**
    * Feed `src` (which may be reused by the caller afterwards) and return the
@@ -43,6 +52,9 @@ export class RecordReader {
         const len = word & 0x7fffffff;
         if (len + this.fragmentsBytes > this.maxRecord) {
           throw new RpcDecodeError(`RPC record of ${len + this.fragmentsBytes} bytes exceeds the limit of ${this.maxRecord}`);
+        }
+        if (++this.fragmentCount > this.maxFragments) {
+          throw new RpcDecodeError(`RPC record of more than ${this.maxFragments} fragments exceeds the limit`);
         }
         this.frag = Buffer.allocUnsafe(len);
         this.fragHave = 0;
@@ -66,10 +78,11 @@ export class RecordReader {
     const frag = this.frag as Uint8Array;
     this.frag = null;
     if (!this.last) {
-      this.fragments.push(frag);
+      if (frag.length > 0) this.fragments.push(frag);
       this.fragmentsBytes += frag.length;
       return;
     }
+    this.fragmentCount = 0;
     if (this.fragments.length === 0) {
       out.push(frag);
       return;
@@ -86,5 +99,6 @@ export class RecordReader {
     this.frag = null;
     this.fragments.length = 0;
     this.fragmentsBytes = 0;
+    this.fragmentCount = 0;
   }
 }
