@@ -28,7 +28,7 @@ import {
 } from '../src/nbd/constants.js';
 import { encodeGoPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { RawNbd, request } from './nbd-raw.js';
-import { freePort, nbdshEnv, runTool } from '@qco/test-utils';
+import { freePort, nbdshEnv, runTool, startNbdkit, type NbdPeer } from '@qco/test-utils';
 
 const MiB = 1 << 20;
 let dir = '';
@@ -189,6 +189,50 @@ h.shutdown()
 });
 
 describe('protocol', () => {
+  it('a graph over another NBD server: structured reads answer holes with OFFSET_HOLE, errors with an error chunk', async () => {
+    const kit: NbdPeer = await startNbdkit(['memory', '4M']);
+    const inner = await BlockBackend.open(kit.url());
+    await inner.pwrite(0, new Uint8Array(65536).fill(0xee));
+    const chained = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'chain', blk: inner }, { name: 'ro', blk: inner, readOnly: true }], log: () => undefined });
+    try {
+      const c = await RawNbd.open(chained.port);
+      await c.go('chain', true);
+      c.write(request(NBD_CMD_READ, 0, MiB, 5n));
+      const chunks: Array<{ flags: number; type: number; offset: number; length: number }> = [];
+      for (;;) {
+        const h = await c.read(20);
+        expect(h.readUInt32BE(0)).toBe(0x668e33ef);
+        const len = h.readUInt32BE(16);
+        const payload = await c.read(len);
+        const type = h.readUInt16BE(6);
+        const offset = Number(payload.readBigUInt64BE(0));
+        chunks.push({ flags: h.readUInt16BE(4), type, offset, length: type === 2 ? payload.readUInt32BE(8) : len - 8 });
+        if (type === 1) expect(payload.subarray(8).every((b) => b === 0xee)).toBe(true);
+        if (h.readUInt16BE(4) & 1) break;
+      }
+      expect(chunks[0]).toMatchObject({ type: 1, offset: 0, length: 65536 });
+      expect(chunks.slice(1).every((k) => k.type === 2)).toBe(true);
+      expect(chunks.reduce((n, k) => n + k.length, 0)).toBe(MiB);
+      c.destroy();
+      const ro = await RawNbd.open(chained.port);
+      await ro.go('ro', true);
+      ro.write(Buffer.concat([request(NBD_CMD_WRITE, 0, 512, 6n), Buffer.alloc(512)]));
+      const e = await ro.read(20);
+      expect(e.readUInt16BE(6)).toBe(0x8001);
+      const body = await ro.read(e.readUInt32BE(16));
+      expect(body.readUInt32BE(0)).toBe(NBD_EPERM);
+      expect(body.toString('utf8', 6, 6 + body.readUInt16BE(4))).toBe('Export is read only');
+      ro.destroy();
+      // What went through two servers is what qemu-io reads back.
+      const q = await runTool('qemu-io', ['-f', 'raw', '-r', `nbd://127.0.0.1:${chained.port}/chain`, '-c', 'read -P 0xee 0 64k', '-c', 'read -P 0 64k 1M']);
+      expect(q.stdout).not.toContain('Pattern verification failed');
+    } finally {
+      await chained.close();
+      await inner.close();
+      await kit.stop();
+    }
+  });
+
   it('an unknown option is answered with NBD_REP_ERR_UNSUP and negotiation goes on', async () => {
     const c = await RawNbd.open(server.port);
     await c.greet();

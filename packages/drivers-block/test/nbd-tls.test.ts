@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTlsTestCerts, runTool, startQemuNbd, type NbdPeer, type TlsTestCerts } from '@qco/test-utils';
+import { freePort, makeTlsTestCerts, runTool, startQemuNbd, type NbdPeer, type TlsTestCerts } from '@qco/test-utils';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, TlsCredsX509, registerTlsCreds, startNbdServer, type NbdServer } from '../src/index.js';
 import { NBD_OPT_GO, NBD_OPT_LIST, NBD_REP_ERR_TLS_REQD } from '../src/nbd/constants.js';
@@ -123,5 +124,38 @@ describe('our client over TLS', () => {
     const b = await BlockBackend.open(`json:{"driver":"nbd","server":{"host":"127.0.0.1","port":${server.port}},"export":"disk","tls-creds":"cli2"}`, { readOnly: true });
     expect((await b.pread(8 * MiB, 65536)).every((x) => x === 0x62)).toBe(true);
     await b.close();
+  });
+});
+
+describe('qco-nbd over TLS', () => {
+  it('--object tls-creds-x509 / authz-simple with --tls-creds / --tls-authz', async () => {
+    const img = join(dir, 'tool.raw');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', img, '4M']);
+    execFileSync('qemu-io', ['-f', 'raw', img, '-c', 'write -P 0x5c 0 64k']);
+    const port = await freePort();
+    const bin = join(__dirname, '..', 'dist', 'qco-nbd.cjs');
+    const identity = certs.clientDn.replace(/,/g, ',,');
+    const child = spawn(process.execPath, [bin, '-t', '-f', 'raw', '-x', 'tool', '-p', String(port), '-b', '127.0.0.1', '-e', '4',
+      '--object', `tls-creds-x509,id=tls0,dir=${certs.serverDir},endpoint=server,verify-peer=on`,
+      '--object', `authz-simple,id=auth0,identity=${identity}`,
+      '--tls-creds', 'tls0', '--tls-authz', 'auth0', img], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      const uri = `nbds://127.0.0.1:${port}/tool?tls-certificates=${certs.clientDir}`;
+      let info = await runTool('nbdinfo', [uri]);
+      for (let i = 0; i < 100 && info.status !== 0 && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        info = await runTool('nbdinfo', [uri]);
+      }
+      expect(info.stdout).toContain('protocol: newstyle-fixed with TLS');
+      const ok = await runTool('qemu-io', ['--object', tlsObject(certs.clientDir), '--image-opts', imageOpts(port, 'tool'), '-r', '-c', 'read -P 0x5c 0 64k']);
+      expect(ok.stdout).toContain('read 65536/65536 bytes at offset 0');
+      const denied = await runTool('nbdinfo', [`nbds://127.0.0.1:${port}/tool?tls-certificates=${certs.otherClientDir}`]);
+      expect(denied.status).not.toBe(0);
+      expect(err).toContain('TLS x509 authz check for CN=intruder,O=qco,C=GB is denied');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -16,6 +16,8 @@ export class NbdStreamClosedError extends Error {
 }
 
 const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
+/** Bytes queued for sending before writers wait. */
+const SEND_QUEUE_LIMIT = 4 * 1024 * 1024;
 
 /** A coroutine-readable view of one socket. */
 export class NbdStream {
@@ -199,9 +201,15 @@ export class NbdStream {
     return this.socket.write(buf);
   }
 
-  /** Yield until the socket's send buffer has room again (returns at once when it has; throws once closed). */
-  *drain(): Co<void> {
-    while (this.socket.writableNeedDrain) {
+  /**
+   * Yield while more than `limit` bytes wait in the socket's send queue
+   * (returns at once otherwise; throws once closed). Node's own high-water
+   * mark (16 KiB) is far below one NBD reply, so waiting for it would
+   * serialise replies on event-loop turns; a few MiB queued keeps the
+   * connection busy and memory still bounded.
+   */
+  *drain(limit = SEND_QUEUE_LIMIT): Co<void> {
+    while (this.socket.writableNeedDrain && this.socket.writableLength > limit) {
       if (this.closedErr !== null) throw this.closedErr;
       this.drainWaiters.push(coroutineSelf());
       yield* coroutineYield();

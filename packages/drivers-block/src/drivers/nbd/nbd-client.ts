@@ -223,7 +223,7 @@ export class NbdClient {
     this.pending.set(r.cookie, r);
     if (this.state === 'connected') this.transmit(r);
     try {
-      if (this.state === 'connected' && (this.stream as NbdStream).socket.writableNeedDrain) yield* (this.stream as NbdStream).drain();
+      if (this.state === 'connected') yield* (this.stream as NbdStream).drain();
     } catch {
       // The connection broke while sending: the reply coroutine's failure handles the request.
     }

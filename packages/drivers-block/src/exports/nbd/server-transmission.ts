@@ -11,7 +11,7 @@
  * writes) drop the connection with a logged reason.
  */
 import { CoMutex, coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
-import type { BlockRequestFlags } from '../../block/block-driver.js';
+import { BDRV_BLOCK_ZERO, type BlockRequestFlags } from '../../block/block-driver.js';
 import { BlockError } from '../../block/errors.js';
 import { IoVector } from '../../block/iov.js';
 import {
@@ -38,6 +38,7 @@ import {
   NBD_REPLY_TYPE_ERROR,
   NBD_REPLY_TYPE_NONE,
   NBD_REPLY_TYPE_OFFSET_DATA,
+  NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_REQUEST_SIZE,
 } from '../../nbd/constants.js';
 import { NbdProtocolError, decodeRequest, encodeChunkHeader, encodeErrorChunk, encodeSimpleReply, type NbdRequest } from '../../nbd/codec.js';
@@ -211,6 +212,7 @@ export class ServerTransmission {
 
   private *read(req: NbdRequest): Co<void> {
     const { exp, structured } = this.session;
+    if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) return yield* this.sparseRead(req);
     const buf = Buffer.allocUnsafe(req.length);
     if (req.length > 0) yield* exp.blk.coPreadv(req.offset, req.length, new IoVector(buf));
     if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
@@ -225,6 +227,37 @@ export class ServerTransmission {
     const hdr = encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length, 8);
     hdr.writeBigUInt64BE(BigInt(req.offset), 20);
     yield* this.send([hdr, buf]);
+  }
+
+  /**
+   * QEMU's nbd_co_send_sparse_read: where the node knows its allocation, a
+   * structured READ answers zero ranges with OFFSET_HOLE chunks instead of
+   * their bytes, and only the data ranges are read and sent.
+   */
+  private *sparseRead(req: NbdRequest): Co<void> {
+    const { exp } = this.session;
+    const chunks: Buffer[] = [];
+    const end = req.offset + req.length;
+    for (let at = req.offset; at < end; ) {
+      const st = yield* exp.blk.coBlockStatus(at, end - at);
+      const n = Math.max(1, Math.min(st.bytes, end - at));
+      const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
+      if (st.flags & BDRV_BLOCK_ZERO) {
+        const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req.cookie, 12, 12);
+        h.writeBigUInt64BE(BigInt(at), 20);
+        h.writeUInt32BE(n, 28);
+        chunks.push(h);
+      } else {
+        const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + n, 8);
+        h.writeBigUInt64BE(BigInt(at), 20);
+        const data = Buffer.allocUnsafe(n);
+        yield* exp.blk.coPreadv(at, n, new IoVector(data));
+        chunks.push(h, data);
+      }
+      at += n;
+    }
+    if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+    yield* this.send(chunks);
   }
 
   private *blockStatus(req: NbdRequest): Co<void> {

@@ -1,0 +1,138 @@
+/**
+ * NBD throughput, each of our figures beside its anchor from the same run:
+ * - nbdcopy of a 1 GiB image (random data, so nothing is skipped as a hole)
+ *   to null: from qco-nbd vs from qemu-nbd serving the same file;
+ * - `qemu-img bench -d 64 -s 4k` (reads) over nbd:// against qco-nbd vs
+ *   against qemu-nbd;
+ * - our client: `qco-img convert nbd://… out.raw` vs `qemu-img convert` from
+ *   the same qemu-nbd, onto a kept target (-n, overwritten, not recreated).
+ * Servers run as their own processes on 127.0.0.1, started by the case. The
+ * source image is made once and kept (tmpdir/qco-nbd-bench); each sample is
+ * one whole run after a warm-up, `QCO_NBD_BENCH_SAMPLES` (default 3) of them;
+ * the median is reported beside the harness's mean.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measuredFromSamples, type BenchCaseSpec, type BenchFn, type BenchModule, type Measured } from '@qco/bench';
+import { packageDir, run } from './transfer-util.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 1024 * MiB;
+const BENCH_REQUESTS = 100_000;
+const DIR = join(tmpdir(), 'qco-nbd-bench');
+const SOURCE = join(DIR, 'source-1g.raw');
+const TARGET = join(DIR, 'target-1g.raw');
+
+type Server = 'qemu-nbd' | 'qco-nbd';
+
+/** The kept source image: 1 GiB of random data, written once. */
+function ensureImage(path: string, random: boolean): void {
+  mkdirSync(DIR, { recursive: true });
+  if (existsSync(path) && statSync(path).size === SIZE) return;
+  const fd = openSync(path, 'w');
+  try {
+    const chunk = random ? randomBytes(4 * MiB) : Buffer.alloc(4 * MiB);
+    for (let off = 0; off < SIZE; off += chunk.length) {
+      if (random) chunk.writeUInt32LE(off >>> 0, 0);
+      writeSync(fd, chunk, 0, chunk.length, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tool(name: string): string {
+  const p = join(packageDir(), 'dist', `${name}.cjs`);
+  if (!existsSync(p)) throw new Error(`${p} is missing: build @qco/drivers-block first`);
+  return p;
+}
+
+async function listening(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (child.exitCode !== null) throw new Error(`the NBD server exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`the NBD server did not listen on ${port}`);
+}
+
+async function startServer(server: Server, port: number): Promise<ChildProcess> {
+  const args = ['-f', 'raw', '-x', '', '-p', String(port), '-b', '127.0.0.1', '-t', '-e', '16', SOURCE];
+  const child = server === 'qemu-nbd' ? spawn('qemu-nbd', args, { stdio: 'ignore' }) : spawn(process.execPath, [tool('qco-nbd'), ...args], { stdio: 'ignore' });
+  await listening(port, child);
+  return child;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Warm-up plus timed samples of `once`. */
+async function sample(once: () => Promise<void>): Promise<Measured> {
+  await once();
+  const n = Math.max(2, Number(process.env['QCO_NBD_BENCH_SAMPLES'] ?? 3));
+  const seconds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await once();
+    seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { ...measuredFromSamples(seconds), info: { medianSeconds: Number(median(seconds).toFixed(4)) } };
+}
+
+const PORT_BASE = 10_870;
+
+const module: BenchModule = {
+  suite: 'block/nbd',
+  cases(): BenchCaseSpec[] {
+    const copy = { opsPerCall: SIZE, unit: 'byte', params: { size: '1 GiB', tool: 'nbdcopy → null:' } } as const;
+    const bench = { opsPerCall: BENCH_REQUESTS, unit: 'request', params: { tool: 'qemu-img bench -d 64 -s 4k', requests: BENCH_REQUESTS } } as const;
+    const conv = { opsPerCall: SIZE, unit: 'byte', params: { size: '1 GiB', server: 'qemu-nbd', target: 'raw file (-n, kept)' } } as const;
+    return [
+      { name: 'nbd/nbdcopy/qemu-nbd', ...copy, requires: ['qemu-nbd', 'nbdcopy'] },
+      { name: 'nbd/nbdcopy/qco-nbd', baseline: 'nbd/nbdcopy/qemu-nbd', ...copy, requires: ['nbdcopy'] },
+      { name: 'nbd/img-bench-4k/qemu-nbd', ...bench, requires: ['qemu-nbd', 'qemu-img'] },
+      { name: 'nbd/img-bench-4k/qco-nbd', baseline: 'nbd/img-bench-4k/qemu-nbd', ...bench, requires: ['qemu-img'] },
+      { name: 'nbd/convert/qemu-img', ...conv, requires: ['qemu-nbd', 'qemu-img'] },
+      { name: 'nbd/convert/qco-img', baseline: 'nbd/convert/qemu-img', ...conv, requires: ['qemu-nbd', 'qemu-img'] },
+    ];
+  },
+  async prepare(spec): Promise<BenchFn> {
+    const [, what, who] = spec.name.split('/') as [string, string, string];
+    return {
+      kind: 'measured',
+      run: async () => {
+        ensureImage(SOURCE, true);
+        const port = PORT_BASE + (process.pid % 100);
+        const server: Server = what === 'convert' ? 'qemu-nbd' : (who as Server);
+        const child = await startServer(server, port);
+        const url = `nbd://127.0.0.1:${port}/`;
+        try {
+          if (what === 'nbdcopy') return await sample(() => run('nbdcopy', [url, 'null:']));
+          if (what === 'img-bench-4k') return await sample(() => run('qemu-img', ['bench', '-f', 'raw', '-d', '64', '-s', '4k', '-c', String(BENCH_REQUESTS), url]));
+          ensureImage(TARGET, false);
+          if (who === 'qemu-img') return await sample(() => run('qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', url, TARGET]));
+          return await sample(() => run(process.execPath, [tool('qco-img'), 'convert', '-n', '-f', 'raw', '-O', 'raw', url, TARGET]));
+        } finally {
+          child.kill('SIGKILL');
+        }
+      },
+    };
+  },
+};
+
+export default module;
