@@ -22,7 +22,7 @@ import { packageDir, run } from './transfer-util.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
-const BENCH_REQUESTS = 100_000;
+const BENCH_REQUESTS = 20_000;
 const DIR = join(tmpdir(), 'qco-nbd-bench');
 const SOURCE = join(DIR, 'source-1g.raw');
 const TARGET = join(DIR, 'target-1g.raw');
