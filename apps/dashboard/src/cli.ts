@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /**
- * qco-dashboard [report.json | folder …] [--out file.html]
- * Loads qco-perf reports (default: the workspace's bench-results/ folder), renders
- * the dashboard, and prints the path of the HTML it wrote.
+ * qco-dashboard [report.json | folder …] [--out file.html] [--screenshot file.png]
+ * Loads qco-perf reports (default: the workspace's bench-results/ folder), writes
+ * the dashboard as one static HTML file, and prints its path. With --screenshot it
+ * also opens the page in headless Chromium (Debian's, through playwright-core) and
+ * saves a full-page picture, when Chromium is installed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchReport } from '@qco/bench';
 import { renderDashboard, type LoadedReport } from './render.js';
 
-const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const distDir = dirname(fileURLToPath(import.meta.url));
+const appDir = resolve(distDir, '..');
 const root = resolve(appDir, '../..');
 
 function load(file: string): LoadedReport {
@@ -31,10 +34,38 @@ function collect(paths: readonly string[]): LoadedReport[] {
   return files.map(load).sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt));
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
-const reports = collect(positionals.length ? positionals.map((p) => resolve(p)) : [join(root, 'bench-results')]);
-const out = resolve(values.out ?? join(appDir, 'out', 'index.html'));
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, renderDashboard(reports));
-console.log(`qco-dashboard: ${reports.length} report${reports.length === 1 ? '' : 's'} rendered (${reports.map((r) => basename(r.label)).join(', ')})`);
-console.log(`Dashboard written to ${out}`);
+async function screenshot(html: string, png: string): Promise<void> {
+  const chromiumPath = process.env['QCO_CHROMIUM'] ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) {
+    console.log(`qco-dashboard: no screenshot: ${chromiumPath} is missing (Debian chromium)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(pathToFileURL(html).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await page.screenshot({ path: png, fullPage: true });
+    console.log(`Screenshot written to ${png}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, screenshot: { type: 'string' } } });
+  const reports = collect(positionals.length ? positionals.map((p) => resolve(p)) : [join(root, 'bench-results')]);
+  const out = resolve(values.out ?? join(appDir, 'out', 'index.html'));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, renderDashboard(reports, readFileSync(join(distDir, 'page.global.js'), 'utf8')));
+  const machines = new Set(reports.map((r) => `${r.report.machine.hostname}`));
+  console.log(`qco-dashboard: ${reports.length} report${reports.length === 1 ? '' : 's'} from ${machines.size} machine${machines.size === 1 ? '' : 's'} rendered`);
+  console.log(`Dashboard written to ${out}`);
+  if (values.screenshot) await screenshot(out, resolve(values.screenshot));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

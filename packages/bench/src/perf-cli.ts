@@ -60,6 +60,11 @@ async function measureWithRetries(p: Planned, maxTime: number, backendDirs: stri
   return { m: best as Measured, tries };
 }
 
+/** Whether a backend package builds a Node-API addon (a binding.gyp, or a native/ folder); asyncify's C is compiled to wasm before publishing. */
+function buildsNativeCode(dir: string): boolean {
+  return ['binding.gyp', 'native'].some((f) => existsSync(join(dir, f)));
+}
+
 /** Keep the newest `keep` run files of the folder (latest.json aside). */
 function pruneRuns(dir: string, keep: number): void {
   const runs = readdirSync(dir)
@@ -176,7 +181,7 @@ async function main(): Promise<void> {
       maxRme,
       maxTries,
     },
-    backends: loaded.map((b) => ({ name: b.name, available: b.available, ...(b.reason ? { reason: b.reason } : {}), nativeAddon: existsSync(join(b.dir, 'binding.gyp')) })),
+    backends: loaded.map((b) => ({ name: b.name, available: b.available, ...(b.reason ? { reason: b.reason } : {}), nativeAddon: buildsNativeCode(b.dir) })),
     results: attachBaselines(
       rows,
       plan.map((p) => p.spec.compareWith),

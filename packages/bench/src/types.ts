@@ -143,7 +143,7 @@ export interface BenchBackend {
   readonly name: string;
   readonly available: boolean;
   readonly reason?: string;
-  /** The package builds a Node-API addon at install (needs a C compiler; not for browsers). */
+  /** The package compiles native code (a Node-API addon: needs a C compiler; not for browsers). */
   readonly nativeAddon?: boolean;
 }
 
