@@ -13,4 +13,5 @@ bash scripts/setup.sh
 export TURBO_TELEMETRY_DISABLED=1
 pnpm exec turbo run build --output-logs=errors-only
 node packages/bench/dist/perf-cli.js "$@"
-node apps/dashboard/dist/cli.js bench-results
+# The page, and a picture of it when Debian's chromium is installed.
+node apps/dashboard/dist/cli.js bench-results --screenshot apps/dashboard/out/dashboard.png

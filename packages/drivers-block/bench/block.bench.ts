@@ -97,7 +97,7 @@ function qemuImgBench(args: string[], count: number): BenchFn {
  * pool sized by the executable (as a user gets it), the backend given by
  * QCO_BACKEND, timing read from the same line.
  */
-function qcoImgProcessBench(args: string[], count: number, backend: string | undefined): BenchFn {
+function qcoImgProcessBench(args: string[], count: number, backend: string | undefined, img: string, aio: string): BenchFn {
   const bin = fileURLToPath(new URL('../dist/qco-img.cjs', import.meta.url));
   return {
     kind: 'measured',
@@ -109,9 +109,22 @@ function qcoImgProcessBench(args: string[], count: number, backend: string | und
         if (r.status !== 0 || !m) throw new Error(`qco-img bench failed: ${r.stderr || r.stdout}`);
         rates.push(count / Number(m[1]));
       }
-      return stats(rates);
+      return { ...stats(rates), info: { 'aio path': await aioPathTaken(img, aio) } };
     },
   };
+}
+
+/** The submission path the file driver takes on this machine when asked for `aio` (io_uring and native fall back). */
+async function aioPathTaken(img: string, aio: string): Promise<string> {
+  const how = { format: 'raw', aio, cacheDirect: true, readOnly: true } as Parameters<typeof BlockBackend.open>[1];
+  const blk = await BlockBackend.open(img, how);
+  try {
+    const nodes: unknown[] = [blk.bs, ...((blk.bs as { children?: Array<{ bs: unknown }> }).children ?? []).map((c) => c.bs)];
+    const path = nodes.map((n) => (n as { aioPath?: unknown }).aioPath).find((x) => typeof x === 'string');
+    return typeof path === 'string' ? path : 'unknown';
+  } finally {
+    await blk.close();
+  }
 }
 
 /** Run our bench loop in-process on the same arguments. */
@@ -197,17 +210,17 @@ const module: BenchModule = {
       case 'qemu-img/file-native':
         return qemuImgBench(fileArgs('native', benchImage()), FILE_COUNT);
       case 'qco-img/file-native':
-        return qcoImgProcessBench(fileArgs('native', benchImage()), FILE_COUNT, spec.backend);
+        return qcoImgProcessBench(fileArgs('native', benchImage()), FILE_COUNT, spec.backend, benchImage(), 'native');
       case 'qemu-img/file-io_uring':
         return qemuImgBench(fileArgs('io_uring', benchImage()), FILE_COUNT);
       case 'qco-img/file-io_uring':
-        return qcoImgProcessBench(fileArgs('io_uring', benchImage()), FILE_COUNT, spec.backend);
+        return qcoImgProcessBench(fileArgs('io_uring', benchImage()), FILE_COUNT, spec.backend, benchImage(), 'io_uring');
       case 'fio/file-io_uring':
         return fioBench(benchImage(), FILE_COUNT);
       case 'qco-img/null-co':
         return qcoImgBench('null-co://', {}, Number(spec.params?.['requests'] ?? NULL_COUNT));
       case 'qco-img/file-threads':
-        return qcoImgProcessBench(fileArgs('threads', benchImage()), FILE_COUNT, spec.backend);
+        return qcoImgProcessBench(fileArgs('threads', benchImage()), FILE_COUNT, spec.backend, benchImage(), 'threads');
       default:
         throw new Error(`unknown case ${spec.name}`);
     }

@@ -27,7 +27,7 @@ function provenance(l: LoadedReport, runs: number): HTMLElement {
     ['Node / V8', `${r.node} / ${r.v8}`],
     ['tools', tools.length ? tools.join('; ') : '— (not recorded)'],
     ['baselines', r.method?.baselines ?? 'each suite measured its own baselines (qco-bench/1 report)'],
-    ['noise', r.method ? `a case above ±${r.method.maxRme} % is measured again, up to ${r.method.maxTries} tries; the try with the smallest margin is kept` : '— (not recorded)'],
+    ['noise', r.method ? `a case above ±${r.method.maxRme} % is measured again, up to ${r.method.maxTries} tries${r.method.retryBudgetSeconds !== undefined ? ` (no new try after ${r.method.retryBudgetSeconds} s on one case)` : ''}; the try with the smallest margin is kept` : '— (not recorded)'],
     ['runs loaded', String(runs)],
   ];
   return h('dl', { class: 'provenance' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-field': k }, v)]));
