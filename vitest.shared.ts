@@ -9,6 +9,8 @@ export interface QcoVitestOptions {
   include?: string[];
   /** Run test files one at a time (tests that share a real peer or a port). */
   serial?: boolean;
+  /** The package has an addon: tests load its test build (with the C test suite) unless a runner chose another (QCO_ADDON_VARIANT). */
+  addon?: boolean;
 }
 
 export function qcoVitest(extra: QcoVitestOptions = {}) {
@@ -23,6 +25,7 @@ export function qcoVitest(extra: QcoVitestOptions = {}) {
       reporters: ['default', ['json', { outputFile: '.qco-run/vitest.json' }]],
       ...(extra.serial ? { fileParallelism: false } : {}),
       ...(extra.execArgv ? { execArgv: extra.execArgv } : {}),
+      ...(extra.addon ? { env: { QCO_ADDON_VARIANT: process.env['QCO_ADDON_VARIANT'] ?? 'test' } } : {}),
     },
   });
 }

@@ -6,8 +6,9 @@
     {
       "target_name": "qco_linux_aio",
       "sources": ["native/linux-aio.c"],
-      "defines": ["NAPI_VERSION=8"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "defines": ["NAPI_VERSION=8", "<!@(node -p \"require('@qco/native-common/gyp').defines\")"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "<!@(node -p \"require('@qco/native-common/gyp').cflags\")"],
+      "ldflags": ["<!@(node -p \"require('@qco/native-common/gyp').ldflags\")"],
       "conditions": [
         ["OS!='linux'", { "type": "none", "sources": [] }],
         ["OS=='linux' and have_liburing==1", { "defines": ["QCO_HAVE_LIBURING"], "libraries": ["-luring"] }]
@@ -16,8 +17,9 @@
     {
       "target_name": "qco_file_lock",
       "sources": ["native/file-lock.c"],
-      "defines": ["NAPI_VERSION=8"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "defines": ["NAPI_VERSION=8", "<!@(node -p \"require('@qco/native-common/gyp').defines\")"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "<!@(node -p \"require('@qco/native-common/gyp').cflags\")"],
+      "ldflags": ["<!@(node -p \"require('@qco/native-common/gyp').ldflags\")"],
       "conditions": [["OS!='linux'", { "type": "none", "sources": [] }]]
     }
   ]

@@ -1,8 +1,16 @@
-/** Shared C sources of both native backends, space-separated, relative to the working directory. */
+/** Shared C sources of both native backends for the build variant, space-separated, relative to the working directory. */
 export declare const sources: string;
-/** Include directories (shared headers, node-addon-api), space-separated, relative to the working directory. */
+/** Include directories (public qco.h, shared headers, node-addon-api), space-separated, relative to the working directory. */
 export declare const include: string;
+/** Preprocessor definitions of the build variant. */
+export declare const defines: string;
+/** Extra compiler flags of the build variant. */
+export declare const cflags: string;
+/** Extra linker flags of the build variant. */
+export declare const ldflags: string;
 /** Absolute paths of the AddressSanitizer program's sources. */
 export declare const asanSources: string[];
 /** Absolute path of the shared C sources. */
 export declare const csrc: string;
+/** Absolute path of the public C API header directory (qco.h). */
+export declare const includeDir: string;

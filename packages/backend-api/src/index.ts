@@ -85,10 +85,20 @@ export interface BackendModule {
  * yield of the calling JavaScript coroutine; the backend only starts and resumes.
  */
 export interface NativeRuntime {
-  /** Names of the C functions this runtime can run. */
+  /** Names of the C functions this runtime can run now (grows as C code registers functions). */
   readonly functions: readonly string[];
-  /** Start `fn(args)` on a fresh native context; returns a handle. Nothing runs yet. */
-  start(fn: string, args: readonly number[]): number;
+  /**
+   * Start `fn(args)` on a fresh native context; returns a handle. Nothing runs yet.
+   * An argument is a number or a Uint8Array, whose bytes the C function may read
+   * and write until it returns.
+   */
+  start(fn: string, args: readonly NativeArg[]): number;
+  /**
+   * Load a consumer's C functions (registered with qco_register_function): a Node
+   * addon built against qco.h for the native backends, a module built with
+   * `qco-asyncify-build` for asyncify. Each runtime takes the file it can use.
+   */
+  loadFunctions?(source: NativeFunctionSource): void;
   /**
    * Run the native context until it yields or returns. `input` is delivered as the
    * result of the native yield it resumes (0 on the first resume).
@@ -99,6 +109,17 @@ export interface NativeRuntime {
   resume(handle: number, input: number): NativeStep;
   /** Release a native context that will not be resumed again. */
   cancel(handle: number): void;
+}
+
+/** An argument of a C function run from JavaScript: a number, or bytes lent to it until it returns. */
+export type NativeArg = number | Uint8Array;
+
+/** Where a consumer's C functions are: its Node addon (native backends) and its wasm module (asyncify). */
+export interface NativeFunctionSource {
+  /** Path of the consumer's addon (`.node`), built with qco.h's QCO_MAIN. */
+  readonly addon?: string;
+  /** Path of the wasm module `qco-asyncify-build` made from the same C files. */
+  readonly wasm?: string;
 }
 
 /** One step of a native context. */

@@ -12,6 +12,10 @@ import { coroutineCreate, coroutineEnter, coroutineYield, useBackend } from '@qc
 import { promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
 import { futexRoundTrips } from '@qco/backend-threads';
 
+// The futex floor is benchmark code, compiled only into the test build: load that one
+// (the addon loads lazily, on first use, after this line ran).
+process.env['QCO_ADDON_VARIANT'] ??= 'test';
+
 const AWAITS_PER_CALL = 1000;
 const GEN_NEXT = 'baseline/generator-next';
 const PROMISE = 'baseline/promise-round-trip';

@@ -555,6 +555,8 @@ Runtime* runtimeFor(Isolate* isolate, Local<Context> context) {
 // The floor under every switch: `n` round trips between this thread and a
 // helper through the same futex mailboxes, with no isolate involved. The
 // benchmarks time it beside the backend's round trip in the same run.
+#ifdef QCO_TEST_BUILD
+// Benchmark only (test builds): the floor under a thread switch, no isolate involved.
 struct PingPong {
   std::atomic<uint32_t> a{kNone};
   std::atomic<uint32_t> b{kNone};
@@ -601,6 +603,8 @@ void FutexRoundTrips(const FunctionCallbackInfo<Value>& info) {
   pthread_join(t, nullptr);
 }
 
+#endif
+
 void IsLocked(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(Locker::IsLocked(info.GetIsolate()));
 }
@@ -630,6 +634,8 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   fn("configure", Configure);
   fn("stats", Stats);
   fn("isLocked", IsLocked);
+#ifdef QCO_TEST_BUILD
   fn("futexRoundTrips", FutexRoundTrips);
+#endif
   exports->Set(context, String::NewFromUtf8Literal(isolate, "leader"), Integer::New(isolate, 0)).Check();
 }

@@ -25,6 +25,7 @@ export function isAvailable(): boolean {
 export function futexRoundTrips(n: number): void {
   const addon = loadAddon();
   if (addon === null) throw new BackendNotAvailableError('threads', undefined, addonFailure() ?? 'addon not built');
+  if (addon.futexRoundTrips === undefined) throw new Error('futexRoundTrips is benchmark code, in the test build only (QCO_ADDON_VARIANT=test)');
   addon.futexRoundTrips(n);
 }
 

@@ -54,6 +54,8 @@ function measuredLoop(mod: NativePerfSource, loop: string, iterations: number): 
 
 /** The bench module of the native backend `name`. */
 export function createNativeBenchModule(name: string, mod: NativePerfSource): BenchModule {
+  // The C perf loops are benchmark code, compiled only into the test build: load that one.
+  process.env['QCO_ADDON_VARIANT'] ??= 'test';
   const suite = `native/${name}`;
   return {
     suite,

@@ -11,6 +11,8 @@ export {
   type BodyKind,
   type CoroutineBackend,
   type CoroutineEntry,
+  type NativeArg,
+  type NativeFunctionSource,
   type NativeRequest,
   type NativeRuntime,
   type NativeStep,

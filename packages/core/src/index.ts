@@ -48,7 +48,7 @@ export { CoMutex } from './locks/co-mutex.js';
 export { CoRwlock } from './locks/co-rwlock.js';
 export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
 export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
-export { nativeCall, nativeMutex, setNativeWaitServer, type NativeWaitServer } from './native-call.js';
+export { nativeCall, nativeMutex, setNativeWaitServer, useNativeFunctions, type NativeWaitServer } from './native-call.js';
 export * from './aio/index.js';
 export * from './thread-pool/index.js';
 export { deferCall, deferCallBegin, deferCallEnd, deferCallState, withDeferCall, type DeferCallFn } from './defer-call.js';

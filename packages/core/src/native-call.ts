@@ -5,7 +5,7 @@
  * (an fd, a timer, a CoMutex) is served by the same machinery TypeScript code uses.
  * The loop lives here once, so every stackful backend has the same surface.
  */
-import type { NativeRequest } from './backend.js';
+import type { NativeArg, NativeFunctionSource, NativeRequest } from './backend.js';
 import { coroutineYield, currentBackend, type Co } from './coroutine.js';
 import { CoroutineError } from './errors.js';
 import { CoMutex } from './locks/co-mutex.js';
@@ -52,10 +52,27 @@ function* serve(req: NativeRequest): Co<number> {
 }
 
 /**
- * Run the C function `name` of the selected backend's native side with numeric
- * arguments, as a coroutine_fn: `const r = yield* nativeCall('co_read_fd', [fd])`.
+ * Make a consumer's own C functions runnable with nativeCall: the same C files
+ * (qco.h, registered with qco_register_function in QCO_MAIN) built as a Node
+ * addon for the native backends and with `qco-asyncify-build` for asyncify; the
+ * selected backend loads the one it runs.
  */
-export function* nativeCall(name: string, args: readonly number[] = []): Co<number> {
+export function useNativeFunctions(source: NativeFunctionSource): void {
+  const backend = currentBackend();
+  const rt = backend.native;
+  if (rt === undefined) {
+    throw new CoroutineError(`The "${backend.name}" backend has no native side; C bodies need a stackful backend (native-ucontext, sigaltstack, asyncify)`);
+  }
+  if (rt.loadFunctions === undefined) throw new CoroutineError(`The "${backend.name}" backend cannot load C functions of its user`);
+  rt.loadFunctions(source);
+}
+
+/**
+ * Run the C function `name` of the selected backend's native side, as a
+ * coroutine_fn: `const r = yield* nativeCall('count_lines', [fd])`. Arguments are
+ * numbers or Uint8Arrays (the C function may read and write the bytes until it returns).
+ */
+export function* nativeCall(name: string, args: readonly NativeArg[] = []): Co<number> {
   const backend = currentBackend();
   const rt = backend.native;
   if (rt === undefined) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Build the linux-aio addon under AddressSanitizer + UBSan (a plain gcc -shared
-// build beside the node-gyp one) and drive it from node with libasan preloaded:
+// Drive the linux-aio addon built under AddressSanitizer (by qco-asan, which runs
+// this script) from node with libasan preloaded:
 // reads and writes with completions, then every kind of misuse the addon must
 // refuse without crashing (bad handles, slots out of range, short buffers,
 // use after close, double close). Exit status 0 only when all of it ran clean.
@@ -10,14 +10,12 @@ import { join, resolve } from 'node:path';
 
 const out = resolve('build-asan');
 mkdirSync(out, { recursive: true });
-const addon = join(out, 'qco_linux_aio.node');
+// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
+const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_linux_aio.node');
 const cc = process.env.CC ?? 'gcc';
-const nodeInclude = process.env.NODE_INCLUDE ?? '/usr/include/node';
+// Built with liburing where binding.gyp found its header (have_liburing).
 const uring = existsSync('/usr/include/liburing.h');
-const args = ['-shared', '-fPIC', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=qco_linux_aio', ...(uring ? ['-DQCO_HAVE_LIBURING'] : []), '-I', nodeInclude, 'native/linux-aio.c', '-o', addon, ...(uring ? ['-luring'] : [])];
 if (!uring) console.log('liburing.h not found (Debian liburing-dev): the io_uring mode is not built or checked');
-console.log(`$ ${cc} ${args.join(' ')}`);
-execFileSync(cc, args, { stdio: 'inherit' });
 const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
 const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
 

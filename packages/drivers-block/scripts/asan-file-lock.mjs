@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Build the file-lock addon under AddressSanitizer + UBSan (a plain gcc -shared
-// build beside the node-gyp one) and drive it from node with libasan preloaded:
+// Drive the file-lock addon built under AddressSanitizer (by qco-asan, which runs
+// this script) from node with libasan preloaded:
 // locks taken, seen from a second open file description, released, and every
 // kind of misuse the addon must refuse without crashing (missing, non-number,
 // negative, fractional and huge arguments, bad kinds, closed descriptors).
@@ -11,12 +11,9 @@ import { join, resolve } from 'node:path';
 
 const out = resolve('build-asan');
 mkdirSync(out, { recursive: true });
-const addon = join(out, 'qco_file_lock.node');
+// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
+const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_file_lock.node');
 const cc = process.env.CC ?? 'gcc';
-const nodeInclude = process.env.NODE_INCLUDE ?? '/usr/include/node';
-const args = ['-shared', '-fPIC', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=qco_file_lock', '-I', nodeInclude, 'native/file-lock.c', '-o', addon];
-console.log(`$ ${cc} ${args.join(' ')}`);
-execFileSync(cc, args, { stdio: 'inherit' });
 const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
 const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
 

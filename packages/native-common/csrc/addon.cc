@@ -105,29 +105,57 @@ Napi::Value DeleteContext(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value Functions(const Napi::CallbackInfo &info) {
-  Napi::Array list = Napi::Array::New(info.Env(), qco_routine_count);
-  for (int i = 0; i < qco_routine_count; i++) list.Set(i, Napi::String::New(info.Env(), qco_routines[i].name));
+  int n = qco_function_count();
+  Napi::Array list = Napi::Array::New(info.Env(), (size_t)n);
+  for (int i = 0; i < n; i++) list.Set(i, Napi::String::New(info.Env(), qco_function_at(i)->name));
   return list;
 }
 
+// start(index, args): each argument a number or a Uint8Array (its bytes are lent to
+// the C function, which may write them, until it returns).
 Napi::Value Start(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  int index = info[0].As<Napi::Number>().Int32Value();
-  if (index < 0 || index >= qco_routine_count) {
+  const QcoRoutine *r = info[0].IsNumber() ? qco_function_at(info[0].As<Napi::Number>().Int32Value()) : NULL;
+  if (r == NULL) {
     Napi::RangeError::New(env, "qco: no such native function").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  double args[QCO_MAX_ARGS] = {0};
+  if (!info[1].IsArray()) {
+    Napi::TypeError::New(env, "qco: native function arguments must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  QcoArg args[QCO_MAX_ARGS];
+  memset(args, 0, sizeof args);
   Napi::Array a = info[1].As<Napi::Array>();
-  int n = (int)a.Length();
-  if (n > QCO_MAX_ARGS) n = QCO_MAX_ARGS;
-  for (int i = 0; i < n; i++) args[i] = a.Get(i).As<Napi::Number>().DoubleValue();
-  QcoCoroutine *co = qco_routine_start(&qco_routines[index], args, n);
+  uint32_t n = a.Length();
+  if (n > QCO_MAX_ARGS) {
+    Napi::RangeError::New(env, "qco: at most 8 arguments reach a native function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = a.Get(i);
+    if (v.IsNumber()) {
+      args[i].number = v.As<Napi::Number>().DoubleValue();
+    } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+      Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+      args[i].bytes = bytes.ElementLength() > 0 ? bytes.Data() : NULL;
+      args[i].length = bytes.ElementLength();
+    } else {
+      Napi::TypeError::New(env, "qco: a native function argument is a number or a Uint8Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  QcoCoroutine *co = qco_routine_start(r, args, (int)n);
   if (co == NULL) {
     Napi::Error::New(env, "qco: cannot allocate a coroutine stack").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   return Napi::Number::New(env, co->id);
+}
+
+// The API table, for a consumer addon's qcoRegister (see QCO_MAIN in qco.h).
+Napi::Value ApiTable(const Napi::CallbackInfo &info) {
+  return Napi::External<QcoApi>::New(info.Env(), const_cast<QcoApi *>(&qco_api_table));
 }
 
 Napi::Value Resume(const Napi::CallbackInfo &info) {
@@ -170,6 +198,7 @@ Napi::Value SetStepInfo(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+#ifdef QCO_TEST_BUILD
 Napi::Value NativeCases(const Napi::CallbackInfo &info) {
   Napi::Array list = Napi::Array::New(info.Env(), qco_native_case_count);
   for (int i = 0; i < qco_native_case_count; i++) list.Set(i, Napi::String::New(info.Env(), qco_native_cases[i].name));
@@ -195,6 +224,8 @@ Napi::Value Perf(const Napi::CallbackInfo &info) {
 Napi::Value PollFd(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), qco_poll_fd(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()));
 }
+
+#endif
 
 Napi::Value StackSize(const Napi::CallbackInfo &info) {
   if (info.Length() > 0 && info[0].IsNumber()) qco_stack_size_set((size_t)info[0].As<Napi::Number>().DoubleValue());
@@ -234,10 +265,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resume", Napi::Function::New(env, Resume));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("setStepInfo", Napi::Function::New(env, SetStepInfo));
+  exports.Set("apiTable", Napi::Function::New(env, ApiTable));
+#ifdef QCO_TEST_BUILD
+  // Test and asan builds: the C suite, perf loops and demo functions.
+  qco_register_test_functions();
   exports.Set("nativeCases", Napi::Function::New(env, NativeCases));
   exports.Set("runNativeCase", Napi::Function::New(env, RunNativeCase));
   exports.Set("perf", Napi::Function::New(env, Perf));
   exports.Set("pollFd", Napi::Function::New(env, PollFd));
+#endif
   exports.Set("stackSize", Napi::Function::New(env, StackSize));
   exports.Set("enableOverflowCheck", Napi::Function::New(env, EnableOverflowCheck));
   exports.Set("stats", Napi::Function::New(env, Stats));

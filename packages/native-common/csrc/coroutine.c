@@ -395,7 +395,7 @@ int qco_js_complete(QcoCoroutine *co, int outcome) {
 
 /* --- routines run from JavaScript --------------------------------------------------- */
 
-QcoCoroutine *qco_routine_start(const QcoRoutine *r, const double *args, int nargs) {
+QcoCoroutine *qco_routine_start(const QcoRoutine *r, const QcoArg *args, int nargs) {
   QcoCoroutine *co = qco_context_new(QCO_BODY_ROUTINE);
   if (co == NULL) return NULL;
   co->routine = r;

@@ -8,6 +8,9 @@
 #define QCO_INTERNAL_H
 
 #include <setjmp.h>
+#ifndef QCO_RUNTIME
+#define QCO_RUNTIME 1
+#endif
 #include "qco.h"
 
 #ifdef __cplusplus
@@ -29,13 +32,10 @@ enum { QCO_BODY_C = 0, QCO_BODY_JS = 1, QCO_BODY_ROUTINE = 2 };
 /* Why a routine yielded: the NativeRequest kinds. */
 enum { QCO_REQ_DONE = 0, QCO_REQ_YIELD = 1, QCO_REQ_FD = 2, QCO_REQ_SLEEP = 3, QCO_REQ_LOCK = 4, QCO_REQ_UNLOCK = 5 };
 
-#define QCO_MAX_ARGS 8
-
-/* A C function JavaScript may run on a native context. */
-typedef double QcoRoutineFn(const double *args, int nargs);
+/* A registered C function JavaScript may run on a native context (functions.c). */
 typedef struct QcoRoutine {
   const char *name;
-  QcoRoutineFn *fn;
+  QcoFunction *fn;
 } QcoRoutine;
 
 struct QcoCoroutine {
@@ -57,7 +57,7 @@ struct QcoCoroutine {
   void *opaque;
   /* routine body */
   const QcoRoutine *routine;
-  double args[QCO_MAX_ARGS];
+  QcoArg args[QCO_MAX_ARGS];
   int nargs;
   double result;
   /* request of the last yield, and the value the next resume delivers */
@@ -105,15 +105,19 @@ int qco_js_complete(QcoCoroutine *co, int outcome);
 /* Deliver a Yield outcome left pending by the last step, then enter for the next step (returns QCO_RUN_STEP). */
 int qco_js_resume(QcoCoroutine *co);
 /* Routines: start, resume (returns QCO_REQ_*), cancel. */
-QcoCoroutine *qco_routine_start(const QcoRoutine *r, const double *args, int nargs);
+QcoCoroutine *qco_routine_start(const QcoRoutine *r, const QcoArg *args, int nargs);
 int qco_routine_resume(QcoCoroutine *co, double input);
 void qco_routine_cancel(QcoCoroutine *co);
 void qco_context_stats(int *live, int *pooled);
 void qco_pool_trim(int keep);
 
-/* Routines (routines.c) and the native suite (native-suite.c). */
-extern const QcoRoutine qco_routines[];
-extern const int qco_routine_count;
+/* The registry of functions runnable from JavaScript, and the API table (functions.c). */
+int qco_function_count(void);
+const QcoRoutine *qco_function_at(int index);
+extern const QcoApi qco_api_table;
+
+/* Test builds only (QCO_TEST_BUILD): the demo functions (routines.c), the native suite and perf loops (native-suite.c). */
+void qco_register_test_functions(void);
 typedef const char *QcoCaseFn(void);
 typedef struct QcoCase {
   const char *name;

@@ -1,5 +1,5 @@
 /*
- * The C functions JavaScript can run on a native context (`yield* nativeCall(name,
+ * Test builds only: demo C functions JavaScript can run on a native context (`yield* nativeCall(name,
  * args)`). They are real users of the C API: non-blocking I/O that yields to the
  * event loop when it would block (the seeds' "submit, then yield until the
  * completion handler wakes me" pattern of block/ssh.c and linux-aio), a sleep, a
@@ -14,9 +14,9 @@
 #include "qco-internal.h"
 
 /* yield_n(n): yield n times, return n. */
-static double yield_n(const double *a, int n) {
+static double yield_n(const QcoArg *a, int n) {
   (void)n;
-  int count = (int)a[0];
+  int count = (int)a[0].number;
   for (int i = 0; i < count; i++) qco_yield();
   return count;
 }
@@ -34,10 +34,10 @@ static int __attribute__((noinline)) nest(int depth, int yields, volatile int *t
 }
 
 /* nested_yield(depth, yields): returns depth*(depth+1)/2 + yields, proving the frames survived. */
-static double nested_yield(const double *a, int n) {
+static double nested_yield(const QcoArg *a, int n) {
   (void)n;
   volatile int trail = 0;
-  int sum = nest((int)a[0], (int)a[1], &trail);
+  int sum = nest((int)a[0].number, (int)a[1].number, &trail);
   return sum + trail;
 }
 
@@ -49,7 +49,7 @@ static int __attribute__((noinline)) dive(int depth) {
   return dive(depth + 1) + frame[0];
 }
 
-static double overflow_stack(const double *a, int n) {
+static double overflow_stack(const QcoArg *a, int n) {
   (void)a;
   (void)n;
   return dive(0);
@@ -85,22 +85,22 @@ static double read_fd(int fd, int want_sum) {
 }
 
 /* fd_read_count(fd): bytes read until EOF (negative errno on error). */
-static double fd_read_count(const double *a, int n) {
+static double fd_read_count(const QcoArg *a, int n) {
   (void)n;
-  return read_fd((int)a[0], 0);
+  return read_fd((int)a[0].number, 0);
 }
 
 /* fd_read_sum(fd): sum of the bytes read until EOF. */
-static double fd_read_sum(const double *a, int n) {
+static double fd_read_sum(const QcoArg *a, int n) {
   (void)n;
-  return read_fd((int)a[0], 1);
+  return read_fd((int)a[0].number, 1);
 }
 
 /* fd_write_pattern(fd, nbytes): write bytes i % 251 without blocking; returns bytes written. */
-static double fd_write_pattern(const double *a, int n) {
+static double fd_write_pattern(const QcoArg *a, int n) {
   (void)n;
-  int fd = (int)a[0];
-  size_t total = (size_t)a[1], done = 0;
+  int fd = (int)a[0].number;
+  size_t total = (size_t)a[1].number, done = 0;
   unsigned char buf[4096];
   int r = set_nonblocking(fd);
   if (r < 0) return r;
@@ -121,27 +121,27 @@ static double fd_write_pattern(const double *a, int n) {
 }
 
 /* sleep_ns(ns): sleep through the AioContext's timers; returns what the wait returned. */
-static double sleep_ns(const double *a, int n) {
+static double sleep_ns(const QcoArg *a, int n) {
   (void)n;
-  return qco_sleep_ns((int64_t)a[0]);
+  return qco_sleep_ns((int64_t)a[0].number);
 }
 
 /* A counter only touched under a CoMutex: a lost update shows a broken lock. */
 static double shared_counter;
 
 /* locked_increment(mutex, yields): lock, read, yield `yields` times, write +1, unlock; returns the new value. */
-static double locked_increment(const double *a, int n) {
+static double locked_increment(const QcoArg *a, int n) {
   (void)n;
-  qco_mutex_lock((int)a[0]);
+  qco_mutex_lock((int)a[0].number);
   double seen = shared_counter;
-  for (int i = 0; i < (int)a[1]; i++) qco_yield();
+  for (int i = 0; i < (int)a[1].number; i++) qco_yield();
   shared_counter = seen + 1;
-  qco_mutex_unlock((int)a[0]);
+  qco_mutex_unlock((int)a[0].number);
   return shared_counter;
 }
 
 /* counter_reset(): zero the shared counter. */
-static double counter_reset(const double *a, int n) {
+static double counter_reset(const QcoArg *a, int n) {
   (void)a;
   (void)n;
   shared_counter = 0;
@@ -149,13 +149,13 @@ static double counter_reset(const double *a, int n) {
 }
 
 /* self_id(): the running context's id, and whether it is in a coroutine (id*2+1). */
-static double self_id(const double *a, int n) {
+static double self_id(const QcoArg *a, int n) {
   (void)a;
   (void)n;
   return qco_self()->id * 2 + qco_in_coroutine();
 }
 
-const QcoRoutine qco_routines[] = {
+static const QcoRoutine demo[] = {
     {"yield_n", yield_n},
     {"nested_yield", nested_yield},
     {"overflow_stack", overflow_stack},
@@ -167,7 +167,11 @@ const QcoRoutine qco_routines[] = {
     {"counter_reset", counter_reset},
     {"self_id", self_id},
 };
-const int qco_routine_count = (int)(sizeof qco_routines / sizeof qco_routines[0]);
+
+/* Test builds register these beside whatever a consumer registers. */
+void qco_register_test_functions(void) {
+  for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++) qco_register_function(demo[i].name, demo[i].fn);
+}
 
 int qco_poll_fd(int fd, int events) {
   struct pollfd p = {.fd = fd, .events = (short)((events & QCO_FD_READ ? POLLIN : 0) | (events & QCO_FD_WRITE ? POLLOUT : 0))};

@@ -4,7 +4,8 @@
  * selection error then lists what is), and nothing happens at import time.
  */
 import { BackendNotAvailableError, type BackendModule, type CoroutineBackend } from '@qco/backend-api';
-import { loadAddon, type AddonLoad, type NativeAddon } from './addon.js';
+import type { NativeAddon } from './addon.js';
+import { loadAddon, type AddonLoad } from './addon-loader.js';
 import { createNativeBackend, type NativeBackendOptions } from './native-backend.js';
 
 /** A native backend package's module, with access to its addon for tests and benchmarks. */
@@ -21,8 +22,8 @@ export interface NativeBackendModule extends BackendModule {
 
 /** Describe the native backend `name` whose addon `<target>.node` is built in `packageDir`. */
 export function nativeBackendModule(name: string, packageDir: () => string, target: string): NativeBackendModule {
-  let load: AddonLoad | undefined;
-  const get = (): AddonLoad => (load ??= loadAddon(packageDir(), target));
+  let load: AddonLoad<NativeAddon> | undefined;
+  const get = (): AddonLoad<NativeAddon> => (load ??= loadAddon<NativeAddon>(packageDir(), target));
   return {
     backendName: name,
     isAvailable: () => get().addon !== null,

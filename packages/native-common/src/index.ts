@@ -5,7 +5,8 @@
  * suite) and this TypeScript glue over the addon they build. The backends differ
  * only in the file that starts a context on a fresh stack.
  */
-export { addonCandidates, findPackageDir, loadAddon, type AddonLoad, type NativeAddon } from './addon.js';
+export type { NativeAddon } from './addon.js';
+export { addonPath, addonVariant, findPackageDir, loadAddon, type AddonLoad } from './addon-loader.js';
 export { nativeBackendModule, type NativeBackendModule } from './backend-module.js';
 export { createNativeBackend, NativeBackendError, type NativeBackendOptions, type NativeContext } from './native-backend.js';
 export { createNativeRuntime } from './native-runtime.js';

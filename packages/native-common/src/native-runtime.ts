@@ -4,7 +4,9 @@
  * yield's request comes back as a small integer plus a shared Float64Array
  * (kind, a, b, result), turned here into the NativeStep the core expects.
  */
-import type { NativeRequest, NativeRuntime, NativeStep } from '@qco/backend-api';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import type { NativeArg, NativeFunctionSource, NativeRequest, NativeRuntime, NativeStep } from '@qco/backend-api';
 import type { NativeAddon } from './addon.js';
 import { REQ_DONE, REQ_FD, REQ_LOCK, REQ_SLEEP, REQ_UNLOCK, REQ_YIELD } from './protocol.js';
 
@@ -14,14 +16,32 @@ const YIELD_STEP: NativeStep = Object.freeze({ done: false, request: Object.free
 export function createNativeRuntime(addon: NativeAddon): NativeRuntime {
   const info = new Float64Array(4);
   addon.setStepInfo(info);
-  const functions = Object.freeze(addon.functions());
-  const index = new Map(functions.map((f, i) => [f, i]));
+  let functions: readonly string[] = [];
+  let index = new Map<string, number>();
+  const refresh = (): void => {
+    functions = Object.freeze(addon.functions());
+    index = new Map(functions.map((f, i) => [f, i]));
+  };
+  refresh();
+  const loaded = new Set<string>();
   return {
-    functions,
-    start(fn: string, args: readonly number[]): number {
+    get functions(): readonly string[] {
+      return functions;
+    },
+    start(fn: string, args: readonly NativeArg[]): number {
       const i = index.get(fn);
       if (i === undefined) throw new RangeError(`No native function "${fn}"; there are: ${functions.join(', ')}`);
       return addon.start(i, args);
+    },
+    loadFunctions(source: NativeFunctionSource): void {
+      if (source.addon === undefined) throw new TypeError('this backend runs C functions from a Node addon: give useNativeFunctions({ addon: <path of the .node> })');
+      const file = resolve(source.addon);
+      if (loaded.has(file)) return;
+      const consumer = createRequire(file)(file) as { qcoRegister?: (table: unknown) => void };
+      if (typeof consumer.qcoRegister !== 'function') throw new TypeError(`${file} is not a qco addon: it has no qcoRegister (build it with QCO_MAIN from qco.h)`);
+      consumer.qcoRegister(addon.apiTable());
+      loaded.add(file);
+      refresh();
     },
     resume(handle: number, input: number): NativeStep {
       const kind = addon.resume(handle, input);

@@ -1,22 +1,31 @@
 /**
- * Loading this package's optional addons (build/Release/<name>.node, built by
- * node-gyp at install and build): the file driver's linux-aio and file-lock.
- * An addon that did not build is simply absent (null), never an import-time
- * failure; each caller decides what it does without it.
+ * Loading this package's optional addons (the file driver's linux-aio and
+ * file-lock) through qco's one addon loader: built per Node ABI at install and
+ * build into addon/abi<N>/, absent (null) where they did not build, never an
+ * import-time failure; each caller decides what it does without it, and
+ * `packageAddonFailure` says why one is missing.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { findPackageDir, loadAddon, type AddonLoad } from '@qco/native-common';
 
-/** Load build/Release/<name>.node, or null where it is not built (or not Linux). */
-export function loadPackageAddon<T>(name: string): T | null {
-  if (process.platform !== 'linux') return null;
-  const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-  // dist/*.js and src/drivers/file/*.ts sit at different depths below the package root.
-  for (const rel of [`../build/Release/${name}.node`, `../../../build/Release/${name}.node`]) {
-    try {
-      return req(rel) as T;
-    } catch {
-      // not built here: try the next place
-    }
+const loads = new Map<string, AddonLoad<unknown>>();
+
+function load(name: string): AddonLoad<unknown> {
+  let l = loads.get(name);
+  if (l === undefined) {
+    l = process.platform === 'linux' ? loadAddon<unknown>(findPackageDir(fileURLToPath(import.meta.url)), name) : { addon: null, reason: 'not Linux' };
+    loads.set(name, l);
   }
-  return null;
+  return l;
+}
+
+/** Load addon/abi<N>/<name>.node, or null where it is not built (or not Linux). */
+export function loadPackageAddon<T>(name: string): T | null {
+  return load(name).addon as T | null;
+}
+
+/** Why the addon `name` is not loaded ('' when it is). */
+export function packageAddonFailure(name: string): string {
+  const l = load(name);
+  return 'reason' in l ? l.reason : '';
 }
