@@ -36,7 +36,7 @@ function* yieldOnce(): Co {
 }
 
 /** Capability probes stop at these bounds (the machine is shared). */
-const DEPTH_STEPS = [128, 1000, 10_000];
+const DEPTH_STEPS = [128, 1000, 2000, 5000, 10_000];
 const LIVE_STEPS = [100, 1000, 10_000];
 /** A probe step slower than this ends the probe at the step before. */
 const STEP_LIMIT_MS = 10_000;
