@@ -7,7 +7,7 @@ import qco from '@qco/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 /** The packages under the strict type-checked rules. */
-const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads'];
+const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads', 'packages/native-common', 'packages/test-utils', 'packages/nvme-emulator', 'packages/bench', 'packages/eslint-plugin'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/build/**', '**/build-*/**', '**/wasm/**', '**/test/fixtures/**', '**/*.config.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.d.cts'] },

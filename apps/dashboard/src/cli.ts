@@ -19,7 +19,9 @@ const root = resolve(appDir, '../..');
 
 function load(file: string): LoadedReport {
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
-  if (!String(report.schema).startsWith('qco-bench/')) throw new Error(`${file}: not a qco-perf report (schema ${String(report.schema)})`);
+  // Read from a file: the schema is whatever the file says, not what the type promises.
+  const schema: unknown = report.schema;
+  if (typeof schema !== 'string' || !schema.startsWith('qco-bench/')) throw new Error(`${file}: not a qco-perf report (schema ${String(schema)})`);
   return { label: `${report.machine.hostname} ${report.startedAt.replace('T', ' ').slice(0, 19)}`, report };
 }
 

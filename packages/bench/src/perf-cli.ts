@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stdout.isTTY;
   const bar = tty ? new cliProgress.SingleBar({ format: 'qco-perf [{bar}] {value}/{total} {suite} {case} {backend}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(plan.length, 0, { suite: '', case: '', backend: '' });
   const rows: BenchResult[] = [];

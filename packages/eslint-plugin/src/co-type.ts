@@ -21,6 +21,6 @@ export function isCoType(checker: ts.TypeChecker, type: ts.Type): boolean {
   const name = type.getSymbol()?.name;
   if (name === undefined || !ITERATORS.has(name)) return false;
   const args = checker.getTypeArguments(type as ts.TypeReference);
-  const yielded = args[0];
+  const yielded = args.at(0);
   return yielded !== undefined && isYieldToken(yielded);
 }

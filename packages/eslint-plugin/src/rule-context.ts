@@ -23,7 +23,7 @@ export function operands(node: TSESTree.Expression): TSESTree.Expression[] {
     case 'LogicalExpression':
       return [...operands(node.left), ...operands(node.right)];
     case 'SequenceExpression':
-      return operands(node.expressions[node.expressions.length - 1] as TSESTree.Expression);
+      return operands(node.expressions[node.expressions.length - 1]);
     case 'ChainExpression':
       return [node.expression];
     case 'TSAsExpression':

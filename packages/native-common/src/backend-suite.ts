@@ -281,7 +281,7 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         }
         for (let round = 0; round < 4; round++) {
           for (let i = 0; i < n; i++) {
-            coroutineEnter(cos[i] as Coroutine);
+            coroutineEnter(cos[i]);
             if (i % 500 === 0) gc();
           }
           gc();
@@ -298,7 +298,7 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         const seen: string[] = [];
         const co = coroutineCreate(function* () {
           for (let i = 0; i < 20; i++) {
-            const obj = { i, s: 'x'.repeat(100) + i };
+            const obj = { i, s: `${'x'.repeat(100)}${i}` };
             gc();
             yield* coroutineYield();
             seen.push(obj.s.slice(100));

@@ -67,7 +67,7 @@ export function createNativeBackend(name: string, addon: NativeAddon, options: N
       }
       // A Yield outcome is handed to the trampoline (which then yields) in the
       // same native call that enters it for the next step: four switches, one call.
-      const asked = yieldPending[id] === true ? addon.resumeStep(id) : addon.enter(id);
+      const asked = yieldPending[id] ? addon.resumeStep(id) : addon.enter(id);
       yieldPending[id] = false;
       if (asked !== RUN_STEP) throw new NativeBackendError(`${name}: context ${id} did not ask for a step`);
       let outcome: CoroutineAction;
@@ -81,13 +81,13 @@ export function createNativeBackend(name: string, addon: NativeAddon, options: N
         yieldPending[id] = true;
         return outcome;
       }
-      return addon.complete(id, outcome) as CoroutineAction;
+      return addon.complete(id, outcome);
     },
     delete(ctx: BackendContext): void {
       const id = (ctx as NativeContext).id;
       if (id < 0 || entries[id] === undefined) return;
       entries[id] = undefined;
-      if (yieldPending[id] === true) {
+      if (yieldPending[id]) {
         yieldPending[id] = false;
         addon.complete(id, YIELD);
       }

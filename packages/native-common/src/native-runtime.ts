@@ -45,9 +45,9 @@ export function createNativeRuntime(addon: NativeAddon): NativeRuntime {
     },
     resume(handle: number, input: number): NativeStep {
       const kind = addon.resume(handle, input);
-      if (kind === REQ_DONE) return { done: true, value: info[3] as number };
+      if (kind === REQ_DONE) return { done: true, value: info[3] };
       if (kind === REQ_YIELD) return YIELD_STEP;
-      const a = info[1] as number;
+      const a = info[1];
       let request: NativeRequest;
       switch (kind) {
         case REQ_FD:

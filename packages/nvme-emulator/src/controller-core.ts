@@ -171,7 +171,8 @@ export class NvmeControllerCore {
       if (cmd.type === 'inject-error') this.rules.push({ ...cmd.rule, count: cmd.rule.count ?? 1 });
       else if (cmd.type === 'clear-errors') this.rules.length = 0;
       else if (cmd.type === 'reset') this.fatal(cmd.interrupt);
-      else if (cmd.type === 'set-irq') {
+      else {
+        // 'set-irq'
         this.irq?.port.close();
         this.irq = cmd.notifier;
         // An interrupt raised before the wiring is delivered now.
@@ -283,6 +284,7 @@ export class NvmeControllerCore {
         const cdw0 = this.dmaView.getUint32(entry + Sqe.CDW0, true);
         const out = this.execute(qid, entry, cdw0 & 0xff);
         Atomics.add(this.ctl, Ctl.COMMANDS, 1);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- execute() may have reset the controller
         if (!this.enabled) break; // the command (or a fault) reset the controller
         const target = this.cqs[sq.cqid];
         if (target !== undefined) {
@@ -342,7 +344,7 @@ export class NvmeControllerCore {
 
   private injected(qid: number, opcode: number): Outcome | null {
     for (let i = 0; i < this.rules.length; i++) {
-      const r = this.rules[i] as InjectedErrorRule;
+      const r = this.rules[i];
       if (r.opcode !== undefined && r.opcode !== opcode) continue;
       if (r.queue === 'admin' && qid !== 0) continue;
       if (r.queue === 'io' && qid === 0) continue;
@@ -532,7 +534,7 @@ export class NvmeControllerCore {
     if (segs === null) return generic(NvmeGenericStatus.DATA_TRANSFER_ERROR);
     let at = offset;
     for (let i = 0; i < segs.length; i += 2) {
-      const buf = this.dma.subarray(segs[i] as number, (segs[i] as number) + (segs[i + 1] as number));
+      const buf = this.dma.subarray(segs[i], (segs[i]) + (segs[i + 1]));
       if (opcode === NvmeIoOpcode.READ) this.backing.read(at, buf);
       else this.backing.write(at, buf);
       at += buf.length;
@@ -566,8 +568,8 @@ export class NvmeControllerCore {
     if (segs === null) return false;
     let at = 0;
     for (let i = 0; i < segs.length; i += 2) {
-      this.dma.set(src.subarray(at, at + (segs[i + 1] as number)), segs[i] as number);
-      at += segs[i + 1] as number;
+      this.dma.set(src.subarray(at, at + (segs[i + 1])), segs[i]);
+      at += segs[i + 1];
     }
     return true;
   }
@@ -577,8 +579,8 @@ export class NvmeControllerCore {
     if (segs === null) return false;
     let at = 0;
     for (let i = 0; i < segs.length; i += 2) {
-      dst.set(this.dma.subarray(segs[i] as number, (segs[i] as number) + (segs[i + 1] as number)), at);
-      at += segs[i + 1] as number;
+      dst.set(this.dma.subarray(segs[i], (segs[i]) + (segs[i + 1])), at);
+      at += segs[i + 1];
     }
     return true;
   }

@@ -49,7 +49,7 @@ export class DmaMemory {
   alloc(bytes: number): DmaBuffer {
     const pages = Math.max(1, Math.ceil(bytes / NVME_PAGE_SIZE));
     for (let i = 0; i < this.free.length; i++) {
-      const ext = this.free[i] as [number, number];
+      const ext = this.free[i];
       if (ext[1] < pages) continue;
       const first = ext[0];
       if (ext[1] === pages) this.free.splice(i, 1);
@@ -70,12 +70,12 @@ export class DmaMemory {
     const first = buf.iova / NVME_PAGE_SIZE;
     const pages = buf.bytes.length / NVME_PAGE_SIZE;
     let i = 0;
-    while (i < this.free.length && (this.free[i] as [number, number])[0] < first) i++;
+    while (i < this.free.length && (this.free[i])[0] < first) i++;
     this.free.splice(i, 0, [first, pages]);
     // Merge with neighbours so large allocations stay possible.
     for (let j = Math.max(0, i - 1); j < this.free.length - 1; ) {
-      const a = this.free[j] as [number, number];
-      const b = this.free[j + 1] as [number, number];
+      const a = this.free[j];
+      const b = this.free[j + 1];
       if (a[0] + a[1] === b[0]) {
         a[1] += b[1];
         this.free.splice(j + 1, 1);

@@ -49,5 +49,5 @@ function bundleWithEsbuild(entry: string): string {
     target: 'node20',
     write: false,
   });
-  return (out.outputFiles[0] as { text: string }).text;
+  return (out.outputFiles[0]).text;
 }

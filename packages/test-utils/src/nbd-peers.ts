@@ -91,7 +91,7 @@ async function startPeer(cmd: string, args: (port: number) => string[], port?: n
   const p = port ?? (await freePort());
   const child = spawn(cmd, args(p), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (e: NodeJS.ErrnoException) =>
       reject(new Error(e.code === 'ENOENT' ? `${cmd} is not installed (Debian package ${PACKAGES[cmd] ?? '?'}, listed in setup/apt-peers.txt)` : e.message)),

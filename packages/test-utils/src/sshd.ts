@@ -233,7 +233,7 @@ export async function startSshd(options: { firstPort?: number; hostKeyType?: 'ed
     while (pids.some(pidAlive) && Date.now() < end) await sleep(20);
   };
   const hostKeyPub = (): string => readFileSync(`${hostKey}.pub`, 'utf8').trim();
-  const blob = (): Buffer => Buffer.from(hostKeyPub().split(' ')[1] as string, 'base64');
+  const blob = (): Buffer => Buffer.from(hostKeyPub().split(' ')[1], 'base64');
   const peer: SshdPeer = {
     host: '127.0.0.1',
     port,

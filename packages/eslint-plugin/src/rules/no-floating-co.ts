@@ -28,8 +28,8 @@ export const noFloatingCo = createRule<[], MessageId>({
       droppedYield: '`{{text}}` makes a yield token that is dropped: write `yield {{text}}` (or `yield* {{text}}`) inside a coroutine_fn.',
     },
     schema: [],
+    defaultOptions: [],
   },
-  defaultOptions: [],
   create(context) {
     const services = ESLintUtils.getParserServices(context);
     const checker = services.program.getTypeChecker();

@@ -19,8 +19,8 @@ export const requireYieldStar = createRule<[], 'yieldWithoutStar'>({
       yieldWithoutStar: '`yield {{text}}` passes an unstarted coroutine_fn call up instead of running it: write `yield* {{text}}`.',
     },
     schema: [],
+    defaultOptions: [],
   },
-  defaultOptions: [],
   create(context) {
     const services = ESLintUtils.getParserServices(context);
     const checker = services.program.getTypeChecker();
