@@ -9,6 +9,34 @@ import tseslint from 'typescript-eslint';
 /** The packages under the strict type-checked rules. */
 const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads', 'packages/native-common', 'packages/test-utils', 'packages/nvme-emulator', 'packages/bench', 'packages/eslint-plugin'];
 
+/**
+ * drivers-block's rooms and what each may not import (the dependency runs one way:
+ * tools -> exports -> drivers -> block; nbd/ is the protocol both NBD sides share).
+ * The block layer knows no driver, no driver library and no emulator.
+ */
+const DRIVER_LIBRARIES = ['ssh2', '@jsonjoy.com/*', '@qco/nvme-emulator', '@qco/nvme-emulator/*', 'cli-progress'];
+const LAYERS = [
+  { room: 'block', forbidden: ['drivers', 'exports', 'nbd', 'tools', 'bin'], libraries: DRIVER_LIBRARIES },
+  { room: 'nbd', forbidden: ['drivers', 'exports', 'tools', 'bin'], libraries: DRIVER_LIBRARIES },
+  { room: 'drivers', forbidden: ['exports', 'tools', 'bin'], libraries: ['cli-progress'] },
+  { room: 'exports', forbidden: ['drivers', 'tools', 'bin'], libraries: DRIVER_LIBRARIES },
+];
+const layering = LAYERS.map(({ room, forbidden, libraries }) => ({
+  files: [`packages/drivers-block/src/${room}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [],
+        patterns: [
+          { regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `drivers-block's src/${room}/ may not import from src/{${forbidden.join(',')}}/ (see docs/architecture.md, "The block layer").` },
+          { group: libraries, message: `drivers-block's src/${room}/ may not import a driver's library or the emulator.` },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/build/**', '**/build-*/**', '**/wasm/**', '**/test/fixtures/**', '**/*.config.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.d.cts'] },
   {
@@ -37,4 +65,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-enum-assignment': 'off',
     },
   },
+  ...layering,
 );
