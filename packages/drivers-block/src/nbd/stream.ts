@@ -64,6 +64,11 @@ export class NbdStream {
   /** Stop listening to the socket and give it back (for a TLS upgrade); queued bytes are dropped. */
   detach(): Duplex {
     const s = this.socket;
+    // Let what is queued go out on this socket before it is handed over.
+    if (this.batching) {
+      this.batching = false;
+      this.uncork();
+    }
     s.off('data', this.onData);
     s.off('close', this.onClose);
     s.off('end', this.onClose);
@@ -195,11 +200,31 @@ export class NbdStream {
     }
   }
 
-  /** Queue bytes for sending; false when the socket's buffer is full (then `drain`). */
-  write(buf: Uint8Array): boolean {
-    if (this.closedErr !== null) return false;
-    return this.socket.write(buf);
+  /**
+   * Queue bytes for sending; false when the socket's buffer is full (then
+   * `drain`). Writes of one event-loop turn leave together: the first corks
+   * the socket and an immediate uncorks it, so 64 replies (or requests)
+   * finishing in one turn cost one writev instead of 64 syscalls.
+   */
+  write(buf: Uint8Array, written?: () => void): boolean {
+    if (this.closedErr !== null) {
+      written?.();
+      return false;
+    }
+    if (!this.batching) {
+      this.batching = true;
+      this.cork();
+      setImmediate(this.endBatch);
+    }
+    return written === undefined ? this.socket.write(buf) : this.socket.write(buf, () => written());
   }
+
+  private batching = false;
+  private readonly endBatch = (): void => {
+    if (!this.batching) return;
+    this.batching = false;
+    this.uncork();
+  };
 
   /**
    * Yield while more than `limit` bytes wait in the socket's send queue

@@ -45,6 +45,7 @@ import { NbdProtocolError, decodeRequest, encodeChunkHeader, encodeErrorChunk, e
 import { nbdErrorFromErrno } from '../../nbd/errno.js';
 import type { NbdStream } from '../../nbd/stream.js';
 import { contextExtents } from './meta-contexts.js';
+import { giveReadBuffer, takeReadBuffer } from './read-buffers.js';
 import type { NegotiatedSession } from './server-handshake.js';
 
 /** Limits of one client's transmission phase. */
@@ -213,20 +214,27 @@ export class ServerTransmission {
   private *read(req: NbdRequest): Co<void> {
     const { exp, structured } = this.session;
     if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) return yield* this.sparseRead(req);
-    const buf = Buffer.allocUnsafe(req.length);
-    if (req.length > 0) yield* exp.blk.coPreadv(req.offset, req.length, new IoVector(buf));
-    if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-    if (!structured) {
-      yield* this.send([encodeSimpleReply(0, req.cookie), buf]);
-      return;
+    const whole = takeReadBuffer(req.length);
+    let handedOver = false;
+    try {
+      const buf = whole.subarray(0, req.length);
+      if (req.length > 0) yield* exp.blk.coPreadv(req.offset, req.length, new IoVector(buf));
+      if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+      let hdr: Buffer;
+      if (!structured) {
+        hdr = encodeSimpleReply(0, req.cookie);
+      } else if (req.length === 0) {
+        yield* this.send([encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, req.cookie, 0)]);
+        return;
+      } else {
+        hdr = encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length, 8);
+        hdr.writeBigUInt64BE(BigInt(req.offset), 20);
+      }
+      handedOver = true;
+      yield* this.send([hdr, buf], () => giveReadBuffer(whole));
+    } finally {
+      if (!handedOver) giveReadBuffer(whole);
     }
-    if (req.length === 0) {
-      yield* this.send([encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, req.cookie, 0)]);
-      return;
-    }
-    const hdr = encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length, 8);
-    hdr.writeBigUInt64BE(BigInt(req.offset), 20);
-    yield* this.send([hdr, buf]);
   }
 
   /**
@@ -285,12 +293,16 @@ export class ServerTransmission {
   }
 
   /** Send one whole reply under the send lock; wait for the socket to drain before releasing it. */
-  private *send(bufs: Buffer[]): Co<void> {
-    if (this.stream.closed) return;
+  private *send(bufs: Buffer[], sent?: () => void): Co<void> {
+    if (this.stream.closed) {
+      sent?.();
+      return;
+    }
     yield* this.sendLock.lock();
     try {
       if (bufs.length > 1) this.stream.cork();
-      for (const b of bufs) this.stream.write(b);
+      const last = bufs.length - 1;
+      bufs.forEach((b, i) => this.stream.write(b, i === last ? sent : undefined));
       if (bufs.length > 1) this.stream.uncork();
       yield* this.stream.drain();
     } catch {
