@@ -14,6 +14,7 @@ import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
+import { qcoImgMain } from '../src/tools/qco-img.js';
 import { BDRV_BLOCK_DATA, BDRV_BLOCK_ZERO, BlockBackend, NbdBlockDriverState, type BlockStatus } from '../src/index.js';
 import { runTool, startNbdkit, startQemuNbd, startQemuNbdUnix, type NbdPeer } from '@qco/test-utils';
 
@@ -102,6 +103,21 @@ describe('against qemu-nbd', () => {
     expect(st[2]).toMatchObject({ bytes: 6 * MiB });
     expect((st[2] as BlockStatus).flags & BDRV_BLOCK_DATA).toBe(0);
     await blk.close();
+  });
+
+  it('qco-img map over nbd:// prints what qemu-img map prints (block status from base:allocation)', async () => {
+    const img = join(dir, 'map.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '8M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', img, '-c', 'write -P 1 1M 1M', '-c', 'write -z 4M 1M', '-c', 'write -P 2 6M 64k']);
+    const peer = await startQemuNbd(img, { name: 'm', format: 'qcow2' });
+    peers.push(peer);
+    for (const output of ['json', 'human']) {
+      const theirs = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', peer.url('m')]);
+      const io = captureStreams();
+      expect(await qcoImgMain(['map', `--output=${output}`, '-f', 'raw', peer.url('m')], io)).toBe(0);
+      expect(io.stderr).toBe('');
+      expect(io.stdout).toBe(theirs.stdout);
+    }
   });
 
   it('json: filenames with QEMU\'s option names, and QEMU\'s messages for an unknown export and a dead port', async () => {

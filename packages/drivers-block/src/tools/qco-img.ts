@@ -20,7 +20,7 @@ import { GetoptError, getopt } from './common/getopt.js';
 import { createProgress } from './common/progress.js';
 import { sizeToStr } from './common/format.js';
 import { processStreams, type CliStreams } from './common/streams.js';
-import type { BlockOptionsDict } from '../block/block-driver.js';
+import { BDRV_BLOCK_ALLOCATED, BDRV_BLOCK_DATA, BDRV_BLOCK_OFFSET_VALID, BDRV_BLOCK_ZERO, type BlockOptionsDict } from '../block/block-driver.js';
 
 /** A failure already worded for the user; the tool prints "qco-img: <message>" and exits 1. */
 class ImgError extends Error {}
@@ -138,6 +138,59 @@ async function imgInfo(args: readonly string[], io: CliStreams): Promise<void> {
     io.out(`disk size: ${info.allocatedSize === undefined ? 'unavailable' : sizeToStr(info.allocatedSize)}\n`);
     if (info.clusterSize) io.out(`cluster_size: ${info.clusterSize}\n`);
     for (const [k, v] of Object.entries(info.extra ?? {})) io.out(`${k}: ${v}\n`);
+  } finally {
+    await blk.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * qemu-img map: the allocation of the whole image from block status (through
+ * the backing chain), adjacent extents with equal facts merged; JSON lists
+ * every extent, the human form only the data that is mapped somewhere.
+ */
+async function imgMap(args: readonly string[], io: CliStreams): Promise<void> {
+  const { opts: o, operands } = parseOpts(args, 'f:hU', ['image-opts', 'output=', 'format=', 'force-share', 'help']);
+  if (operands.length !== 1) throw usageError('Expecting one image file name');
+  const name = operands[0] as string;
+  const output = o.get('output') ?? 'human';
+  if (output !== 'human' && output !== 'json') throw new ImgError('--output must be used with human or json as argument.');
+  const blk = await openImage(name, { ...formatAndCache(o), readOnly: true }, checkImageOpts(o, name));
+  try {
+    const size = await blk.getLength();
+    interface Extent { start: number; length: number; depth: number; present: boolean; zero: boolean; data: boolean; offset?: number }
+    const extents: Extent[] = await runCo(function* () {
+      const out: Extent[] = [];
+      for (let at = 0; at < size; ) {
+        const st = yield* blk.coBlockStatusAbove(at, size - at);
+        const e: Extent = {
+          start: at,
+          length: st.bytes,
+          depth: Math.max(0, st.depth - 1),
+          present: (st.flags & BDRV_BLOCK_ALLOCATED) !== 0,
+          zero: (st.flags & BDRV_BLOCK_ZERO) !== 0,
+          data: (st.flags & BDRV_BLOCK_DATA) !== 0,
+          ...(st.flags & BDRV_BLOCK_OFFSET_VALID && st.map !== undefined ? { offset: st.map } : {}),
+        };
+        const last = out[out.length - 1];
+        const contiguous = last !== undefined && (last.offset === undefined) === (e.offset === undefined) && (e.offset === undefined || (last.offset as number) + last.length === e.offset);
+        if (last !== undefined && contiguous && last.depth === e.depth && last.present === e.present && last.zero === e.zero && last.data === e.data) last.length += e.length;
+        else out.push(e);
+        at += st.bytes;
+      }
+      return out;
+    });
+    if (output === 'json') {
+      const lines = extents.map(
+        (e) => `{ "start": ${e.start}, "length": ${e.length}, "depth": ${e.depth}, "present": ${e.present}, "zero": ${e.zero}, "data": ${e.data}${e.offset !== undefined ? `, "offset": ${e.offset}` : ''}}`,
+      );
+      io.out(`[${lines.join(',\n')}]\n`);
+      return;
+    }
+    const hex = (v: number): string => `0x${v.toString(16)}`.padEnd(16);
+    io.out(`${'Offset'.padEnd(16)}${'Length'.padEnd(16)}${'Mapped to'.padEnd(16)}File\n`);
+    for (const e of extents) if (e.data && e.offset !== undefined) io.out(`${hex(e.start)}${hex(e.length)}${hex(e.offset)}${blk.bs.filename}\n`);
   } finally {
     await blk.close();
   }
@@ -463,6 +516,7 @@ Command syntax:
   convert [-m num_coroutines] [-n] [-p] [-q] [-S sparse_size] [-f fmt] [-O output_fmt] [-t cache] [-T src_cache] [--image-opts] [--target-image-opts] filename output_filename
   create [-f fmt] [-q] filename [size]
   info [-f fmt] [--output=ofmt] [--image-opts] filename
+  map [-f fmt] [--output=ofmt] [--image-opts] [-U] filename
 `;
 
 /** Run qco-img with `argv` (without node and script); resolves to the exit status. */
@@ -483,6 +537,9 @@ export async function qcoImgMain(argv: readonly string[], io: CliStreams = proce
         return 0;
       case 'info':
         await imgInfo(args, io);
+        return 0;
+      case 'map':
+        await imgMap(args, io);
         return 0;
       case 'create':
         await imgCreate(args, io);
