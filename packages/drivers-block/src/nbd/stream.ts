@@ -32,7 +32,6 @@ export class NbdStream {
   private readonly onData = (chunk: Buffer): void => this.push(chunk);
   private readonly onClose = (): void => this.fail(new NbdStreamClosedError('Connection closed'));
   private readonly onError = (err: Error): void => this.fail(err);
-  private readonly onDrain = (): void => this.wakeDrain();
 
   constructor(
     /** The socket (net.Socket or tls.TLSSocket). */
@@ -58,7 +57,6 @@ export class NbdStream {
     s.on('close', this.onClose);
     s.on('end', this.onClose);
     s.on('error', this.onError);
-    s.on('drain', this.onDrain);
   }
 
   /** Stop listening to the socket and give it back (for a TLS upgrade); queued bytes are dropped. */
@@ -73,7 +71,6 @@ export class NbdStream {
     s.off('close', this.onClose);
     s.off('end', this.onClose);
     s.off('error', this.onError);
-    s.off('drain', this.onDrain);
     if (this.paused) s.resume();
     this.paused = false;
     this.chunks = [];
@@ -216,8 +213,17 @@ export class NbdStream {
       this.cork();
       setImmediate(this.endBatch);
     }
-    return written === undefined ? this.socket.write(buf) : this.socket.write(buf, () => written());
+    this.unflushed += buf.length;
+    const n = buf.length;
+    return this.socket.write(buf, () => {
+      this.unflushed -= n;
+      if (this.unflushed <= SEND_QUEUE_LIMIT) this.wakeDrain();
+      written?.();
+    });
   }
+
+  /** Bytes handed to write() that the socket has not passed to the kernel yet. */
+  private unflushed = 0;
 
   private batching = false;
   private readonly endBatch = (): void => {
@@ -228,13 +234,13 @@ export class NbdStream {
 
   /**
    * Yield while more than `limit` bytes wait in the socket's send queue
-   * (returns at once otherwise; throws once closed). Node's own high-water
-   * mark (16 KiB) is far below one NBD reply, so waiting for it would
-   * serialise replies on event-loop turns; a few MiB queued keeps the
-   * connection busy and memory still bounded.
+   * (returns at once otherwise; throws once closed). The queue is counted
+   * through the write callbacks, so a writer resumes as soon as it is below
+   * the limit again, not only once it is empty ('drain'); Node's own
+   * high-water mark (16 KiB) is far below one NBD reply.
    */
   *drain(limit = SEND_QUEUE_LIMIT): Co<void> {
-    while (this.socket.writableNeedDrain && this.socket.writableLength > limit) {
+    while (this.unflushed > limit) {
       if (this.closedErr !== null) throw this.closedErr;
       this.drainWaiters.push(coroutineSelf());
       yield* coroutineYield();
