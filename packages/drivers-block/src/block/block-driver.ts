@@ -31,6 +31,8 @@ export interface BlockOptionDesc {
   readonly required?: boolean;
   /** Accepted values for an enum-like string option. */
   readonly values?: readonly string[];
+  /** The driver reads `values` with qapi_enum_parse, whose refusal reads "invalid parameter value: X". */
+  readonly enumParse?: boolean;
 }
 
 /** Parsed option values, flat with dotted keys (QEMU's flattened QDict). */

@@ -11,7 +11,8 @@
  * properties.
  */
 import type { BlockDriver, BlockDriverOptions, BlockOptionDesc, BlockOptionValue, BlockOptionsDict } from './block-driver.js';
-import { InvalidParameterError, MissingParameterError, OptionSyntaxError, UnknownOptionError } from './errors.js';
+import { Errno } from './errno.js';
+import { BlockError, InvalidParameterError, MissingParameterError, OptionSyntaxError, UnknownOptionError } from './errors.js';
 
 /** Options every node takes, handled by the block layer itself rather than by a driver. */
 export const GENERIC_BLOCK_OPTIONS: readonly BlockOptionDesc[] = [
@@ -189,6 +190,7 @@ export function parseOptionValue(desc: BlockOptionDesc, value: BlockOptionValue)
     case 'string': {
       const s = String(value);
       if (desc.values && !desc.values.includes(s)) {
+        if (desc.enumParse === true) throw new BlockError(`invalid parameter value: ${s}`, Errno.EINVAL);
         throw new InvalidParameterError(desc.name, `one of ${desc.values.map((v) => `'${v}'`).join(', ')}`);
       }
       return s;

@@ -202,6 +202,9 @@ async function imgCreate(args: readonly string[], io: CliStreams): Promise<void>
   const { opts: o, operands } = parseOpts(args, 'f:o:q', ['format=']);
   if (operands.length < 1) throw usageError('Expecting image file name');
   const name = operands[0] as string;
+  // A size in the right syntax but beyond int64 is a range error in qemu-img, not a syntax one.
+  const tooLarge = operands[1] !== undefined && /^\s*[0-9]+(\.[0-9]*)?\s*[kKmMgGtTpPeE]?\s*$/.test(operands[1]) && parseSize(operands[1]) === undefined;
+  if (tooLarge) throw new ImgError('Invalid image size specified. Must be between 0 and 9223372036854775807.');
   let size = operands[1] !== undefined ? sizeArg('image size', operands[1]) : undefined;
   // -o: the creation options; raw over file takes only size.
   for (const [k, v] of Object.entries(o.has('o') ? parseQemuOptsString(o.get('o') as string) : {})) {
@@ -551,7 +554,7 @@ export async function qcoImgMain(argv: readonly string[], io: CliStreams = proce
         await imgConvert(args, io);
         return 0;
       default:
-        throw new ImgError(`Command not found: ${cmd}`);
+        throw usageError(`Command not found: ${cmd}`);
     }
   } catch (err) {
     io.err(`qco-img: ${(err as Error).message}\n`);

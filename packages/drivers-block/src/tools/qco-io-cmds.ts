@@ -82,13 +82,25 @@ function parsePattern(s: Session, arg: string): number {
   return v;
 }
 
+/** qemuio_command_usage: the command's synopsis line, on stdout, and the command fails. */
+function usage(s: Session, cmd: Command): never {
+  s.fail(`${cmd.name} ${cmd.args} -- ${cmd.oneline}`);
+}
+
 function opts(s: Session, cmd: Command, args: string[], optstring: string): { o: Map<string, string>; rest: string[] } {
   try {
-    const r = getopt(args, optstring);
+    // glibc's getopt permutes, so `read 0 -1` sees -1 as an option, as qemu-io does.
+    const r = getopt(args, optstring, [], true);
     return { o: r.opts, rest: r.operands };
   } catch (err) {
-    s.fail(`${(err as GetoptError).message}\n${cmd.name} ${cmd.args}`.trimEnd());
+    s.io.err(`${cmd.name}: ${(err as GetoptError).message}\n`);
+    usage(s, cmd);
   }
+}
+
+/** A command's own operand check (optind against argc): a wrong count prints its usage, as qemu-io's commands do. */
+function operandCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
+  if (n < min || (max >= 0 && n > max)) usage(s, cmd);
 }
 
 function checkCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
@@ -139,7 +151,7 @@ commands.push({
   needsImage: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'abCl:pP:qs:v');
-    checkCount(s, this, rest.length, 2, 2);
+    operandCount(s, this, rest.length, 2, 2);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
     if (o.has('b')) s.fail('read failed: Operation not supported');
     const offset = cvtnum(s, rest[0] as string);
@@ -147,8 +159,8 @@ commands.push({
     if (count > REQUEST_MAX_BYTES) s.fail(`length cannot exceed ${REQUEST_MAX_BYTES}, given ${rest[1]}`);
     const patOff = o.has('s') ? cvtnum(s, o.get('s') as string) : 0;
     const patLen = o.has('l') ? cvtnum(s, o.get('l') as string) : count - patOff;
-    if (pattern === undefined && (o.has('s') || o.has('l'))) s.fail('read: -s and -l only make sense with -P');
-    if (patOff + patLen > count) s.fail('pattern verification range exceeds end of read data');
+    if (pattern === undefined && (o.has('s') || o.has('l'))) s.fail(`${this.name} ${this.args} -- ${this.oneline}`);
+    if (patLen < 0 || patOff + patLen > count) s.fail('pattern verification range exceeds end of read data');
     const buf = new Uint8Array(count).fill(0xab);
     const t0 = now();
     try {
@@ -179,7 +191,7 @@ commands.push({
   needsImage: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'CP:qv');
-    checkCount(s, this, rest.length, 2, -1);
+    operandCount(s, this, rest.length, 2, -1);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
     const offset = cvtnum(s, rest[0] as string);
     const qiov = makeIov(lengths(s, rest.slice(1)), 0xab);
@@ -215,9 +227,9 @@ commands.push({
   writes: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'bcCfnpP:quz');
-    checkCount(s, this, rest.length, 2, 2);
+    operandCount(s, this, rest.length, 2, 2);
     const zero = o.has('z');
-    if (zero && o.has('P')) s.fail('-z and -P cannot be specified at the same time');
+    if (zero && o.has('P')) s.fail('Only one of -z, -P, and -s can be specified at the same time');
     if (o.has('u') && !zero) s.fail('-u requires -z to be specified');
     if (o.has('n') && !zero) s.fail('-n requires -z to be specified');
     if (o.has('b') || o.has('c')) s.fail('write failed: Operation not supported');
@@ -247,7 +259,7 @@ commands.push({
   writes: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'CfqP:');
-    checkCount(s, this, rest.length, 2, -1);
+    operandCount(s, this, rest.length, 2, -1);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
     const offset = cvtnum(s, rest[0] as string);
     const qiov = makeIov(lengths(s, rest.slice(1)), pattern);
@@ -275,7 +287,7 @@ commands.push({
   needsImage: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'CiP:qv');
-    checkCount(s, this, rest.length, 2, -1);
+    operandCount(s, this, rest.length, 2, -1);
     if (o.has('i')) s.fail('aio_read: -i is not supported');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
     const offset = cvtnum(s, rest[0] as string);
@@ -310,9 +322,9 @@ commands.push({
   writes: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'CfiqP:uz');
-    checkCount(s, this, rest.length, 2, -1);
+    operandCount(s, this, rest.length, 2, -1);
     const zero = o.has('z');
-    if (zero && o.has('P')) s.fail('-z and -P cannot be specified at the same time');
+    if (zero && o.has('P')) s.fail('Only one of -z, -P, and -s can be specified at the same time');
     if (o.has('u') && !zero) s.fail('-u requires -z to be specified');
     if (o.has('i')) s.fail('aio_write: -i is not supported');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
@@ -420,7 +432,7 @@ commands.push({
   writes: true,
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'm:');
-    checkCount(s, this, rest.length, 1, 1);
+    operandCount(s, this, rest.length, 1, 1);
     const mode = o.get('m') ?? 'off';
     if (!['off', 'metadata', 'falloc', 'full'].includes(mode)) s.fail(`Invalid preallocation mode '${mode}'`);
     const offset = cvtnum(s, rest[0] as string);
@@ -437,7 +449,7 @@ commands.push({
   alt: 'o',
   args: '[-rsCnkU] [-t cache] [-d discard] [-o options] [path]',
   oneline: 'open the file specified by path',
-  min: 0,
+  min: 1,
   max: -1,
   needsImage: false,
   async run(s, args) {
@@ -447,6 +459,7 @@ commands.push({
     if (o.has('n')) how = { ...how, cacheDirect: true };
     if (o.has('t')) how = { ...how, ...parseCacheMode(o.get('t') as string) };
     if (o.has('k')) how = { ...how, aio: 'native' };
+    if (o.has('U')) how = { ...how, forceShare: true };
     if (o.has('i')) how = { ...how, aio: parseAioMode(o.get('i') as string) };
     if (o.has('o')) how = { ...how, options: parseQemuOptsString(o.get('o') as string) };
     await s.open(rest[0], how, false);
@@ -491,6 +504,7 @@ commands.push({
   needsImage: false,
   async run(s, args) {
     const list = args.length ? commands.filter((c) => c.name === args[0] || c.alt === args[0]) : commands;
+    if (args.length && list.length === 0) s.fail(`command ${args[0] as string} not found`);
     for (const c of list) s.out(`${c.name}${c.alt ? ` (or ${c.alt})` : ''} ${c.args} -- ${c.oneline}\n`);
     if (!args.length) s.out('\nUse \'help commandname\' for extended help.\n');
   },

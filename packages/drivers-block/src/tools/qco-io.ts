@@ -106,7 +106,7 @@ export async function qcoIoMain(argv: readonly string[], io: CliStreams = proces
     return 1;
   }
   if (operands.length > 1) {
-    io.err(`qco-io: Invalid number of arguments\nTry 'qco-io --help' for more information.\n`);
+    io.out(USAGE); // qemu-io prints its usage, nothing on stderr
     return 1;
   }
   if (imageOpts && how.format !== undefined) {

@@ -41,9 +41,9 @@ import { ImageLocks, fileLockAddon, lockForCreate, useLocking } from './file-loc
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
-  { name: 'aio', type: 'string', help: 'host AIO implementation (threads, native, io_uring)', values: ['threads', 'native', 'io_uring'] },
+  { name: 'aio', type: 'string', help: 'host AIO implementation (threads, native, io_uring)', values: ['threads', 'native', 'io_uring'], enumParse: true },
   { name: 'aio-max-batch', type: 'number', help: 'AIO max batch size (0 = auto handled by AIO backend, default: 0)', default: 0 },
-  { name: 'locking', type: 'string', help: 'file locking mode (on/off/auto, default: auto)', values: ['on', 'off', 'auto'], default: 'auto' },
+  { name: 'locking', type: 'string', help: 'file locking mode (on/off/auto, default: auto)', values: ['on', 'off', 'auto'], enumParse: true, default: 'auto' },
   { name: 'drop-cache', type: 'bool', help: 'invalidate page cache during live migration (default: on)', default: true },
 ];
 
