@@ -106,6 +106,10 @@ static inline int qco_register_function(const char *name, QcoFunction *fn) { ret
       napi_throw_error(env, NULL, "qco: this addon was built against another version of qco.h");           \
       return NULL;                                                                                         \
     }                                                                                                      \
+    if (qco_api != NULL && qco_api != (const QcoApi *)table) {                                             \
+      napi_throw_error(env, NULL, "qco: this addon is already registered with another backend's runtime (one backend per process)"); \
+      return NULL;                                                                                         \
+    }                                                                                                      \
     qco_api = (const QcoApi *)table;                                                                       \
     register_functions();                                                                                  \
     return NULL;                                                                                           \

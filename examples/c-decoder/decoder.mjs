@@ -1,0 +1,24 @@
+// The JavaScript face of the C decoder: load the C functions into whichever
+// stackful backend runs (its addon for native-ucontext / sigaltstack, its wasm
+// module for asyncify), and call them as coroutine_fns.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nativeCall, useNativeFunctions } from '@qco/core';
+import { addonPath } from '@qco/native-common';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Make hex_decode_stream and decoder_waits runnable on the selected backend. */
+export function loadDecoder() {
+  useNativeFunctions({ addon: addonPath(here, 'qco_example_decoder', 'release'), wasm: join(here, 'build', 'qco-example-decoder.wasm') });
+}
+
+/** Decode hex text read from `fd` (until EOF) into `out`; returns the byte count (negative errno on bad input). */
+export function* hexDecodeStream(fd, out) {
+  return yield* nativeCall('hex_decode_stream', [fd, out]);
+}
+
+/** How often the last decode was suspended waiting for input. */
+export function* decoderWaits() {
+  return yield* nativeCall('decoder_waits', []);
+}

@@ -1,0 +1,3 @@
+import { qcoVitest } from '../../vitest.shared.js';
+
+export default qcoVitest();
