@@ -93,11 +93,13 @@ describe('options', () => {
     expect(() => resolveBlockSpec('driver=null-co,read-zeroes=abc', { imageOpts: true })).toThrow("Parameter 'read-zeroes' expects 'on' or 'off'");
     expect(() => resolveBlockSpec('driver=null-co,latency-ns=x', { imageOpts: true })).toThrow(InvalidParameterError);
   });
-  it('raw is the identity over its protocol node (-f raw, json with file.*)', () => {
-    expect(resolveBlockSpec('null-co://', { format: 'raw' }).driver.formatName).toBe('null-co');
-    const r = resolveBlockSpec('json:{"driver":"raw","file":{"driver":"null-co","size":4096}}');
-    expect(r.driver.formatName).toBe('null-co');
-    expect(r.options['size']).toBe(4096);
+  it('raw is a format node over its protocol node (-f raw, json with file.*)', async () => {
+    expect(resolveBlockSpec('null-co://', { format: 'raw' }).driver.formatName).toBe('raw');
+    const blk = await BlockBackend.open('json:{"driver":"raw","offset":1024,"file":{"driver":"null-co","size":4096}}');
+    expect(blk.driverName).toBe('raw');
+    expect(blk.bs.children?.map((c) => [c.role, c.bs.driver.formatName])).toEqual([['file', 'null-co']]);
+    expect(await blk.getLength()).toBe(3072);
+    await blk.close();
   });
   it('null-co accepts only its own filename', () => {
     expect(() => resolveBlockSpec('null-co://xx')).toThrow(InvalidFilenameError);
@@ -149,7 +151,7 @@ describe('request alignment', () => {
   it('read-modify-writes unaligned writes and bounces unaligned reads', async () => {
     const { driver, requests } = memDriver();
     registerBlockDriver(driver);
-    const blk = await BlockBackend.open('test-mem://');
+    const blk = await BlockBackend.open('test-mem://', { format: 'test-mem' });
     await blk.pwrite(0, new Uint8Array(8192).fill(0x11));
     requests.length = 0;
     await blk.pwrite(100, new Uint8Array(1000).fill(0x22));

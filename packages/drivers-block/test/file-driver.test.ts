@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlockDriverState } from '../src/drivers/file/file-driver.js';
 import { linuxAioAvailable } from '../src/drivers/file/linux-aio.js';
 import { BlockBackend, IoVector, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
+import { childOf } from '../src/block/block-open.js';
 
 let dir = '';
 beforeAll(() => {
@@ -66,7 +67,7 @@ describe('file driver', () => {
     const p = image('c.img', 4 << 20);
     const blk = await BlockBackend.open(p);
     expect(linuxAioAvailable(), 'the native addon is missing: run `pnpm --filter @qco/drivers-block build`').toBe(true);
-    expect((blk.bs as FileBlockDriverState).aioPath).toBe('threads');
+    expect((childOf(blk.bs, 'file') as FileBlockDriverState).aioPath).toBe('threads');
     await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pwrite(i * 16384, new Uint8Array(16384).fill(i & 0xff))));
     const back = await Promise.all(Array.from({ length: 256 }, (_, i) => blk.pread(i * 16384, 16384)));
     back.forEach((b, i) => expect(b.every((x) => x === (i & 0xff))).toBe(true));
@@ -88,7 +89,7 @@ describe('file driver', () => {
     expect(linuxAioAvailable(), 'the linux-aio addon is missing: run `pnpm --filter @qco/drivers-block build`').toBe(true);
     const p = image('native.img', 4 << 20);
     const blk = await BlockBackend.open(p, { cacheDirect: true, aio: 'native' });
-    expect((blk.bs as FileBlockDriverState).aioPath).toBe('native');
+    expect((childOf(blk.bs, 'file') as FileBlockDriverState).aioPath).toBe('native');
     await Promise.all(Array.from({ length: 200 }, (_, i) => blk.pwrite(i * 16384, new Uint8Array(16384).fill(i & 0xff))));
     await blk.pwrite(7, new Uint8Array(3).fill(0xee), { fua: true });
     const back = await Promise.all(Array.from({ length: 200 }, (_, i) => blk.pread(i * 16384, 16384)));

@@ -56,7 +56,7 @@ describe('data written by one side reads back on the other', () => {
     writeFileSync(join(peer.exportDir, name), '');
     truncateSync(join(peer.exportDir, name), IMAGE);
     const data = regionPattern();
-    const blk = await BlockBackend.open(peer.url(name));
+    const blk = await BlockBackend.open(peer.url(name), { format: 'nfs' });
     expect(blk.bs).toBeInstanceOf(NfsBlockDriverState);
     const reqs: Promise<void>[] = [];
     for (let off = 0; off < IMAGE; off += 2 * MiB) reqs.push(blk.pwrite(off, data.subarray(off, off + 2 * MiB)));

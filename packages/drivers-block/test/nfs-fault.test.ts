@@ -44,7 +44,7 @@ describe('nfs faults', () => {
     writeFileSync(path, '');
     truncateSync(path, N * MiB);
     setNfsDriverTuning({ timeoutMs: 30_000 });
-    const blk = await BlockBackend.open(peer.url('restart.img'));
+    const blk = await BlockBackend.open(peer.url('restart.img'), { format: 'nfs' });
     const bs = blk.bs as NfsBlockDriverState;
     const acked = new Set<number>();
     let killed = false;
@@ -84,7 +84,7 @@ describe('nfs faults', () => {
   test('the connection cut under a read stream: reads are retried and return the right bytes', async () => {
     const data = Buffer.concat(Array.from({ length: 32 }, (_, i) => chunk(i + 100)));
     writeFileSync(join(peer.exportDir, 'cut.img'), data);
-    const blk = await BlockBackend.open(peer.url('cut.img'), { readOnly: true });
+    const blk = await BlockBackend.open(peer.url('cut.img'), { readOnly: true, format: 'nfs' });
     const bs = blk.bs as NfsBlockDriverState;
     const reads = Array.from({ length: 8 }, (_, i) => blk.pread(i * 4 * MiB, 4 * MiB));
     setImmediate(() => bs.file.client.breakConnection());

@@ -156,7 +156,7 @@ async function open(): Promise<BlockBackend> {
   server = new FakeNfsServer();
   await server.listen();
   setNfsDriverTuning({ timeoutMs: 5000 });
-  return BlockBackend.open(`nfs://127.0.0.1:${server.port}/export/disk.img`);
+  return BlockBackend.open(`nfs://127.0.0.1:${server.port}/export/disk.img`, { format: 'nfs' });
 }
 
 describe('nfs protocol edge cases', () => {

@@ -34,7 +34,7 @@ export async function openNvme(opts: { size?: number; queueSize?: number; extra?
   const spec = plain ? `nvme://${name}/1` : `driver=nvme,device=${name}${opts.queueSize === undefined ? '' : `,queue-size=${opts.queueSize}`}${opts.extra ?? ''}`;
   let blk: BlockBackend;
   try {
-    blk = await BlockBackend.open(spec, plain ? {} : { imageOpts: true });
+    blk = await BlockBackend.open(spec, plain ? { format: 'nvme' } : { imageOpts: true });
   } catch (err) {
     unregisterNvmeDevice(name);
     await ctrl.close();

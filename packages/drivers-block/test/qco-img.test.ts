@@ -73,7 +73,7 @@ describe('qco-img bench', () => {
   it('a failing request is reported', async () => {
     const img = join(dir, 'small.img');
     writeFileSync(img, Buffer.alloc(4096));
-    const ours = await qcoImg(['bench', '-c', '10', '-o', '1M', img]);
+    const ours = await qcoImg(['bench', '-f', 'raw', '-c', '10', '-o', '1M', img]);
     expect(ours.status).toBe(1);
     expect(ours.stderr).toBe('qco-img: Failed request: Input/output error\n');
   });
@@ -97,13 +97,13 @@ describe('qco-img convert', () => {
     const a = await qcoImg(['convert', '--image-opts', 'driver=null-co,size=2M,read-zeroes=on', dst]);
     expect(a.status).toBe(0);
     expect((await qcoIo(['-c', 'read -P 0 0 2M', dst])).status).toBe(0);
-    const b = await qcoImg(['convert', dst, 'null-co://']);
+    const b = await qcoImg(['convert', '-f', 'raw', dst, 'null-co://']);
     expect(b.status).toBe(0);
   });
   it('reports a target it cannot create', async () => {
     const src = join(dir, 'src2.img');
     writeFileSync(src, Buffer.alloc(4096));
-    const ours = await qcoImg(['convert', src, '/nonexistent-dir/x.img']);
+    const ours = await qcoImg(['convert', '-f', 'raw', src, '/nonexistent-dir/x.img']);
     expect(ours.status).toBe(1);
     expect(ours.stderr).toBe("qco-img: /nonexistent-dir/x.img: error while converting raw: Could not create '/nonexistent-dir/x.img': No such file or directory\n");
   });

@@ -141,14 +141,14 @@ describe('bad input: clear errors, no crash, nothing reported as written', () =>
   });
   it('writes on a read-only image are refused', async () => {
     const img = image('g.img');
-    const r = await qcoIo(['-r', '-c', 'write -P 1 0 512', img]);
+    const r = await qcoIo(['-f', 'raw', '-r', '-c', 'write -P 1 0 512', img]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('qco-io: Block node is read-only\n');
     expect(r.stdout).toBe('');
   });
   it('command errors match qemu-io', async () => {
     const chain = ['read x 4k', 'read 0', 'bogus', 'write -P 0x1ff 0 1'].flatMap((c) => ['-c', c]);
-    const ours = await qcoIo([...chain, 'null-co://']);
+    const ours = await qcoIo(['-f', 'null-co', ...chain, 'null-co://']);
     const theirs = qemuIo(['-f', 'null-co', ...chain, 'null-co://']);
     expect(ours.status).toBe(1);
     expect(theirs.status).toBe(1);

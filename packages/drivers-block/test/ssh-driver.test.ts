@@ -302,7 +302,7 @@ describe('authentication and open errors', () => {
 
 describe('requests', () => {
   test('flush uses fsync@openssh.com; without it, one warning', async () => {
-    const blk = await BlockBackend.open(spec('hk.img'), withKey());
+    const blk = await BlockBackend.open(spec('hk.img'), { ...withKey(), format: 'ssh' });
     const bs = blk.bs as SshBlockDriverState;
     expect(bs.conn.hasFsync).toBe(true);
     await blk.flush();
@@ -337,7 +337,7 @@ describe('requests', () => {
 
   test('reads past the end of the file return zeroes', async () => {
     writeFileSync(join(peer.dataDir, 'short.img'), Buffer.alloc(100, 0x5a));
-    const blk = await BlockBackend.open(spec('short.img'), withKey());
+    const blk = await BlockBackend.open(spec('short.img'), { ...withKey(), format: 'ssh' });
     const bs = blk.bs as SshBlockDriverState;
     const buf = new Uint8Array(300).fill(1);
     // Straight to the driver: the block layer would refuse a read beyond the length.
@@ -377,7 +377,7 @@ describe('requests', () => {
 
   test('one large read keeps several chunks in flight at once', async () => {
     writeFileSync(join(peer.dataDir, 'pipe.img'), randomBytes(16 * MiB));
-    const blk = await BlockBackend.open(spec('pipe.img'), withKey());
+    const blk = await BlockBackend.open(spec('pipe.img'), { ...withKey(), format: 'ssh' });
     const bs = blk.bs as SshBlockDriverState;
     let peakReads = 0;
     let peakWrites = 0;
@@ -405,7 +405,7 @@ describe('requests', () => {
     setSshDriverTuning({ readBudget: 16 * 1024, writeBudget: 32 * 1024, readChunk: 16 * 1024, writeChunk: 32 * 1024 });
     try {
       writeFileSync(join(peer.dataDir, 'budget.img'), Buffer.alloc(4 * MiB));
-      const blk = await BlockBackend.open(spec('budget.img'), withKey());
+      const blk = await BlockBackend.open(spec('budget.img'), { ...withKey(), format: 'ssh' });
       const bs = blk.bs as SshBlockDriverState;
       expect(bs.pipe.readChunk).toBe(16 * 1024);
       const data = randomBytes(4 * MiB);

@@ -12,24 +12,17 @@
  * the synchronous face with SyncUnsupportedError before anything is sent.
  */
 import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
-import {
-  BDRV_BLOCK_ALLOCATED,
-  BDRV_BLOCK_DATA,
-  BDRV_BLOCK_OFFSET_VALID,
-  type BlockDriverInfo,
-  type BlockDriverState,
-  type BlockOptionsDict,
-  type BlockRequestFlags,
-  type BlockStatus,
-  type PreallocMode,
-} from './block-driver.js';
-import { bdrvOpen, resolveBlockSpec, type BlockOpenOptions } from './block-open.js';
+import type { BlockCheckResult, BlockDriverInfo, BlockDriverState, BlockOptionsDict, BlockRequestFlags, BlockStatus, PreallocMode } from './block-driver.js';
+import { bdrvOpen, graphNodes, resolveBlockSpec, type BlockOpenOptions } from './block-open.js';
+import { bdrvCreate, type BlockCreateOptions } from './block-create.js';
+import { bdrvCoBlockStatus, bdrvCoBlockStatusAbove, type BlockStatusAbove } from './block-status.js';
 import { BlockError, NotSupportedError, ReadOnlyError, RequestRangeError, SyncUnsupportedError } from './errors.js';
 import { Errno } from './errno.js';
 import { bdrvCoPreadv, bdrvCoPwritev, bdrvCoPwriteZeroes } from './io.js';
 import { IoVector } from './iov.js';
 import { runSync } from './sync-run.js';
 import { BLK_PERM_ALL, backendPermissions, bdrvSetPerm } from './permissions.js';
+import { parseBlockSpec } from './options.js';
 import { scheduleSoon } from './deferred.js';
 
 const NO_FLAGS: BlockRequestFlags = Object.freeze({});
@@ -82,6 +75,25 @@ function* aioEntry(req: AioRequest): Co<void> {
   // Like blk_aio_complete: never call back before the submitting call has returned.
   if (req.returned) req.cb(req.err);
   else blk.deferCompletion(req);
+}
+
+/** The protocol driver at the bottom of what `spec` opens (whose completions the synchronous face depends on). */
+function leafDriver(spec: string | BlockOptionsDict, how: BlockOpenOptions): { completions: string; formatName: string } {
+  let dict: BlockOptionsDict = typeof spec === 'string' ? { ...(resolveDictOf(spec, how)) } : { ...spec };
+  for (let depth = 0; depth < 8; depth++) {
+    const r = resolveBlockSpec(dict, { ...how, options: {} });
+    if (r.driver.isFormat !== true) return r.driver;
+    const child: BlockOptionsDict = {};
+    for (const [k, v] of Object.entries(dict)) if (k.startsWith('file.')) child[k.slice(5)] = v;
+    if (Object.keys(child).length === 0) child['filename'] = dict['filename'] as string;
+    dict = child;
+    how = {};
+  }
+  return { completions: 'inline', formatName: '' };
+}
+
+function resolveDictOf(spec: string, how: BlockOpenOptions): BlockOptionsDict {
+  return { ...parseBlockSpec(spec, how.imageOpts ?? false), ...(how.options ?? {}) };
 }
 
 export class BlockBackend {
@@ -143,11 +155,21 @@ export class BlockBackend {
 
   /** Open `spec` synchronously (drivers whose completions do not need the event loop). */
   static openSync(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): BlockBackend {
-    const r = resolveBlockSpec(spec, how);
-    if (r.driver.completions === 'event-loop') throw new SyncUnsupportedError(r.driver.formatName);
+    const leaf = leafDriver(spec, how);
+    if (leaf.completions === 'event-loop') throw new SyncUnsupportedError(leaf.formatName);
     return runSync(function* () {
-      return yield* BlockBackend.coAttach(yield* r.driver.open(r.options, r.flags), how);
+      return yield* BlockBackend.coAttach(yield* bdrvOpen(spec, how), how);
     });
+  }
+
+  /** Create an image (qemu-img create): `{ filename, format: 'qcow2', size, backingFile }`. */
+  static create(options: BlockCreateOptions): Promise<void> {
+    return runPromise(() => bdrvCreate(options));
+  }
+
+  /** Create an image as a coroutine_fn. */
+  static *coCreate(options: BlockCreateOptions): Co<void> {
+    yield* bdrvCreate(options);
   }
 
   /** The driver's format name ('null-co', 'file', …). */
@@ -286,33 +308,70 @@ export class BlockBackend {
     }
   }
 
-  /**
-   * bdrv_co_block_status on the node: the allocation of the range starting at
-   * `offset` (at most `bytes` long). A driver without block status reports
-   * everything as allocated data.
-   */
-  *coBlockStatus(offset: number, bytes: number): Co<BlockStatus> {
-    yield* this.checkByteRequest(offset, bytes);
-    if (bytes === 0) return { flags: 0, bytes: 0 };
-    if (this.bs.coBlockStatus === undefined) {
-      return { flags: BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID, bytes, map: offset, file: this.bs };
-    }
-    const st = yield* this.bs.coBlockStatus(offset, bytes, true);
-    return st.bytes > bytes ? { ...st, bytes } : st;
-  }
-
-  /**
-   * bdrv_block_status_above through the backing chain, with the allocation
-   * depth (1 = this node, 0 = allocated nowhere).
-   */
-  *coBlockStatusAbove(offset: number, bytes: number): Co<BlockStatus & { depth: number }> {
-    const st = yield* this.coBlockStatus(offset, bytes);
-    return { ...st, depth: st.flags & BDRV_BLOCK_ALLOCATED ? 1 : 0 };
-  }
-
   /** bdrv_co_get_info */
   *coGetInfo(): Co<BlockDriverInfo> {
     return this.bs.coGetInfo ? yield* this.bs.coGetInfo() : {};
+  }
+
+  /** bdrv_co_block_status of the top node (through a raw format to its file). */
+  *coBlockStatus(offset: number, bytes: number): Co<BlockStatus> {
+    yield* this.checkByteRequest(offset, bytes);
+    if (bytes === 0) return { flags: 0, bytes: 0 };
+    const st = yield* bdrvCoBlockStatus(this.bs, offset, bytes);
+    return st.bytes > bytes ? { ...st, bytes } : st;
+  }
+
+  /** bdrv_co_block_status_above: through the backing chain, with the depth the answer came from. */
+  *coBlockStatusAbove(offset: number, bytes: number): Co<BlockStatusAbove> {
+    yield* this.checkByteRequest(offset, bytes);
+    if (bytes === 0) return { flags: 0, bytes: 0, depth: 0, layer: 0 };
+    return yield* bdrvCoBlockStatusAbove(this.bs, offset, bytes);
+  }
+
+  /** blk_co_pdiscard: let the node deallocate the range (a no-op where it cannot). */
+  *coPdiscard(offset: number, bytes: number): Co<void> {
+    this.checkWritable();
+    yield* this.checkByteRequest(offset, bytes);
+    if (this.bs.coPdiscard === undefined || bytes === 0) return;
+    this.inflight++;
+    try {
+      yield* this.bs.coPdiscard(offset, bytes);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** blk_co_pwritev_compressed: whole clusters, compressed (formats that can). */
+  *coPwriteCompressed(offset: number, data: Uint8Array): Co<void> {
+    this.checkWritable();
+    yield* this.checkByteRequest(offset, data.length);
+    if (this.bs.coPwritevCompressed === undefined) throw new NotSupportedError('Compression is not supported for this drive');
+    this.inflight++;
+    try {
+      yield* this.bs.coPwritevCompressed(offset, data.length, new IoVector(data));
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** bdrv_make_empty */
+  *coMakeEmpty(): Co<void> {
+    this.checkWritable();
+    if (this.bs.coMakeEmpty === undefined) throw new NotSupportedError('Image format does not support emptying');
+    yield* this.bs.coMakeEmpty();
+  }
+
+  /** bdrv_change_backing_file: record another backing file (undefined: none) in the image. */
+  *coChangeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Co<void> {
+    this.checkWritable();
+    if (this.bs.coChangeBackingFile === undefined) throw new NotSupportedError('Operation not supported');
+    yield* this.bs.coChangeBackingFile(backingFile, backingFormat);
+  }
+
+  /** bdrv_co_check: consistency check (formats that have one). */
+  *coCheck(repair: 'none' | 'leaks' | 'all' = 'none'): Co<BlockCheckResult> {
+    if (this.bs.coCheck === undefined) throw new NotSupportedError("This image format does not support checks");
+    return yield* this.bs.coCheck(repair);
   }
 
   /** blk_unref: close the node (once). */
@@ -360,6 +419,34 @@ export class BlockBackend {
   getInfo(): Promise<BlockDriverInfo> {
     return runPromise(() => this.coGetInfo());
   }
+  /** Block status of the top node. */
+  blockStatus(offset: number, bytes: number): Promise<BlockStatus> {
+    return runPromise(() => this.coBlockStatus(offset, bytes));
+  }
+  /** Block status through the backing chain. */
+  blockStatusAbove(offset: number, bytes: number): Promise<BlockStatusAbove> {
+    return runPromise(() => this.coBlockStatusAbove(offset, bytes));
+  }
+  /** Write whole clusters compressed. */
+  pwriteCompressed(offset: number, data: Uint8Array): Promise<void> {
+    return runPromise(() => this.coPwriteCompressed(offset, data));
+  }
+  /** Discard. */
+  pdiscard(offset: number, bytes: number): Promise<void> {
+    return runPromise(() => this.coPdiscard(offset, bytes));
+  }
+  /** Empty the image. */
+  makeEmpty(): Promise<void> {
+    return runPromise(() => this.coMakeEmpty());
+  }
+  /** Record another backing file. */
+  changeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Promise<void> {
+    return runPromise(() => this.coChangeBackingFile(backingFile, backingFormat));
+  }
+  /** Consistency check. */
+  check(repair: 'none' | 'leaks' | 'all' = 'none'): Promise<BlockCheckResult> {
+    return runPromise(() => this.coCheck(repair));
+  }
   /** Close the node. */
   close(): Promise<void> {
     return runPromise(() => this.coClose());
@@ -389,7 +476,8 @@ export class BlockBackend {
   // ----- synchronous face (QEMU's co_wrapper) -----------------------------------
 
   private sync<T>(fn: () => Co<T>): T {
-    if (this.bs.driver.completions === 'event-loop') throw new SyncUnsupportedError(this.bs.driver.formatName);
+    const loop = graphNodes(this.bs).find((n) => n.driver.completions === 'event-loop');
+    if (loop !== undefined) throw new SyncUnsupportedError(loop.driver.formatName);
     return runSync(fn);
   }
   /** blk_pread: read `bytes` at `offset`, blocking. */

@@ -99,6 +99,17 @@ export interface BlockStatus {
 /** Preallocation mode of truncate (QEMU's PreallocMode). */
 export type PreallocMode = 'off' | 'metadata' | 'falloc' | 'full';
 
+/** An internal snapshot of an image (QEMU's QEMUSnapshotInfo). */
+export interface BlockSnapshotInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly vmStateSize: number;
+  readonly dateSec: number;
+  readonly dateNsec: number;
+  readonly vmClockNsec: number;
+  readonly icount?: number;
+}
+
 /** What `qco-img info` and `qco-io info` print about a node. */
 export interface BlockDriverInfo {
   /** Bytes the image takes on the host, when known ("disk size"). */
@@ -107,6 +118,41 @@ export interface BlockDriverInfo {
   readonly clusterSize?: number;
   /** Extra "key: value" lines for info output. */
   readonly extra?: Readonly<Record<string, string>>;
+  /** ImageInfoSpecific: `{ type, data }` as qemu-img's json prints it under "format-specific". */
+  readonly formatSpecific?: { readonly type: string; readonly data: Readonly<Record<string, string | number | boolean>> };
+  /** The image's dirty flag ("dirty-flag"). */
+  readonly dirty?: boolean;
+  /** Internal snapshots. */
+  readonly snapshots?: readonly BlockSnapshotInfo[];
+}
+
+/** A node's link to a child node (QEMU's BdrvChild): the format's `file`, the overlay's `backing`. */
+export interface BdrvChild {
+  /** What the child is to its parent. */
+  readonly role: 'file' | 'backing' | (string & {});
+  /** The child's name in the parent's options ('file', 'backing'). */
+  readonly name: string;
+  /** The child node. */
+  readonly bs: BlockDriverState;
+}
+
+/** Compressed data (no host offset to map to). */
+export const BDRV_BLOCK_COMPRESSED = 128;
+
+/** Result of a consistency check (QEMU's BdrvCheckResult). */
+export interface BlockCheckResult {
+  corruptions: number;
+  leaks: number;
+  checkErrors: number;
+  corruptionsFixed: number;
+  leaksFixed: number;
+  imageEndOffset: number;
+  totalClusters: number;
+  allocatedClusters: number;
+  fragmentedClusters: number;
+  compressedClusters: number;
+  /** Lines the check prints while it runs ("Leaked cluster …", "ERROR …"). */
+  messages: string[];
 }
 
 /**
@@ -149,7 +195,7 @@ export interface BlockDriverState {
   coBlockStatus?(offset: number, bytes: number, wantZero: boolean): Co<BlockStatus>;
   /** bdrv_co_get_info: extra facts for `info`. */
   coGetInfo?(): Co<BlockDriverInfo>;
-  /** bdrv_close: release what it holds. Called once. */
+  /** bdrv_close: release what it holds (a format closes its children). Called once. */
   coClose(): Co<void>;
 
   /**
@@ -163,6 +209,28 @@ export interface BlockDriverState {
   setPerm?(perm: number, shared: number): void;
   /** Permission abort (bdrv_abort_perm_update): back to the committed state. */
   abortPerm?(): void;
+  /** The node's children (a format's `file`, an overlay's `backing`); none for protocol nodes. */
+  readonly children?: readonly BdrvChild[];
+  /** node-name: given with node-name=, else generated ('#block123'); set by the block layer. */
+  nodeName?: string;
+  /** Set by the block layer when the format was probed rather than given (QEMU's bs->probed). */
+  probed?: boolean;
+  /** bdrv_co_pdiscard: the range may be deallocated (reads of it become zeroes or the backing file's data). */
+  coPdiscard?(offset: number, bytes: number): Co<void>;
+  /** bdrv_co_pwritev_compressed: whole clusters, compressed (formats that can). */
+  coPwritevCompressed?(offset: number, bytes: number, qiov: IoVector): Co<void>;
+  /** The backing file name the image records (formats with backing files). */
+  readonly backingFile?: string | undefined;
+  /** The backing file's format the image records. */
+  readonly backingFormat?: string | undefined;
+  /** Attach the backing node the block layer opened (or detach with undefined). */
+  attachBacking?(bs: BlockDriverState | undefined): Co<void>;
+  /** bdrv_co_change_backing_file: record another backing file name / format in the image. */
+  coChangeBackingFile?(backingFile: string | undefined, backingFormat: string | undefined): Co<void>;
+  /** bdrv_make_empty: drop every allocation (reads fall through to the backing file again). */
+  coMakeEmpty?(): Co<void>;
+  /** bdrv_co_check: count (with repair, fix) leaks and corruptions. */
+  coCheck?(repair: 'none' | 'leaks' | 'all'): Co<BlockCheckResult>;
 }
 
 /**
@@ -191,8 +259,20 @@ export interface BlockDriver {
    * refuses such drivers with SyncUnsupportedError).
    */
   readonly completions: 'inline' | 'threads' | 'event-loop';
-  /** bdrv_open: open a node with checked options. Throws BlockError (e.g. CouldNotOpenError). */
-  open(options: BlockDriverOptions, flags: BlockOpenFlags): Co<BlockDriverState>;
+  /**
+   * bdrv_open: open a node with checked options. A format driver gets its
+   * `file` child, already opened by the block layer. Throws BlockError (e.g.
+   * CouldNotOpenError).
+   */
+  open(options: BlockDriverOptions, flags: BlockOpenFlags, file?: BlockDriverState): Co<BlockDriverState>;
   /** bdrv_co_create_opts: create an image of `size` bytes (qco-img create / convert's target). */
   create?(options: BlockDriverOptions, size: number): Co<void>;
+  /** A format driver: it reaches its image through a `file` child the block layer opens for it. */
+  readonly isFormat?: boolean;
+  /** bdrv_probe: how sure the driver is that `buf` (the image's first bytes) is its format (0..100). */
+  probe?(buf: Uint8Array, filename: string): number;
+  /** A format's create: lay the format out on a protocol node the block layer created and opened. */
+  createOnFile?(file: BlockDriverState, options: BlockDriverOptions, size: number): Co<void>;
+  /** The -o options a format's create takes (QEMU's create_opts). */
+  readonly createOptions?: readonly BlockOptionDesc[];
 }

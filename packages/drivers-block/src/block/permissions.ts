@@ -73,7 +73,14 @@ export class PermissionConflictError extends BlockError {
  */
 export function bdrvSetPerm(bs: BlockDriverState, perm: number, shared: number): void {
   if (bs.flags.forceShare) shared = BLK_PERM_ALL;
-  if (bs.checkPerm === undefined) return;
+  if (bs.checkPerm === undefined) {
+    // A format node passes the permissions to its file child; a backing file is only read.
+    for (const c of bs.children ?? []) {
+      if (c.role === 'file') bdrvSetPerm(c.bs, perm, shared);
+      else if (c.role === 'backing') bdrvSetPerm(c.bs, perm & BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL);
+    }
+    return;
+  }
   try {
     bs.checkPerm(perm, shared);
   } catch (err) {

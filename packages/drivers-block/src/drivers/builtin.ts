@@ -12,6 +12,8 @@ import { sshDriver } from './ssh/ssh-driver.js';
 import { nvmeDriver } from './nvme/nvme-driver.js';
 import { nfsDriver } from './nfs/nfs-driver.js';
 import { nbdDriver, nbdTcpDriver, nbdUnixDriver } from './nbd/nbd-driver.js';
+import { rawDriver } from './raw/raw-driver.js';
+import { qcow2Driver } from './qcow2/qcow2-driver.js';
 
 /** Every built-in driver, in the order `qco-img --help` lists them. */
 export const builtinBlockDrivers: readonly BlockDriver[] = [
@@ -24,6 +26,8 @@ export const builtinBlockDrivers: readonly BlockDriver[] = [
   nbdDriver,
   nbdTcpDriver,
   nbdUnixDriver,
+  rawDriver,
+  qcow2Driver,
 ];
 
 let registered = false;

@@ -18,9 +18,10 @@ import type { CliStreams } from './common/streams.js';
 const REQUEST_MAX_BYTES = 2147483136;
 
 /** A command failed; qemu-io has already printed why. */
-class CommandFailed extends Error {}
+export class CommandFailed extends Error {}
 
-interface Command {
+/** One qco-io command (qemu-io's cmdinfo_t). */
+export interface Command {
   readonly name: string;
   readonly alt?: string;
   readonly args: string;
@@ -58,7 +59,7 @@ export class Session {
     if (this.blk) this.fail('file open already, try \'help close\'');
     try {
       const spec = imageOpts ? parseQemuOptsString(name ?? '') : name !== undefined ? name : { ...(how.options ?? {}) };
-      this.blk = await BlockBackend.open(spec, { ...how, imageOpts: false });
+      this.blk = await BlockBackend.open(spec, { onWarning: (m: string) => this.io.err(m), ...how, imageOpts: false });
       this.name = name ?? '';
     } catch (err) {
       const where = imageOpts || name === undefined ? '' : ` device ${name}`;
@@ -68,7 +69,8 @@ export class Session {
 }
 
 /** qemu-io's cvtnum: a byte count with an optional suffix, or a "Parsing error" and failure. */
-function cvtnum(s: Session, arg: string): number {
+/** @internal shared with the block-status commands */
+export function cvtnum(s: Session, arg: string): number {
   const n = parseSize(arg);
   if (n === undefined) s.fail(`Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- ${arg}`);
   if (n > Number.MAX_SAFE_INTEGER) s.fail(`Parsing error: argument too large -- ${arg}`);
@@ -87,7 +89,8 @@ function usage(s: Session, cmd: Command): never {
   s.fail(`${cmd.name} ${cmd.args} -- ${cmd.oneline}`);
 }
 
-function opts(s: Session, cmd: Command, args: string[], optstring: string): { o: Map<string, string>; rest: string[] } {
+/** @internal shared with the block-status commands */
+export function opts(s: Session, cmd: Command, args: string[], optstring: string): { o: Map<string, string>; rest: string[] } {
   try {
     // glibc's getopt permutes, so `read 0 -1` sees -1 as an option, as qemu-io does.
     const r = getopt(args, optstring, [], true);
@@ -99,17 +102,20 @@ function opts(s: Session, cmd: Command, args: string[], optstring: string): { o:
 }
 
 /** A command's own operand check (optind against argc): a wrong count prints its usage, as qemu-io's commands do. */
-function operandCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
+/** @internal shared with the block-status commands */
+export function operandCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
   if (n < min || (max >= 0 && n > max)) usage(s, cmd);
 }
 
-function checkCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
+/** @internal shared with the block-status commands */
+export function checkCount(s: Session, cmd: Command, n: number, min: number, max: number): void {
   if (n >= min && (max < 0 || n <= max)) return;
   const expected = max < 0 ? `at least ${min} arguments` : min === max ? `${min} arguments` : `between ${min} and ${max} arguments`;
   s.fail(`bad argument count ${n} to ${cmd.name}, expected ${expected}`, 'bare');
 }
 
-function requestFailed(s: Session, what: string, err: unknown): never {
+/** @internal shared with the block-status commands */
+export function requestFailed(s: Session, what: string, err: unknown): never {
   const errno = err instanceof BlockError ? err.errno : 5;
   s.fail(`${what} failed: ${strerror(errno)}`);
 }
@@ -118,7 +124,8 @@ function ioFailure(err: unknown): string {
   return strerror(err instanceof BlockError ? err.errno : 5);
 }
 
-function now(): number {
+/** @internal shared with the block-status commands */
+export function now(): number {
   return performance.now() / 1000;
 }
 
@@ -139,7 +146,8 @@ function makeIov(lens: number[], fill: number): IoVector {
   return new IoVector(lens.map((n) => new Uint8Array(n).fill(fill)));
 }
 
-const commands: Command[] = [];
+/** The command table; other files add to it. */
+export const commands: Command[] = [];
 
 commands.push({
   name: 'read',
@@ -232,7 +240,8 @@ commands.push({
     if (zero && o.has('P')) s.fail('Only one of -z, -P, and -s can be specified at the same time');
     if (o.has('u') && !zero) s.fail('-u requires -z to be specified');
     if (o.has('n') && !zero) s.fail('-n requires -z to be specified');
-    if (o.has('b') || o.has('c')) s.fail('write failed: Operation not supported');
+    if (o.has('b')) s.fail('write failed: Operation not supported');
+    if (o.has('c') && zero) s.fail('-c and -z cannot be specified at the same time');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
     const offset = cvtnum(s, rest[0] as string);
     const count = cvtnum(s, rest[1] as string);
@@ -241,6 +250,7 @@ commands.push({
     const t0 = now();
     try {
       if (zero) await s.blk!.pwriteZeroes(offset, count, flags);
+      else if (o.has('c')) await s.blk!.pwriteCompressed(offset, new Uint8Array(count).fill(pattern));
       else await s.blk!.pwrite(offset, new Uint8Array(count).fill(pattern), flags);
     } catch (err) {
       requestFailed(s, 'write', err);

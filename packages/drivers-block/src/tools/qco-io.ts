@@ -9,7 +9,10 @@ import { parseAioMode, parseCacheMode } from '../block/block-open.js';
 import { registerBuiltinBlockDrivers } from '../drivers/builtin.js';
 import { getopt } from './common/getopt.js';
 import { processStreams, type CliStreams } from './common/streams.js';
-import { Session, drain, runCommand } from './qco-io-cmds.js';
+import { Session, commands, drain, runCommand } from './qco-io-cmds.js';
+import { blockStatusCommands } from './qco-io-block-cmds.js';
+
+for (const c of blockStatusCommands) if (!commands.includes(c)) commands.push(c);
 
 const USAGE = `Usage: qco-io [OPTIONS]... [-c STRING]... [file]
 QEMU Disk exerciser (qco)

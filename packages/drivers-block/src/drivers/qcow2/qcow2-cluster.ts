@@ -1,0 +1,106 @@
+/**
+ * Cluster mapping (QEMU's qcow2-cluster.c): from a guest offset to what its
+ * cluster is (unallocated, zero, a host cluster, compressed data), through the
+ * L1 table and the L2-table cache; and getting an L2 table ready for writing
+ * (allocating it, or copying one shared with a snapshot). Runs with the
+ * metadata CoMutex held.
+ */
+import type { Co } from '@qco/core';
+import { ClusterType, l1Entry, l2Entry, makeEntry, setEntryWords, type L2Entry } from './qcow2-entry.js';
+import { allocClusters, freeClusters } from './qcow2-refcount.js';
+import { hex, type Qcow2State } from './qcow2-state.js';
+
+/** How the first part of a guest range maps. */
+export interface Mapping {
+  readonly type: ClusterType;
+  /** Host offset of the guest offset itself (Normal / ZeroAlloc), or of the compressed data. */
+  readonly host: number;
+  /** Bytes from the guest offset that map the same way (contiguously on the host). */
+  readonly bytes: number;
+  /** The first cluster's entry. */
+  readonly entry: L2Entry;
+}
+
+const UNALLOCATED: L2Entry = { type: ClusterType.Unallocated, offset: 0, copied: false, compressedBytes: 0, reserved: false };
+
+/** The L2 table covering L1 index `l1i`, or undefined when there is none. */
+function* l2TableFor(s: Qcow2State, l1i: number): Co<{ table: Uint8Array; offset: number; copied: boolean } | undefined> {
+  if (l1i >= s.header.l1Size) return undefined;
+  const e = l1Entry(s.l1Table, l1i);
+  if (e.offset === 0) return undefined;
+  if (e.offset % s.clusterSize !== 0) {
+    yield* s.signalCorruption(`L2 table offset ${hex(e.offset)} unaligned (L1 index: ${hex(l1i)})`);
+  }
+  if (e.offset >= s.fileLength || e.offset < s.clusterSize) {
+    yield* s.signalCorruption(`L2 table offset ${hex(e.offset)} (L1 index: ${hex(l1i)}) is outside the image`);
+  }
+  return { table: yield* s.l2Cache.get(e.offset), offset: e.offset, copied: e.copied };
+}
+
+/** A standard entry's host offset must be cluster aligned (QEMU marks the image corrupt otherwise). */
+function* checkEntry(s: Qcow2State, e: L2Entry, l2Offset: number, l2i: number): Co<void> {
+  if ((e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) && e.offset % s.clusterSize !== 0) {
+    yield* s.signalCorruption(`Cluster allocation offset ${hex(e.offset)} unaligned (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)})`);
+  }
+  if (e.type === ClusterType.Compressed && (e.offset >= s.fileLength || e.offset < s.clusterSize)) {
+    yield* s.signalCorruption(`Compressed cluster offset ${hex(e.offset)} (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)}) is outside the image`);
+  }
+}
+
+/** qcow2_get_host_offset: how guest [offset, offset + bytes) starts to map. */
+export function* mapRange(s: Qcow2State, offset: number, bytes: number): Co<Mapping> {
+  const cs = s.clusterSize;
+  const inCluster = offset % cs;
+  const cluster = Math.floor(offset / cs);
+  const l1i = Math.floor(cluster / s.l2Size);
+  const l2i = cluster % s.l2Size;
+  const maxBytes = Math.min(bytes, (s.l2Size - l2i) * cs - inCluster);
+  const t = yield* l2TableFor(s, l1i);
+  if (t === undefined) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
+  const e = l2Entry(t.table, l2i, s.clusterBits);
+  yield* checkEntry(s, e, t.offset, l2i);
+  if (e.type === ClusterType.Compressed) return { type: e.type, host: e.offset, bytes: Math.min(maxBytes, cs - inCluster), entry: e };
+  const want = Math.ceil((inCluster + maxBytes) / cs);
+  let n = 1;
+  for (; n < want; n++) {
+    const f = l2Entry(t.table, l2i + n, s.clusterBits);
+    if (f.type !== e.type || f.copied !== e.copied) break;
+    if ((e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) && f.offset !== e.offset + n * cs) break;
+  }
+  const host = e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc ? e.offset + inCluster : 0;
+  return { type: e.type, host, bytes: Math.min(maxBytes, n * cs - inCluster), entry: e };
+}
+
+/**
+ * get_cluster_table for a write: the L2 table for L1 index `l1i`, allocated
+ * when missing and copied when shared with a snapshot (L1 COPIED clear). The
+ * new table reaches disk (after the refcounts it needs) before L1 points at it.
+ */
+export function* l2TableForWrite(s: Qcow2State, l1i: number): Co<{ table: Uint8Array; offset: number }> {
+  const cur = yield* l2TableFor(s, l1i);
+  if (cur !== undefined && cur.copied) return { table: cur.table, offset: cur.offset };
+  const offset = yield* allocClusters(s, 1);
+  s.metadataClusters.add(offset / s.clusterSize);
+  const table = yield* s.l2Cache.getEmpty(offset);
+  if (cur !== undefined) table.set(cur.table);
+  s.l2Cache.markDirty(offset);
+  if (!s.lazyRefcounts) yield* s.l2Cache.setDependency(s.refcountCache);
+  yield* s.l2Cache.flush();
+  const [hi, lo] = makeEntry(offset, true);
+  setEntryWords(s.l1Table, l1i, hi, lo);
+  yield* s.writeL1Entry(l1i);
+  if (cur !== undefined) {
+    s.metadataClusters.delete(cur.offset / s.clusterSize);
+    yield* freeClusters(s, cur.offset, s.clusterSize);
+  }
+  return { table, offset };
+}
+
+/**
+ * qcow2_free_any_cluster: drop the reference an entry held (a host cluster,
+ * or every host cluster compressed data touches).
+ */
+export function* freeEntry(s: Qcow2State, e: L2Entry): Co<void> {
+  if (e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) yield* freeClusters(s, e.offset, s.clusterSize);
+  else if (e.type === ClusterType.Compressed) yield* freeClusters(s, e.offset, e.compressedBytes);
+}

@@ -1,0 +1,135 @@
+/**
+ * The qcow2 driver's view of its `file` child: byte-granular reads and writes
+ * of host offsets (through the generic request path, so any protocol's
+ * alignment and max_transfer apply), with reads past the end of the host
+ * file returning zeroes, as the format expects of a growing image.
+ */
+import type { Co } from '@qco/core';
+import type { BlockDriverState } from '../../block/block-driver.js';
+import { bdrvCoPreadv, bdrvCoPwritev } from '../../block/io.js';
+import { IoVector } from '../../block/iov.js';
+
+/** Host-file access a format driver needs. */
+export interface HostFile {
+  /** Read `buf.length` bytes at `offset`; zeroes past the end of the file. */
+  pread(offset: number, buf: Uint8Array): Co<void>;
+  /** Read into an I/O vector. */
+  preadv(offset: number, qiov: IoVector): Co<void>;
+  /** Write `buf` at `offset`, growing the file as needed. */
+  pwrite(offset: number, buf: Uint8Array): Co<void>;
+  /** Write an I/O vector. */
+  pwritev(offset: number, qiov: IoVector): Co<void>;
+  /** Make completed writes durable. */
+  flush(): Co<void>;
+  /** Current length of the host file (asks the protocol). */
+  length(): Co<number>;
+  /** Length as last known: refreshed by length(), grown by writes. */
+  readonly size: number;
+  /** Set the host file's length (when the protocol can). */
+  truncate(size: number): Co<void>;
+}
+
+/** A HostFile over a protocol node. */
+export class ChildHostFile implements HostFile {
+  size = 0;
+  constructor(readonly bs: BlockDriverState) {}
+
+  *pread(offset: number, buf: Uint8Array): Co<void> {
+    yield* this.preadv(offset, new IoVector(buf));
+  }
+
+  *preadv(offset: number, qiov: IoVector): Co<void> {
+    const len = Math.max(this.size, yield* this.bs.coGetLength());
+    const bytes = qiov.size;
+    const inside = Math.max(0, Math.min(bytes, len - offset));
+    if (inside > 0) yield* bdrvCoPreadv(this.bs, offset, inside, inside === bytes ? qiov : qiov.slice(0, inside));
+    if (inside < bytes) qiov.fill(0, inside, bytes - inside);
+  }
+
+  *pwrite(offset: number, buf: Uint8Array): Co<void> {
+    yield* bdrvCoPwritev(this.bs, offset, buf.length, new IoVector(buf));
+    if (offset + buf.length > this.size) this.size = offset + buf.length;
+  }
+
+  *pwritev(offset: number, qiov: IoVector): Co<void> {
+    yield* bdrvCoPwritev(this.bs, offset, qiov.size, qiov);
+    if (offset + qiov.size > this.size) this.size = offset + qiov.size;
+  }
+
+  *flush(): Co<void> {
+    if (this.bs.flags.cacheNoFlush) return;
+    yield* this.bs.coFlush();
+  }
+
+  *length(): Co<number> {
+    this.size = yield* this.bs.coGetLength();
+    return this.size;
+  }
+
+  *truncate(size: number): Co<void> {
+    if (this.bs.coTruncate !== undefined) {
+      yield* this.bs.coTruncate(size, false, 'off');
+      this.size = size;
+    }
+  }
+}
+
+/** A HostFile in memory (tests, fuzzing, scratch images). */
+export class MemoryHostFile implements HostFile {
+  private data: Uint8Array;
+  private len: number;
+
+  get size(): number {
+    return this.len;
+  }
+
+  constructor(initial: Uint8Array = new Uint8Array(0)) {
+    this.data = initial.slice();
+    this.len = initial.length;
+  }
+
+  /** The file's bytes now. */
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.len);
+  }
+
+  private grow(to: number): void {
+    if (to <= this.data.length) return;
+    const n = new Uint8Array(Math.max(to, this.data.length * 2));
+    n.set(this.data.subarray(0, this.len));
+    this.data = n;
+  }
+
+  *pread(offset: number, buf: Uint8Array): Co<void> {
+    buf.fill(0);
+    if (offset < this.len) buf.set(this.data.subarray(offset, Math.min(this.len, offset + buf.length)));
+  }
+
+  *preadv(offset: number, qiov: IoVector): Co<void> {
+    const b = new Uint8Array(qiov.size);
+    yield* this.pread(offset, b);
+    qiov.fromBuffer(b);
+  }
+
+  *pwrite(offset: number, buf: Uint8Array): Co<void> {
+    this.grow(offset + buf.length);
+    this.data.set(buf, offset);
+    this.len = Math.max(this.len, offset + buf.length);
+  }
+
+  *pwritev(offset: number, qiov: IoVector): Co<void> {
+    yield* this.pwrite(offset, qiov.toBuffer());
+  }
+
+  *flush(): Co<void> {}
+
+  *length(): Co<number> {
+    return this.len;
+  }
+
+  *truncate(size: number): Co<void> {
+    this.grow(size);
+    if (size < this.len) this.data.fill(0, size, this.len);
+    this.len = size;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Reference counts (QEMU's qcow2-refcount.c): reading and changing a
+ * cluster's refcount through the refcount-block cache, allocating host
+ * clusters (first fit from the lowest possibly free cluster), new refcount
+ * blocks that describe themselves, and growing the refcount table. Every
+ * function here runs with the metadata CoMutex held.
+ */
+import type { Co } from '@qco/core';
+import { Qcow2Error } from './qcow2-errors.js';
+import { writeU64 } from './qcow2-header.js';
+import { hex, type Qcow2State } from './qcow2-state.js';
+
+/** Read entry `i` of a refcount block whose entries are 2^order bits wide. */
+export function getRefcountEntry(block: Uint8Array, i: number, order: number): number {
+  switch (order) {
+    case 4:
+      return ((block[i * 2] as number) << 8) | (block[i * 2 + 1] as number);
+    case 3:
+      return block[i] as number;
+    case 5:
+      return new DataView(block.buffer, block.byteOffset).getUint32(i * 4);
+    case 6: {
+      const d = new DataView(block.buffer, block.byteOffset);
+      return d.getUint32(i * 8) * 0x100000000 + d.getUint32(i * 8 + 4);
+    }
+    default: {
+      const bits = 2 ** order;
+      const bit = i * bits;
+      return ((block[bit >> 3] as number) >> (bit & 7)) & ((1 << bits) - 1);
+    }
+  }
+}
+
+/** Write entry `i` of a refcount block. */
+export function setRefcountEntry(block: Uint8Array, i: number, order: number, v: number): void {
+  switch (order) {
+    case 4:
+      block[i * 2] = v >> 8;
+      block[i * 2 + 1] = v & 0xff;
+      return;
+    case 3:
+      block[i] = v;
+      return;
+    case 5:
+      new DataView(block.buffer, block.byteOffset).setUint32(i * 4, v);
+      return;
+    case 6: {
+      const d = new DataView(block.buffer, block.byteOffset);
+      d.setUint32(i * 8, Math.floor(v / 0x100000000));
+      d.setUint32(i * 8 + 4, v >>> 0);
+      return;
+    }
+    default: {
+      const bits = 2 ** order;
+      const bit = i * bits;
+      const mask = ((1 << bits) - 1) << (bit & 7);
+      const byte = block[bit >> 3] as number;
+      block[bit >> 3] = (byte & ~mask) | ((v << (bit & 7)) & mask);
+    }
+  }
+}
+
+/** The refcount of host cluster `cluster` (0 where no refcount block covers it). */
+export function* getRefcount(s: Qcow2State, cluster: number): Co<number> {
+  const idx = Math.floor(cluster / s.refblockSize);
+  if (idx >= s.refTable.length) return 0;
+  const off = s.refTable[idx] as number;
+  if (off === 0) return 0;
+  const block = yield* s.refcountCache.get(off);
+  return getRefcountEntry(block, cluster % s.refblockSize, s.refcountOrder);
+}
+
+/**
+ * First run of `n` free clusters at or above the hint, never inside
+ * [avoidStart, avoidEnd). Moves the hint past the run when nothing below it
+ * was free.
+ */
+function* findFreeClusters(s: Qcow2State, n: number, avoidStart = 0, avoidEnd = 0): Co<number> {
+  const hint = s.freeClusterIndex;
+  let start = hint;
+  let sawFree = false;
+  for (let i = hint; ; i++) {
+    if (i >= s.endCluster && i >= avoidEnd) break; // everything from the end of the image on is free
+    const busy = (i >= avoidStart && i < avoidEnd) || i === 0 || (yield* getRefcount(s, i)) !== 0;
+    if (busy) {
+      if (i + 1 - start > 0 && start < i) sawFree = true;
+      start = i + 1;
+    } else if (i + 1 - start >= n) break;
+  }
+  if (!sawFree && start === Math.max(hint, start)) s.freeClusterIndex = start + n;
+  return start;
+}
+
+/**
+ * Make sure a refcount block covers refcount-table index `idx`, allocating
+ * one (and growing the table) when none does. Clusters in [avoidStart,
+ * avoidEnd) are being allocated by the caller and must not be used.
+ */
+function* ensureRefblock(s: Qcow2State, idx: number, avoidStart: number, avoidEnd: number): Co<number> {
+  if (idx >= s.refTable.length) yield* growRefTable(s, idx, avoidEnd);
+  const have = s.refTable[idx] as number;
+  if (have !== 0) return have;
+  const c = yield* findFreeClusters(s, 1, avoidStart, avoidEnd);
+  const offset = c * s.clusterSize;
+  if (Math.floor(c / s.refblockSize) === idx) {
+    // The new block describes itself.
+    const block = yield* s.refcountCache.getEmpty(offset);
+    setRefcountEntry(block, c % s.refblockSize, s.refcountOrder, 1);
+    s.endCluster = Math.max(s.endCluster, c + 1);
+  } else {
+    s.endCluster = Math.max(s.endCluster, c + 1);
+    yield* updateRefcount(s, c, 1, Math.min(avoidStart, c), Math.max(avoidEnd, c + 1));
+    yield* s.refcountCache.getEmpty(offset);
+  }
+  s.refcountCache.markDirty(offset);
+  // The block must be on disk before the table points at it.
+  yield* s.refcountCache.flush();
+  s.refTable[idx] = offset;
+  s.metadataClusters.add(c);
+  yield* s.writeRefTableEntry(idx);
+  return offset;
+}
+
+/**
+ * Replace the refcount table with a larger one covering index `need`,
+ * placed (with the refcount blocks describing it) past the end of the image.
+ */
+function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co<void> {
+  const cs = s.clusterSize;
+  const end = Math.max(s.endCluster, avoidEnd);
+  let entries = Math.max(need + 1, Math.ceil((s.refTable.length * 3) / 2));
+  let tableClusters = 0;
+  let newBlocks: number[] = [];
+  for (;;) {
+    tableClusters = Math.ceil((entries * 8) / cs);
+    // Ranges (refcount-table indexes) the new area [end, end + blocks + table) falls in that have no block.
+    newBlocks = [];
+    for (let guess = 0; ; guess = newBlocks.length) {
+      newBlocks = [];
+      const areaEnd = end + guess + tableClusters;
+      for (let r = Math.floor(end / s.refblockSize); r <= Math.floor((areaEnd - 1) / s.refblockSize); r++) {
+        if (r >= s.refTable.length || s.refTable[r] === 0) newBlocks.push(r);
+      }
+      if (newBlocks.length === guess) break;
+    }
+    const last = Math.floor((end + newBlocks.length + tableClusters - 1) / s.refblockSize);
+    if (last < entries) break;
+    entries = last + 1;
+  }
+  if (tableClusters * cs > 0x800000) throw new Qcow2Error('Refcount table too large', 'EFBIG');
+  const areaEnd = end + newBlocks.length + tableClusters;
+  const table = new Uint8Array(tableClusters * cs);
+  s.refTable.forEach((off, i) => writeU64(table, i * 8, off));
+  // New blocks go first in the area, the table after them.
+  const blocks = new Map<number, Uint8Array>();
+  newBlocks.forEach((r, k) => {
+    blocks.set(r, new Uint8Array(cs));
+    s.metadataClusters.add(end + k);
+    writeU64(table, r * 8, (end + k) * cs);
+  });
+  for (let c = end; c < areaEnd; c++) {
+    const r = Math.floor(c / s.refblockSize);
+    const b = blocks.get(r);
+    if (b !== undefined) setRefcountEntry(b, c % s.refblockSize, s.refcountOrder, 1);
+    else {
+      const block = yield* s.refcountCache.get(s.refTable[r] as number);
+      setRefcountEntry(block, c % s.refblockSize, s.refcountOrder, 1);
+      s.refcountCache.markDirty(s.refTable[r] as number);
+    }
+  }
+  yield* s.refcountCache.flush();
+  let k = 0;
+  for (const b of blocks.values()) yield* s.file.pwrite((end + k++) * cs, b);
+  const tableOffset = (end + newBlocks.length) * cs;
+  yield* s.file.pwrite(tableOffset, table);
+  yield* s.file.flush();
+  const oldOffset = s.header.refcountTableOffset;
+  const oldClusters = s.header.refcountTableClusters;
+  const hdr = new Uint8Array(12);
+  writeU64(hdr, 0, tableOffset);
+  new DataView(hdr.buffer).setUint32(8, tableClusters);
+  yield* s.file.pwrite(48, hdr);
+  yield* s.file.flush();
+  s.header.refcountTableOffset = tableOffset;
+  s.header.refcountTableClusters = tableClusters;
+  s.refTable = new Array<number>((tableClusters * cs) / 8).fill(0);
+  for (let i = 0; i < s.refTable.length; i++) {
+    const hi = new DataView(table.buffer).getUint32(i * 8);
+    s.refTable[i] = hi * 0x100000000 + new DataView(table.buffer).getUint32(i * 8 + 4);
+  }
+  s.endCluster = Math.max(s.endCluster, areaEnd);
+  yield* freeClusters(s, oldOffset, oldClusters * cs);
+}
+
+/**
+ * update_refcount: add `addend` to the refcount of host cluster `cluster`.
+ * Underflow and overflow are corruption / -ERANGE as in QEMU. A count
+ * reaching zero makes the cluster free for reuse.
+ */
+export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, avoidStart = cluster, avoidEnd = cluster + 1): Co<void> {
+  const idx = Math.floor(cluster / s.refblockSize);
+  let off = idx < s.refTable.length ? (s.refTable[idx] as number) : 0;
+  if (off === 0) {
+    if (addend < 0) yield* s.signalCorruption(`Freeing cluster ${hex(cluster * s.clusterSize)} that has no refcount block`);
+    off = yield* ensureRefblock(s, idx, avoidStart, avoidEnd);
+  }
+  if (addend < 0 && !s.lazyRefcounts) yield* s.refcountCache.setDependency(s.l2Cache);
+  const block = yield* s.refcountCache.get(off);
+  const i = cluster % s.refblockSize;
+  const old = getRefcountEntry(block, i, s.refcountOrder);
+  const v = old + addend;
+  if (v < 0) yield* s.signalCorruption(`Refcount of cluster ${hex(cluster * s.clusterSize)} would become negative`);
+  if (v > s.refcountMax) throw new Qcow2Error(`Refcount overflow on cluster ${hex(cluster * s.clusterSize)} of '${s.name}'`, 'EINVAL');
+  setRefcountEntry(block, i, s.refcountOrder, v);
+  s.refcountCache.markDirty(off);
+  if (v === 0) {
+    if (cluster < s.freeClusterIndex) s.freeClusterIndex = cluster;
+    s.metadataClusters.delete(cluster);
+    if (Math.floor(s.freeByteOffset / s.clusterSize) === cluster) s.freeByteOffset = 0;
+    // A freed cluster may have held a table: drop it from the caches so it is never written back.
+    s.l2Cache.discard(cluster * s.clusterSize);
+    s.refcountCache.discard(cluster * s.clusterSize);
+  }
+}
+
+/** qcow2_alloc_clusters: `n` contiguous fresh clusters (refcount 1); returns the host offset. */
+export function* allocClusters(s: Qcow2State, n: number): Co<number> {
+  const start = yield* findFreeClusters(s, n);
+  s.endCluster = Math.max(s.endCluster, start + n);
+  for (let c = start; c < start + n; c++) yield* updateRefcount(s, c, 1, start, start + n);
+  return start * s.clusterSize;
+}
+
+/** qcow2_free_clusters: drop one reference from every cluster in [offset, offset + bytes). */
+export function* freeClusters(s: Qcow2State, offset: number, bytes: number): Co<void> {
+  const first = Math.floor(offset / s.clusterSize);
+  const last = Math.floor((offset + bytes - 1) / s.clusterSize);
+  for (let c = first; c <= last; c++) yield* updateRefcount(s, c, -1);
+}

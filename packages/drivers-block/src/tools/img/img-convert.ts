@@ -1,0 +1,185 @@
+/**
+ * qco-img convert: copy any image to any format over any protocol, with
+ * `-m` coroutines in flight (`-W`: out of order, which is how they always
+ * run here), qemu-img's progress line (-p), compressed clusters (-c),
+ * create options (-o), and the source's block status used to skip what
+ * reads as zeroes on a freshly created target.
+ */
+import type { Co } from '@qco/core';
+import { BlockBackend } from '../../block/block-backend.js';
+import { BDRV_BLOCK_ZERO } from '../../block/block-driver.js';
+import { statSync } from 'node:fs';
+import { graphNodes, type BlockOpenOptions } from '../../block/block-open.js';
+import { findBlockDriver, findProtocolDriver } from '../../block/block-registry.js';
+import { BlockError } from '../../block/errors.js';
+import { strerror } from '../../block/errno.js';
+import { IoVector } from '../../block/iov.js';
+import { createProgress } from '../common/progress.js';
+import type { CliStreams } from '../common/streams.js';
+import { ImgError, cacheMode, checkImageOpts, createOptionsArg, formatAndCache, openImage, parseOpts, runCo, sizeArg, specOf, uintArg } from './img-common.js';
+
+/** How convertCopy copies. */
+export interface ConvertCopyOptions {
+  /** Bytes per request (default 2 MiB). */
+  chunk?: number;
+  /** Coroutines in flight (default 8). */
+  parallel?: number;
+  /** The target reads as zeroes already: skip zero ranges. */
+  sparse?: boolean;
+  /** Write compressed clusters (the target must support it). */
+  compress?: boolean;
+  /** Called with the bytes done so far. */
+  onProgress?: (done: number) => void;
+}
+
+function isZero(b: Uint8Array): boolean {
+  const words = b.byteOffset % 8 === 0 && b.length % 8 === 0 ? new BigUint64Array(b.buffer, b.byteOffset, b.length / 8) : null;
+  if (words) {
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+    return true;
+  }
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Copy `size` bytes from `src` to `dst` in chunks with `parallel` coroutines. */
+export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: number, opts: ConvertCopyOptions = {}): Promise<void> {
+  const chunk = opts.chunk ?? 2 * 1024 * 1024;
+  const parallel = Math.max(1, opts.parallel ?? 8);
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const worker = function* (): Co<void> {
+    const buf = new Uint8Array(chunk);
+    while (next < size && !failed) {
+      const at = next;
+      let n = Math.min(chunk, size - at);
+      if (opts.sparse === true) {
+        // Where the source reads as zeroes there is nothing to write on a fresh target.
+        const st = yield* src.coBlockStatusAbove(at, n);
+        if ((st.flags & BDRV_BLOCK_ZERO) !== 0) {
+          next = at + st.bytes;
+          done += st.bytes;
+          opts.onProgress?.(done);
+          continue;
+        }
+        n = Math.min(n, st.bytes);
+      }
+      next = at + n;
+      const view = buf.subarray(0, n);
+      try {
+        yield* src.coPreadv(at, n, new IoVector(view));
+      } catch (err) {
+        failed = true;
+        throw new ImgError(`error while reading at byte ${at}: ${strerror(err instanceof BlockError ? err.errno : 5)}`);
+      }
+      try {
+        if (!(opts.sparse === true && isZero(view))) {
+          if (opts.compress === true) yield* dst.coPwriteCompressed(at, view);
+          else yield* dst.coPwritev(at, n, new IoVector(view));
+        }
+      } catch (err) {
+        failed = true;
+        throw new ImgError(`error while writing at byte ${at}: ${err instanceof BlockError ? (err.message || strerror(err.errno)) : String(err)}`);
+      }
+      done += n;
+      opts.onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, () => runCo(worker)));
+}
+
+/** Whether `target` names the file under `src`'s graph (same device and inode). */
+function sameFile(src: BlockBackend, target: string): boolean {
+  const leaf = graphNodes(src.bs).find((n) => n.driver.formatName === 'file');
+  if (leaf === undefined) return false;
+  try {
+    const a = statSync(leaf.filename);
+    const b = statSync(target);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** qemu-img convert */
+export async function imgConvert(args: readonly string[], io: CliStreams): Promise<void> {
+  const { opts: o, operands } = parseOpts(args, 'hf:O:o:npqt:T:m:S:WUcB:C', ['image-opts', 'target-image-opts', 'format=', 'force-share', 'help', 'object=', 'salvage', 'target-is-zero']);
+  const targetImageOpts = o.has('target-image-opts');
+  if (operands.length !== 2) throw new ImgError('Must specify image file name');
+  const [srcName, dstName] = operands as [string, string];
+  const imageOpts = checkImageOpts(o, srcName);
+  const parallel = o.has('m') ? uintArg(o.get('m') as string) : 8;
+  if (parallel === undefined || parallel < 1 || parallel > 16) throw new ImgError('Invalid number of coroutines. Allowed number of coroutines is between 1 and 16');
+  if (o.has('S')) sizeArg('buffer size for sparse output', o.get('S') as string);
+  // The source shares only reads (BDRV_O_NO_SHARE): nobody may write or resize it while it is copied.
+  const srcHow: BlockOpenOptions = {
+    ...formatAndCache(new Map([...o].filter(([k]) => ['f', 'format', 'U', 'force-share'].includes(k)))),
+    readOnly: true,
+    noShare: true,
+  };
+  const srcCache = o.get('T');
+  // qemu-img convert's target cache mode defaults to 'unsafe': no flush at the end.
+  const dstCache = cacheMode(o.get('t') ?? 'unsafe', 'Invalid cache option');
+  const src = await openImage(srcName, srcCache ? { ...srcHow, ...cacheMode(srcCache, 'Invalid source cache option') } : srcHow, imageOpts, io);
+  try {
+    const size = await src.getLength();
+    const outFmt = o.get('O') ?? 'raw';
+    try {
+      findBlockDriver(outFmt);
+    } catch {
+      throw new ImgError(`Unknown file format '${outFmt}'`);
+    }
+    const dstHow: BlockOpenOptions = { format: outFmt, ...dstCache };
+    const noCreate = o.has('n');
+    const compress = o.has('c');
+    if (o.has('B')) throw new ImgError('convert -B is not supported by qco-img yet');
+    let fresh = false;
+    // A protocol that cannot create files (null-co, nvme) takes the copy into what is there.
+    if (!noCreate && !targetImageOpts && findProtocolDriver(dstName).create !== undefined) {
+      if (sameFile(src, dstName)) {
+        // Locks already refuse this; without them (locking=off, -U) creating would clear the source.
+        throw new ImgError(`${dstName}: error while converting ${outFmt}: Failed to get "write" lock\nIs another process using the image [${dstName}]?`);
+      }
+      try {
+        await BlockBackend.create({ filename: dstName, format: outFmt, size, options: o.has('o') ? createOptionsArg([o.get('o') as string]) : {} });
+      } catch (err) {
+        throw new ImgError(`${dstName}: error while converting ${outFmt}: ${(err as Error).message}`);
+      }
+      fresh = true;
+    }
+    let dst: BlockBackend;
+    try {
+      dst = await BlockBackend.open(specOf(dstName, targetImageOpts), dstHow);
+    } catch (err) {
+      throw new ImgError(`Could not open '${dstName}': ${(err as Error).message}`);
+    }
+    try {
+      if (compress && dst.bs.coPwritevCompressed === undefined) throw new ImgError('Compression not supported for this file format');
+      const dstSize = await dst.getLength();
+      if (dstSize < size) {
+        if (dst.bs.coTruncate !== undefined) await dst.truncate(size);
+        else throw new ImgError(`${dstName}: Target image is smaller than source (${dstSize} < ${size} bytes)`);
+      }
+      const progress = createProgress(io, size, o.has('p') && !o.has('q'));
+      const sparse = fresh && o.get('S') !== '0';
+      const info = compress ? await dst.getInfo() : {};
+      try {
+        await convertCopy(src, dst, size, {
+          parallel,
+          sparse,
+          compress,
+          ...(compress && info.clusterSize !== undefined ? { chunk: Math.max(info.clusterSize, 2 * 1024 * 1024 - ((2 * 1024 * 1024) % info.clusterSize)) } : {}),
+          onProgress: (d) => progress.update(d),
+        });
+        await dst.flush();
+      } finally {
+        progress.stop();
+      }
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
+  }
+}
