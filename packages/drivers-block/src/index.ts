@@ -31,3 +31,8 @@ export * from './drivers/nfs/index.js';
 export * from './drivers/nbd/index.js';
 export * from './exports/nbd/index.js';
 export { TlsCredsX509, NbdTlsError, createObjectFromSpec, findAuthz, findTlsCreds, registerAuthz, registerTlsCreds, type AuthzSimple, type TlsCredsX509Options } from './nbd/tls-creds.js';
+export { bdrvCreate, type BlockCreateOptions } from './block/block-create.js';
+export { bdrvCoBlockStatus, bdrvCoBlockStatusAbove, type BlockStatusAbove } from './block/block-status.js';
+export { RawBlockDriverState, rawDriver } from './drivers/raw/raw-driver.js';
+export { Qcow2BlockDriverState, qcow2Driver } from './drivers/qcow2/qcow2-driver.js';
+export { Qcow2Error } from './drivers/qcow2/qcow2-errors.js';

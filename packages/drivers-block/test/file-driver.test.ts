@@ -100,8 +100,8 @@ describe('file driver', () => {
   for (const cacheDirect of [false, true]) {
     it(`aio=io_uring submits through io_uring${cacheDirect ? ' with O_DIRECT' : ''}, one io_uring_enter per defer-call section, and qemu-io reads what it wrote`, async () => {
       const p = image(`uring${cacheDirect ? '-direct' : ''}.img`, 4 << 20);
-      const blk = await BlockBackend.open(p, { cacheDirect, aio: 'io_uring' });
-      const bs = blk.bs as FileBlockDriverState;
+      const blk = await BlockBackend.open(p, { format: 'raw', cacheDirect, aio: 'io_uring' });
+      const bs = childOf(blk.bs, 'file') as FileBlockDriverState;
       expect(bs.aioPath, 'io_uring needs the addon built with liburing (liburing-dev, setup/apt-build.txt) and a kernel that allows it').toBe('io_uring');
       const ring = bs.nativeContext as NonNullable<FileBlockDriverState['nativeContext']>;
       const before = { submits: ring.submits, submitted: ring.submitted };

@@ -14,7 +14,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BlockBackend, FileBlockDriverState } from '../src/index.js';
+import { BlockBackend, FileBlockDriverState, childOf } from '../src/index.js';
 import { fileLockAddon } from '../src/drivers/file/file-lock.js';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
@@ -150,7 +150,7 @@ describe('/locking/bytes', () => {
     for (const c of children.splice(0)) c.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
     const blk = await hold(img);
-    expect((blk.bs as FileBlockDriverState).lockedBytes).toEqual([100, 101]);
+    expect(((childOf(blk.bs, 'file') ?? blk.bs) as FileBlockDriverState).lockedBytes).toEqual([100, 101]);
     expect(procLocks(img)).toEqual(theirs);
     expect(theirs).toEqual(['100-101 READ']);
   });
@@ -254,11 +254,11 @@ describe('/locking/matrix', () => {
   it('locking=off takes no lock: nothing in /proc/locks, and a convert from it goes through', async () => {
     const img = image('m7.raw');
     const blk = await hold(`json:{"driver":"file","filename":"${img}","locking":"off"}`);
-    expect((blk.bs as FileBlockDriverState).lockedBytes).toEqual([]);
+    expect(((childOf(blk.bs, 'file') ?? blk.bs) as FileBlockDriverState).lockedBytes).toEqual([]);
     expect(procLocks(img)).toEqual([]);
     expect(qemu('qemu-img', ['convert', '-f', 'raw', '-O', 'raw', img, join(dir, 'm7-out.raw')]).status).toBe(0);
     const on = await hold(`json:{"driver":"file","filename":"${img}","locking":"on"}`);
-    expect((on.bs as FileBlockDriverState).lockedBytes).toEqual([100, 101]);
+    expect(((childOf(on.bs, 'file') ?? on.bs) as FileBlockDriverState).lockedBytes).toEqual([100, 101]);
     const bad = await qco('qemu-io', ['-c', 'read 0 1', `json:{"driver":"file","filename":"${img}","locking":"bogus"}`]);
     expect(bad.status).toBe(1);
   });

@@ -161,7 +161,7 @@ describe('against nbdkit', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'raw', img, '8M']);
     const peer = await startNbdkit(['file', img]);
     peers.push(peer);
-    const w = await qcoIo(['-c', 'write -P 0x42 0 1M', '-c', 'write -P 0x43 7M 512', '-c', 'flush', peer.url()]);
+    const w = await qcoIo(['-f', 'raw', '-c', 'write -P 0x42 0 1M', '-c', 'write -P 0x43 7M 512', '-c', 'flush', peer.url()]);
     expect(w.stderr).toBe('');
     await peer.stop();
     const r = await runTool('qemu-io', ['-f', 'raw', '-r', img, '-c', 'read -P 0x42 0 1M', '-c', 'read -P 0x43 7M 512', '-c', 'read -P 0 1M 6M']);

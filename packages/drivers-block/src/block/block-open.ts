@@ -291,7 +291,8 @@ function* probeAndOpen(file: BlockDriverState, how: BlockOpenOptions, chain: str
   let driver = probeFormat(buf, file.filename);
   const probedRaw = driver === undefined;
   if (driver === undefined) driver = findBlockDriver('raw');
-  if (probedRaw) (how.onWarning ?? ((m: string) => process.stderr.write(m)))(probedRawWarning(file.filename));
+  // QEMU warns only where the restriction matters: a writable image.
+  if (probedRaw && !file.flags.readOnly) (how.onWarning ?? ((m: string) => process.stderr.write(m)))(probedRawWarning(file.filename));
   const options = checkOptions(driver, driver.options, {});
   let backingSpec: BlockOptionsDict | null | undefined = takeChild(formatOwn, 'backing');
   if ('backing' in formatOwn) {

@@ -58,7 +58,7 @@ export function* openQcow2State(file: HostFile, name: string, readOnly: boolean,
   if (cs > 4096) yield* file.pread(0, first.subarray(0, Math.min(first.length, cs)));
   const header = parseHeader(first.subarray(0, Math.min(first.length, cs)), len);
   if ((header.incompatibleFeatures & INCOMPAT_CORRUPT) !== 0 && !readOnly) {
-    throw new Qcow2Error('Image is corrupt; cannot be opened read/write', 'EROFS');
+    throw new Qcow2Error('qcow2: Image is corrupt; cannot be opened read/write', 'EACCES');
   }
   const s = new Qcow2State(file, header, name, readOnly);
   yield* s.load();

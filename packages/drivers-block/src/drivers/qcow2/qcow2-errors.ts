@@ -9,7 +9,7 @@ import { Errno } from '../../block/errno.js';
 /** A qcow2 image is malformed, corrupt, or uses what this driver does not implement. */
 export class Qcow2Error extends BlockError {
   override name = 'Qcow2Error';
-  constructor(message: string, code: 'EINVAL' | 'ENOTSUP' | 'EIO' | 'EFBIG' | 'ENOSPC' | 'EROFS' = 'EINVAL') {
+  constructor(message: string, code: 'EINVAL' | 'ENOTSUP' | 'EIO' | 'EFBIG' | 'ENOSPC' | 'EROFS' | 'EACCES' | 'ERANGE' = 'EINVAL') {
     super(message, Errno[code]);
   }
 }

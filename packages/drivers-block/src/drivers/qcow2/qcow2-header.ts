@@ -183,6 +183,7 @@ export function parseHeader(data: Uint8Array, fileSize: number): Qcow2Header {
   const extEnd = Math.min(data.length, clusterSize, h.backingFileOffset > 0 ? h.backingFileOffset : clusterSize);
   parseExtensions(h, data, h.headerLength, extEnd);
 
+  if ((h.incompatibleFeatures & INCOMPAT_DATA_FILE) !== 0) throw new Qcow2Error("'data-file' is required for this image", 'ENOTSUP');
   const unsupported = h.incompatibleFeatures & ~KNOWN_INCOMPAT;
   if (unsupported !== 0) throw new Qcow2Error(`Unsupported qcow2 feature(s): ${featureList(h, unsupported)}`, 'ENOTSUP');
   if (h.compressionType !== 0) {

@@ -19,7 +19,7 @@ import { inflateCluster } from './qcow2-compress.js';
 import { ClusterType, l2Entry, makeEntry, setEntryWords, OFLAG_ZERO_LO, entryWords } from './qcow2-entry.js';
 import { INCOMPAT_DIRTY } from './qcow2-header.js';
 import { allocClusters, freeClusters } from './qcow2-refcount.js';
-import type { InflightAlloc, Qcow2State } from './qcow2-state.js';
+import { hex, type InflightAlloc, type Qcow2State } from './qcow2-state.js';
 import { TaskPool } from './qcow2-tasks.js';
 
 /** The backing node a qcow2 image reads unallocated clusters from. */
@@ -111,6 +111,9 @@ function* prepareWrite(s: Qcow2State, offset: number, bytes: number): Co<WritePl
   for (;;) {
     const m = yield* mapRange(s, offset, bytes);
     if (inPlace(m.type, m.entry.copied)) {
+      if (m.host - (offset % s.clusterSize) >= s.fileLength) {
+        yield* s.signalCorruption(`Data cluster offset ${hex(m.host - (offset % s.clusterSize))} is past the end of the image file`);
+      }
       yield* s.checkDataWrite(m.host, m.bytes);
       return { kind: 'inplace', host: m.host, bytes: m.bytes };
     }

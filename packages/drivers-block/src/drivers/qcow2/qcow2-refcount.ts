@@ -210,7 +210,7 @@ export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, 
   const old = getRefcountEntry(block, i, s.refcountOrder);
   const v = old + addend;
   if (v < 0) yield* s.signalCorruption(`Refcount of cluster ${hex(cluster * s.clusterSize)} would become negative`);
-  if (v > s.refcountMax) throw new Qcow2Error(`Refcount overflow on cluster ${hex(cluster * s.clusterSize)} of '${s.name}'`, 'EINVAL');
+  if (v > s.refcountMax) throw new Qcow2Error(`Refcount overflow on cluster ${hex(cluster * s.clusterSize)} of '${s.name}'`, 'ERANGE');
   setRefcountEntry(block, i, s.refcountOrder, v);
   s.refcountCache.markDirty(off);
   if (v === 0) {

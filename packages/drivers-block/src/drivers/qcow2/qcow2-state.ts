@@ -93,6 +93,11 @@ export class Qcow2State {
     const h = this.header;
     const fileLen = yield* this.file.length();
     const rtBytes = h.refcountTableClusters * this.clusterSize;
+    // Tables must lie inside the file: a write to one must never land past its end.
+    if (h.refcountTableOffset >= fileLen) throw new Qcow2Error(`Image '${this.name}' is corrupt: reference count table offset ${hex(h.refcountTableOffset)} is past the end of the file`, 'EIO');
+    if (h.l1Size > 0 && h.l1TableOffset >= fileLen) {
+      throw new Qcow2Error(`Image '${this.name}' is corrupt: L1 table offset ${hex(h.l1TableOffset)} is past the end of the file`, 'EIO');
+    }
     const rt = new Uint8Array(rtBytes);
     yield* this.file.pread(h.refcountTableOffset, rt);
     this.refTable = new Array<number>(rtBytes / 8);
@@ -101,6 +106,7 @@ export class Qcow2State {
       if (off % 512 !== 0 || !Number.isFinite(off)) throw new Qcow2Error(`Reference count table entry ${i} is invalid`, 'EIO');
       const o = off - (off % this.clusterSize);
       if (off !== o) throw new Qcow2Error(`Refblock offset ${hex(off)} unaligned (reftable index: ${hex(i)})`, 'EIO');
+      if (off >= fileLen && !this.readOnly) throw new Qcow2Error(`Image '${this.name}' is corrupt: refblock offset ${hex(off)} (reftable index: ${hex(i)}) is past the end of the file`, 'EIO');
       this.refTable[i] = off;
     }
     this.l1Table = new Uint8Array(h.l1Size * 8);
