@@ -119,7 +119,7 @@ async function aioPathTaken(img: string, aio: string): Promise<string> {
   const how = { format: 'raw', aio, cacheDirect: true, readOnly: true } as Parameters<typeof BlockBackend.open>[1];
   const blk = await BlockBackend.open(img, how);
   try {
-    const nodes: unknown[] = [blk.bs, ...((blk.bs as { children?: Array<{ bs: unknown }> }).children ?? []).map((c) => c.bs)];
+    const nodes: unknown[] = [blk.bs, ...(blk.bs.children ?? []).map((c) => c.bs)];
     const path = nodes.map((n) => (n as { aioPath?: unknown }).aioPath).find((x) => typeof x === 'string');
     return typeof path === 'string' ? path : 'unknown';
   } finally {
