@@ -62,7 +62,7 @@ const CASES: readonly Case[] = [
   cmd('readv 0'),
   cmd('truncate abc'),
   cmd('length x'),
-  { ...cmd('discard 0 abc'), deviation: 'qco-io has no discard command (the block layer has no discard yet): "command \"discard\" not found"' },
+  cmd('discard 0 abc'),
   cmd('open'),
   // qemu-io options and open errors
   ioUsage('-x', '$IMG'),
