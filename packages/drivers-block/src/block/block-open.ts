@@ -229,10 +229,29 @@ export function backingFilename(backing: string, overlay: string): string {
   if (slash < 0 || filenameProtocol(overlay) !== undefined) {
     const p = filenameProtocol(overlay);
     if (p === undefined) return backing;
-    // A URL: replace its last path component.
-    return overlay.slice(0, overlay.lastIndexOf('/') + 1) + backing;
+    // A URL: replace its last path component, keeping the query (the same server and connection settings).
+    const q = overlay.indexOf('?');
+    const path = q < 0 ? overlay : overlay.slice(0, q);
+    return path.slice(0, path.lastIndexOf('/') + 1) + backing + (q < 0 ? '' : overlay.slice(q));
   }
   return overlay.slice(0, slash + 1) + backing;
+}
+
+/**
+ * The spec of a backing file named relative to its overlay: beside it on the
+ * same protocol node's server, with the overlay's connection options (a
+ * protocol whose image is named by a `path` option: ssh, nfs), else a
+ * filename resolved like QEMU's bdrv_get_full_backing_filename.
+ */
+function backingSpecBeside(backing: string, file: BlockDriverState): BlockOptionsDict {
+  const path = file.options['path'];
+  const relative = !backing.startsWith('/') && filenameProtocol(backing) === undefined && !backing.startsWith('json:');
+  if (!relative || typeof path !== 'string' || file.driver.protocolName === undefined) return { filename: backingFilename(backing, file.filename) };
+  const spec = emptyOptions();
+  spec['file.driver'] = file.driver.formatName;
+  for (const [k, v] of Object.entries(file.options)) if (v !== undefined) spec[`file.${k}`] = v;
+  spec['file.path'] = path.slice(0, path.lastIndexOf('/') + 1) + backing;
+  return spec;
 }
 
 /** A name to compare files by: local paths made absolute. */
@@ -326,10 +345,11 @@ function* openFormat(
   let spec = r.backingSpec;
   if (spec === undefined) {
     if (bs.backingFile === undefined || bs.backingFile === '') return bs;
-    spec = { filename: backingFilename(bs.backingFile, file.filename) };
-    if (bs.backingFormat !== undefined && bs.backingFormat !== '') spec['driver'] = bs.backingFormat;
+    const fmt = bs.backingFormat !== undefined && bs.backingFormat !== '' ? bs.backingFormat : undefined;
+    spec = fmt !== undefined ? backingSpecBeside(bs.backingFile, file) : { filename: backingFilename(bs.backingFile, file.filename) };
+    if (fmt !== undefined) spec['driver'] = fmt;
   }
-  const name = String(spec['filename'] ?? spec['file.filename'] ?? JSON.stringify(spec));
+  const name = String(spec['filename'] ?? spec['file.filename'] ?? (spec['file.path'] !== undefined ? backingFilename(bs.backingFile ?? '', file.filename) : JSON.stringify(spec)));
   try {
     if (chain.includes(sameFile(name)) || sameFile(name) === sameFile(file.filename) || chain.length >= MAX_BACKING_DEPTH) {
       throw new BlockError(`Backing file '${bs.backingFile ?? name}' creates an infinite loop.`, Errno.ELOOP);
