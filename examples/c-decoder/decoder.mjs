@@ -4,13 +4,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeCall, useNativeFunctions } from '@qco/core';
-import { addonPath } from '@qco/native-common';
+import { addonFile } from '@qco/native-common';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Make hex_decode_stream and decoder_waits runnable on the selected backend. */
 export function loadDecoder() {
-  useNativeFunctions({ addon: addonPath(here, 'qco_example_decoder', 'release'), wasm: join(here, 'build', 'qco-example-decoder.wasm') });
+  useNativeFunctions({ addon: addonFile(here, 'qco_example_decoder'), wasm: join(here, 'build', 'qco-example-decoder.wasm') });
 }
 
 /** Decode hex text read from `fd` (until EOF) into `out`; returns the byte count (negative errno on bad input). */

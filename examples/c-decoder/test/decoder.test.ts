@@ -27,7 +27,7 @@ function hexText(data: Uint8Array): string {
 }
 
 async function run(backend: string, text: string, chunk: number): Promise<{ code: number | null; out: Buffer; err: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'npm_package_json' && k !== 'QCO_ADDON_VARIANT'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'npm_package_json'));
   const child = spawn(process.execPath, [decode], { env: { ...env, QCO_BACKEND: backend }, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';

@@ -41,9 +41,22 @@ export function addonPath(packageDir: string, target: string, variant = addonVar
   return join(packageDir, 'addon', variant === 'release' ? `abi${abi}` : `abi${abi}-${variant}`, `${target}.node`);
 }
 
+/**
+ * The file the loader uses: the build of the asked variant, or the release build
+ * when that variant was never built for this package (an addon with no test
+ * code of its own has no test build; under the ASan runner another package's
+ * uninstrumented release build is fine).
+ */
+export function addonFile(packageDir: string, target: string): string {
+  const file = addonPath(packageDir, target);
+  if (addonVariant() === 'release' || existsSync(file) || existsSync(file.replace(/\.node$/, '.failed'))) return file;
+  const release = addonPath(packageDir, target, 'release');
+  return existsSync(release) ? release : file;
+}
+
 /** Load `<target>.node` of the package at `packageDir`; never throws. */
 export function loadAddon<T>(packageDir: string, target: string): AddonLoad<T> {
-  const file = addonPath(packageDir, target);
+  const file = addonFile(packageDir, target);
   if (!existsSync(file)) {
     const failed = file.replace(/\.node$/, '.failed');
     const why = existsSync(failed) ? readFileSync(failed, 'utf8').trim() : `run the package's install step, e.g. \`pnpm rebuild\`, or qco-build-addon ${target}`;

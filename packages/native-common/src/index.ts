@@ -6,7 +6,7 @@
  * only in the file that starts a context on a fresh stack.
  */
 export type { NativeAddon } from './addon.js';
-export { addonPath, addonVariant, findPackageDir, loadAddon, type AddonLoad } from './addon-loader.js';
+export { addonFile, addonPath, addonVariant, findPackageDir, loadAddon, type AddonLoad } from './addon-loader.js';
 export { nativeBackendModule, type NativeBackendModule } from './backend-module.js';
 export { createNativeBackend, NativeBackendError, type NativeBackendOptions, type NativeContext } from './native-backend.js';
 export { createNativeRuntime } from './native-runtime.js';
