@@ -13,10 +13,12 @@
 // The hand-off is strict (the poster has released the lock before it posts) and
 // cheap: a mailbox is one futex word, so a hand-off is one FUTEX_WAKE and one
 // FUTEX_WAIT, and the kernel runs the woken thread on the core the waiter just
-// gave up. A waiter may poll its mailbox first (configurable), but by default
-// it does not: on the shared 2-core machine this was measured on, polling only
-// kept the core from the thread it was waiting for (2.5 µs round trip without,
-// 17 µs with 200 polls). Threads are pooled per isolate, so create/delete after
+// gave up. A waiter first polls its mailbox (up to `spin` times, 4000 by default
+// from threads.ts, 0 never) while polling pays: waitFor keeps the success rate of
+// recent polls and stops polling on a busy machine, where it only keeps the core
+// from the thread waited for, probing now and then to resume when the machine is
+// idle again, where a futex sleep and wake costs far more than the hand-off.
+// Threads are pooled per isolate, so create/delete after
 // warm-up costs no thread creation.
 //
 // Teardown never runs JavaScript: a context deleted while its body is suspended

@@ -1,7 +1,7 @@
 /**
  * The file protocol driver (QEMU's block/file-posix.c, the parts a raw image
- * needs). Each read, write and flush is a blocking pread/pwrite/fdatasync in
- * a thread, through page-aligned shared memory where O_DIRECT (cache.direct=on,
+ * needs). By default (aio=threads) each read, write and flush is a blocking
+ * pread/pwrite/fdatasync in a thread, through page-aligned shared memory where O_DIRECT (cache.direct=on,
  * -t none) needs it: for the Promise, callback and coroutine faces on the
  * addon's pthread pool (native/linux-aio.c, QEMU's thread-pool design, 64
  * threads) or, where the addon did not build, on libuv's thread pool (the
