@@ -84,6 +84,34 @@ export class NbdStream {
     this.attach(s);
   }
 
+  /**
+   * Bytes from a socket read into a buffer the caller reuses (net's `onread`):
+   * they go straight into a waiting `readInto` destination where there is
+   * one, and only the rest is copied into the queue.
+   */
+  pushFrom(buf: Buffer, n: number): void {
+    if (this.closedErr !== null) return;
+    let at = 0;
+    const d = this.direct;
+    if (d !== null && this.buffered === 0) {
+      at = Math.min(n, d.dst.length - d.at);
+      d.dst.set(at === buf.length ? buf : buf.subarray(0, at), d.at);
+      d.at += at;
+      if (d.at === d.dst.length) this.wakeReader();
+    }
+    if (at < n) this.push(Buffer.from(buf.subarray(at, n)));
+  }
+
+  private wakeReader(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    coroutineWake(w);
+  }
+
+  /** A readInto waiting for bytes to land in its buffer. */
+  private direct: { dst: Uint8Array; at: number } | null = null;
+
   private push(chunk: Buffer): void {
     if (this.closedErr !== null) return;
     this.chunks.push(chunk);
@@ -146,12 +174,33 @@ export class NbdStream {
 
   /** Read exactly `dst.length` bytes into `dst`. Long reads are taken in pieces so the queue never holds them whole. */
   *readInto(dst: Uint8Array): Co<void> {
-    let done = 0;
-    while (done < dst.length) {
-      if (this.buffered === 0) yield* this.waitFor(1);
-      const n = Math.min(this.buffered, dst.length - done);
-      this.copyOut(dst, done, n);
-      done += n;
+    const queued = Math.min(this.buffered, dst.length);
+    if (queued > 0) this.copyOut(dst, 0, queued);
+    if (queued === dst.length) return;
+    if (this.direct !== null) throw new Error('NbdStream: one reader at a time');
+    const d = { dst, at: queued };
+    this.direct = d;
+    try {
+      while (d.at < dst.length) {
+        // Bytes queued meanwhile (a 'data' event, or the rest of an onread) are taken first.
+        if (this.buffered > 0) {
+          const n = Math.min(this.buffered, dst.length - d.at);
+          this.copyOut(dst, d.at, n);
+          d.at += n;
+          continue;
+        }
+        if (this.closedErr !== null) throw this.closedErr;
+        if (this.paused) {
+          this.paused = false;
+          this.socket.resume();
+        }
+        this.want = 1;
+        this.waiter = coroutineSelf();
+        yield* coroutineYield();
+      }
+    } finally {
+      this.direct = null;
+      this.want = 0;
     }
   }
 

@@ -128,10 +128,31 @@ export class NbdClient {
     }
   }
 
-  private *openSocket(): Co<Socket> {
+  /**
+   * Connect. Without TLS the socket reads into one reused 1 MiB buffer
+   * (net's `onread`) and hands the bytes to `sink`: a READ's data then goes
+   * from that buffer straight into the caller's, in 1 MiB reads rather than
+   * 64 KiB 'data' chunks each allocated anew.
+   */
+  private *openSocket(sink: { stream: NbdStream | null; early: Buffer[] } | null): Co<Socket> {
     const a = this.opts.server;
+    const onread =
+      sink === null
+        ? undefined
+        : {
+            buffer: Buffer.allocUnsafe(1024 * 1024),
+            callback: (n: number, buf: Uint8Array): boolean => {
+              const b = buf as Buffer;
+              if (sink.stream !== null) sink.stream.pushFrom(b, n);
+              else sink.early.push(Buffer.from(b.subarray(0, n)));
+              return true;
+            },
+          };
     return yield* coWaitFor<Socket>((done) => {
-      const s = a.type === 'unix' ? netConnect({ path: a.path }) : netConnect({ host: a.host, port: a.port, noDelay: true });
+      const s =
+        a.type === 'unix'
+          ? netConnect({ path: a.path, ...(onread ? { onread } : {}) })
+          : netConnect({ host: a.host, port: a.port, noDelay: true, ...(onread ? { onread } : {}) });
       const onErr = (err: NodeJS.ErrnoException): void => {
         done(new BlockError(`Failed to connect to '${a.type === 'unix' ? a.path : `${a.host}:${a.port}`}': ${err.message.replace(/^connect /, '')}`, errnoCode(err.code)));
       };
@@ -144,8 +165,13 @@ export class NbdClient {
   }
 
   private *establish(first: boolean): Co<void> {
-    const sock = yield* this.openSocket();
+    const sink = this.opts.tlsCreds === undefined ? { stream: null as NbdStream | null, early: [] as Buffer[] } : null;
+    const sock = yield* this.openSocket(sink);
     const stream = new NbdStream(sock);
+    if (sink !== null) {
+      sink.stream = stream;
+      for (const b of sink.early.splice(0)) stream.pushFrom(b, b.length);
+    }
     try {
       const creds = this.opts.tlsCreds;
       const info = yield* clientHandshake(stream, {
