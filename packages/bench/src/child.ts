@@ -11,8 +11,10 @@ import { pathToFileURL } from 'node:url';
 async function main(): Promise<void> {
   const [modulePath, specJson, maxTime, backendDirs] = process.argv.slice(2) as [string?, string?, string?, string?];
   if (!modulePath || !specJson) throw new Error('usage: bench-child <module> <spec-json> [maxTime] [backend-dirs-json]');
-  await registerBackends(JSON.parse(backendDirs ?? '[]') as string[]);
+  // The module first: what it sets up at import (e.g. which addon build to load) holds
+  // before the backends' addons load.
   const mod = ((await import(pathToFileURL(modulePath).href)) as { default: BenchModule }).default;
+  await registerBackends(JSON.parse(backendDirs ?? '[]') as string[]);
   const spec = JSON.parse(specJson) as BenchCaseSpec;
   const bench = await mod.prepare(spec);
   const result = await measure(bench, Number(maxTime ?? 2));

@@ -8,6 +8,10 @@ import type { BenchCaseSpec, Measured } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARK = 'QCO-BENCH-RESULT ';
+// The environment as the harness started: bench modules imported for planning may set
+// variables for their own cases (e.g. QCO_ADDON_VARIANT), which must not leak into
+// every other case's process. Each child sets up its own when it imports its module.
+const startEnv = { ...process.env };
 
 /** Measure `spec` of the bench module at `modulePath` for about `maxTime` s in its own process. */
 export function runChild(modulePath: string, spec: BenchCaseSpec, maxTime: number, backendDirs: readonly string[], timeoutMs: number): Promise<Measured> {
@@ -15,7 +19,7 @@ export function runChild(modulePath: string, spec: BenchCaseSpec, maxTime: numbe
     // --stack-size: /perf/nesting nests 1000 coroutines, deeper than some backends' frames fit
     // in V8's default ~1 MB limit; the main thread's real stack (8 MiB here) has room.
     const args = ['--expose-gc', '--stack-size=2048', join(here, 'bench-child.js'), modulePath, JSON.stringify(spec), String(maxTime), JSON.stringify(backendDirs)];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: startEnv });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
