@@ -39,7 +39,8 @@ export class ChildHostFile implements HostFile {
   }
 
   *preadv(offset: number, qiov: IoVector): Co<void> {
-    const len = Math.max(this.size, yield* this.bs.coGetLength());
+    // Ask the protocol only when the request reaches past what we know of the file.
+    const len = offset + qiov.size <= this.size ? this.size : Math.max(this.size, yield* this.length());
     const bytes = qiov.size;
     const inside = Math.max(0, Math.min(bytes, len - offset));
     if (inside > 0) yield* bdrvCoPreadv(this.bs, offset, inside, inside === bytes ? qiov : qiov.slice(0, inside));

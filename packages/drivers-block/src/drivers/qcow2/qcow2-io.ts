@@ -71,7 +71,13 @@ export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number
   let done = 0;
   while (done < bytes) {
     const at = offset + done;
-    const m = yield* locked(s, () => mapRange(s, at, bytes - done));
+    yield* s.lock.lock();
+    let m: Mapping;
+    try {
+      m = yield* mapRange(s, at, bytes - done);
+    } finally {
+      s.lock.unlock();
+    }
     const part = m.bytes === bytes && done === 0 ? qiov : qiov.slice(done, m.bytes);
     if (pool === undefined && m.bytes === bytes - done) {
       yield* readPiece(s, backing, m, at, part);
