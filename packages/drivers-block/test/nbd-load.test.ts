@@ -2,10 +2,10 @@
  * Load on our NBD server (qco-nbd as its own process, so its memory is its
  * own): 8 libnbd client processes (nbdsh), each with 64 requests in flight
  * for a bounded number of requests, mixing reads, writes and flushes on one
- * export. Each client owns one eighth of the export and keeps a model of it
+ * qcow2 export (qemu-img check judges it afterwards). Each client owns one eighth of the export and keeps a model of it
  * (no two requests in flight touch the same 4 KiB block), checks every read
  * against the model, and at the end prints the model's SHA-256, which must
- * equal that of its region of the image on disk. The server's peak resident
+ * equal that of its region of the image (converted to raw by qemu-img). The server's peak resident
  * memory (VmHWM) stays bounded.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -94,17 +94,18 @@ print("result", idx, bad, flushes, hashlib.sha256(model).hexdigest(), flush=True
 `;
 
 it(`8 client processes x 64 in flight, ${REQUESTS} mixed requests each: every byte matches the clients' models, server memory bounded`, { timeout: 150_000 }, async () => {
-  const img = join(dir, 'load.img');
-  execFileSync('qemu-img', ['create', '-q', '-f', 'raw', img, String(SIZE)]);
+  const img = join(dir, 'load.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, String(SIZE)]);
   const port = await freePort();
   const bin = join(__dirname, '..', 'dist', 'qco-nbd.cjs');
-  const server = spawn(process.execPath, [bin, '-t', '-e', '16', '-f', 'raw', '-p', String(port), '-b', '127.0.0.1', img], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(process.execPath, [bin, '-t', '-e', '16', '-f', 'qcow2', '-p', String(port), '-b', '127.0.0.1', img], { stdio: ['ignore', 'ignore', 'pipe'] });
   let serverErr = '';
   server.stderr.on('data', (d: Buffer) => (serverErr += d.toString()));
   try {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; ; i++) {
       const probe = await runTool('nbdinfo', ['--size', `nbd://127.0.0.1:${port}/`], { env: nbdshEnv() });
       if (probe.status === 0) break;
+      if (i === 200 || server.exitCode !== null) throw new Error(`qco-nbd did not serve: ${serverErr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const results = await Promise.all(
@@ -116,7 +117,14 @@ it(`8 client processes x 64 in flight, ${REQUESTS} mixed requests each: every by
       ),
     );
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-    const data = readFileSync(img);
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    const check = await runTool('qemu-img', ['check', '-f', 'qcow2', img]);
+    expect(check.stdout).toContain('No errors were found on the image.');
+    const flat = join(dir, 'load.raw');
+    expect((await runTool('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', img, flat])).status).toBe(0);
+    const data = readFileSync(flat);
     for (const out of results) {
       const m = /result (\d+) (\d+) (\d+) ([0-9a-f]{64})/.exec(out);
       expect(m, out).not.toBeNull();

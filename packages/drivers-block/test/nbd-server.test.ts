@@ -28,7 +28,7 @@ import {
 } from '../src/nbd/constants.js';
 import { encodeGoPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { RawNbd, request } from './nbd-raw.js';
-import { freePort, nbdshEnv, runTool, startNbdkit, type NbdPeer } from '@qco/test-utils';
+import { freePort, nbdshEnv, runTool, startNbdkit, startQemuNbd, type NbdPeer } from '@qco/test-utils';
 
 const MiB = 1 << 20;
 let dir = '';
@@ -115,6 +115,35 @@ describe('qemu tools', () => {
     expect(r.status).not.toBe(0);
     // QEMU's nbd client opens a read-only export read-write only to fail with EACCES.
     expect(r.stderr).toContain('Permission denied');
+  });
+});
+
+describe('base:allocation from the format', () => {
+  it('a qcow2 export maps as qemu-nbd maps the same image (qemu-img map, nbdinfo --map), holes read as zeroes', async () => {
+    const img = join(dir, 'alloc.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '8M']);
+    execFileSync('qemu-io', ['-f', 'qcow2', img, '-c', 'write -P 1 1M 1M', '-c', 'write -z 4M 1M', '-c', 'write -P 2 6M 64k']);
+    const theirsPeer = await startQemuNbd(img, { name: 'q', format: 'qcow2', extra: ['-r'] });
+    const blk = await BlockBackend.open(img, { format: 'qcow2', readOnly: true });
+    const ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'q', blk }], log: () => undefined });
+    try {
+      const oursUrl = `nbd://127.0.0.1:${ours.port}/q`;
+      for (const output of ['json', 'human']) {
+        const a = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', oursUrl]);
+        const b = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', theirsPeer.url('q')]);
+        expect(a.stderr).toBe('');
+        expect(a.stdout.replaceAll(oursUrl, 'URL')).toBe(b.stdout.replaceAll(theirsPeer.url('q'), 'URL'));
+      }
+      const m = await runTool('nbdinfo', ['--map', oursUrl]);
+      const n = await runTool('nbdinfo', ['--map', theirsPeer.url('q')]);
+      expect(m.stdout).toBe(n.stdout);
+      const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 4M 1M', '-c', 'read -P 2 6M 64k']);
+      expect(r.stdout).not.toContain('Pattern verification failed');
+    } finally {
+      await ours.close();
+      await blk.close();
+      await theirsPeer.stop();
+    }
   });
 });
 

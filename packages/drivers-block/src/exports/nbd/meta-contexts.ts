@@ -46,7 +46,8 @@ export function* contextExtents(exp: NbdExport, name: string, offset: number, le
     let len: number;
     let flags: number;
     if (name === BASE_ALLOCATION) {
-      const st = yield* exp.blk.coBlockStatus(at, want);
+      // Through the backing chain, as QEMU's server asks: unallocated at the bottom reads as zeroes.
+      const st = yield* exp.blk.coBlockStatusAbove(at, want);
       len = st.bytes;
       flags = (st.flags & BDRV_BLOCK_DATA ? 0 : NBD_STATE_HOLE) | (st.flags & BDRV_BLOCK_ZERO ? NBD_STATE_ZERO : 0);
     } else {

@@ -3,7 +3,7 @@
  * it offers. The transmission flags follow from the node: read-only exports
  * offer no writes; everything else is offered always, because the block layer
  * has a fallback for each (zero writes without a driver zero write, trim as
- * the advisory no-op proto.md allows, a flush per request for FUA). One shared
+ * a discard the node may ignore, a flush per request for FUA). One shared
  * BlockBackend serves every connection, with no per-connection cache, so
  * flushes are visible everywhere: multi-conn is on unless disabled.
  */

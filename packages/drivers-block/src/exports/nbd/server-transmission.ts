@@ -162,7 +162,8 @@ export class ServerTransmission {
           yield* exp.blk.coFlush();
           break;
         case NBD_CMD_TRIM:
-          // Trim is advisory (proto.md): the block layer has no discard yet, so the data stays; FUA still flushes.
+          // Advisory (proto.md): the node deallocates where it can; FUA makes it durable.
+          yield* exp.blk.coPdiscard(req.offset, req.length);
           if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
           break;
         case NBD_CMD_CACHE:
@@ -247,7 +248,7 @@ export class ServerTransmission {
     const chunks: Buffer[] = [];
     const end = req.offset + req.length;
     for (let at = req.offset; at < end; ) {
-      const st = yield* exp.blk.coBlockStatus(at, end - at);
+      const st = yield* exp.blk.coBlockStatusAbove(at, end - at);
       const n = Math.max(1, Math.min(st.bytes, end - at));
       const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
       if (st.flags & BDRV_BLOCK_ZERO) {
