@@ -8,6 +8,7 @@ export default qcoPackage(
     'qco-io': 'src/bin/qco-io.ts',
     'qco-img': 'src/bin/qco-img.ts',
     'qco-nbd': 'src/bin/qco-nbd.ts',
+    'qco-storage-daemon': 'src/bin/qco-storage-daemon.ts',
   },
   // ESM chunks keep what a driver loads on open (ssh2, the NFS codecs) out of start-up.
   { shims: true, splitting: true, dts: { compilerOptions: { stripInternal: true } } },

@@ -36,3 +36,12 @@ export { bdrvCoBlockStatus, bdrvCoBlockStatusAbove, type BlockStatusAbove } from
 export { RawBlockDriverState, rawDriver } from './drivers/raw/raw-driver.js';
 export { Qcow2BlockDriverState, qcow2Driver } from './drivers/qcow2/qcow2-driver.js';
 export { Qcow2Error } from './drivers/qcow2/qcow2-errors.js';
+export {
+  LogicalBlockSizeError,
+  startVhostUserBlkExport,
+  type VhostUserBlkExport,
+  type VhostUserBlkExportOptions,
+} from './exports/vhost-user-blk/vhost-user-blk-export.js';
+export type { VhostUserStats } from './exports/vhost-user-blk/vhost-user-server.js';
+export type { VirtioBlkRequestCounts } from './exports/vhost-user-blk/virtio-blk.js';
+export { VhostUserAddonMissingError } from './exports/vhost-user-blk/vhost-user-addon.js';

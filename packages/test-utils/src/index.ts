@@ -7,3 +7,4 @@ export * from './sshd.js';
 export * from './ganesha.js';
 export * from './nbd-peers.js';
 export * from './tls-certs.js';
+export * from './guest.js';

@@ -1,0 +1,143 @@
+/**
+ * A real guest's I/O on our vhost-user-blk export beside qemu-storage-daemon's
+ * export of the same image, in the same run: guest-side times (measured inside
+ * the guest by qco-guest-io) of a sequential 64 MiB O_DIRECT read and write
+ * (1 MiB requests) and of 4 KiB random reads at depth 16. One guest boot gives
+ * all three figures; boots alternate between the two daemons (qco, qemu, qco,
+ * …) so drift on a shared machine hits both alike, and each case reports the
+ * median of its boots. The first case to run does the interleaved boots and
+ * leaves every figure in a file keyed by the harness's pid; the other cases of
+ * the run read it. Both daemons run as processes: qco-storage-daemon from
+ * dist/, qemu-storage-daemon from Debian's qemu-system-common.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
+import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest } from '@qco/test-utils';
+
+const ROUNDS = 3;
+const SEQ_BYTES = 64 << 20;
+const RAND_READS = 4000;
+const METRICS = ['seq-read', 'seq-write', 'rand-read-4k-qd16'] as const;
+type Metric = (typeof METRICS)[number];
+type Daemon = 'qco-storage-daemon' | 'qemu-storage-daemon';
+/** Per daemon, per metric: one rate per boot. */
+type Figures = Record<Daemon, Record<Metric, number[]>>;
+
+const resultsFile = join(tmpdir(), `qco-vhost-user-bench-${process.ppid}.json`);
+
+function startDaemon(which: Daemon, image: string, sock: string): ChildProcess {
+  const args = [
+    '--blockdev',
+    `driver=file,node-name=file,filename=${image},aio=native,cache.direct=on`,
+    '--blockdev',
+    'driver=raw,node-name=disk,file=file',
+    '--export',
+    `type=vhost-user-blk,id=disk0,node-name=disk,addr.type=unix,addr.path=${sock},writable=on,num-queues=1`,
+  ];
+  if (which === 'qemu-storage-daemon') return spawn('qemu-storage-daemon', args, { stdio: 'ignore' });
+  const bin = fileURLToPath(new URL('../dist/qco-storage-daemon.cjs', import.meta.url));
+  return spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+}
+
+async function waitForSocket(sock: string): Promise<void> {
+  for (let i = 0; i < 500 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!existsSync(sock)) throw new Error(`no socket at ${sock}`);
+}
+
+/** Boot once per daemon per round, alternating, and collect the guest's timings. */
+async function measureAll(): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'qco-vu-bench-'));
+  try {
+    const image = join(dir, 'disk.img');
+    const chunk = Buffer.alloc(1 << 20);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 131 + 7) & 0xff;
+    writeFileSync(image, Buffer.concat(Array.from({ length: 128 }, () => chunk)));
+    const kernel = guestKernel();
+    const initrd = buildInitramfs(
+      kernel,
+      [
+        `/bin/qco-guest-io seqread /dev/vda ${SEQ_BYTES} 1048576`,
+        `/bin/qco-guest-io seqwrite /dev/vda ${SEQ_BYTES} 1048576 90`,
+        `/bin/qco-guest-io randread /dev/vda ${RAND_READS} 16 11 ${SEQ_BYTES * 2}`,
+      ].join('\n'),
+      { files: { 'bin/qco-guest-io': buildGuestIoTool() } },
+    );
+    const figures: Figures = {
+      'qco-storage-daemon': { 'seq-read': [], 'seq-write': [], 'rand-read-4k-qd16': [] },
+      'qemu-storage-daemon': { 'seq-read': [], 'seq-write': [], 'rand-read-4k-qd16': [] },
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const which of ['qco-storage-daemon', 'qemu-storage-daemon'] as const) {
+        const sock = join(dir, `${which}.sock`);
+        const d = startDaemon(which, image, sock);
+        try {
+          await waitForSocket(sock);
+          const r = await runGuest({ kernel, initrd, vhostUser: [{ socket: sock }], timeoutMs: 120_000 });
+          const us = (k: string): number => {
+            const v = Number(r.results.get(k));
+            if (!(v > 0)) throw new Error(`${which}: the guest reported no ${k} (${r.lines.join('; ')})`);
+            return v / 1e6;
+          };
+          figures[which]['seq-read'].push(SEQ_BYTES / us('seqread_us'));
+          figures[which]['seq-write'].push(SEQ_BYTES / us('seqwrite_us'));
+          figures[which]['rand-read-4k-qd16'].push(RAND_READS / us('randread_us'));
+        } finally {
+          d.kill('SIGTERM');
+          await new Promise((r) => d.once('exit', r));
+        }
+      }
+    }
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function figures(): Promise<Figures> {
+  if (existsSync(resultsFile)) return JSON.parse(readFileSync(resultsFile, 'utf8')) as Figures;
+  const f = await measureAll();
+  writeFileSync(resultsFile, JSON.stringify(f));
+  return f;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function measured(which: Daemon, metric: Metric): BenchFn {
+  return {
+    kind: 'measured',
+    async run(): Promise<Measured> {
+      const rates = (await figures())[which][metric];
+      const mid = median(rates);
+      const spread = rates.length > 1 ? (100 * (Math.max(...rates) - Math.min(...rates))) / 2 / mid : 0;
+      return { hz: mid, rme: spread, samples: rates.length };
+    },
+  };
+}
+
+const module: BenchModule = {
+  suite: 'vhost-user-blk',
+  cases() {
+    const cases: BenchCaseSpec[] = [];
+    for (const metric of METRICS) {
+      const unit = metric === 'rand-read-4k-qd16' ? 'request' : 'byte';
+      const params = metric === 'rand-read-4k-qd16' ? { depth: 16, size: '4k', requests: RAND_READS, guest: 'tcg' } : { bytes: SEQ_BYTES, size: '1M', direct: true, guest: 'tcg' };
+      cases.push({ name: `qemu-storage-daemon/${metric}`, unit, params });
+      cases.push({ name: `qco-storage-daemon/${metric}`, unit, baseline: `qemu-storage-daemon/${metric}`, params });
+    }
+    return cases;
+  },
+  async prepare(spec): Promise<BenchFn> {
+    const [which, metric] = spec.name.split('/') as [Daemon, Metric];
+    if (!METRICS.includes(metric)) throw new Error(`unknown case ${spec.name}`);
+    return measured(which, metric);
+  },
+};
+
+export default module;

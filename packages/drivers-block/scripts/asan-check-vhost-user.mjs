@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Drive the vhost-user addon built under AddressSanitizer + UBSan (by qco-asan,
+// which runs this script) from node with libasan preloaded:
+// a socket pair passing descriptors both ways, a memfd mapped twice and seen
+// through both mappings, eventfds watched through libuv, then every misuse the
+// addon must refuse without crashing (wrong types, bad fds, unaligned or
+// oversized mappings, munmap twice, views after munmap, unwatch twice, a watch
+// dropped without unwatch and collected). Exit status 0 only when all of it ran clean.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const out = resolve('build-asan');
+mkdirSync(out, { recursive: true });
+// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
+const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_vhost_user.node');
+const cc = process.env.CC ?? 'gcc';
+const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
+const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
+
+const exercise = `
+const a = require(${JSON.stringify(addon)});
+const path = require('node:path');
+const fs = require('node:fs');
+const assert = (c, m) => { if (!c) { console.error('FAILED: ' + m); process.exit(1); } };
+const throws = (f, m) => { try { f(); } catch { return; } console.error('did not throw: ' + m); process.exit(1); };
+const sock = ${JSON.stringify(join(out, 'vu-asan.sock'))};
+try { fs.unlinkSync(sock); } catch {}
+const l = a.listen(sock);
+assert(l >= 0, 'listen ' + l);
+assert(a.accept(l) === -11, 'accept with nobody waiting is EAGAIN');
+const c = a.connect(sock);
+assert(c >= 0, 'connect');
+const s = a.accept(l);
+assert(s >= 0, 'accept');
+// descriptors over the socket
+const mfd = a.memfd(1 << 20);
+const efd = a.eventfd();
+const msg = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+assert(a.send(c, msg, [mfd, efd]) === 12, 'send with fds');
+const got = a.recv(s, new Uint8Array(64));
+assert(got[0] === 12 && got.length === 3, 'recv with two fds: ' + got);
+// the memfd, mapped on both sides, is one memory
+const m1 = a.mmap(mfd, 1 << 20, 0), m2 = a.mmap(got[1], 1 << 20, 0);
+new Uint8Array(m1)[4095] = 0x5a;
+assert(new Uint8Array(m2)[4095] === 0x5a, 'shared mapping');
+const view = new Uint8Array(m2, 4096, 16);
+assert(a.munmap(m2) === true, 'munmap');
+assert(a.munmap(m2) === false, 'munmap twice is refused');
+assert(view.length === 0 && m2.byteLength === 0, 'views of an unmapped buffer are empty');
+view[0] = 1; // a write to a detached view is a no-op, never a fault
+assert(a.munmap(new ArrayBuffer(8)) === false, 'munmap of a plain ArrayBuffer');
+throws(() => a.mmap(mfd, 2 << 20, 0), 'mapping past the end of the memfd');
+throws(() => a.mmap(mfd, 4096, 100), 'unaligned offset');
+throws(() => a.mmap(-1, 4096, 0), 'bad fd');
+throws(() => a.mmap(mfd, 0, 0), 'empty mapping');
+throws(() => a.mmap('x', 4096, 0), 'fd not a number');
+// eventfds through libuv
+let kicks = 0;
+const w = a.watch(got[2], () => { kicks++; }, true);
+assert(a.eventfdWrite(efd) === 0, 'eventfd write');
+assert(a.eventfdWrite(-1) === -9, 'EBADF');
+assert(a.eventfdRead(a.eventfd()) === -11, 'empty eventfd read is EAGAIN');
+throws(() => a.watch(-1, () => {}), 'watch a negative fd');
+throws(() => a.watch(efd, 'nope'), 'watch without a callback');
+throws(() => a.watch(987654, () => {}), 'watch a closed fd');
+throws(() => a.unwatch({}), 'unwatch of a non-handle');
+throws(() => a.recv(s, [1, 2]), 'recv into a plain array');
+throws(() => a.send(c, msg, [-3]), 'send a negative fd');
+throws(() => a.send(c, msg, new Array(40).fill(efd)), 'too many fds');
+throws(() => a.listen(''), 'empty path');
+throws(() => a.listen('x'.repeat(200)), 'path too long');
+assert(a.recv(987654, new Uint8Array(4))[0] === -9, 'recv on a bad fd');
+assert(a.close(-1) === -9, 'close(-1)');
+// a watch dropped without unwatch is collected safely
+(function () { a.watch(a.eventfd(), () => {}); })();
+setTimeout(() => {
+  assert(kicks === 1, 'one kick seen: ' + kicks);
+  a.unwatch(w);
+  a.unwatch(w);
+  // the peer going away reads as end of stream
+  a.close(c);
+  assert(a.recv(s, new Uint8Array(4))[0] === 0, 'EOF after the peer closed');
+  a.munmap(m1);
+  if (global.gc) global.gc();
+  setTimeout(() => {
+    for (const fd of [s, l, mfd, efd, got[1], got[2]]) a.close(fd);
+    console.log('vhost-user addon: all checks passed under AddressSanitizer');
+  }, 20);
+}, 50);
+`;
+const script = join(out, 'exercise-vhost-user.cjs');
+writeFileSync(script, exercise);
+const r = spawnSync(process.execPath, ['--expose-gc', script], {
+  stdio: 'inherit',
+  env: { ...process.env, LD_PRELOAD: `${libasan} ${libubsan}`, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
+});
+process.exit(r.status === 0 ? 0 : 1);

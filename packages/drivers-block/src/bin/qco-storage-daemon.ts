@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/**
+ * qco-storage-daemon's executable. UV_THREADPOOL_SIZE is read once by libuv,
+ * so it is set before anything is loaded (as for qco-io).
+ */
+process.env['UV_THREADPOOL_SIZE'] ??= '64';
+
+import('../tools/qco-storage-daemon.js').then(
+  async ({ qcoStorageDaemonMain }) => {
+    process.exitCode = await qcoStorageDaemonMain(process.argv.slice(2));
+  },
+  (err: unknown) => {
+    process.stderr.write(`qco-storage-daemon: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,179 @@
+/**
+ * A split virtqueue (virtio 1.x, 2.7) as the device side sees it: the
+ * descriptor table, the avail ring the driver fills and the used ring we fill,
+ * all in guest memory. `pop` walks one descriptor chain (direct or through an
+ * indirect table) into readable (out) and writable (in) segments; `push`
+ * returns a chain; `shouldNotify` applies VIRTIO_RING_F_EVENT_IDX suppression
+ * (or VRING_AVAIL_F_NO_INTERRUPT without it). A chain that leaves guest
+ * memory, loops, or breaks the spec's rules marks the queue broken with a
+ * VirtqueueError: the device stops using it rather than guess.
+ */
+import type { GuestMemory } from './guest-memory.js';
+
+const VRING_DESC_F_NEXT = 1;
+const VRING_DESC_F_WRITE = 2;
+const VRING_DESC_F_INDIRECT = 4;
+const VRING_AVAIL_F_NO_INTERRUPT = 1;
+/** VIRTQUEUE_MAX_SIZE: the most descriptors one chain may have. */
+export const VIRTQUEUE_MAX_SIZE = 1024;
+
+/** The guest broke the virtqueue rules; the queue is unusable until reset. */
+export class VirtqueueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VirtqueueError';
+  }
+}
+
+/** One popped descriptor chain. */
+export interface VirtqElement {
+  /** The head descriptor index (the used ring's id). */
+  readonly head: number;
+  /** Device-readable segments, in order. */
+  readonly out: Uint8Array[];
+  /** Device-writable segments, in order. */
+  readonly in: Uint8Array[];
+}
+
+/** Where a queue's three parts are, in guest-physical addresses. */
+export interface VringAddrs {
+  readonly desc: number;
+  readonly avail: number;
+  readonly used: number;
+}
+
+// A full fence on x86 and elsewhere: a seq_cst read-modify-write orders every earlier store before every later load.
+const fenceWord = new Int32Array(new SharedArrayBuffer(4));
+function smpMb(): void {
+  Atomics.add(fenceWord, 0, 0);
+}
+
+/** A split virtqueue. */
+export class VirtQueue {
+  private readonly desc: DataView;
+  private readonly avail: DataView;
+  private readonly used: DataView;
+  /** The next avail ring slot to take (last_avail_idx). */
+  lastAvailIdx: number;
+  /** The used index we publish. */
+  usedIdx: number;
+  private signalledUsed = 0;
+  private signalledUsedValid = false;
+  /** Set once the guest broke the rules. */
+  broken: string | null = null;
+
+  constructor(
+    private readonly mem: GuestMemory,
+    readonly num: number,
+    addrs: VringAddrs,
+    lastAvailIdx: number,
+    private readonly eventIdx: boolean,
+  ) {
+    const d = mem.view(addrs.desc, 16 * num);
+    const a = mem.view(addrs.avail, 6 + 2 * num);
+    const u = mem.view(addrs.used, 6 + 8 * num);
+    if (d === null || a === null || u === null) throw new VirtqueueError('Invalid vring_addr message');
+    this.desc = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    this.avail = new DataView(a.buffer, a.byteOffset, a.byteLength);
+    this.used = new DataView(u.buffer, u.byteOffset, u.byteLength);
+    this.lastAvailIdx = lastAvailIdx & 0xffff;
+    this.usedIdx = this.used.getUint16(2, true);
+  }
+
+  /** The driver's avail index. */
+  availIdx(): number {
+    return this.avail.getUint16(2, true);
+  }
+
+  /** Whether chains are waiting. */
+  hasWork(): boolean {
+    return this.broken === null && this.availIdx() !== this.lastAvailIdx;
+  }
+
+  /**
+   * With EVENT_IDX, ask for a kick when the driver adds past what we have taken
+   * (avail_event); then fence, so a chain added meanwhile is seen by the caller's
+   * recheck of `hasWork`.
+   */
+  enableNotification(): void {
+    if (this.eventIdx) this.used.setUint16(4 + 8 * this.num, this.lastAvailIdx, true);
+    smpMb();
+  }
+
+  /** Take the next chain, or null when the ring is empty; throws VirtqueueError (and marks the queue broken) on a bad chain. */
+  pop(): VirtqElement | null {
+    if (this.broken !== null) return null;
+    const availIdx = this.availIdx();
+    const pending = (availIdx - this.lastAvailIdx) & 0xffff;
+    if (pending === 0) return null;
+    if (pending > this.num) return this.fail(`Guest moved avail index from ${this.lastAvailIdx} to ${availIdx}`);
+    const head = this.avail.getUint16(4 + 2 * (this.lastAvailIdx % this.num), true);
+    this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;
+    if (head >= this.num) return this.fail(`Guest says index ${head} is available`);
+    const el: VirtqElement = { head, out: [], in: [] };
+    let table = this.desc;
+    let max = this.num;
+    let i = head;
+    let seen = 0;
+    let indirect = false;
+    for (;;) {
+      const at = i * 16;
+      const addr = Number(table.getBigUint64(at, true));
+      const len = table.getUint32(at + 8, true);
+      const flags = table.getUint16(at + 12, true);
+      const next = table.getUint16(at + 14, true);
+      if (flags & VRING_DESC_F_INDIRECT) {
+        if (indirect) return this.fail('Nested indirect descriptor');
+        if (flags & VRING_DESC_F_NEXT) return this.fail('Indirect descriptor with NEXT set');
+        if (len === 0 || len % 16 !== 0) return this.fail(`Invalid size for indirect buffer table: ${len}`);
+        const t = this.mem.view(addr, len);
+        if (t === null) return this.fail('Cannot map indirect buffer');
+        table = new DataView(t.buffer, t.byteOffset, t.byteLength);
+        max = len / 16;
+        i = 0;
+        seen = 0;
+        indirect = true;
+        continue;
+      }
+      if (++seen > max || el.out.length + el.in.length >= VIRTQUEUE_MAX_SIZE) return this.fail('Looped descriptor');
+      if (flags & VRING_DESC_F_WRITE) {
+        if (!this.mem.map(addr, len, el.in)) return this.fail(`Descriptor address 0x${addr.toString(16)} (${len} bytes) is outside guest memory`);
+      } else {
+        if (el.in.length > 0) return this.fail('Incorrect order for descriptors');
+        if (!this.mem.map(addr, len, el.out)) return this.fail(`Descriptor address 0x${addr.toString(16)} (${len} bytes) is outside guest memory`);
+      }
+      if (!(flags & VRING_DESC_F_NEXT)) break;
+      if (next >= max) return this.fail(`Desc next is ${next}`);
+      i = next;
+    }
+    return el;
+  }
+
+  /** Return chain `head` to the driver with `len` bytes written. */
+  push(head: number, len: number): void {
+    const at = 4 + 8 * (this.usedIdx % this.num);
+    this.used.setUint32(at, head, true);
+    this.used.setUint32(at + 4, len, true);
+    this.usedIdx = (this.usedIdx + 1) & 0xffff;
+    // x86 keeps stores in order: the element is visible before the index.
+    this.used.setUint16(2, this.usedIdx, true);
+  }
+
+  /** Whether the driver wants an interrupt for what was pushed since the last one (virtio_should_notify). */
+  shouldNotify(): boolean {
+    smpMb();
+    if (!this.eventIdx) return (this.avail.getUint16(0, true) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+    const old = this.signalledUsed;
+    const v = this.signalledUsedValid;
+    const now = this.usedIdx;
+    this.signalledUsed = now;
+    this.signalledUsedValid = true;
+    const usedEvent = this.avail.getUint16(4 + 2 * this.num, true);
+    return !v || ((now - usedEvent - 1) & 0xffff) < ((now - old) & 0xffff);
+  }
+
+  private fail(why: string): null {
+    this.broken = why;
+    throw new VirtqueueError(why);
+  }
+}
