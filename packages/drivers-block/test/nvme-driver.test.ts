@@ -130,7 +130,7 @@ describe('nvme filename and options', () => {
   });
 });
 
-describe('nvme status to errno (REFERENCE.md)', () => {
+describe("nvme status to errno (QEMU's block/nvme.c)", () => {
   it('maps success, invalid opcode, invalid field and everything else', () => {
     expect(nvmeTranslateError(nvmeStatusField(NvmeSct.GENERIC, 0x00))).toBe(0);
     expect(nvmeTranslateError(nvmeStatusField(NvmeSct.GENERIC, 0x01))).toBe(-Errno.ENOSYS);

@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Fixed loopback ports of the recipe in shared/REFERENCE.md. */
+/** Fixed loopback ports the test server listens on. */
 export const GANESHA_NFS_PORT = 2049;
 /** MOUNT protocol port. */
 export const GANESHA_MNT_PORT = 20048;

@@ -1,6 +1,6 @@
 /**
  * A real OpenSSH sshd on 127.0.0.1 for the ssh driver's tests and benchmarks,
- * following the recipe in shared/REFERENCE.md: its own config, host key, pid
+ * of its own: its own config, host key, pid
  * file and a freshly generated client key as the only authorized key, pubkey
  * auth only, internal-sftp. The port starts at 2222 and moves up while taken, so
  * a stray server never makes the tests talk to the wrong peer. sshd forks one

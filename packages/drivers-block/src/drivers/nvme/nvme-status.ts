@@ -1,6 +1,5 @@
 /**
- * NVMe completion status → errno, as REFERENCE.md states it for QEMU's
- * block/nvme.c: success → 0, Invalid Command Opcode → -ENOSYS, Invalid Field in
+ * NVMe completion status → errno, as QEMU's block/nvme.c maps it: success → 0, Invalid Command Opcode → -ENOSYS, Invalid Field in
  * Command → -EINVAL, anything else → -EIO. Both named codes are generic ones
  * (status code type 0); a command-specific or media error that happens to use
  * the same code number is "anything else".
