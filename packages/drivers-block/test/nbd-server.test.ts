@@ -124,9 +124,11 @@ describe('base:allocation from the format', () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '8M']);
     execFileSync('qemu-io', ['-f', 'qcow2', img, '-c', 'write -P 1 1M 1M', '-c', 'write -z 4M 1M', '-c', 'write -P 2 6M 64k']);
     const theirsPeer = await startQemuNbd(img, { name: 'q', format: 'qcow2', extra: ['-r'] });
-    const blk = await BlockBackend.open(img, { format: 'qcow2', readOnly: true });
-    const ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'q', blk }], log: () => undefined });
+    let blk: BlockBackend | undefined;
+    let ours: NbdServer | undefined;
     try {
+      blk = await BlockBackend.open(img, { format: 'qcow2', readOnly: true });
+      ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'q', blk }], log: () => undefined });
       const oursUrl = `nbd://127.0.0.1:${ours.port}/q`;
       for (const output of ['json', 'human']) {
         const a = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', oursUrl]);
@@ -140,8 +142,8 @@ describe('base:allocation from the format', () => {
       const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 4M 1M', '-c', 'read -P 2 6M 64k']);
       expect(r.stdout).not.toContain('Pattern verification failed');
     } finally {
-      await ours.close();
-      await blk.close();
+      await ours?.close();
+      await blk?.close();
       await theirsPeer.stop();
     }
   });
@@ -220,10 +222,12 @@ h.shutdown()
 describe('protocol', () => {
   it('a graph over another NBD server: structured reads answer holes with OFFSET_HOLE, errors with an error chunk', async () => {
     const kit: NbdPeer = await startNbdkit(['memory', '4M']);
-    const inner = await BlockBackend.open(kit.url());
-    await inner.pwrite(0, new Uint8Array(65536).fill(0xee));
-    const chained = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'chain', blk: inner }, { name: 'ro', blk: inner, readOnly: true }], log: () => undefined });
+    let inner: BlockBackend | undefined;
+    let chained: NbdServer | undefined;
     try {
+      inner = await BlockBackend.open(kit.url());
+      await inner.pwrite(0, new Uint8Array(65536).fill(0xee));
+      chained = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'chain', blk: inner }, { name: 'ro', blk: inner, readOnly: true }], log: () => undefined });
       const c = await RawNbd.open(chained.port);
       await c.go('chain', true);
       c.write(request(NBD_CMD_READ, 0, MiB, 5n));
@@ -256,8 +260,8 @@ describe('protocol', () => {
       const q = await runTool('qemu-io', ['-f', 'raw', '-r', `nbd://127.0.0.1:${chained.port}/chain`, '-c', 'read -P 0xee 0 64k', '-c', 'read -P 0 64k 1M']);
       expect(q.stdout).not.toContain('Pattern verification failed');
     } finally {
-      await chained.close();
-      await inner.close();
+      await chained?.close();
+      await inner?.close();
       await kit.stop();
     }
   });
