@@ -178,6 +178,34 @@ describe('vhost-user-blk with a real guest', () => {
     await blk.close();
   }, 300_000);
 
+  test('/vhost-user-blk/guest/qcow2-backing: the same workload on a qcow2 overlay over a raw backing file', async () => {
+    const backing = freshCopy('backing.raw');
+    const overlay = join(dir, 'overlay.qcow2');
+    const mk = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', overlay], { encoding: 'utf8' });
+    expect(mk.status, mk.stderr).toBe(0);
+    const qblk = await BlockBackend.open(overlay, { format: 'qcow2' });
+    const qsock = join(dir, 'qcow2.sock');
+    const qexp = await startVhostUserBlkExport({ node: qblk, socket: qsock, writable: true, serial: 'qco-qcow2' });
+    const initrd = buildInitramfs(kernel, workload(1000), { files: { 'bin/qco-guest-io': buildGuestIoTool() } });
+    const r = await runGuest({ kernel, initrd, vhostUser: [{ socket: qsock }], timeoutMs: 200_000 });
+    expect(r.timedOut, `${r.console.slice(-3000)}\nexport: ${JSON.stringify(qexp.stats)}`).toBe(false);
+    expect(r.lines.filter((l) => l.startsWith('error'))).toEqual([]);
+    expect(r.results.get('md5')).toBe(baseMd5);
+    expect(r.results.get('serial')).toBe('qco-qcow2');
+    expect(qexp.failures).toBe(0);
+    await qexp.close();
+    await qblk.close();
+    const check = spawnSync('qemu-img', ['check', overlay], { encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toContain('No errors were found on the image.');
+    // The backing file is untouched; the overlay reads as the raw image the same workload produced.
+    expect(md5File(backing, IMAGE_SIZE)).toBe(md5File(base, IMAGE_SIZE));
+    const qio = spawnSync('qemu-io', ['-f', 'qcow2', ...[...PATTERNS.map(([o, l, b]) => `read -P 0x${b.toString(16)} ${o} ${l}`), `read -P 0 ${40 * MiB} ${MiB}`].flatMap((c) => ['-c', c]), overlay], { encoding: 'utf8' });
+    expect(qio.stdout + qio.stderr).not.toContain('failed');
+    const cmp = spawnSync('qemu-img', ['compare', '-f', 'qcow2', '-F', 'raw', overlay, img], { encoding: 'utf8' });
+    expect(cmp.stdout.trim()).toBe('Images are identical.');
+    expect(r.results.get('md5after')).toBe(md5File(img, IMAGE_SIZE));
+  }, 300_000);
+
   const results: Record<string, Map<string, string>> = {};
   let daemon: ReturnType<typeof startProcess>;
   const dsock = join(dir, 'daemon.sock');

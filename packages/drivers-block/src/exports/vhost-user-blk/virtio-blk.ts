@@ -193,7 +193,7 @@ export class VirtioBlkDevice {
     const offset = this.checkRange(sector, bytes);
     if (offset < 0) return this.fail(VIRTIO_BLK_S_IOERR);
     if (zeroes) yield* this.opts.blk.coPwriteZeroes(offset, bytes, { mayUnmap: (flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) !== 0 });
-    // Discard is advisory: a graph without discard keeps the data, as QEMU's bdrv_co_pdiscard does for such drivers.
+    else yield* this.opts.blk.coPdiscard(offset, bytes); // advisory: a node without discard keeps its data
     return { status: VIRTIO_BLK_S_OK, written: 0 };
   }
 
