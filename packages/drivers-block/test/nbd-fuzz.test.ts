@@ -26,23 +26,13 @@ import {
 } from '../src/nbd/constants.js';
 import { encodeGoPayload, encodeMetaContextPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { request } from './nbd-raw.js';
+import { seededRandom } from '@qco/test-utils';
 
 const SEED = Number(process.env['QCO_FUZZ_SEED'] ?? 0x5eed);
 const CASES = 10_000;
 const PARALLEL = 16;
 const MiB = 1 << 20;
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let dir = '';
 let server: NbdServer;
@@ -186,7 +176,7 @@ it(`survives ${CASES} malformed handshakes and requests (seed ${SEED}) while ser
       rounds++;
     }
   })();
-  const r = rng(SEED);
+  const r = seededRandom(SEED);
   const cases = Array.from({ length: CASES }, () => makeCase(r));
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;

@@ -20,6 +20,7 @@ import { qcow2Flush, qcow2Preadv, qcow2Pwritev } from '../src/drivers/qcow2/qcow
 import { writeCompressedCluster } from '../src/drivers/qcow2/qcow2-write-compressed.js';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
+import { seededRandom } from '@qco/test-utils';
 
 let dir = '';
 beforeAll(() => {
@@ -154,17 +155,6 @@ describe('bad qcow2 images', () => {
   });
 });
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Seed {
   bytes: Uint8Array;
@@ -231,7 +221,7 @@ async function exercise(image: Uint8Array, readOnly: boolean, r: () => number): 
 describe('qcow2 fuzz', () => {
   it('10,000 seeded mutations of headers and tables: a clean error or a correct read every time', async () => {
     const seeds = [await makeSeed(512, '1.1'), await makeSeed(4096, '1.1'), await makeSeed(65536, '1.1'), await makeSeed(4096, '0.10')];
-    const r = rng(20261201);
+    const r = seededRandom(20261201);
     const outcomes = { ok: 0, error: 0 };
     for (let i = 0; i < 10_000; i++) {
       const seed = seeds[i % seeds.length] as Seed;

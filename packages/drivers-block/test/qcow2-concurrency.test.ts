@@ -21,6 +21,7 @@ import * as sigaltstack from '@qco/backend-sigaltstack';
 import * as threads from '@qco/backend-threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend } from '../src/index.js';
+import { seededRandom } from '@qco/test-utils';
 
 const SIZE = 6 << 20;
 const WRITERS = 64;
@@ -32,17 +33,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: a small seeded generator, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function qemu(tool: string, args: string[]): { stdout: string; status: number } {
   const r = spawnSync(tool, args, { encoding: 'utf8' });
@@ -60,7 +50,7 @@ async function run(backend: string, clusterSize: number, seed: number): Promise<
   expect(qemu('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', join(dir, 'pattern.raw'), base]).status).toBe(0);
   await BlockBackend.create({ filename: over, format: 'qcow2', backingFile: base, backingFormat: 'qcow2', options: { cluster_size: clusterSize } });
   const blk = await BlockBackend.open(over);
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const busy: [number, number][] = [];
   const free = (a: number, b: number): boolean => busy.every(([x, y]) => b <= x || y <= a);
   let writes = 0;

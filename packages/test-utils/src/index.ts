@@ -8,3 +8,4 @@ export * from './ganesha.js';
 export * from './nbd-peers.js';
 export * from './tls-certs.js';
 export * from './guest.js';
+export * from './seeded-random.js';
