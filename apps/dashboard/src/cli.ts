@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const out = resolve(values.out ?? join(appDir, 'out', 'index.html'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, renderDashboard(reports, readFileSync(join(distDir, 'page.global.js'), 'utf8')));
-  const machines = new Set(reports.map((r) => `${r.report.machine.hostname}`));
+  const machines = new Set(reports.map((r) => r.report.machine.hostname));
   console.log(`qco-dashboard: ${reports.length} report${reports.length === 1 ? '' : 's'} from ${machines.size} machine${machines.size === 1 ? '' : 's'} rendered`);
   console.log(`Dashboard written to ${out}`);
   if (values.screenshot) await screenshot(out, resolve(values.screenshot));

@@ -131,7 +131,7 @@ export function caseGroups(report: BenchReport): CaseGroup[] {
   const out: CaseGroup[] = [];
   for (const [id, members] of groups) {
     members.sort((a, b) => (a.backend === null ? 1 : b.backend === null ? -1 : order.indexOf(a.backend) - order.indexOf(b.backend)));
-    const first = members[0] as BenchResult;
+    const first = members[0];
     const unit = displayUnit(first);
     const rows = members.map((r) => toRow(r, role(r)));
     const named = new Set(members.flatMap((r) => [r.baseline?.case, ...Object.keys(r.ratios ?? {})]).filter((x): x is string => x !== undefined));

@@ -87,7 +87,7 @@ export function recommendations(report: BenchReport, jobs: readonly Job[] = JOBS
     for (const name of j.cases) {
       const rows = report.results.filter((r) => r.case === name && r.backend !== null && ok(r));
       if (rows.length === 0) continue;
-      const higher = betterOf(rows[0] as BenchResult) === 'higher';
+      const higher = betterOf(rows[0]) === 'higher';
       const ranking = [...rows].sort((a, b) => (higher ? b.opsPerSec - a.opsPerSec : a.opsPerSec - b.opsPerSec));
       const [best, runnerUp] = ranking as [BenchResult, BenchResult | undefined];
       if (!runnerUp) return { job: j.job, detail: j.detail, case: name, best, ranking };

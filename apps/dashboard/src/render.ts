@@ -29,7 +29,7 @@ ul.issues li.noisy{color:#8a5a00}.scroll{max-width:100%;overflow-x:auto}
 
 /** The whole page for `reports` (oldest first; the newest is the one charted, all of them feed the trend). */
 export function renderDashboard(reports: readonly LoadedReport[], pageScript: string): string {
-  const newest = reports[reports.length - 1];
+  const newest = reports.at(-1);
   if (!newest) throw new Error('qco-dashboard: no benchmark report to render (run `npm run main` or qco-perf first)');
   const json = JSON.stringify(reports).replace(/</g, '\\u003c');
   const title = `qco benchmarks — ${newest.label}`.replace(/[<&]/g, '');

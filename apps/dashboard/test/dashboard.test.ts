@@ -35,7 +35,7 @@ const better = (r: BenchResult): 'higher' | 'lower' => r.better ?? ((r.measure ?
 function leadingNumber(text: string): number {
   const m = /^★?\s*([0-9][0-9.]*)(?:\s?([kMG])(?=\s))?/.exec(text.trim());
   if (!m) throw new Error(`no number at the start of "${text}"`);
-  return Number(m[1]) * ({ k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1);
+  return Number(m[1]) * ({ k: 1e3, M: 1e6, G: 1e9 }[m.at(2) ?? ''] ?? 1);
 }
 
 /** Equal to three significant digits (what the page shows). */
@@ -68,7 +68,8 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
+  // Unset when the launch in beforeAll failed.
+  await (browser as Browser | undefined)?.close();
 });
 
 describe('dashboard in headless Chromium, checked against the JSON alone', () => {
@@ -87,7 +88,7 @@ describe('dashboard in headless Chromium, checked against the JSON alone', () =>
         continue;
       }
       decided++;
-      const dir = better(candidates[0] as BenchResult);
+      const dir = better(candidates[0]);
       const best = candidates.reduce((a, b) => (dir === 'higher' ? (b.opsPerSec > a.opsPerSec ? b : a) : b.opsPerSec < a.opsPerSec ? b : a));
       expect(picked, `job decided by ${name}`).toBe(best.backend);
       expect(await row.locator('td.win').textContent()).toBe(best.backend);
@@ -137,12 +138,12 @@ describe('dashboard in headless Chromium, checked against the JSON alone', () =>
         for (const t of svg.querySelectorAll('text')) {
           const b = t.getBoundingClientRect();
           if (b.width === 0) continue;
-          if (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1) bad.push(`${t.textContent ?? ''} (${b.left.toFixed(0)}–${b.right.toFixed(0)} in ${box.left.toFixed(0)}–${box.right.toFixed(0)})`);
+          if (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1) bad.push(`${t.textContent} (${b.left.toFixed(0)}–${b.right.toFixed(0)} in ${box.left.toFixed(0)}–${box.right.toFixed(0)})`);
         }
       }
       for (const el of document.querySelectorAll('td, th, figcaption, dd, li')) {
         const e = el as HTMLElement;
-        if (e.scrollWidth > e.clientWidth + 1) bad.push(`${e.tagName} ${e.textContent?.slice(0, 60) ?? ''}`);
+        if (e.scrollWidth > e.clientWidth + 1) bad.push(`${e.tagName} ${e.textContent.slice(0, 60)}`);
       }
       return bad;
     });

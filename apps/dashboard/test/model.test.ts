@@ -67,7 +67,10 @@ describe('dashboard model', () => {
       res({ suite: 'n', case: 'c-body/round-trip', backend: 'a', opsPerSec: 100, rme: 10 }),
       res({ suite: 'n', case: 'c-body/round-trip', backend: 'b', opsPerSec: 101, rme: 10 }),
     ]);
-    const [js, c, plain] = recommendations(r);
+    const picks = recommendations(r);
+    const js = picks.at(0);
+    const c = picks.at(1);
+    const plain = picks.at(2);
     expect(js?.best?.backend).toBe('b');
     expect(js?.lead).toBe(3);
     expect(js?.withinNoise).toBe(false);

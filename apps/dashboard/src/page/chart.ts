@@ -19,7 +19,7 @@ export function palette(backends: readonly string[]): (row: Row) => string {
     if (row.role === 'baseline') return '#9aa3ad';
     if (row.role === 'qco') return '#14746f';
     const i = backends.indexOf(row.label);
-    return colours[(i < 0 ? backends.length : i) % colours.length] as string;
+    return colours[(i < 0 ? backends.length : i) % colours.length];
   };
 }
 

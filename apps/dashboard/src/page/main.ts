@@ -83,7 +83,7 @@ function legend(backends: readonly string[]): HTMLElement {
 }
 
 function figure(g: CaseGroup, colour: ReturnType<typeof palette>): HTMLElement {
-  const first = g.rows[0]?.result;
+  const first = g.rows.at(0)?.result;
   const details: string[] = [];
   if (first?.params) details.push(Object.entries(first.params).map(([k, v]) => `${k}=${String(v)}`).join(' · '));
   for (const row of g.rows) {
@@ -148,7 +148,7 @@ function main(): void {
   const data = document.getElementById('qco-reports')?.textContent;
   const reports = JSON.parse(data ?? '[]') as LoadedReport[];
   const root = document.getElementById('app') as HTMLElement;
-  const newest = reports[reports.length - 1];
+  const newest = reports.at(-1);
   if (!newest) {
     root.append(h('p', {}, 'No benchmark report loaded.'));
     return;
