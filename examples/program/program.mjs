@@ -4,7 +4,7 @@
 // backend runs it is decided by the package it is started from (its package.json
 // "qco" field, or QCO_BACKEND), not by this file.
 import { readFileSync } from 'node:fs';
-import { CoMutex, backendChoice, coroutineCreate, coroutineEnter, coroutineYield, currentBackend } from '@qco/core';
+import { CoMutex, backendChoice, coroutineCreate, coroutineEnter, coroutineEntered, coroutineIsTerminated, coroutineYield, currentBackend } from '@qco/core';
 import { BlockBackend } from '@qco/drivers-block';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -15,7 +15,7 @@ function* worker(rounds) {
   for (let i = 0; i < rounds; i++) {
     yield* lock.lock();
     const seen = counter;
-    yield* coroutineYield(); // others run while we hold the lock; none may touch counter
+    yield coroutineYield(); // others run while we hold the lock; none may touch counter
     counter = seen + 1;
     lock.unlock();
   }
@@ -23,7 +23,8 @@ function* worker(rounds) {
 
 try {
   const workers = [0, 1, 2, 3].map(() => coroutineCreate(worker, 25));
-  while (workers.some((co) => !co.terminated)) for (const co of workers) if (!co.terminated && !co.caller) coroutineEnter(co);
+  const runnable = (co) => !coroutineIsTerminated(co) && !coroutineEntered(co);
+  while (workers.some(runnable)) for (const co of workers) if (runnable(co)) coroutineEnter(co);
 
   const blk = await BlockBackend.open('json:{"driver":"null-co","size":1048576,"read-zeroes":true}');
   const data = await blk.pread(4096, 65536);

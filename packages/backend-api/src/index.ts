@@ -49,6 +49,13 @@ export interface CoroutineBackend {
   readonly name: string;
   /** Body kinds this backend runs. */
   readonly bodyKinds: readonly BodyKind[];
+  /**
+   * True when a switch into a generator body's context is nothing but one step of
+   * that body on the caller's stack (generator, and the stackful backends, whose
+   * native contexts serve C functions only): the core then steps such bodies
+   * itself and never calls `switch` for them.
+   */
+  readonly stepsOnCallerStack?: boolean;
   /** qemu_coroutine_new: a context that will run `entry` when first switched to. */
   'new'(entry: CoroutineEntry): BackendContext;
   /**
@@ -64,6 +71,38 @@ export interface CoroutineBackend {
   readonly native?: NativeRuntime;
   /** The context standing for the calling thread when it is not in a coroutine (QEMU's per-thread leader). */
   leader(): BackendContext;
+}
+
+/** A context that is only bookkeeping: the entry it steps on the caller's stack. */
+interface CallerStackContext extends BackendContext {
+  readonly entry: CoroutineEntry | null;
+}
+
+/**
+ * new / switch / delete / leader for generator bodies stepped on the caller's
+ * stack, shared by every backend that declares `stepsOnCallerStack`.
+ */
+export function callerStackContexts(name: string): Pick<CoroutineBackend, 'new' | 'switch' | 'delete' | 'leader' | 'stepsOnCallerStack'> {
+  const leader: CallerStackContext = Object.freeze({ backend: name, entry: null });
+  return {
+    stepsOnCallerStack: true,
+    new(entry: CoroutineEntry): BackendContext {
+      const ctx: CallerStackContext = { backend: name, entry };
+      return ctx;
+    },
+    switch(_from: BackendContext, to: BackendContext, action: CoroutineAction): CoroutineAction {
+      // Only ever an Enter: a generator body yields by returning from its step.
+      const entry = (to as CallerStackContext).entry;
+      if (entry === null || action !== CoroutineAction.Enter) throw new Error(`${name} backend: a generator body's context can only be entered`);
+      return entry.step();
+    },
+    delete(_ctx: BackendContext): void {
+      // Nothing to release: the body's generator is garbage once unreferenced.
+    },
+    leader(): BackendContext {
+      return leader;
+    },
+  };
 }
 
 /** What a backend package exports, so the core can find and probe it by name. */

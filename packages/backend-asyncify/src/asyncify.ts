@@ -1,22 +1,19 @@
 /**
  * The asyncify backend: QEMU's wasm backend idea (and Emscripten's fibers) for
- * Node. A context is a block of wasm linear memory — Binaryen asyncify's data
- * region plus a bounded C shadow stack — and a switch is an asyncify unwind of
- * one context and a rewind of the other, done inside the module (csrc/runtime.c).
- * Entering a JavaScript coroutine runs its context's wasm trampoline, which calls
- * back into JavaScript for one step of the generator body and then switches out
- * with Yield or Terminate; the JavaScript step always runs on Node's own stack
- * and is never part of an unwound wasm stack. C bodies compiled into the module
- * are truly stackful and are driven by the core through `native`. A trap inside
- * the module (an overflow, a C bug) kills only the context that trapped; the
- * backend recovers its bookkeeping and reports the error to the enterer.
+ * Node. JavaScript never runs inside the module, so a generator body gets no wasm
+ * context: it is stepped on the caller's stack as on the generator backend. A
+ * context of a C body compiled into the module is a block of wasm linear memory
+ * — Binaryen asyncify's data region plus a bounded C shadow stack — and a switch
+ * is an asyncify unwind of one context and a rewind of the other, done inside the
+ * module (csrc/runtime.c); the core drives C bodies through `native`
+ * (`yield* nativeCall(...)`). A trap inside the module (an overflow, a C bug)
+ * kills only the context that trapped; the backend recovers its bookkeeping and
+ * reports the error to the caller.
  */
 import {
   BACKEND_SPECIFICATION_VERSION,
-  CoroutineAction,
-  type BackendContext,
+  callerStackContexts,
   type CoroutineBackend,
-  type CoroutineEntry,
   type NativeRequest,
   type NativeRuntime,
   type NativeStep,
@@ -25,36 +22,22 @@ import { AsyncifyBackendError, AsyncifyDataOverflowError, AsyncifyOutOfMemoryErr
 import { CtxState, HEADER, MAX_ARGS, Off, RequestKind } from './internal/layout.js';
 import { instantiate, wasm, type QcoWasmExports } from './internal/wasm-module.js';
 
-/** Sizes of the blocks contexts live in. */
+/** Sizes of the blocks native contexts live in. */
 export interface AsyncifyBackendOptions {
-  /** Asyncify data bytes of a JavaScript body's context (it only ever holds the trampoline). Default 512. */
-  readonly jsDataSize?: number;
-  /** Shadow stack bytes of a JavaScript body's context. Default: the rest of a 2 KiB block. */
-  readonly jsStackSize?: number;
   /** Asyncify data bytes of a native call's context. Default 16 KiB. */
   readonly nativeDataSize?: number;
   /** Shadow stack bytes of a native call's context. Default 48 KiB less the header. */
   readonly nativeStackSize?: number;
 }
 
-/** A context of this backend: a block of the instance's linear memory. */
-interface AsyncifyContext extends BackendContext {
-  /** Address of the block (0: the leader, which has none). */
-  readonly ptr: number;
-  /** Index of its entry in the step table. */
-  readonly id: number;
-}
-
-const THREW = 0;
-const TOO_DEEP = 'asyncify backend: coroutines nested too deeply (8192 nested enters from JavaScript)';
+const TOO_DEEP = 'asyncify backend: native calls nested too deeply (8192 nested runs from JavaScript)';
 const NOT_RUNNABLE = 'asyncify backend: the context cannot be run now (it is running, or its call died)';
-const LEADER: AsyncifyContext = Object.freeze({ backend: 'asyncify', ptr: 0, id: -1 });
 
 /** Where a native handle's memory and step state live, for tests and benchmarks. */
 export interface AsyncifyInternals {
   /** The module's exports (qco_scratch, memory, …). */
   readonly exports: QcoWasmExports;
-  /** Live JavaScript contexts. */
+  /** Live native contexts (C calls started and not finished or cancelled). */
   liveContexts(): number;
   /** Current byte length of linear memory. */
   memoryBytes(): number;
@@ -69,16 +52,8 @@ export interface AsyncifyBackend extends CoroutineBackend {
 
 /** Create an asyncify backend with its own wasm instance (its own memory and contexts). */
 export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): AsyncifyBackend {
-  const jsData = options.jsDataSize ?? 512;
-  const jsStack = options.jsStackSize ?? 2048 - HEADER - jsData;
   const nativeData = options.nativeDataSize ?? 16384;
   const nativeStack = options.nativeStackSize ?? 65536 - HEADER - nativeData;
-
-  // entries[id] is stepped by the module's `qco.step` import; thrown[id] keeps what it threw.
-  const entries: (CoroutineEntry | undefined)[] = [];
-  const thrown: unknown[] = [];
-  const freeIds: number[] = [];
-  let live = 0;
 
   // qco_run calls active now (set back before anything that could throw), and the
   // level of one that died without its recovery (-1: none).
@@ -86,17 +61,9 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
   let stale = -1;
 
   const ex = instantiate({
-    step(id: number): number {
-      let action: number;
-      try {
-        action = (entries[id] as CoroutineEntry).step();
-      } catch (err) {
-        thrown[id] = err;
-        action = THREW;
-      }
-      // Back into wasm: first forget any deeper qco_run that died without recovery.
-      if (stale >= 0) recoverStale();
-      return action;
+    step(): number {
+      // Only the trampoline of a JavaScript-body context calls this, and none is ever made.
+      throw new AsyncifyBackendError('asyncify backend: no JavaScript body runs inside the module');
     },
   });
 
@@ -231,60 +198,11 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
     name: 'asyncify',
     bodyKinds: ['generator'],
-    new(entry: CoroutineEntry): BackendContext {
-      const id = freeIds.pop() ?? entries.length;
-      const ptr = ex.qco_js_new(id, jsData, jsStack);
-      if (ptr === 0) {
-        freeIds.push(id);
-        throw new AsyncifyOutOfMemoryError('asyncify backend: linear memory cannot grow for a new context');
-      }
-      entries[id] = entry;
-      live++;
-      const ctx: AsyncifyContext = { backend: 'asyncify', ptr, id };
-      return ctx;
-    },
-    switch(_from: BackendContext, to: BackendContext, action: CoroutineAction): CoroutineAction {
-      if (action !== CoroutineAction.Enter) {
-        throw new AsyncifyBackendError('asyncify backend: only generator bodies run here; a switch is always an enter');
-      }
-      const t = to as AsyncifyContext;
-      if (t.ptr === 0) throw new AsyncifyBackendError('asyncify backend: cannot switch to the leader context');
-      if (stale >= 0) recoverStale();
-      // qco_run inlined: nested enters stack one JavaScript frame less per level.
-      const l = level;
-      level = l + 1;
-      let ret: number;
-      try {
-        ret = ex.qco_run(t.ptr, CoroutineAction.Enter, l);
-      } catch (err) {
-        level = l;
-        stale = l; // in case fault() cannot even start for lack of stack
-        throw fault(err, l);
-      }
-      level = l;
-      if (ret === THREW) {
-        const err = thrown[t.id];
-        thrown[t.id] = undefined;
-        throw err;
-      }
-      if (ret < 0) throw new AsyncifyBackendError(ret === -1 ? TOO_DEEP : NOT_RUNNABLE);
-      return ret;
-    },
-    delete(ctx: BackendContext): void {
-      const c = ctx as AsyncifyContext;
-      if (c.ptr === 0 || entries[c.id] === undefined) return;
-      entries[c.id] = undefined;
-      freeIds.push(c.id);
-      live--;
-      ex.qco_ctx_free(c.ptr);
-    },
-    leader(): BackendContext {
-      return LEADER;
-    },
+    ...callerStackContexts('asyncify'),
     native,
     internals: {
       exports: ex,
-      liveContexts: () => live,
+      liveContexts: () => handles.size,
       memoryBytes: () => ex.memory.buffer.byteLength,
     },
   };

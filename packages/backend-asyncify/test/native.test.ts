@@ -2,17 +2,7 @@
 // from a JavaScript coroutine with `yield* nativeCall(...)` (0 means passed, else
 // the C line that failed), and C bodies that suspend the JavaScript coroutine
 // from deep inside nested C calls and C coroutines.
-import {
-  CoMutex,
-  coroutineCreate,
-  coroutineEnter,
-  coroutineYield,
-  nativeCall,
-  nativeMutex,
-  useBackend,
-  type Co,
-  type Coroutine,
-} from '@qco/core';
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, useBackend, type Co, type Coroutine } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAsyncifyBackend, type AsyncifyBackend } from '../src/index.js';
 
@@ -25,7 +15,7 @@ function runToEnd<T>(fn: () => Co<T>): { value: T; yields: number } {
     value = yield* fn();
   });
   let yields = -1;
-  while (!co.terminated) {
+  while (!coroutineIsTerminated(co)) {
     coroutineEnter(co);
     yields++;
   }
@@ -104,9 +94,9 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
         results.push(yield* nativeCall('deep_yield', [depth, 3]));
       }),
     );
-    for (let round = 0; round < 4; round++) for (const co of cos) if (!co.terminated) coroutineEnter(co);
+    for (let round = 0; round < 4; round++) for (const co of cos) if (!coroutineIsTerminated(co)) coroutineEnter(co);
     expect(results).toEqual([8, 16, 24, 40].map((d) => (d * (d + 1)) / 2));
-    expect(cos.every((c) => c.terminated)).toBe(true);
+    expect(cos.every((c) => coroutineIsTerminated(c))).toBe(true);
   });
 
   it('C bodies take a CoMutex and yield while holding it', () => {
@@ -121,8 +111,8 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
         seen.push(yield* nativeCall('locked_bump', [mutexId, counter, 2]));
       }),
     );
-    for (let i = 0; i < 10 && !cos.every((c) => c.terminated); i++) for (const co of cos) if (!co.terminated) coroutineEnter(co);
-    expect(cos.every((c) => c.terminated)).toBe(true);
+    for (let i = 0; i < 10 && !cos.every((c) => coroutineIsTerminated(c)); i++) for (const co of cos) if (!coroutineIsTerminated(co)) coroutineEnter(co);
+    expect(cos.every((c) => coroutineIsTerminated(c))).toBe(true);
     // Under the lock, each call saw the previous one's increment.
     expect(seen).toEqual([0, 1, 2]);
     expect(new Int32Array(ex.memory.buffer)[counter >> 2]).toBe(3);

@@ -2,7 +2,7 @@
 // shadow stack that would pass its bound, an unwound call stack that does not fit
 // the asyncify data region. Each is a clear error for the enterer, the
 // neighbouring contexts are intact, and the backend stays usable.
-import { coroutineCreate, coroutineEnter, coroutineYield, inCoroutine, nativeCall, useBackend, type Co, type Coroutine } from '@qco/core';
+import { coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, inCoroutine, nativeCall, useBackend, type Co, type Coroutine } from '@qco/core';
 import { describe, expect, it } from 'vitest';
 import { AsyncifyDataOverflowError, AsyncifyStackOverflowError, createAsyncifyBackend } from '../src/index.js';
 
@@ -17,7 +17,7 @@ function suspendedCall(name: string, args: number[]): { co: Coroutine; result: (
 }
 
 function finish(co: Coroutine): void {
-  while (!co.terminated) coroutineEnter(co);
+  while (!coroutineIsTerminated(co)) coroutineEnter(co);
 }
 
 describe('overflow detection [asyncify]', () => {
@@ -59,7 +59,7 @@ describe('overflow detection [asyncify]', () => {
     });
     coroutineEnter(co);
     expect(() => coroutineEnter(co)).toThrow(AsyncifyStackOverflowError);
-    expect(co.terminated).toBe(true);
+    expect(coroutineIsTerminated(co)).toBe(true);
   });
 
   it('an asyncify data region overflow is an AsyncifyDataOverflowError, and the neighbours survive', () => {
@@ -131,7 +131,7 @@ describe('running out of Node stack in nested enters [asyncify]', () => {
       yield* coroutineYield();
       result = yield* nativeCall('deep_yield', [16, 2]);
     });
-    while (!co.terminated) coroutineEnter(co);
+    while (!coroutineIsTerminated(co)) coroutineEnter(co);
     expect(result).toBe((16 * 17) / 2);
     expect(inCoroutine()).toBe(false);
   });

@@ -1,6 +1,6 @@
 // The core finds this backend by name (`"qco": { "backend": "asyncify" }` or
 // QCO_BACKEND=asyncify), through the package `@qco/backend-asyncify`.
-import { availableBackends, backendChoice, coroutineCreate, coroutineEnter, coroutineYield, registerBackend, useBackend } from '@qco/core';
+import { availableBackends, backendChoice, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, registerBackend, useBackend } from '@qco/core';
 import { expect, it } from 'vitest';
 import { asyncifyBackendModule, backendName, isAvailable } from '../src/index.js';
 
@@ -23,5 +23,5 @@ it('registers as "asyncify" and is selected by name', () => {
   coroutineEnter(co);
   coroutineEnter(co);
   expect(steps).toBe(2);
-  expect(co.terminated).toBe(true);
+  expect(coroutineIsTerminated(co)).toBe(true);
 });

@@ -3,7 +3,7 @@
 // garbage the thread goes back to the pool, as a generator would simply be
 // collected on the generator backend. A suspended plain body keeps its thread
 // (its frames reference it) until it is finished or its context deleted.
-import { coroutineCreate, coroutineEnter, coroutineYield, useBackend } from '@qco/core';
+import { coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, useBackend } from '@qco/core';
 import { expect, it } from 'vitest';
 import { createThreadsBackend } from '../src/index.js';
 
@@ -44,5 +44,5 @@ it('/threads/abandoned-generator-coroutines-release-their-threads', async () => 
   }
   expect(b.threadStats().threadsCreated).toBe(created);
   for (const co of kept) coroutineEnter(co);
-  expect(kept.every((co) => co.terminated)).toBe(true);
+  expect(kept.every((co) => coroutineIsTerminated(co))).toBe(true);
 });

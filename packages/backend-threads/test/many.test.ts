@@ -4,7 +4,7 @@
 // space and about 20,000 mappings, well inside vm.max_map_count (65,530) and
 // the default thread limits; only the touched pages of each stack are resident.
 import { readFileSync } from 'node:fs';
-import { coroutineCreate, coroutineEnter, coroutineStats, coroutineYield, useBackend, type Coroutine } from '@qco/core';
+import { coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineStats, coroutineYield, useBackend, type Coroutine } from '@qco/core';
 import { describe, expect, it } from 'vitest';
 import { createThreadsBackend } from '../src/index.js';
 
@@ -38,7 +38,7 @@ describe('threads backend at scale', () => {
     expect(coroutineStats().live).toBe(COUNT);
     expect(backend.threadStats().live).toBeGreaterThanOrEqual(COUNT);
     for (let round = 0; round < 2; round++) for (const co of cos) coroutineEnter(co);
-    expect(cos.every((co) => co.terminated)).toBe(true);
+    expect(cos.every((co) => coroutineIsTerminated(co))).toBe(true);
     expect(coroutineStats().live).toBe(0);
     for (let i = 0; i < COUNT; i++) expect(sums[i]).toBe(3 * i);
   });

@@ -2,7 +2,7 @@
 // suspended unwinds it without running any more of its JavaScript (no code after
 // the yield, no finally block) and leaves the thread reusable; misuse of the
 // contract is refused with an error, never a crash.
-import { CoroutineAction, coroutineCreate, coroutineEnter, coroutineYield, useBackend, type BackendContext, type CoroutineEntry } from '@qco/core';
+import { CoroutineAction, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, useBackend, type BackendContext, type CoroutineEntry } from '@qco/core';
 import { describe, expect, it } from 'vitest';
 import { createThreadsBackend } from '../src/index.js';
 
@@ -115,6 +115,6 @@ describe('threads backend teardown', () => {
       deep(0);
     });
     expect(() => coroutineEnter(co)).toThrow(RangeError);
-    expect(co.terminated).toBe(true);
+    expect(coroutineIsTerminated(co)).toBe(true);
   });
 });

@@ -21,6 +21,7 @@ import {
   aioWaitWhile,
   coSleepNs,
   coroutineCreate,
+  coroutineIsTerminated,
   coroutineSelf,
   coroutineYield,
   getCurrentAioContext,
@@ -122,7 +123,7 @@ export function aioSeedCases(asBody: AsBody, itWithoutBodies: CaseRegistrar): vo
     aioCoEnter(getMainAioContext(), co);
     aioWaitWhile(null, () => !data.done);
     expect(data.steps).toBe(3);
-    expect(co.terminated).toBe(true);
+    expect(coroutineIsTerminated(co)).toBe(true);
   });
 
   itWithoutBodies('/seeds/nested-aio-poll: a completion callback waiting with aio_poll for a sibling completion', () => {

@@ -7,16 +7,15 @@
  * from inline code, so the suite needs no files.
  */
 import {
-  BhLeakedError,
-  CoSleep,
-  Coroutine,
-  CoroutineAlreadyScheduledError,
   AioWaitDeadlockError,
   AioWaitInCoroutineError,
+  BhLeakedError,
+  CoSleep,
+  CoroutineAlreadyScheduledError,
   EventNotifier,
+  QEMU_CLOCK_HOST,
   QEMU_CLOCK_REALTIME,
   QEMU_CLOCK_VIRTUAL,
-  QEMU_CLOCK_HOST,
   SCALE_MS,
   SCALE_NS,
   aioBhNew,
@@ -36,6 +35,8 @@ import {
   coSleepNsWakeable,
   coroutineCreate,
   coroutineEnter,
+  coroutineIsTerminated,
+  coroutineScheduler,
   coroutineYield,
   getCurrentAioContext,
   getMainAioContext,
@@ -43,6 +44,7 @@ import {
   remoteCoEnter,
   type AioContext,
   type Co,
+  type Coroutine,
   type QEMUBH,
   type QEMUTimer,
 } from '@qco/core';
@@ -402,7 +404,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
       void w.terminate();
       expect(aioPoll(ctx, true)).toBe(true);
       expect(ranOnMain).toBe(true);
-      expect(co.terminated).toBe(true);
+      expect(coroutineIsTerminated(co)).toBe(true);
       expect(aioPoll(ctx, false)).toBe(false);
     });
 
@@ -481,12 +483,12 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
     it('/aio/co-schedule/already-scheduled', () => {
       const co = coroutineCreate(asBody(function* (): Co {}));
       aioCoSchedule(ctx, co);
-      expect(co.scheduled).toBe('aio_co_schedule');
+      expect(coroutineScheduler(co)).toBe('aio_co_schedule');
       expect(() => coroutineEnter(co)).toThrow(CoroutineAlreadyScheduledError);
       expect(() => coroutineEnter(co)).toThrow("Co-routine was already scheduled in 'aio_co_schedule'");
       expect(() => aioCoSchedule(ctx, co)).toThrow("Co-routine was already scheduled in 'aio_co_schedule'");
       expect(aioPoll(ctx, false)).toBe(true);
-      expect(co.terminated).toBe(true);
+      expect(coroutineIsTerminated(co)).toBe(true);
     });
 
     it('/aio/co-schedule/fifo and reschedule-self', () => {
@@ -504,7 +506,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
       expect(order).toEqual(['x@main', 'y@main', 'z@main']);
       expect(aioPoll(other, false)).toBe(true);
       expect(order).toEqual(['x@main', 'y@main', 'z@main', 'x@io', 'y@io', 'z@io']);
-      expect(cos.every((c) => c.terminated)).toBe(true);
+      expect(cos.every((c) => coroutineIsTerminated(c))).toBe(true);
       other.destroy();
     });
 
@@ -524,13 +526,13 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
         log.push('far-woken');
       }));
       aioCoEnter(other, far);
-      expect(far.scheduled).toBe('aio_co_schedule');
+      expect(coroutineScheduler(far)).toBe('aio_co_schedule');
       expect(log).toEqual(['direct']);
       aioPoll(other, true);
       expect(log).toEqual(['direct', 'far']);
       // aio_co_wake goes back to the context it last ran in.
       aioCoWake(far);
-      expect(far.scheduled).toBe('aio_co_schedule');
+      expect(coroutineScheduler(far)).toBe('aio_co_schedule');
       aioPoll(other, true);
       expect(log).toEqual(['direct', 'far', 'far-woken']);
       // From inside a coroutine of the same context: runs when the current one yields.
@@ -562,7 +564,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
       aioCoSchedule(c, sleeper);
       aioWaitWhile(c, () => log.length < 1);
       expect(log).toEqual(['slept']);
-      expect(sleeper.scheduled).toBe('qemu_co_sleep_ns');
+      expect(coroutineScheduler(sleeper)).toBe('qemu_co_sleep_ns');
       w.wake();
       expect(log).toEqual(['slept', 'woken']);
       expect(c.timerDeadlineNs()).toBe(-1);
@@ -577,7 +579,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
       aioPoll(c, false);
       aioBhScheduleOneshot(other, () => w2.wake(), null);
       expect(aioPoll(other, false)).toBe(true);
-      expect(sleeper2.scheduled).toBe('aio_co_schedule');
+      expect(coroutineScheduler(sleeper2)).toBe('aio_co_schedule');
       expect(aioPoll(c, false)).toBe(true);
       expect(log).toEqual(['slept', 'woken', 'woken-in-home']);
       other.destroy();

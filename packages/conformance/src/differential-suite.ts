@@ -14,6 +14,9 @@ import {
   aioPoll,
   coroutineCreate,
   coroutineEnterIn,
+  coroutineEntered,
+  coroutineIsTerminated,
+  coroutineScheduler,
   coroutineYield,
   useBackend,
   type AioContext,
@@ -79,7 +82,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
   const mutexes = [new CoMutex(), new CoMutex()];
   const cos: Coroutine[] = [];
 
-  const enterable = (co: Coroutine | undefined): co is Coroutine => !!co && !co.terminated && co.caller === null && co.scheduled === null;
+  const enterable = (co: Coroutine | undefined): co is Coroutine => !!co && !coroutineIsTerminated(co) && !coroutineEntered(co) && coroutineScheduler(co) === null;
 
   function* nested(id: string, depth: number, yields: boolean): Co<number> {
     trace.push(`${id} call ${depth}`);
@@ -106,7 +109,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
             yield* run(`${id}/${i}`, op.script);
           }));
           coroutineEnterIn(ctx, c);
-          trace.push(`${id} child ${i} ${c.terminated ? 'ended' : 'suspended'}`);
+          trace.push(`${id} child ${i} ${coroutineIsTerminated(c) ? 'ended' : 'suspended'}`);
           break;
         }
         case 'locked': {
@@ -148,7 +151,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
   scripts.forEach((s, i) => cos.push(coroutineCreate(asBody(function* () {
     yield* run(`c${i}`, s);
   }))));
-  for (let round = 0; round < 400 && cos.some((c) => !c.terminated); round++) {
+  for (let round = 0; round < 400 && cos.some((c) => !coroutineIsTerminated(c)); round++) {
     const pick = Math.floor(r() * count);
     const co = cos[pick];
     if (enterable(co)) {
@@ -158,7 +161,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
     if (r() < 0.3) trace.push(`poll ${aioPoll(ctx, false)}`);
   }
   while (aioPoll(ctx, false)) trace.push('drain');
-  trace.push(`left ${cos.filter((c) => !c.terminated).length}`);
+  trace.push(`left ${cos.filter((c) => !coroutineIsTerminated(c)).length}`);
   ctx.destroy();
   return trace;
 }

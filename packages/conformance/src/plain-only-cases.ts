@@ -3,7 +3,7 @@
  * nested plain calls and from deep recursion, runCoroutineFn, mixing plain and
  * generator coroutines. Registered by the test-coroutine suite with `bodies: 'plain'`.
  */
-import { UnsupportedBodyError, coroutineCreate, coroutineEnter, coroutineYield, runCoroutineFn, type Co } from '@qco/core';
+import { UnsupportedBodyError, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, runCoroutineFn, type Co } from '@qco/core';
 import { expect, it } from 'vitest';
 
 /** Blocking yield for plain bodies (coroutineYield's return value is only for `yield*`). */
@@ -29,7 +29,7 @@ export function plainOnlyCases(stress: () => void): void {
       result = outer();
     });
     let entries = 0;
-    while (!co.terminated) {
+    while (!coroutineIsTerminated(co)) {
       coroutineEnter(co);
       entries++;
     }
@@ -70,7 +70,7 @@ export function plainOnlyCases(stress: () => void): void {
     expect(sum).toBe(-1);
     coroutineEnter(co);
     expect(sum).toBe((200 * 201) / 2);
-    expect(co.terminated).toBe(true);
+    expect(coroutineIsTerminated(co)).toBe(true);
   });
 
   it('/plain/run-coroutine-fn', () => {
@@ -113,7 +113,7 @@ export function plainOnlyCases(stress: () => void): void {
     coroutineEnter(outerGen);
     coroutineEnter(outerGen);
     expect(trace).toEqual(['plain:1', 'gen:1', 'plain:2', 'gen:2']);
-    expect(gen.terminated && plain.terminated && outerGen.terminated).toBe(true);
+    expect(coroutineIsTerminated(gen) && coroutineIsTerminated(plain) && coroutineIsTerminated(outerGen)).toBe(true);
   });
 
   it('/plain/generator-body-still-needs-yield-star', () => {
@@ -125,9 +125,9 @@ export function plainOnlyCases(stress: () => void): void {
     });
     coroutineEnter(co);
     expect(ran).toBe(true);
-    expect(co.terminated).toBe(false);
+    expect(coroutineIsTerminated(co)).toBe(false);
     coroutineEnter(co);
-    expect(co.terminated).toBe(true);
+    expect(coroutineIsTerminated(co)).toBe(true);
     expect(UnsupportedBodyError).toBeTypeOf('function');
   });
 }

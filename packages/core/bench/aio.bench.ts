@@ -212,7 +212,7 @@ const module = {
         const co = coroutineCreate(function* (): Co {
           for (;;) {
             aioCoSchedule(ctx, coroutineSelf());
-            yield* coroutineYield();
+            yield coroutineYield();
           }
         });
         coroutineEnter(co);

@@ -5,6 +5,7 @@
  */
 export {
   BACKEND_SPECIFICATION_VERSION,
+  callerStackContexts,
   CoroutineAction,
   type BackendContext,
   type BackendModule,

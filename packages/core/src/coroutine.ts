@@ -4,10 +4,15 @@
  * the depth-first wake-up queue, yield, self / inCoroutine / entered, and QEMU's
  * abort conditions as thrown errors. Bodies are generator functions (our
  * coroutine_fn): they call other coroutine_fns with `yield*` and give up control
- * with `yield* coroutineYield()`. On backends that run plain functions (threads),
+ * with `yield coroutineYield()`. On backends that run plain functions (threads),
  * a plain body calls `coroutineYield()` as an ordinary blocking call.
+ *
+ * Most backends step generator bodies on the caller's stack (`stepsOnCallerStack`);
+ * for those, enter runs the body's `next()` itself — one state check, one step —
+ * and takes the general path (wake-up queue, termination, errors) only when the
+ * step woke someone, ended or threw.
  */
-import { CoroutineAction, type BackendContext, type BodyKind, type CoroutineBackend, type CoroutineEntry } from './backend.js';
+import { CoroutineAction, type BackendContext, type BodyKind, type CoroutineBackend, type CoroutineEntry, type NativeRuntime } from './backend.js';
 import {
   CoroutineAlreadyScheduledError,
   CoroutineLocksHeldError,
@@ -17,11 +22,18 @@ import {
   UnsupportedBodyError,
   CoroutineError,
 } from './errors.js';
+import type { AioContext } from './aio/aio-context.js';
 import { checkBackend, createNamedBackend, describeChoice, requestedBackend, type BackendChoice, type BackendInfo } from './selection.js';
 
 declare const yieldBrand: unique symbol;
-/** The value a coroutine body yields to give up control; only `coroutineYield()` makes one. */
-export type CoroutineYield = { readonly [yieldBrand]: true };
+/**
+ * What a coroutine body yields to give up control; only `coroutineYield()` makes
+ * one. `yield coroutineYield()` is the fast form; the token is also iterable, so
+ * `yield* coroutineYield()` does the same.
+ */
+export interface CoroutineYield extends Iterable<CoroutineYield, void, unknown> {
+  readonly [yieldBrand]: true;
+}
 /** A running coroutine_fn returning T: call it with `yield*` from another coroutine_fn. */
 export type Co<T = void> = Generator<CoroutineYield, T, unknown>;
 /** A generator coroutine body (QEMU's CoroutineEntry with its opaque argument). */
@@ -29,78 +41,138 @@ export type CoroutineBody<A = void> = (opaque: A) => Co<unknown>;
 /** A plain coroutine body, for backends whose bodyKinds include 'plain'. */
 export type PlainCoroutineBody<A = void> = (opaque: A) => unknown;
 
-const YIELD = Symbol('qco.yield') as unknown as CoroutineYield;
-const YIELD_RESULT: IteratorYieldResult<CoroutineYield> = Object.freeze({ value: YIELD, done: false });
-const DONE_RESULT: IteratorReturnResult<void> = Object.freeze({ value: undefined, done: true });
-
 /**
- * What `coroutineYield()` returns for `yield*`: yields once, then finishes. One
- * instance serves every coroutine, because nothing runs between arming it and the
- * body's `yield*` consuming it.
+ * The `yield*` form: yields the token once, then finishes. One instance serves
+ * every coroutine, because nothing runs between arming it and the body's `yield*`
+ * consuming it.
  */
-class YieldOnce implements Iterator<CoroutineYield, void, unknown>, Iterable<CoroutineYield, void, unknown> {
+class YieldOnce implements Iterator<CoroutineYield, void, unknown> {
   armed = false;
+  private readonly yielded: IteratorYieldResult<CoroutineYield>;
+  private readonly finished: IteratorReturnResult<void> = Object.freeze({ value: undefined, done: true });
+  constructor(token: CoroutineYield) {
+    this.yielded = Object.freeze({ value: token, done: false });
+  }
   next(): IteratorResult<CoroutineYield, void> {
     if (this.armed) {
       this.armed = false;
-      return YIELD_RESULT;
+      return this.yielded;
     }
-    return DONE_RESULT;
-  }
-  [Symbol.iterator](): this {
-    return this;
+    return this.finished;
   }
 }
-const yieldOnce = new YieldOnce();
+
+/** The one yield token. */
+const YIELD = {
+  [Symbol.iterator](): Iterator<CoroutineYield, void, unknown> {
+    yieldOnce.armed = true;
+    return yieldOnce;
+  },
+} as unknown as CoroutineYield;
+const yieldOnce = new YieldOnce(YIELD);
+
+// Module-local copies: read in paths that must not fail near the stack limit.
+const YIELDED = CoroutineAction.Yield;
+const ENDED = CoroutineAction.Terminate;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}) as object;
+
+/** Held by the abandoned-coroutine registry for a slot: what to release if its coroutine is dropped. */
+interface SlotResources {
+  /** Native calls suspended inside the coroutine (nativeCall), cancelled if it is dropped. */
+  natives: NativeHold[] | null;
+}
+
+/**
+ * A coroutine that is dropped without finishing (entered, yielded, then lost; or
+ * created and never entered) is reclaimed here, as the generator object itself is
+ * by the collector: its native calls are cancelled and it stops counting as live.
+ * Registration is per pooled slot, not per coroutine, so the common
+ * create-from-pool path pays nothing.
+ */
+const abandoned = new FinalizationRegistry<SlotResources>((res) => {
+  live--;
+  cancelNatives(res);
+});
 
 /** A pooled backend context and the body it runs now: the CoroutineEntry a backend steps. */
 class Slot implements CoroutineEntry {
   bodyKind: BodyKind = 'generator';
-  co: Coroutine | null = null;
+  co: CoroutineState | null = null;
   gen: Co<unknown> | null = null;
   readonly ctx: BackendContext;
+  /** Steps generator bodies on the caller's stack: the core runs them without `switch`. */
+  readonly direct: boolean;
+  readonly res: SlotResources = { natives: null };
   constructor(readonly backend: CoroutineBackend) {
     this.ctx = backend.new(this);
+    this.direct = backend.stepsOnCallerStack === true;
+    abandoned.register(this, this.res, this);
+  }
+
+  /** The body's generator, made on the first step. */
+  start(): Co<unknown> {
+    const co = this.co as CoroutineState;
+    return (this.gen = (co.body as CoroutineBody<unknown>)(co.opaque));
   }
 
   step(): CoroutineAction {
-    const co = this.co as Coroutine;
+    const co = this.co as CoroutineState;
     if (this.bodyKind === 'plain') {
       (co.body as PlainCoroutineBody<unknown>)(co.opaque);
       return CoroutineAction.Terminate;
     }
-    let gen = this.gen;
-    if (gen === null) gen = this.gen = (co.body as CoroutineBody<unknown>)(co.opaque);
     // A throw leaves `gen` set; release() clears it when the core retires the slot.
-    const r = gen.next();
-    if (r === YIELD_RESULT) return CoroutineAction.Yield;
-    this.gen = null;
-    if (r.done) return CoroutineAction.Terminate;
-    throw new CoroutineError('A coroutine body yielded a value of its own; give up control with `yield* coroutineYield()` and call coroutine_fns with `yield*`');
+    return outcome(this, (this.gen ?? this.start()).next());
   }
 }
 
-/** A coroutine (QEMU's Coroutine). Create with `coroutineCreate`, run with `coroutineEnter`. */
-export class Coroutine {
+/** What one generator step means: a yield, or the end of the body. */
+function outcome(slot: Slot, r: IteratorResult<CoroutineYield, unknown>): CoroutineAction {
+  if (r.done !== true) {
+    if (r.value === YIELD) return YIELDED;
+    throw new CoroutineError('A coroutine body yielded a value of its own; give up control with `yield coroutineYield()` and call coroutine_fns with `yield*`');
+  }
+  slot.gen = null;
+  return ENDED;
+}
+
+/** Something a coroutine holds that must learn it terminated holding it (CoMutex). */
+export interface HeldLock {
+  /** Called by the core when `holder` terminates (or throws) while holding it. */
+  holderTerminated(holder: Coroutine): void;
+}
+
+declare const coroutineBrand: unique symbol;
+/**
+ * A coroutine (QEMU's Coroutine). Create with `coroutineCreate`, run with
+ * `coroutineEnter`; ask about it with `coroutineIsTerminated`, `coroutineEntered`,
+ * `coroutineScheduler`. Its bookkeeping is the core's own.
+ */
+export interface Coroutine {
+  readonly [coroutineBrand]: true;
+}
+
+/** @internal The core's view of a coroutine: its bookkeeping, for the core's own modules. */
+export class CoroutineState {
   /** Who entered it and gets control back at its next yield; null when not entered. */
-  caller: Coroutine | null = null;
+  caller: CoroutineState | null = null;
   /** Name of the scheduler that owns its next wake-up (aio_co_schedule, qemu_co_sleep_ns), or null. */
   scheduled: string | null = null;
   /** CoMutex / CoRwlock locks it holds. */
   locksHeld = 0;
+  /** Locks that want to hear if it terminates holding them (CoMutex). */
+  held: HeldLock[] | null = null;
   /** The AioContext it last ran in (set by the event loop layer). */
-  ctx: unknown = null;
+  ctx: AioContext | null = null;
   /** Link for the pending list and wake-up queues (QEMU's co_queue_next). */
-  queueNext: Coroutine | null = null;
+  queueNext: CoroutineState | null = null;
   /** Head and tail of the coroutines it woke, entered after it yields or ends. */
-  wakeHead: Coroutine | null = null;
-  wakeTail: Coroutine | null = null;
-  /** @internal The pooled context; null for the leader and once terminated. */
+  wakeHead: CoroutineState | null = null;
+  wakeTail: CoroutineState | null = null;
+  /** The pooled context; null for the leader and once terminated. */
   slot: Slot | null;
 
-  /** @internal */
   constructor(
     readonly body: CoroutineBody<never> | PlainCoroutineBody<never> | null,
     readonly opaque: unknown,
@@ -108,11 +180,15 @@ export class Coroutine {
   ) {
     this.slot = slot;
   }
+}
 
-  /** True once it has returned (or thrown); it cannot be entered again. */
-  get terminated(): boolean {
-    return this.slot === null && this.body !== null;
-  }
+/** @internal The core's view of a coroutine. */
+export function coState(co: Coroutine): CoroutineState {
+  return co as unknown as CoroutineState;
+}
+
+function pub(co: CoroutineState): Coroutine {
+  return co as unknown as Coroutine;
 }
 
 // ---------------------------------------------------------------------------
@@ -120,9 +196,9 @@ export class Coroutine {
 
 let backend: CoroutineBackend | undefined;
 let choice: BackendInfo | undefined;
-let leader: Coroutine = new Coroutine(null, undefined, null);
+let leader: CoroutineState = new CoroutineState(null, undefined, null);
 let leaderCtx: BackendContext | undefined;
-let current: Coroutine = leader;
+let current: CoroutineState = leader;
 let pool: Slot[] = [];
 let poolMax = 256;
 let live = 0;
@@ -137,11 +213,11 @@ function activeBackend(): CoroutineBackend {
 
 function install(b: CoroutineBackend, why: BackendInfo): void {
   if (current !== leader) throw new CoroutineError('The backend cannot be changed from inside a coroutine');
-  for (const slot of pool) slot.backend.delete(slot.ctx);
+  for (const slot of pool) retire(slot);
   pool = [];
   backend = b;
   choice = why;
-  leader = new Coroutine(null, undefined, null);
+  leader = new CoroutineState(null, undefined, null);
   current = leader;
   leaderCtx = b.leader();
 }
@@ -176,10 +252,7 @@ export function coroutineBackendInfo(): BackendInfo {
 /** Set how many terminated contexts are kept for reuse (QEMU's pool size). */
 export function setCoroutinePoolMax(max: number): void {
   poolMax = Math.max(0, max | 0);
-  while (pool.length > poolMax) {
-    const slot = pool.pop() as Slot;
-    slot.backend.delete(slot.ctx);
-  }
+  while (pool.length > poolMax) retire(pool.pop() as Slot);
 }
 
 /** Pool and liveness counters, for tests and benchmarks. */
@@ -211,30 +284,48 @@ export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A
     );
   }
   const slot = pool.pop() ?? new Slot(b);
-  const co = new Coroutine(body, opaque, slot);
+  const co = new CoroutineState(body, opaque, slot);
   slot.co = co;
   slot.bodyKind = kind;
   live++;
-  return co;
+  return pub(co);
+}
+
+/** Free a context for good (it leaves the abandoned-coroutine registry). */
+function retire(slot: Slot): void {
+  abandoned.unregister(slot);
+  slot.backend.delete(slot.ctx);
 }
 
 /** Take a coroutine's context away from it (it reads as terminated from now on). */
-function detach(co: Coroutine): Slot {
+function detach(co: CoroutineState): Slot {
   const slot = co.slot as Slot;
   co.slot = null;
   co.caller = null;
   co.scheduled = null;
   slot.co = null;
   slot.gen = null;
+  cancelNatives(slot.res);
   live--;
   return slot;
 }
 
 /** Put a terminated coroutine's context back in the pool (or free it). */
-function release(co: Coroutine): void {
+function release(co: CoroutineState): void {
   const slot = detach(co);
   if (pool.length < poolMax && slot.backend === backend) pool.push(slot);
-  else slot.backend.delete(slot.ctx);
+  else retire(slot);
+}
+
+/** The end of a body: its context goes back, and a lock still held is an error for good. */
+function terminated(co: CoroutineState): CoroutineLocksHeldError | null {
+  const held = co.locksHeld;
+  release(co);
+  if (held === 0) return null;
+  const locks = co.held;
+  co.held = null;
+  if (locks !== null) for (const l of locks) l.holderTerminated(pub(co));
+  return new CoroutineLocksHeldError(held);
 }
 
 /**
@@ -243,15 +334,63 @@ function release(co: Coroutine): void {
  * coroutine's home when given. Errors thrown by a body reach the caller after the
  * woken coroutines have run.
  */
-export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
-  const from = current;
+export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
+  const to = coState(co);
+  const slot = to.slot;
+  if (slot !== null && slot.direct && to.caller === null && to.scheduled === null) {
+    // The fast path: step the body here; the general loop only if the step woke
+    // someone, ended or threw.
+    const from = current;
+    to.caller = from;
+    if (ctx !== null) to.ctx = ctx;
+    current = to;
+    let ret: CoroutineAction;
+    try {
+      ret = outcome(slot, (slot.gen ?? slot.start()).next());
+    } catch (err) {
+      current = from;
+      settle(ctx, from, to, ENDED, true, err);
+      return;
+    }
+    current = from;
+    if (ret === YIELDED) {
+      to.caller = null;
+      if (to.wakeHead === null) return;
+    }
+    settle(ctx, from, to, ret, false, undefined);
+    return;
+  }
+  to.queueNext = null;
+  runPending(ctx, current, to, false, undefined);
+}
+
+/**
+ * After `to` was stepped with outcome `ret` (or threw `failure`): queue what it
+ * woke, retire it if it ended, and run the rest of the pending list.
+ */
+function settle(ctx: AioContext | null, from: CoroutineState, to: CoroutineState, ret: CoroutineAction, failed: boolean, failure: unknown): void {
+  let pending: CoroutineState | null = null;
+  if (to.wakeHead !== null) {
+    pending = to.wakeHead;
+    to.wakeHead = to.wakeTail = null;
+  }
+  if (ret === ENDED) {
+    const err = terminated(to);
+    if (err !== null && !failed) {
+      failed = true;
+      failure = err;
+    }
+  } else {
+    to.caller = null;
+  }
+  runPending(ctx, from, pending, failed, failure);
+}
+
+/** The general enter loop: each pending coroutine in turn, what it wakes first. */
+function runPending(ctx: AioContext | null, from: CoroutineState, pending: CoroutineState | null, failed: boolean, failure: unknown): void {
   const fromCtx = from.slot === null ? (leaderCtx as BackendContext) : from.slot.ctx;
-  let pending: Coroutine | null = co;
-  let failure: unknown = undefined;
-  let failed = false;
-  co.queueNext = null;
   while (pending !== null) {
-    const to: Coroutine = pending;
+    const to: CoroutineState = pending;
     pending = to.queueNext;
     to.queueNext = null;
     if (to.scheduled !== null) throw new CoroutineAlreadyScheduledError(to.scheduled);
@@ -263,9 +402,10 @@ export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
     current = to;
     let ret: CoroutineAction;
     try {
-      ret = slot.backend.switch(fromCtx, slot.ctx, CoroutineAction.Enter);
+      ret = slot.direct ? slot.step() : slot.backend.switch(fromCtx, slot.ctx, CoroutineAction.Enter);
     } catch (err) {
-      ret = CoroutineAction.Terminate;
+      current = from;
+      ret = ENDED;
       if (!failed) {
         failed = true;
         failure = err;
@@ -273,17 +413,18 @@ export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
     }
     current = from;
     if (to.wakeHead !== null) {
-      (to.wakeTail as Coroutine).queueNext = pending;
+      (to.wakeTail as CoroutineState).queueNext = pending;
       pending = to.wakeHead;
       to.wakeHead = to.wakeTail = null;
     }
-    if (ret === CoroutineAction.Terminate) {
-      const held = to.locksHeld;
-      release(to);
-      if (held !== 0 && !failed) {
+    if (ret === ENDED) {
+      const err = terminated(to);
+      if (err !== null && !failed) {
         failed = true;
-        failure = new CoroutineLocksHeldError(held);
+        failure = err;
       }
+    } else if (slot.direct) {
+      to.caller = null;
     }
   }
   if (failed) throw failure;
@@ -295,10 +436,10 @@ export function coroutineEnterIn(ctx: unknown, co: Coroutine): void {
  * backend may hold it mid-way. Deleting a terminated coroutine does nothing.
  */
 export function coroutineDelete(co: Coroutine): void {
-  if (co.slot === null) return;
-  if (co.caller !== null) throw new CoroutineReenteredError();
-  const slot = detach(co);
-  slot.backend.delete(slot.ctx);
+  const st = coState(co);
+  if (st.slot === null) return;
+  if (st.caller !== null) throw new CoroutineReenteredError();
+  retire(detach(st));
 }
 
 /** qemu_coroutine_enter: enter `co` in no particular AioContext. */
@@ -308,10 +449,11 @@ export function coroutineEnter(co: Coroutine): void {
 
 /**
  * qemu_coroutine_yield: give control back to whoever entered this coroutine.
- * In a generator body write `yield* coroutineYield()`; in a plain body (threads
- * backend) call `coroutineYield()`, which blocks until the coroutine is re-entered.
+ * In a generator body write `yield coroutineYield()` (or `yield* coroutineYield()`);
+ * in a plain body (threads backend) call `coroutineYield()`, which blocks until the
+ * coroutine is re-entered.
  */
-export function coroutineYield(): Iterable<CoroutineYield, void, unknown> {
+export function coroutineYield(): CoroutineYield {
   const self = current;
   const to = self.caller;
   if (to === null) throw new CoroutineYieldToNoOneError();
@@ -319,15 +461,13 @@ export function coroutineYield(): Iterable<CoroutineYield, void, unknown> {
   const slot = self.slot as Slot;
   if (slot.bodyKind === 'plain') {
     slot.backend.switch(slot.ctx, to.slot === null ? (leaderCtx as BackendContext) : to.slot.ctx, CoroutineAction.Yield);
-    return yieldOnce;
   }
-  yieldOnce.armed = true;
-  return yieldOnce;
+  return YIELD;
 }
 
 /** qemu_coroutine_self: the running coroutine, or this thread's leader outside any. */
 export function coroutineSelf(): Coroutine {
-  return current;
+  return pub(current);
 }
 
 /** qemu_in_coroutine: whether a coroutine is running. */
@@ -337,7 +477,24 @@ export function inCoroutine(): boolean {
 
 /** qemu_coroutine_entered: whether `co` is entered and has not yielded since. */
 export function coroutineEntered(co: Coroutine): boolean {
-  return co.caller !== null;
+  return coState(co).caller !== null;
+}
+
+/** Whether `co` has returned (or thrown, or was deleted): it cannot be entered again. */
+export function coroutineIsTerminated(co: Coroutine): boolean {
+  const st = coState(co);
+  return st.slot === null && st.body !== null;
+}
+
+/** How errors name `co`: its body function's name ('coroutine running worker'), or 'a coroutine' for an anonymous body. */
+export function coroutineDescription(co: Coroutine): string {
+  const name = coState(co).body?.name;
+  return name ? `the coroutine running ${name}` : 'a coroutine with an anonymous body';
+}
+
+/** The scheduler that owns `co`'s next wake-up ('aio_co_schedule', 'qemu_co_sleep_ns'), or null. */
+export function coroutineScheduler(co: Coroutine): string | null {
+  return coState(co).scheduled;
 }
 
 /** Decides whether a wake-up must go through another AioContext; true when it took the coroutine (set by the event loop layer). */
@@ -345,8 +502,9 @@ export type CoroutineWakeRouter = (co: Coroutine) => boolean;
 let wakeRouter: CoroutineWakeRouter | null = null;
 
 /**
- * Install the event loop layer's aio_co_wake rule: a wake-up made while another
- * AioContext is polled schedules the coroutine into its home context instead.
+ * @internal Install the event loop layer's aio_co_wake rule (done when the first
+ * AioContext is made, the only way a coroutine gets a home): a wake-up made while
+ * another AioContext is polled schedules the coroutine into its home context instead.
  */
 export function setCoroutineWakeRouter(router: CoroutineWakeRouter | null): void {
   wakeRouter = router;
@@ -358,17 +516,58 @@ export function setCoroutineWakeRouter(router: CoroutineWakeRouter | null): void
  * ends; outside a coroutine it is entered at once.
  */
 export function coroutineWake(co: Coroutine): void {
-  if (co.ctx !== null && wakeRouter !== null && wakeRouter(co)) return;
+  const st = coState(co);
+  if (st.ctx !== null && wakeRouter !== null && wakeRouter(co)) return;
   if (current !== leader) {
     const self = current;
-    if (self === co) throw new CoroutineReenteredError();
-    co.queueNext = null;
-    if (self.wakeTail === null) self.wakeHead = co;
-    else self.wakeTail.queueNext = co;
-    self.wakeTail = co;
+    if (self === st) throw new CoroutineReenteredError();
+    st.queueNext = null;
+    if (self.wakeTail === null) self.wakeHead = st;
+    else self.wakeTail.queueNext = st;
+    self.wakeTail = st;
     return;
   }
-  coroutineEnterIn(co.ctx, co);
+  coroutineEnterIn(st.ctx, co);
+}
+
+/** A native call suspended inside a coroutine (nativeCall), cancelled at most once. */
+export interface NativeHold {
+  readonly rt: NativeRuntime;
+  readonly handle: number;
+  /** Set once it is finished or cancelled. */
+  done: boolean;
+}
+
+function cancelNatives(res: SlotResources): void {
+  const natives = res.natives;
+  res.natives = null;
+  if (natives === null) return;
+  for (const n of natives) {
+    if (n.done) continue;
+    n.done = true;
+    n.rt.cancel(n.handle);
+  }
+}
+
+/**
+ * @internal Record a native call suspended inside the running coroutine, so it is
+ * cancelled if the coroutine is dropped or deleted. Returns the record, and a way
+ * to forget it when the call finishes.
+ */
+export function holdNative(rt: NativeRuntime, handle: number): { readonly hold: NativeHold; readonly forget: () => void } {
+  const hold: NativeHold = { rt, handle, done: false };
+  const slot = current.slot;
+  if (slot === null) return { hold, forget: () => {} };
+  const res = slot.res;
+  (res.natives ??= []).push(hold);
+  return {
+    hold,
+    forget: () => {
+      hold.done = true;
+      const i = res.natives?.indexOf(hold) ?? -1;
+      if (i >= 0) res.natives?.splice(i, 1);
+    },
+  };
 }
 
 /**

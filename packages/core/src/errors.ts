@@ -40,6 +40,14 @@ export class CoroutineLocksHeldError extends CoroutineError {
   }
 }
 
+/** A CoMutex whose holder terminated holding it: it can never be unlocked, so lockers fail instead of waiting forever. */
+export class CoMutexHolderTerminatedError extends CoroutineError {
+  override name = 'CoMutexHolderTerminatedError';
+  constructor(readonly holder: string) {
+    super(`CoMutex is held by ${holder}, which terminated holding it; it can never be unlocked`);
+  }
+}
+
 /** A coroutine that already terminated was entered again. */
 export class CoroutineTerminatedError extends CoroutineError {
   override name = 'CoroutineTerminatedError';

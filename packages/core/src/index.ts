@@ -7,14 +7,16 @@
 export * from './backend.js';
 export * from './errors.js';
 export {
-  Coroutine,
   backendChoice,
   coroutineBackendInfo,
   coroutineCreate,
   coroutineDelete,
   coroutineEnter,
   coroutineEnterIn,
+  coroutineDescription,
   coroutineEntered,
+  coroutineIsTerminated,
+  coroutineScheduler,
   coroutineSelf,
   coroutineStats,
   coroutineWake,
@@ -26,6 +28,7 @@ export {
   supportsPlainBodies,
   useBackend,
   type Co,
+  type Coroutine,
   type CoroutineBody,
   type CoroutineYield,
   type PlainCoroutineBody,
@@ -48,6 +51,7 @@ export { CoMutex } from './locks/co-mutex.js';
 export { CoRwlock } from './locks/co-rwlock.js';
 export { CO_SLEEP_SCHEDULER, CoSleep } from './locks/co-sleep.js';
 export { makeLockable, withLock, type Lockable } from './locks/lockable.js';
+export { coroutineRun } from './coroutine-run.js';
 export { nativeCall, nativeMutex, setNativeWaitServer, useNativeFunctions, type NativeWaitServer } from './native-call.js';
 export * from './aio/index.js';
 export * from './thread-pool/index.js';

@@ -6,11 +6,12 @@
  * The loop lives here once, so every stackful backend has the same surface.
  */
 import type { NativeArg, NativeFunctionSource, NativeRequest } from './backend.js';
-import { coroutineYield, currentBackend, type Co } from './coroutine.js';
+import { aioNativeWaitServer } from './aio/native-wait.js';
+import { coroutineYield, currentBackend, holdNative, type Co } from './coroutine.js';
 import { CoroutineError } from './errors.js';
 import { CoMutex } from './locks/co-mutex.js';
 
-/** Serves the waits that need the event loop (fd readiness, timers); installed by the AioContext layer. */
+/** Serves the waits that need the event loop (fd readiness, timers); the AioContext layer's by default. */
 export interface NativeWaitServer {
   waitFd(fd: number, events: 'read' | 'write'): Co<number>;
   sleepNs(ns: number): Co<number>;
@@ -19,7 +20,7 @@ export interface NativeWaitServer {
 let waitServer: NativeWaitServer | undefined;
 const mutexes = new Map<number, CoMutex>();
 
-/** Install what serves native fd and timer waits (done by the AioContext layer). */
+/** Serve native fd and timer waits with `server` instead of the AioContext layer (undefined: back to it). */
 export function setNativeWaitServer(server: NativeWaitServer | undefined): void {
   waitServer = server;
 }
@@ -34,7 +35,7 @@ export function nativeMutex(id: number): CoMutex {
 function* serve(req: NativeRequest): Co<number> {
   switch (req.kind) {
     case 'yield':
-      yield* coroutineYield();
+      yield coroutineYield();
       return 0;
     case 'lock':
       yield* nativeMutex(req.mutex).lock();
@@ -43,11 +44,9 @@ function* serve(req: NativeRequest): Co<number> {
       nativeMutex(req.mutex).unlock();
       return 0;
     case 'fd':
-      if (!waitServer) throw new CoroutineError('A native fd wait needs the AioContext layer (import it from @qco/core)');
-      return yield* waitServer.waitFd(req.fd, req.events);
+      return yield* (waitServer ?? aioNativeWaitServer).waitFd(req.fd, req.events);
     case 'sleep':
-      if (!waitServer) throw new CoroutineError('A native sleep needs the AioContext layer (import it from @qco/core)');
-      return yield* waitServer.sleepNs(req.ns);
+      return yield* (waitServer ?? aioNativeWaitServer).sleepNs(req.ns);
   }
 }
 
@@ -82,18 +81,20 @@ export function* nativeCall(name: string, args: readonly NativeArg[] = []): Co<n
     throw new CoroutineError(`The "${backend.name}" backend has no native function "${name}"; it has: ${rt.functions.join(', ')}`);
   }
   const handle = rt.start(name, args);
-  let finished = false;
+  // Held on the coroutine, so the call is cancelled if the coroutine is dropped or deleted.
+  const { hold, forget } = holdNative(rt, handle);
   let input = 0;
   try {
     for (;;) {
       const step = rt.resume(handle, input);
       if (step.done) {
-        finished = true;
+        hold.done = true;
         return step.value;
       }
       input = yield* serve(step.request);
     }
   } finally {
-    if (!finished) rt.cancel(handle);
+    if (!hold.done) rt.cancel(handle);
+    forget();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * QEMU's names for the qco API, as thin aliases, for people porting C code:
- * `qemu_coroutine_create(fn, opaque)`, `yield* qemu_coroutine_yield()`, … Each
+ * `qemu_coroutine_create(fn, opaque)`, `yield qemu_coroutine_yield()`, … Each
  * is the camelCase function or method it names; nothing here has logic of its own.
  * It imports the core by its package name (kept external in the build), so
  * `@qco/core/qemu` and `@qco/core` share one core instance.
@@ -25,7 +25,7 @@ import { makeLockable, type Lockable } from '@qco/core';
 export const qemu_coroutine_create = coroutineCreate;
 /** qemu_coroutine_enter */
 export const qemu_coroutine_enter = coroutineEnter;
-/** qemu_coroutine_yield (use as `yield* qemu_coroutine_yield()`) */
+/** qemu_coroutine_yield (use as `yield qemu_coroutine_yield()`) */
 export const qemu_coroutine_yield = coroutineYield;
 /** qemu_coroutine_self */
 export const qemu_coroutine_self = coroutineSelf;

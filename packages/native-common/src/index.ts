@@ -8,5 +8,5 @@
 export type { NativeAddon } from './addon.js';
 export { addonFile, addonPath, addonVariant, findPackageDir, loadAddon, type AddonLoad } from './addon-loader.js';
 export { nativeBackendModule, type NativeBackendModule } from './backend-module.js';
-export { createNativeBackend, NativeBackendError, type NativeBackendOptions, type NativeContext } from './native-backend.js';
+export { createNativeBackend, NativeBackendError, type NativeBackendOptions } from './native-backend.js';
 export { createNativeRuntime } from './native-runtime.js';

@@ -31,7 +31,20 @@ export function createNativeRuntime(addon: NativeAddon): NativeRuntime {
     start(fn: string, args: readonly NativeArg[]): number {
       const i = index.get(fn);
       if (i === undefined) throw new RangeError(`No native function "${fn}"; there are: ${functions.join(', ')}`);
-      return addon.start(i, args);
+      try {
+        return addon.start(i, args);
+      } catch (err) {
+        // Each suspended C call owns a stack mapping plus a guard page: the kernel's
+        // vm.max_map_count (65,530 by default) bounds them at about 32,000 at once.
+        if (err instanceof Error && /cannot allocate a coroutine stack/.test(err.message)) {
+          const live = addon.stats().live;
+          throw new Error(
+            `${err.message}: ${live} native calls are suspended, each holding a stack mapping and a guard page (the limit is about vm.max_map_count / 2; generator bodies take none)`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
     },
     loadFunctions(source: NativeFunctionSource): void {
       if (source.addon === undefined) throw new TypeError('this backend runs C functions from a Node addon: give useNativeFunctions({ addon: <path of the .node> })');

@@ -4,12 +4,13 @@
  * util/qemu-co-sleep.c). A coroutine scheduled into a context is marked
  * `scheduled = 'aio_co_schedule'` until that context's schedule BH enters it, so
  * an early direct enter is caught with QEMU's message; the BH enters the
- * scheduled coroutines in the order they were scheduled. Loading this module also
- * routes the core's plain wake-ups (CoQueue, CoMutex, CoSleep) made while
- * another context is being polled through aio_co_wake's rule: the coroutine is
- * scheduled back into its home context rather than entered on the spot.
+ * scheduled coroutines in the order they were scheduled. The first AioContext made
+ * installs the wake router, which sends the core's plain wake-ups (CoQueue, CoMutex,
+ * CoSleep) made while another context is being polled through aio_co_wake's rule:
+ * the coroutine is scheduled back into its home context rather than entered on the spot.
  */
 import {
+  coState,
   coroutineEnterIn,
   coroutineSelf,
   coroutineWake,
@@ -21,28 +22,22 @@ import {
 } from '../coroutine.js';
 import { CoroutineAlreadyScheduledError, CoroutineError } from '../errors.js';
 import { CoSleep } from '../locks/co-sleep.js';
-import { getCurrentAioContext, getMainAioContext, pollingAioContext, type AioContext } from './aio-context.js';
+import { AioAttachmentKey, getCurrentAioContext, getMainAioContext, pollingAioContext, type AioContext } from './aio-context.js';
 import type { QEMUBH } from './bh.js';
 import { qemuClockGetNs, type QEMUClockType } from './clock.js';
 
 /** The scheduler name aio_co_schedule leaves on a coroutine until it runs. */
 export const AIO_CO_SCHEDULER = 'aio_co_schedule';
 
-const SCHEDULE = Symbol('qco.aio.co-schedule');
-
 interface ScheduleState {
   readonly bh: QEMUBH<AioContext>;
   list: Coroutine[];
 }
 
+const SCHEDULE = new AioAttachmentKey<ScheduleState>('aio_co_schedule', (ctx) => ({ bh: ctx.bhNew(coScheduleBh, ctx, 'co_schedule_bh_cb'), list: [] }));
+
 function scheduleState(ctx: AioContext): ScheduleState {
-  let st = ctx.attachments.get(SCHEDULE) as ScheduleState | undefined;
-  if (st === undefined) {
-    const state: ScheduleState = { bh: ctx.bhNew(coScheduleBh, ctx, 'co_schedule_bh_cb'), list: [] };
-    ctx.attachments.set(SCHEDULE, state);
-    st = state;
-  }
-  return st;
+  return ctx.attachment(SCHEDULE);
 }
 
 function coScheduleBh(ctx: AioContext): void {
@@ -51,7 +46,7 @@ function coScheduleBh(ctx: AioContext): void {
   st.list = [];
   for (let i = 0; i < list.length; i++) {
     const co = list[i];
-    co.scheduled = null;
+    coState(co).scheduled = null;
     try {
       coroutineEnterIn(ctx, co);
     } catch (err) {
@@ -68,8 +63,9 @@ function coScheduleBh(ctx: AioContext): void {
 
 /** aio_co_schedule: enter `co` from a BH of `ctx` at its next poll. */
 export function aioCoSchedule(ctx: AioContext, co: Coroutine): void {
-  if (co.scheduled !== null) throw new CoroutineAlreadyScheduledError(co.scheduled);
-  co.scheduled = AIO_CO_SCHEDULER;
+  const st0 = coState(co);
+  if (st0.scheduled !== null) throw new CoroutineAlreadyScheduledError(st0.scheduled);
+  st0.scheduled = AIO_CO_SCHEDULER;
   const st = scheduleState(ctx);
   st.list.push(co);
   st.bh.schedule();
@@ -94,7 +90,7 @@ export function aioCoEnter(ctx: AioContext, co: Coroutine): void {
 
 /** aio_co_wake: aio_co_enter into the context `co` last ran in (the main one if none). */
 export function aioCoWake(co: Coroutine): void {
-  const ctx = (co.ctx as AioContext | null) ?? getMainAioContext();
+  const ctx = coState(co).ctx ?? getMainAioContext();
   aioCoEnter(ctx, co);
 }
 
@@ -103,7 +99,7 @@ export function* aioCoRescheduleSelf(newCtx: AioContext): Co {
   if (!inCoroutine()) throw new CoroutineError('aio_co_reschedule_self must be called from a coroutine');
   if (newCtx === getCurrentAioContext()) return;
   aioCoSchedule(newCtx, coroutineSelf());
-  yield* coroutineYield();
+  yield coroutineYield();
 }
 
 /**
@@ -127,13 +123,22 @@ export function coSleepNs(clock: QEMUClockType, ns: number): Co {
   return coSleepNsWakeable(new CoSleep(), clock, ns);
 }
 
-// aio_co_wake's context rule for the wake-ups the core does (locks, co-sleep):
-// inside a poll of another context, schedule the coroutine back into its own.
-// Outside any poll nothing else is running on this thread, so it is woken here.
-setCoroutineWakeRouter((co) => {
-  const ctx = co.ctx as AioContext;
+/**
+ * @internal Give the core aio_co_wake's context rule for the wake-ups it does
+ * (locks, co-sleep): inside a poll of another context, schedule the coroutine back
+ * into its own; outside any poll nothing else runs on this thread, so it is woken
+ * there. Called by the AioContext constructor: a coroutine has a home context only
+ * once one exists.
+ */
+export function installCoroutineWakeRouter(): void {
+  setCoroutineWakeRouter(routeWake);
+}
+
+function routeWake(co: Coroutine): boolean {
+  const st = coState(co);
+  const ctx = st.ctx as AioContext;
   const polling = pollingAioContext();
-  if (polling === null || polling === ctx || ctx.isDestroyed || co.scheduled !== null) return false;
+  if (polling === null || polling === ctx || ctx.isDestroyed || st.scheduled !== null) return false;
   aioCoSchedule(ctx, co);
   return true;
-});
+}

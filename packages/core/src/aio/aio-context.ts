@@ -11,6 +11,7 @@
  * threads signal there: event notifiers set through shared handles, thread-pool
  * completions, remote BHs. It cannot wait for stream readiness (fd-handler.ts).
  */
+import { installCoroutineWakeRouter } from './aio-co.js';
 import { QEMUBH, type BhOwner, type QEMUBHFunc } from './bh.js';
 import { QEMU_CLOCK_REALTIME, qemuClockGetNs, type QEMUClockType } from './clock.js';
 import { AioContextDestroyedError, BhLeakedError } from './errors.js';
@@ -38,6 +39,18 @@ export interface AioContextOptions {
 }
 
 /** An event loop context (QEMU's AioContext). */
+/** A typed attachment point on AioContexts: one per layer, with how to make (and destroy) its state. */
+export class AioAttachmentKey<T extends object> {
+  constructor(
+    /** What the state is, for debugging. */
+    readonly name: string,
+    /** Makes the state for a context on first use. */
+    readonly create: (ctx: AioContext) => T,
+    /** Called when the context is destroyed. */
+    readonly destroy?: (state: T) => void,
+  ) {}
+}
+
 export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   /** Name, for messages. */
   readonly name: string;
@@ -60,8 +73,8 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   private nodeTimerAt = Infinity;
   private destroyed = false;
   private acquireDepth = 0;
-  /** @internal Per-context state of other layers (thread pool, coroutine schedule list). */
-  readonly attachments = new Map<symbol, unknown>();
+  /** Per-context state of other layers (thread pool, coroutine schedule list), by key. */
+  private readonly attachments = new Map<object, { readonly key: AioAttachmentKey<object>; readonly state: object }>();
   /** @internal The wake word value at the last drain of remote sources. */
   private lastWake = -1;
 
@@ -69,6 +82,16 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     this.name = options.name ?? 'aio-context';
     this.attached = options.attach ?? true;
     this.tlg = newTimerListGroup(this);
+    installCoroutineWakeRouter();
+  }
+
+  /** The state `key`'s layer keeps on this context, made on first use. */
+  attachment<T extends object>(key: AioAttachmentKey<T>): T {
+    const found = this.attachments.get(key);
+    if (found !== undefined) return found.state as T;
+    const state = key.create(this);
+    this.attachments.set(key, { key: key as unknown as AioAttachmentKey<object>, state });
+    return state;
   }
 
   // -------------------------------------------------------------------------
@@ -370,7 +393,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     for (const s of this.slices) check(s.head);
     this.destroyed = true;
     // Other layers' per-context state (a thread pool) goes with the context.
-    for (const a of this.attachments.values()) (a as { destroy?: () => void }).destroy?.();
+    for (const { key, state } of this.attachments.values()) key.destroy?.(state);
     this.attachments.clear();
     if (this.immediate !== null) clearImmediate(this.immediate);
     if (this.nodeTimer !== null) clearTimeout(this.nodeTimer);

@@ -4,6 +4,7 @@
  * the coroutine glue (aio_co_schedule / enter / wake, qemu_co_sleep_ns).
  */
 export {
+  AioAttachmentKey,
   AioContext,
   aioBhNew,
   aioBhScheduleOneshot,
@@ -23,6 +24,7 @@ export {
   type AioContextOptions,
 } from './aio-context.js';
 export { AIO_CO_SCHEDULER, aioCoEnter, aioCoRescheduleSelf, aioCoSchedule, aioCoWake, coSleepNs, coSleepNsWakeable } from './aio-co.js';
+export { coAwait, coWaitFor, type NodeCallback } from './co-wait.js';
 export { aioWaitWhile, aioWaitWhileUnlocked } from './aio-wait.js';
 export { QEMUBH, type QEMUBHFunc } from './bh.js';
 export {
@@ -42,7 +44,7 @@ export {
 export { AioContextDestroyedError, AioError, AioWaitDeadlockError, AioWaitInCoroutineError, BhLeakedError } from './errors.js';
 export { EventNotifier, eventNotifierSetShared, type EventNotifierHandler, type SharedEventNotifier } from './event-notifier.js';
 export { AioFdHandler, type AioFd, type IOHandler } from './fd-handler.js';
-export { aioNativeWaitServer, installNativeWaitServer } from './native-wait.js';
+export { aioNativeWaitServer } from './native-wait.js';
 export { QEMUTimer, TimerList, type QEMUTimerCB } from './timer.js';
 export { threadWakeWord, wakeThread } from './wake.js';
 export { remoteBhNew, remoteCoEnter, remoteSignal, type RemoteEndpoint, type RemoteHandle } from './remote.js';

@@ -6,14 +6,14 @@
  * "wait again"). Both yield the calling coroutine, so the event loop keeps running.
  */
 import type { Co } from '../coroutine.js';
-import { setNativeWaitServer, type NativeWaitServer } from '../native-call.js';
+import type { NativeWaitServer } from '../native-call.js';
 import { coSleepNs } from './aio-co.js';
 import { QEMU_CLOCK_REALTIME } from './clock.js';
 
 /** Back-off of a native fd wait, in ns. */
 const FD_WAIT_NS = 1_000_000;
 
-/** The NativeWaitServer of the event loop layer. */
+/** The NativeWaitServer of the event loop layer, the default one (native-call.ts). */
 export const aioNativeWaitServer: NativeWaitServer = {
   *waitFd(_fd: number, _events: 'read' | 'write'): Co<number> {
     yield* coSleepNs(QEMU_CLOCK_REALTIME, FD_WAIT_NS);
@@ -24,11 +24,3 @@ export const aioNativeWaitServer: NativeWaitServer = {
     return 0;
   },
 };
-
-/** Install the event loop layer as the server of native waits (idempotent). */
-export function installNativeWaitServer(): void {
-  setNativeWaitServer(aioNativeWaitServer);
-}
-
-// Served as soon as the event loop layer is loaded.
-installNativeWaitServer();

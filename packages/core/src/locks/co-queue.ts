@@ -17,7 +17,7 @@ export class CoQueue {
     if (!inCoroutine()) throw new CoroutineError('CoQueue.wait must be called from a coroutine');
     this.waiters.push(coroutineSelf());
     if (lock) lock.unlock();
-    yield* coroutineYield();
+    yield coroutineYield();
     if (lock) yield* lock.lock();
   }
 

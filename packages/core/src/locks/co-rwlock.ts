@@ -5,7 +5,7 @@
  * upgrade / downgrade move between the two sides. One thread runs coroutines,
  * so the internal mutex QEMU needs for threads is not needed here.
  */
-import { coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
+import { coState, coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { CoroutineError } from '../errors.js';
 import type { Lockable } from './lockable.js';
 
@@ -47,12 +47,12 @@ export class CoRwlock {
       this.owners++;
     } else {
       this.tickets.push({ read: true, co: self });
-      yield* coroutineYield();
+      yield coroutineYield();
       this.need(this.owners >= 1, 'reader woken without the lock');
       // Let the next reader in line in too; it wakes the one after it.
       this.maybeWakeOne();
     }
-    self.locksHeld++;
+    coState(self).locksHeld++;
   }
 
   /** qemu_co_rwlock_wrlock */
@@ -63,10 +63,10 @@ export class CoRwlock {
       this.owners = -1;
     } else {
       this.tickets.push({ read: false, co: self });
-      yield* coroutineYield();
+      yield coroutineYield();
       this.need(this.owners === -1, 'writer woken without the lock');
     }
-    self.locksHeld++;
+    coState(self).locksHeld++;
   }
 
   /** qemu_co_rwlock_upgrade: from reader to writer; waits behind writers already in line. */
@@ -79,7 +79,7 @@ export class CoRwlock {
     this.owners--;
     this.tickets.push({ read: false, co: coroutineSelf() });
     this.maybeWakeOne();
-    yield* coroutineYield();
+    yield coroutineYield();
     this.need(this.owners === -1, 'upgraded writer woken without the lock');
   }
 
@@ -94,7 +94,7 @@ export class CoRwlock {
   unlock(): void {
     const self = coroutineSelf();
     this.need(inCoroutine(), 'unlock must be called from a coroutine');
-    self.locksHeld--;
+    coState(self).locksHeld--;
     if (this.owners > 0) this.owners--;
     else {
       this.need(this.owners === -1, 'unlock of a lock not held');

@@ -5,7 +5,7 @@
  * is remembered (sticky) and the next sleep returns at once, so a wake-up racing
  * ahead of its sleeper is never lost.
  */
-import { coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
+import { coState, coroutineSelf, coroutineWake, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { CoroutineAlreadyScheduledError, CoroutineError } from '../errors.js';
 
 /** The scheduler name a sleeping coroutine carries. */
@@ -23,11 +23,11 @@ export class CoSleep {
       this.wokenEarly = false;
       return;
     }
-    const self = coroutineSelf();
+    const self = coState(coroutineSelf());
     if (self.scheduled !== null) throw new CoroutineAlreadyScheduledError(self.scheduled);
     self.scheduled = CO_SLEEP_SCHEDULER;
-    this.toWake = self;
-    yield* coroutineYield();
+    this.toWake = coroutineSelf();
+    yield coroutineYield();
   }
 
   /** qemu_co_sleep_wake: wake the sleeper, or remember the wake for the next sleep. */
@@ -38,7 +38,7 @@ export class CoSleep {
       return;
     }
     this.toWake = null;
-    co.scheduled = null;
+    coState(co).scheduled = null;
     coroutineWake(co);
   }
 

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { CoroutineError } from '../errors.js';
-import { getCurrentAioContext, type AioContext } from '../aio/aio-context.js';
+import { AioAttachmentKey, getCurrentAioContext, type AioContext } from '../aio/aio-context.js';
 import { aioCoWake } from '../aio/aio-co.js';
 import { aioWaitWhile } from '../aio/aio-wait.js';
 import { addRemoteSource, threadWakeWord } from '../aio/wake.js';
@@ -162,7 +162,7 @@ export class ThreadPool {
     if (!inCoroutine()) throw new CoroutineError('thread_pool_submit_co must be called from a coroutine');
     const self = coroutineSelf();
     const req = this.submitAio(fn, arg, (co: Coroutine) => aioCoWake(co), self, transfer);
-    yield* coroutineYield();
+    yield coroutineYield();
     return req.ret;
   }
 
@@ -295,13 +295,15 @@ export class ThreadPool {
   }
 }
 
-const POOL = Symbol('qco.thread-pool');
+const POOL = new AioAttachmentKey<ThreadPool>(
+  'thread-pool',
+  (ctx) => new ThreadPool(ctx),
+  (pool) => pool.destroy(),
+);
 
 /** aio_get_thread_pool: the context's pool (created on first use). */
 export function aioGetThreadPool(ctx: AioContext = getCurrentAioContext()): ThreadPool {
-  let pool = ctx.attachments.get(POOL) as ThreadPool | undefined;
-  if (pool === undefined) ctx.attachments.set(POOL, (pool = new ThreadPool(ctx)));
-  return pool;
+  return ctx.attachment(POOL);
 }
 
 /** thread_pool_submit_aio in the current context's pool. */

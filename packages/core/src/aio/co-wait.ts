@@ -1,0 +1,61 @@
+/**
+ * Waiting for the outside world from a coroutine_fn, the one way every driver
+ * does it: hand a request to something that completes later (a Node callback, a
+ * Promise, a worker) and yield; the completion wakes the coroutine with
+ * aio_co_wake (entered at once from a callback in its own AioContext, queued
+ * behind the running coroutine from inside one, scheduled as a BH into its home
+ * context from another). A completion that comes before the coroutine yielded is
+ * not lost, and a completion callback is never thrown into: a failure of the
+ * woken coroutine is rethrown on the next tick, where it reaches the process
+ * like any uncaught error, instead of unwinding through a library's internals.
+ */
+import { coroutineSelf, coroutineYield, inCoroutine, type Co } from '../coroutine.js';
+import { CoroutineError } from '../errors.js';
+import { aioCoWake } from './aio-co.js';
+
+/** A completion callback in Node's style. */
+export type NodeCallback<T> = (err: Error | null | undefined, value?: T) => void;
+
+/**
+ * Start something that completes through `done` and yield until it does; returns
+ * its value or throws its error: `const n = yield* coWaitFor<number>((done) => fs.read(fd, buf, 0, len, pos, done))`.
+ */
+export function* coWaitFor<T>(start: (done: NodeCallback<T>) => void): Co<T> {
+  if (!inCoroutine()) throw new CoroutineError('coWaitFor must be called from a coroutine');
+  const self = coroutineSelf();
+  let finished = false;
+  let waiting = false;
+  let error: Error | null | undefined;
+  let value: T | undefined;
+  start((err, v) => {
+    if (finished) return;
+    finished = true;
+    error = err;
+    value = v;
+    if (!waiting) return;
+    waiting = false;
+    try {
+      aioCoWake(self);
+    } catch (failure) {
+      process.nextTick(() => {
+        throw failure;
+      });
+    }
+  });
+  while (!finished) {
+    waiting = true;
+    yield coroutineYield();
+  }
+  if (error) throw error;
+  return value as T;
+}
+
+/** Yield until `promise` settles: `const v = yield* coAwait(p)`. */
+export function coAwait<T>(promise: PromiseLike<T>): Co<T> {
+  return coWaitFor<T>((done) => {
+    promise.then(
+      (v) => done(null, v),
+      (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
+    );
+  });
+}
