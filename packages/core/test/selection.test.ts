@@ -121,7 +121,7 @@ import(${JSON.stringify(coreDist)}).then((esm) => {
   const co = esm.coroutineCreate(function* () { trace.push('a'); yield* cjs.coroutineYield(); trace.push('b'); });
   cjs.coroutineEnter(co);
   esm.coroutineEnter(co);
-  console.log(trace.join('') + ' ' + (cjs.coroutineCreate === esm.coroutineCreate) + ' ' + co.terminated);
+  console.log(trace.join('') + ' ' + (cjs.coroutineCreate === esm.coroutineCreate) + ' ' + esm.coroutineIsTerminated(co));
 });
 `,
     );
