@@ -23,17 +23,20 @@ export type NodeCallback<T> = (err: Error | null | undefined, value?: T) => void
 export function* coWaitFor<T>(start: (done: NodeCallback<T>) => void): Co<T> {
   if (!inCoroutine()) throw new CoroutineError('coWaitFor must be called from a coroutine');
   const self = coroutineSelf();
-  let finished = false;
-  let waiting = false;
-  let error: Error | null | undefined;
-  let value: T | undefined;
+  // An object, not locals: the callback sets it while the loop below is suspended.
+  const st: { finished: boolean; waiting: boolean; error: Error | null | undefined; value: T | undefined } = {
+    finished: false,
+    waiting: false,
+    error: undefined,
+    value: undefined,
+  };
   start((err, v) => {
-    if (finished) return;
-    finished = true;
-    error = err;
-    value = v;
-    if (!waiting) return;
-    waiting = false;
+    if (st.finished) return;
+    st.finished = true;
+    st.error = err;
+    st.value = v;
+    if (!st.waiting) return;
+    st.waiting = false;
     try {
       aioCoWake(self);
     } catch (failure) {
@@ -42,12 +45,12 @@ export function* coWaitFor<T>(start: (done: NodeCallback<T>) => void): Co<T> {
       });
     }
   });
-  while (!finished) {
-    waiting = true;
+  while (!st.finished) {
+    st.waiting = true;
     yield coroutineYield();
   }
-  if (error) throw error;
-  return value as T;
+  if (st.error) throw st.error;
+  return st.value as T;
 }
 
 /** Yield until `promise` settles: `const v = yield* coAwait(p)`. */

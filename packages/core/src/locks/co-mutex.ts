@@ -21,7 +21,7 @@ export class CoMutex implements Lockable, HeldLock {
   /** qemu_co_mutex_lock */
   *lock(): Co {
     if (!inCoroutine()) throw new CoroutineError('CoMutex.lock must be called from a coroutine');
-    if (this.deadHolder !== null) throw new CoMutexHolderTerminatedError(this.deadHolder);
+    this.refuseIfDead();
     const self = coroutineSelf();
     if (this.holder === null) {
       this.holder = self;
@@ -31,7 +31,7 @@ export class CoMutex implements Lockable, HeldLock {
       // Woken only by unlock, which has already made us the holder, or by the holder's death.
       while (this.holder !== self) {
         yield coroutineYield();
-        if (this.deadHolder !== null) throw new CoMutexHolderTerminatedError(this.deadHolder);
+        this.refuseIfDead();
       }
     }
     const st = coState(self);
@@ -54,6 +54,10 @@ export class CoMutex implements Lockable, HeldLock {
     }
     this.holder = next;
     coroutineWake(next);
+  }
+
+  private refuseIfDead(): void {
+    if (this.deadHolder !== null) throw new CoMutexHolderTerminatedError(this.deadHolder);
   }
 
   /** @internal The holder terminated holding it: fail every waiter now and every locker from now on. */
