@@ -67,7 +67,7 @@ function fullGc(): void {
 function abandon(n: number): void {
   for (let i = 0; i < n; i++) {
     const co = coroutineCreate(function* () {
-      const held = new Array(8).fill(i);
+      const held: number[] = new Array<number>(8).fill(i);
       yield coroutineYield();
       return held;
     });
