@@ -23,7 +23,7 @@ const AWAITS_PER_CALL = 1000;
 function* empty(): Co {}
 
 function* yieldForever(): Co {
-  for (;;) yield* coroutineYield();
+  for (;;) yield coroutineYield();
 }
 
 function* nest(d: { n: number; max: number }): Co {
@@ -31,8 +31,19 @@ function* nest(d: { n: number; max: number }): Co {
   if (d.n < d.max) coroutineEnter(coroutineCreate(nest, d));
 }
 
+/** Yields from three coroutine_fn calls deep (issue 21: ≤ 3× a raw generator step). */
+function* depth3(): Co {
+  for (;;) yield* depth2();
+}
+function* depth2(): Co {
+  yield* depth1();
+}
+function* depth1(): Co {
+  yield coroutineYield();
+}
+
 function* yieldOnce(): Co {
-  yield* coroutineYield();
+  yield coroutineYield();
 }
 
 /** Capability probes stop at these bounds (the machine is shared). */
@@ -107,6 +118,7 @@ const module: BenchModule = {
     for (const backend of backends) {
       cases.push(
         { name: '/perf/yield', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/await', 'baseline/promise-round-trip'] },
+        { name: '/perf/yield/depth-3', backend, baseline: 'baseline/generator-next', params: { depth: 3 } },
         { name: '/perf/lifecycle', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/cost', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/nesting', backend, opsPerCall: NEST_DEPTH, baseline: 'baseline/generator-next', params: { depth: NEST_DEPTH } },
@@ -142,6 +154,10 @@ const module: BenchModule = {
         return { kind: 'sync', fn: () => void (sink = dummy(sink)) };
       case '/perf/yield': {
         const co = coroutineCreate(yieldForever);
+        return { kind: 'sync', fn: () => coroutineEnter(co) };
+      }
+      case '/perf/yield/depth-3': {
+        const co = coroutineCreate(depth3);
         return { kind: 'sync', fn: () => coroutineEnter(co) };
       }
       case '/perf/lifecycle':
