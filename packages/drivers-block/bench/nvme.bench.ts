@@ -28,8 +28,9 @@ interface Loop {
 }
 
 function makeLoop(depth: number, batched: boolean): Loop {
-  const blk = BlockBackend.openSync('nvme://mem:64M/1');
-  const bs = blk.bs as NvmeBlockDriverState;
+  const blk = BlockBackend.openSync('nvme://mem:64M/1', { format: 'raw' });
+  // The nvme node itself (a raw format node may sit on top since format probing).
+  const bs = [blk.bs, ...(blk.bs.children ?? []).map((c) => c.bs)].find((n) => 'ctrl' in n) as NvmeBlockDriverState;
   const ctx = getMainAioContext();
   const buffers = Array.from({ length: depth }, () => new IoVector(new Uint8Array(BLOCK)));
   const free: IoVector[] = [...buffers];
