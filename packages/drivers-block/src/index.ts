@@ -19,7 +19,7 @@ export { builtinBlockDrivers } from './drivers/builtin.js';
 export * from './block/block-open.js';
 export * from './block/permissions.js';
 export { assertAligned, bdrvCoPreadv, bdrvCoPwritev, bdrvCoPwriteZeroes, checkRequest } from './block/io.js';
-export { coAwait, coWaitFor, type NodeCallback } from './block/co-wait.js';
+export { coAwait, coWaitFor, type NodeCallback } from '@qco/core';
 export { NULL_DEFAULT_SIZE, NullBlockDriverState, nullAioDriver, nullCoDriver } from './drivers/null/null-driver.js';
 export { BlockBackend, type BlockAioCallback } from './block/block-backend.js';
 export { runSync, setBlockingPoll, type BlockingPoll } from './block/sync-run.js';

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCoroutine } from '../src/drivers/nfs/co-promise.js';
+import { coroutineRun } from '@qco/core';
 import { NfsOpenError } from '../src/drivers/nfs/errors.js';
 import { NfsFile } from '../src/drivers/nfs/nfs-file.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
@@ -35,37 +35,37 @@ describe('NfsFile', () => {
   it('reads a file written on the export, in chunks with many calls in flight', async () => {
     const data = pattern(5 * 1024 * 1024 + 123, 7);
     writeFileSync(join(peer.exportDir, 'r.img'), data);
-    const f = await runCoroutine(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/r.img`, maxTransfer: 256 * 1024 }));
+    const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/r.img`, maxTransfer: 256 * 1024 }));
     expect(f.size).toBe(data.length);
     const got = new Uint8Array(data.length + 1000);
     got.fill(0xaa);
-    await runCoroutine(() => f.pread(0, got));
+    await coroutineRun(() => f.pread(0, got));
     expect(Buffer.from(got.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
     expect(got.subarray(data.length).every((v) => v === 0)).toBe(true);
-    await runCoroutine(() => f.close());
+    await coroutineRun(() => f.close());
   });
 
   it('creates, writes UNSTABLE, commits, and the bytes are on disk', async () => {
     const data = pattern(3 * 1024 * 1024 + 5, 9);
-    const f = await runCoroutine(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/w.img`, create: true }));
-    await runCoroutine(() => f.pwrite(4096, data));
+    const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/w.img`, create: true }));
+    await coroutineRun(() => f.pwrite(4096, data));
     expect(f.pendingCommitBytes).toBeGreaterThan(0);
-    await runCoroutine(() => f.flush());
+    await coroutineRun(() => f.flush());
     expect(f.pendingCommitBytes).toBe(0);
     expect(f.stats.commits).toBe(1);
     const disk = readFileSync(join(peer.exportDir, 'w.img'));
     expect(disk.length).toBe(4096 + data.length);
     expect(disk.subarray(4096).equals(Buffer.from(data))).toBe(true);
-    await runCoroutine(() => f.truncate(1000));
+    await coroutineRun(() => f.truncate(1000));
     expect(readFileSync(join(peer.exportDir, 'w.img')).length).toBe(1000);
-    await runCoroutine(() => f.close());
+    await coroutineRun(() => f.close());
   });
 
   it('names the failing step with QEMU wording', async () => {
-    await expect(runCoroutine(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/nofile.img` }))).rejects.toThrow(
+    await expect(coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/nofile.img` }))).rejects.toThrow(
       'Failed to open file : open call failed with "NFS: Lookup of /nofile.img failed with NFS3ERR_NOENT(-2)"',
     );
-    const err = await runCoroutine(() => NfsFile.open({ host: '127.0.0.1', path: '/no/such/export/a.img' })).catch((e: unknown) => e);
+    const err = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: '/no/such/export/a.img' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NfsOpenError);
     expect((err as Error).message).toMatch(/^Failed to mount nfs share: mount_cb: RPC error: Mount failed with error MNT3ERR_/);
   });

@@ -30,7 +30,7 @@ import {
   type Nfsv3Response,
 } from '@jsonjoy.com/json-pack/lib/nfs/v3/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCoroutine } from '../src/drivers/nfs/co-promise.js';
+import { coroutineRun } from '@qco/core';
 import { Nfs3ProcNo } from '../src/drivers/nfs/constants.js';
 import { RpcError } from '../src/drivers/nfs/errors.js';
 import { decodeMntResults, decodeNfs3Results } from '../src/drivers/nfs/nfs3/nfs3-calls.js';
@@ -186,7 +186,7 @@ describe('nfs RPC client against a misbehaving server', () => {
   async function callOnce(port: number): Promise<unknown> {
     const client = new RpcClient({ host: '127.0.0.1', port, timeoutMs: 800, bufferSize: 4096 });
     try {
-      return await runCoroutine(function* () {
+      return await coroutineRun(function* () {
         yield* client.connect();
         return yield* client.call(100003, 3, 0, null, { what: 'NULL' });
       });
@@ -244,7 +244,7 @@ describe('nfs RPC client against a misbehaving server', () => {
     });
     const client = new RpcClient({ host: '127.0.0.1', port, timeoutMs: 20_000, bufferSize: 1 << 20, maxInFlight: 16 });
     try {
-      const sizes = await runCoroutine(function* () {
+      const sizes = await coroutineRun(function* () {
         yield* client.connect();
         const calls = [];
         for (let i = 0; i < 40; i++) {

@@ -11,7 +11,7 @@
  * co_wrapper. Drivers whose completions need libuv callbacks (sockets) refuse
  * the synchronous face with SyncUnsupportedError before anything is sent.
  */
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import { coroutineCreate, coroutineEnter, coroutineRun, type Co } from '@qco/core';
 import type { BlockCheckResult, BlockDriverInfo, BlockDriverState, BlockOptionsDict, BlockRequestFlags, BlockStatus, PreallocMode } from './block-driver.js';
 import { bdrvOpen, graphNodes, resolveBlockSpec, type BlockOpenOptions } from './block-open.js';
 import { bdrvCreate, type BlockCreateOptions } from './block-create.js';
@@ -36,19 +36,6 @@ function toBlockError(err: unknown): BlockError {
   return new BlockError(e?.message ?? String(err), Errno.EIO, { cause: err });
 }
 
-/** Run a coroutine_fn in a new coroutine and settle a Promise with its result. */
-function runPromise<T>(fn: () => Co<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const co = coroutineCreate(function* () {
-      try {
-        resolve(yield* fn());
-      } catch (err) {
-        reject(err);
-      }
-    });
-    coroutineEnter(co);
-  });
-}
 
 /** The user-facing handle on an open node. */
 /** One callback-face request (QEMU's BlkAioEmAIOCB), reused as the coroutine's opaque. */
@@ -150,7 +137,7 @@ export class BlockBackend {
 
   /** Open `spec`; resolves to a BlockBackend. */
   static open(spec: string | BlockOptionsDict, how: BlockOpenOptions = {}): Promise<BlockBackend> {
-    return runPromise(() => BlockBackend.coOpen(spec, how));
+    return coroutineRun(() => BlockBackend.coOpen(spec, how));
   }
 
   /** Open `spec` synchronously (drivers whose completions do not need the event loop). */
@@ -164,7 +151,7 @@ export class BlockBackend {
 
   /** Create an image (qemu-img create): `{ filename, format: 'qcow2', size, backingFile }`. */
   static create(options: BlockCreateOptions): Promise<void> {
-    return runPromise(() => bdrvCreate(options));
+    return coroutineRun(() => bdrvCreate(options));
   }
 
   /** Create an image as a coroutine_fn. */
@@ -385,71 +372,71 @@ export class BlockBackend {
 
   /** Read `bytes` at `offset`. */
   pread(offset: number, bytes: number, into?: Uint8Array): Promise<Uint8Array> {
-    return runPromise(() => this.coPread(offset, bytes, into));
+    return coroutineRun(() => this.coPread(offset, bytes, into));
   }
   /** Read into `qiov`. */
   preadv(offset: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
-    return runPromise(() => this.coPreadv(offset, qiov.size, qiov, flags));
+    return coroutineRun(() => this.coPreadv(offset, qiov.size, qiov, flags));
   }
   /** Write `data` at `offset`. */
   pwrite(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
-    return runPromise(() => this.coPwrite(offset, data, flags));
+    return coroutineRun(() => this.coPwrite(offset, data, flags));
   }
   /** Write `qiov` at `offset`. */
   pwritev(offset: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
-    return runPromise(() => this.coPwritev(offset, qiov.size, qiov, flags));
+    return coroutineRun(() => this.coPwritev(offset, qiov.size, qiov, flags));
   }
   /** Write zeroes. */
   pwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Promise<void> {
-    return runPromise(() => this.coPwriteZeroes(offset, bytes, flags));
+    return coroutineRun(() => this.coPwriteZeroes(offset, bytes, flags));
   }
   /** Flush. */
   flush(): Promise<void> {
-    return runPromise(() => this.coFlush());
+    return coroutineRun(() => this.coFlush());
   }
   /** Image length in bytes. */
   getLength(): Promise<number> {
-    return runPromise(() => this.coGetLength());
+    return coroutineRun(() => this.coGetLength());
   }
   /** Resize. */
   truncate(offset: number, exact = true, prealloc: PreallocMode = 'off'): Promise<void> {
-    return runPromise(() => this.coTruncate(offset, exact, prealloc));
+    return coroutineRun(() => this.coTruncate(offset, exact, prealloc));
   }
   /** Driver facts for info output. */
   getInfo(): Promise<BlockDriverInfo> {
-    return runPromise(() => this.coGetInfo());
+    return coroutineRun(() => this.coGetInfo());
   }
   /** Block status of the top node. */
   blockStatus(offset: number, bytes: number): Promise<BlockStatus> {
-    return runPromise(() => this.coBlockStatus(offset, bytes));
+    return coroutineRun(() => this.coBlockStatus(offset, bytes));
   }
   /** Block status through the backing chain. */
   blockStatusAbove(offset: number, bytes: number): Promise<BlockStatusAbove> {
-    return runPromise(() => this.coBlockStatusAbove(offset, bytes));
+    return coroutineRun(() => this.coBlockStatusAbove(offset, bytes));
   }
   /** Write whole clusters compressed. */
   pwriteCompressed(offset: number, data: Uint8Array): Promise<void> {
-    return runPromise(() => this.coPwriteCompressed(offset, data));
+    return coroutineRun(() => this.coPwriteCompressed(offset, data));
   }
   /** Discard. */
   pdiscard(offset: number, bytes: number): Promise<void> {
-    return runPromise(() => this.coPdiscard(offset, bytes));
+    return coroutineRun(() => this.coPdiscard(offset, bytes));
   }
   /** Empty the image. */
   makeEmpty(): Promise<void> {
-    return runPromise(() => this.coMakeEmpty());
+    return coroutineRun(() => this.coMakeEmpty());
   }
   /** Record another backing file. */
   changeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Promise<void> {
-    return runPromise(() => this.coChangeBackingFile(backingFile, backingFormat));
+    return coroutineRun(() => this.coChangeBackingFile(backingFile, backingFormat));
   }
   /** Consistency check. */
   check(repair: 'none' | 'leaks' | 'all' = 'none'): Promise<BlockCheckResult> {
-    return runPromise(() => this.coCheck(repair));
+    return coroutineRun(() => this.coCheck(repair));
   }
   /** Close the node. */
   close(): Promise<void> {
-    return runPromise(() => this.coClose());
+    return coroutineRun(() => this.coClose());
   }
 
   // ----- callback face (QEMU's blk_aio_*) --------------------------------------

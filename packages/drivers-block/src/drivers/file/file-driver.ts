@@ -17,7 +17,7 @@
  */
 import { constants, closeSync, fdatasync, fstatSync, ftruncateSync, openSync, read, readSync, write } from 'node:fs';
 import type { Co } from '@qco/core';
-import { coWaitFor } from '../../block/co-wait.js';
+import { coWaitFor } from '@qco/core';
 import { inSyncWait } from '../../block/sync-run.js';
 import {
   BLOCK_DRIVER_SPEC,

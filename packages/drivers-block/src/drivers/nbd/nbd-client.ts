@@ -16,7 +16,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
-import { coWaitFor } from '../../block/co-wait.js';
+import { coWaitFor } from '@qco/core';
 import { BlockError, BlockIoError } from '../../block/errors.js';
 import { Errno } from '../../block/errno.js';
 import {

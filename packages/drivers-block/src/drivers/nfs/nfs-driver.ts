@@ -24,7 +24,7 @@ import {
   type PreallocMode,
 } from '../../block/block-driver.js';
 import { BlockError, BlockIoError, NotSupportedError } from '../../block/errors.js';
-import { coAwait } from '../../block/co-wait.js';
+import { coAwait } from '@qco/core';
 import type { IoVector } from '../../block/iov.js';
 import { NfsOpenError, RpcError } from './errors.js';
 import type { NfsFile, NfsFileOptions } from './nfs-file.js';

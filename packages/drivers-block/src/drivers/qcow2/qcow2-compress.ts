@@ -7,7 +7,7 @@
  */
 import { deflateRaw, inflateRaw, constants } from 'node:zlib';
 import type { Co } from '@qco/core';
-import { coWaitFor } from '../../block/co-wait.js';
+import { coWaitFor } from '@qco/core';
 import { Qcow2Error } from './qcow2-errors.js';
 
 /** Inflate compressed cluster data into exactly `clusterSize` bytes. */

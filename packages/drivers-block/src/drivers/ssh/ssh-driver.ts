@@ -20,7 +20,7 @@ import {
   type BlockRequestFlags,
   type PreallocMode,
 } from '../../block/block-driver.js';
-import { coAwait, coWaitFor } from '../../block/co-wait.js';
+import { coAwait, coWaitFor } from '@qco/core';
 import { NotSupportedError } from '../../block/errors.js';
 import type { IoVector } from '../../block/iov.js';
 import { SftpPipe, type SftpPipeLimits } from './sftp-pipe.js';

@@ -11,7 +11,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
-import { coWaitFor } from '../../block/co-wait.js';
+import { coWaitFor } from '@qco/core';
 import { NBD_DEFAULT_PORT } from '../../nbd/constants.js';
 import { NbdStream, NbdStreamClosedError } from '../../nbd/stream.js';
 import { certificateDn, type TlsCredsX509 } from '../../nbd/tls-creds.js';
