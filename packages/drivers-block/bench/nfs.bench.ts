@@ -16,16 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
 import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/bench';
-import { packageDir, run, transferCases } from './transfer-util.js';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, transferCases, type Direction } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
 
-const MiB = 1024 * 1024;
-const SIZE = 256 * MiB;
-const REQUEST = 2 * MiB;
-const IN_FLIGHT = 8;
-
-type Direction = 'read' | 'write';
 type Tool = 'qemu-img-convert' | 'nfs-cp' | 'qco-img-convert' | 'qco-blk';
 
 interface Setup {
@@ -84,18 +78,7 @@ async function transfer(tool: Tool, direction: Direction, s: Setup, env: NodeJS.
     }
     case 'qco-blk': {
       const blk = await BlockBackend.open(s.url, { readOnly: direction === 'read' });
-      const buf = direction === 'write' ? randomBytes(REQUEST) : null;
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < SIZE) {
-          const off = next;
-          next += REQUEST;
-          if (buf === null) await blk.pread(off, REQUEST);
-          else await blk.pwrite(off, buf);
-        }
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-      if (buf !== null) await blk.flush();
+      await blkTransfer(blk, direction, true);
       await blk.close();
       return;
     }

@@ -14,16 +14,10 @@ import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
 import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/bench';
-import { packageDir, run, transferCases } from './transfer-util.js';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, transferCases, type Direction } from './transfer-util.js';
 import { startSshd, type SshdPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
 
-const MiB = 1024 * 1024;
-const SIZE = 256 * MiB;
-const REQUEST = 2 * MiB;
-const IN_FLIGHT = 8;
-
-type Direction = 'read' | 'write';
 type Tool = 'qemu-img-convert' | 'scp' | 'qco-img-convert' | 'qco-blk';
 
 interface Setup {
@@ -77,17 +71,7 @@ async function transfer(tool: Tool, direction: Direction, s: Setup): Promise<voi
     }
     case 'qco-blk': {
       const blk = await BlockBackend.open(s.url(s.remote), { options: { 'identity-file': s.peer.clientKeyPath }, readOnly: direction === 'read' });
-      const buf = direction === 'write' ? randomBytes(REQUEST) : null;
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < SIZE) {
-          const off = next;
-          next += REQUEST;
-          if (buf === null) await blk.pread(off, REQUEST);
-          else await blk.pwrite(off, buf);
-        }
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      await blkTransfer(blk, direction, false);
       await blk.close();
       return;
     }

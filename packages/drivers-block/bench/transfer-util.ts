@@ -1,11 +1,45 @@
 /**
- * What the whole-transfer benchmarks (ssh, nfs) share: where the package lives
- * (to find its built tools) and running an external command to completion.
+ * What the whole-transfer benchmarks (ssh, nfs) share: the transfer's shape,
+ * where the package lives (to find its built tools), running an external
+ * command to completion, and the library-face copy loop.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec } from '@qco/bench';
+import type { BlockBackend } from '../src/index.js';
+
+const MiB = 1024 * 1024;
+/** Bytes moved per transfer. */
+export const TRANSFER_SIZE = 256 * MiB;
+/** Bytes per request, as qemu-img convert issues them. */
+export const TRANSFER_REQUEST = 2 * MiB;
+/** Requests in flight, as qemu-img convert keeps them. */
+export const TRANSFER_IN_FLIGHT = 8;
+
+/** Which way a transfer goes. */
+export type Direction = 'read' | 'write';
+
+/**
+ * Read or write TRANSFER_SIZE bytes of `blk` sequentially, TRANSFER_IN_FLIGHT
+ * requests of TRANSFER_REQUEST bytes at a time, through the Promise face;
+ * `flushWrites` ends a write with a flush.
+ */
+export async function blkTransfer(blk: BlockBackend, direction: Direction, flushWrites: boolean): Promise<void> {
+  const buf = direction === 'write' ? randomBytes(TRANSFER_REQUEST) : null;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < TRANSFER_SIZE) {
+      const off = next;
+      next += TRANSFER_REQUEST;
+      if (buf === null) await blk.pread(off, TRANSFER_REQUEST);
+      else await blk.pwrite(off, buf);
+    }
+  };
+  await Promise.all(Array.from({ length: TRANSFER_IN_FLIGHT }, worker));
+  if (buf !== null && flushWrites) await blk.flush();
+}
 
 /** The package directory (.qco-bench/*.bench.mjs, where qco-perf bundles the module → the package). */
 export function packageDir(): string {
