@@ -78,6 +78,10 @@ enum Cmd : uint32_t {
   kExit = 7,        // leave the thread (context retired)
   kExited = 8,      // acknowledgement of kExit
   kHostStop = 9,    // the isolate is terminating (worker.terminate()): pass it on
+  kProbe = 10,      // from a probe: the isolate is ours for a moment, look for a termination
+  kProbeResume = 11,  // back to the probing thread: nothing pending, go on
+  kProbeStop = 12,    // back to the probing thread: a termination was pending, take it
+  kTimeout = 13,      // waitFor's timed wait ran out (never posted)
   kSleeping = 0xffffffffu,
 };
 
@@ -93,6 +97,9 @@ struct Ctx {
   bool inBody = false;     // step() is on this thread's stack
   bool entered = false;    // entered and not yet given control back
   bool killing = false;
+  std::atomic<bool> probing{false};     // waiting in an Enter, asking lock holders to lend the isolate back
+  std::atomic<bool> probeAsked{false};  // a Probe interrupt is queued for us
+  Ctx* prober = nullptr;             // the lock holder that bounced it to us (kProbe)
   Ctx* back = nullptr;     // whom to give control to when the body yields or ends
   std::atomic<uint32_t> mailbox{kNone};
   Global<Object> entry;
@@ -151,7 +158,7 @@ void terminateNow(Runtime* rt) {
 // waits, a success rate of three quarters or more keeps it on, under one half
 // turns it off, and while off every 16th wait still polls, to notice the machine
 // going idle.
-uint32_t waitFor(Ctx* self) {
+uint32_t waitFor(Ctx* self, const struct timespec* timeout = nullptr) {
   Runtime* rt = self->rt;
   const int spin = rt->spin;
   uint32_t v;
@@ -179,26 +186,97 @@ uint32_t waitFor(Ctx* self) {
     v = kNone;
     if (self->mailbox.compare_exchange_strong(v, kSleeping, std::memory_order_acq_rel)) v = kSleeping;
     if (v != kSleeping) break;
-    futex(&self->mailbox, FUTEX_WAIT_PRIVATE, kSleeping);
+    if (timeout == nullptr) {
+      futex(&self->mailbox, FUTEX_WAIT_PRIVATE, kSleeping);
+    } else if (syscall(SYS_futex, reinterpret_cast<uint32_t*>(&self->mailbox), FUTEX_WAIT_PRIVATE, kSleeping, timeout, nullptr, 0) != 0 &&
+               errno == ETIMEDOUT) {
+      // Withdraw from sleeping unless a post landed just now.
+      uint32_t sleeping = kSleeping;
+      if (self->mailbox.compare_exchange_strong(sleeping, kNone, std::memory_order_acq_rel)) return kTimeout;
+    }
   }
 got:
   self->mailbox.store(kNone, std::memory_order_relaxed);
   return v;
 }
 
+// A termination V8 is asked for lands in the isolate state of whichever thread
+// has it current, and V8 archives that state with its thread: if it lands on a
+// thread parked in an Enter (worker.terminate() racing a hand-off) while the
+// body it entered loops in JavaScript and never hands back, nobody sees it and
+// the worker never stops. So a thread that waits in an Enter asks, every
+// kProbeEvery, through an isolate interrupt, whoever runs JavaScript to lend it
+// the isolate for a moment (Probe); with its own state current again it looks
+// for a pending termination and, if there is one, hands it to the lender, which
+// unwinds as any terminated body does and passes kHostStop up the chain.
+constexpr struct timespec kProbeEvery = {0, 100 * 1000 * 1000};
+constexpr int kProbeRetryEvery = 10;  // re-ask after this many waits if an interrupt got lost in a hand-off
+
+void Probe(Isolate* isolate, void* data);
+
 // Give the isolate to `to` with `cmd` and sleep until someone hands it back to
 // `self`; returns the command that woke us. Called with the lock held; returns
-// with it held again.
-uint32_t handOff(Ctx* self, Ctx* to, uint32_t cmd) {
+// with it held again. `probing`: self waits in an Enter (see Probe).
+uint32_t handOff(Ctx* self, Ctx* to, uint32_t cmd, bool probing = false) {
   Runtime* rt = self->rt;
   rt->running = to;
   uint32_t got;
   {
     Unlocker unlocker(rt->isolate);
     post(to, cmd);
-    got = waitFor(self);
+    if (!probing) {
+      got = waitFor(self);
+    } else {
+      for (int waits = 0;; waits++) {
+        got = waitFor(self, &kProbeEvery);
+        if (got != kTimeout) break;
+        if (!self->probeAsked.exchange(true, std::memory_order_acq_rel) || waits % kProbeRetryEvery == 0) {
+          rt->isolate->RequestInterrupt(Probe, self);
+        }
+      }
+    }
   }
   rt->running = self;
+  return got;
+}
+
+// Run an empty JavaScript function: a termination pending in the current
+// thread's isolate state takes effect there. Returns whether one did (and
+// cancels it, for the caller to pass on).
+bool takePendingTermination(Runtime* rt) {
+  Isolate* isolate = rt->isolate;
+  HandleScope scope(isolate);
+  TryCatch tryCatch(isolate);
+  Local<Context> context = rt->context.Get(isolate);
+  if (!rt->tripwire.Get(isolate)->Call(context, v8::Undefined(isolate), 0, nullptr).IsEmpty()) return false;
+  if (!tryCatch.HasTerminated()) return false;
+  isolate->CancelTerminateExecution();
+  return true;
+}
+
+// Interrupt callback, on the thread that runs JavaScript: lend the isolate to
+// `req` if it still waits in an Enter, and take the termination it may return.
+void Probe(Isolate* isolate, void* data) {
+  Ctx* req = static_cast<Ctx*>(data);
+  Runtime* rt = req->rt;
+  req->probeAsked.store(false, std::memory_order_release);
+  Ctx* self = rt->running;
+  if (rt->closing || self == nullptr || self == req || self->killing || !req->probing.load(std::memory_order_acquire)) return;
+  req->prober = self;
+  if (handOff(self, req, kProbe) == kProbeStop) isolate->TerminateExecution();
+}
+
+// Enter `to` from `from` and wait for it to hand back, answering probes.
+uint32_t enterAndWait(Ctx* from, Ctx* to) {
+  Runtime* rt = from->rt;
+  from->probing.store(true, std::memory_order_release);
+  uint32_t got = handOff(from, to, kEnter, true);
+  while (got == kProbe) {
+    Ctx* lender = from->prober;
+    from->prober = nullptr;
+    got = handOff(from, lender, takePendingTermination(rt) ? kProbeStop : kProbeResume, true);
+  }
+  from->probing.store(false, std::memory_order_release);
   return got;
 }
 
@@ -398,7 +476,7 @@ void Switch(const FunctionCallbackInfo<Value>& info) {
     if (to->entered) return throwError(isolate, "threads backend: Enter into a context that is already entered");
     to->back = from;
     to->entered = true;
-    uint32_t got = handOff(from, to, kEnter);
+    uint32_t got = enterAndWait(from, to);
     to->entered = false;
     switch (got) {
       case kYield:
