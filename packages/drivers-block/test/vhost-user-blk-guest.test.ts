@@ -178,23 +178,33 @@ describe('vhost-user-blk with a real guest', () => {
     await blk.close();
   }, 300_000);
 
-  test('/vhost-user-blk/guest/qcow2-backing: the same workload on a qcow2 overlay over a raw backing file', async () => {
+  test('/vhost-user-blk/guest/qcow2-backing: qco-storage-daemon --blockdev driver=qcow2,file=<node> over a raw backing file, the same workload', async () => {
     const backing = freshCopy('backing.raw');
     const overlay = join(dir, 'overlay.qcow2');
     const mk = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', overlay], { encoding: 'utf8' });
     expect(mk.status, mk.stderr).toBe(0);
-    const qblk = await BlockBackend.open(overlay, { format: 'qcow2' });
     const qsock = join(dir, 'qcow2.sock');
-    const qexp = await startVhostUserBlkExport({ node: qblk, socket: qsock, writable: true, serial: 'qco-qcow2' });
+    // qemu-storage-daemon's separate-node form: the qcow2 node takes the file node by its name and opens the backing file its header names.
+    const d = startProcess(process.execPath, [
+      daemonBin,
+      '--blockdev',
+      `driver=file,node-name=f,filename=${overlay}`,
+      '--blockdev',
+      'driver=qcow2,node-name=q,file=f',
+      '--export',
+      `type=vhost-user-blk,id=qco-qcow2,node-name=q,addr.type=unix,addr.path=${qsock},writable=on`,
+    ]);
+    await waitFor(() => existsSync(qsock) || d.p.exitCode !== null, 'the qco-storage-daemon socket');
+    expect(d.p.exitCode, d.stderr()).toBe(null);
     const initrd = buildInitramfs(kernel, workload(1000), { files: { 'bin/qco-guest-io': buildGuestIoTool() } });
     const r = await runGuest({ kernel, initrd, vhostUser: [{ socket: qsock }], timeoutMs: 200_000 });
-    expect(r.timedOut, `${r.console.slice(-3000)}\nexport: ${JSON.stringify(qexp.stats)}`).toBe(false);
+    const exited = new Promise<number | null>((res) => d.p.once('exit', (code) => res(code)));
+    d.p.kill('SIGTERM');
+    expect(await exited, d.stderr()).toBe(0);
+    expect(r.timedOut, `${r.console.slice(-3000)}\ndaemon: ${d.stderr()}`).toBe(false);
     expect(r.lines.filter((l) => l.startsWith('error'))).toEqual([]);
     expect(r.results.get('md5')).toBe(baseMd5);
     expect(r.results.get('serial')).toBe('qco-qcow2');
-    expect(qexp.failures).toBe(0);
-    await qexp.close();
-    await qblk.close();
     const check = spawnSync('qemu-img', ['check', overlay], { encoding: 'utf8' });
     expect(check.stdout + check.stderr).toContain('No errors were found on the image.');
     // The backing file is untouched; the overlay reads as the raw image the same workload produced.
@@ -262,9 +272,22 @@ describe('vhost-user-blk with a real guest', () => {
     expect(cmp.stdout.trim()).toBe('Images are identical.');
   }, 300_000);
 
-  test('/vhost-user-blk/guest/daemon-restart-and-kill: a restarted daemon serves the next boot; killing it mid-run ends in QEMU\'s error, not a hang', async () => {
-    const image = freshCopy('restart.img');
-    daemon = startProcess(process.execPath, [daemonBin, ...args(image, ['--pidfile', pidfile, '--daemonize'])]);
+  test('/vhost-user-blk/guest/daemon-restart-and-kill: a restarted daemon (now over a nested-form qcow2 node) serves the next boot; killing it mid-run ends in QEMU\'s error, not a hang', async () => {
+    // This time over a qcow2 overlay given in the nested form (file.driver=file,file.filename=…), its backing file opened from the header.
+    const backing = freshCopy('restart-backing.raw');
+    const overlay = join(dir, 'restart.qcow2');
+    const mk = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', backing, '-F', 'raw', overlay], { encoding: 'utf8' });
+    expect(mk.status, mk.stderr).toBe(0);
+    daemon = startProcess(process.execPath, [
+      daemonBin,
+      '--blockdev',
+      `driver=qcow2,node-name=disk,file.driver=file,file.filename=${overlay},file.aio=native,file.cache.direct=on`,
+      '--export',
+      `type=vhost-user-blk,id=disk0,node-name=disk,addr.type=unix,addr.path=${dsock},writable=on`,
+      '--pidfile',
+      pidfile,
+      '--daemonize',
+    ]);
     // --daemonize: the parent exits 0 once the export listens; the daemon lives on.
     expect(await new Promise((res) => daemon.p.once('exit', res))).toBe(0);
     const pid = Number(readFileSync(pidfile, 'utf8'));

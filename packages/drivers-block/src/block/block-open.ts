@@ -48,6 +48,19 @@ export interface BlockOpenOptions {
   readonly onWarning?: (message: string) => void;
   /** Open the protocol node only, never a format over it (QEMU's BDRV_O_PROTOCOL). */
   readonly protocolOnly?: boolean;
+  /**
+   * blockdev-add's child references (bdrv_lookup_bs): with this set, a string
+   * `file=` / `backing=` names an already open node instead of a filename.
+   */
+  readonly lookupNode?: (nodeName: string) => BlockDriverState | undefined;
+}
+
+/** A child reference naming no open node (QEMU's bdrv_lookup_bs wording). */
+export class NodeNotFoundError extends BlockError {
+  override name = 'NodeNotFoundError';
+  constructor(readonly reference: string) {
+    super(`Cannot find device='${reference}' nor node-name='${reference}'`, Errno.EINVAL);
+  }
 }
 
 /** The driver and checked options a spec resolves to, before opening (for tools that need to know the driver first). */
@@ -104,6 +117,10 @@ interface Resolution {
   readonly fileSpec?: BlockOptionsDict;
   /** `backing.*` options, or null for backing=null / backing="" (no backing file). */
   readonly backingSpec?: BlockOptionsDict | null;
+  /** An open node named by file=<node-name> (lookupNode): the format's file child, owned by whoever opened it. */
+  readonly fileNode?: BlockDriverState;
+  /** An open node named by backing=<node-name> (lookupNode). */
+  readonly backingNode?: BlockDriverState;
   readonly nodeName?: string;
 }
 
@@ -145,13 +162,18 @@ function resolveDict(input: BlockOptionsDict, how: BlockOpenOptions): Resolution
   if (driver.isFormat === true) {
     const own = Object.assign(emptyOptions(), rest);
     let fileSpec = takeChild(own, 'file');
-    if (typeof own['file'] === 'string') {
+    let fileNode: BlockDriverState | undefined;
+    let backingNode: BlockDriverState | undefined;
+    if (typeof own['file'] === 'string' && how.lookupNode !== undefined && fileSpec === undefined) {
+      fileNode = lookup(how, own['file']);
+      delete own['file'];
+    } else if (typeof own['file'] === 'string') {
       // file=<filename>: QEMU takes a node name here; a filename is what users mean on our command lines.
       fileSpec = { ...(fileSpec ?? {}), filename: own['file'] };
       delete own['file'];
     }
-    if (fileSpec !== undefined && filename !== undefined) throw new UnknownOptionError(driver.formatName, 'filename', 'format');
-    if (fileSpec === undefined) {
+    if ((fileSpec !== undefined || fileNode !== undefined) && filename !== undefined) throw new UnknownOptionError(driver.formatName, 'filename', 'format');
+    if (fileSpec === undefined && fileNode === undefined) {
       if (filename === undefined) throw new BlockError('A block device must be specified for "file"', Errno.EINVAL);
       fileSpec = { filename };
     }
@@ -160,12 +182,15 @@ function resolveDict(input: BlockOptionsDict, how: BlockOpenOptions): Resolution
       const b = own['backing'];
       delete own['backing'];
       if (b === '' || b === 'null' || b === false) backingSpec = null;
+      else if (how.lookupNode !== undefined && backingSpec === undefined) backingNode = lookup(how, String(b), 'Could not open backing file: ');
       else backingSpec = { ...(backingSpec ?? {}), filename: String(b) };
     }
     const options = checkOptions(driver, driver.options, own);
     return {
       resolved: { driver, options, flags },
-      fileSpec,
+      ...(fileSpec !== undefined ? { fileSpec } : {}),
+      ...(fileNode !== undefined ? { fileNode } : {}),
+      ...(backingNode !== undefined ? { backingNode } : {}),
       ...(backingSpec !== undefined ? { backingSpec } : {}),
       ...(nodeName !== undefined ? { nodeName } : {}),
     };
@@ -183,6 +208,17 @@ function resolveDict(input: BlockOptionsDict, how: BlockOpenOptions): Resolution
   }
   const options = checkOptions(driver, driver.options, own);
   return { resolved: { driver, options, flags }, ...(nodeName !== undefined ? { nodeName } : {}) };
+}
+
+/** The open node a child reference names. */
+function lookup(how: BlockOpenOptions, reference: string, context = ''): BlockDriverState {
+  const bs = how.lookupNode?.(reference);
+  if (bs === undefined) {
+    const err = new NodeNotFoundError(reference);
+    if (context !== '') err.message = context + err.message;
+    throw err;
+  }
+  return bs;
 }
 
 /** The three lines QEMU prints when probing guessed raw. */
@@ -289,6 +325,7 @@ function* openDict(input: BlockOptionsDict, how: BlockOpenOptions, chain: string
     if (how.protocolOnly === true || explicit) return bs;
     return yield* probeAndOpen(bs, how, chain, formatOwn);
   }
+  if (r.fileNode !== undefined) return yield* openFormat(driver, options, flags, r.fileNode, r, how, chain);
   const childHow: BlockOpenOptions = { ...how, protocolOnly: true, options: {} };
   delete (childHow as { format?: string }).format;
   const file = yield* openDict(r.fileSpec as BlockOptionsDict, childHow, chain);
@@ -337,11 +374,16 @@ function* openFormat(
   try {
     bs = yield* driver.open(options, flags, file);
   } catch (err) {
-    yield* closeQuietly(file);
+    // A referenced node stays with whoever opened it.
+    if (r.fileNode === undefined) yield* closeQuietly(file);
     throw err;
   }
   bs.nodeName = r.nodeName ?? `#block${++nodeCounter}`;
   if (bs.attachBacking === undefined || r.backingSpec === null) return bs;
+  if (r.backingNode !== undefined) {
+    yield* bs.attachBacking(r.backingNode);
+    return bs;
+  }
   let spec = r.backingSpec;
   if (spec === undefined) {
     if (bs.backingFile === undefined || bs.backingFile === '') return bs;

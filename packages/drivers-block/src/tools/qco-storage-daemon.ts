@@ -188,6 +188,17 @@ async function startDaemon(cfg: DaemonConfig): Promise<StorageDaemon> {
   const exps = new Map<string, VhostUserBlkExport>();
   const nbdExports: { id: string; opts: NbdExportOptions }[] = [];
   let nbd: NbdServer | null = null;
+  // node-name → the node that took it as a child: a node has one parent, which closes it.
+  const parents = new Map<string, { parent: string; role: string }>();
+  const claimChild = (ref: string, parent: string, role = 'file'): BlockDriverState => {
+    const taken = parents.get(ref);
+    if (taken !== undefined) {
+      // QEMU would compute the permission conflict; one parent per node is what we support.
+      throw new StorageDaemonError(`Node '${ref}' is already the '${taken.role}' child of node '${taken.parent}'`);
+    }
+    parents.set(ref, { parent, role });
+    return nodes.get(ref) as BlockDriverState;
+  };
   for (const spec of cfg.objects) {
     const o = parseDict(spec, 'qom-type');
     if (str(o, 'qom-type') === 'iothread') {
@@ -201,17 +212,20 @@ async function startDaemon(cfg: DaemonConfig): Promise<StorageDaemon> {
     const nodeName = str(spec, 'node-name');
     if (nodeName === undefined) throw new StorageDaemonError('A top-level node must have a node-name');
     if (nodes.has(nodeName)) throw new StorageDaemonError(`Duplicate nodes with node-name='${nodeName}'`);
-    const { ['node-name']: _n, ...opts } = spec;
+    const opts = { ...spec };
     const fileRef = str(opts, 'file');
     let bs: BlockDriverState;
-    if (str(opts, 'driver') === 'raw' && fileRef !== undefined && nodes.has(fileRef)) {
-      // raw without offset/size is the identity over its file node.
-      const extra = Object.keys(opts).filter((k) => k !== 'driver' && k !== 'file' && k !== 'read-only');
-      if (extra.length > 0) throw new StorageDaemonError(`Block format 'raw' does not support the option '${extra[0]}' here`);
-      bs = nodes.get(fileRef) as BlockDriverState;
+    if (str(opts, 'driver') === 'raw' && fileRef !== undefined && nodes.has(fileRef) && Object.keys(opts).every((k) => ['driver', 'file', 'read-only', 'node-name'].includes(k))) {
+      // raw without offset/size is the identity over its file node: no layer to pass through.
+      bs = claimChild(fileRef, nodeName);
     } else {
+      // A string file= / backing= names a node opened by an earlier --blockdev, as blockdev-add reads it.
+      for (const role of ['file', 'backing']) {
+        const ref = str(opts, role);
+        if (ref !== undefined && nodes.has(ref)) claimChild(ref, nodeName, role);
+      }
       const aio = str(opts, 'aio');
-      bs = (await BlockBackend.open(opts, aio === 'native' || aio === 'io_uring' ? { aio } : {})).bs;
+      bs = (await BlockBackend.open(opts, { ...(aio === 'native' || aio === 'io_uring' ? { aio } : {}), lookupNode: (n) => nodes.get(n) })).bs;
     }
     nodes.set(nodeName, bs);
   }
@@ -269,7 +283,9 @@ async function startDaemon(cfg: DaemonConfig): Promise<StorageDaemon> {
     async close() {
       for (const x of exps.values()) await x.close();
       if (nbd !== null) await nbd.close();
-      for (const b of new Set(nodes.values())) await new BlockBackend(b).close();
+      // Only nodes nobody holds as a child: a parent closes its children.
+      const roots = new Set([...nodes].filter(([name]) => !parents.has(name)).map(([, b]) => b));
+      for (const b of roots) await new BlockBackend(b).close();
     },
   };
 }
