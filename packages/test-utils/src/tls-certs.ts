@@ -4,10 +4,11 @@
  * tls-creds-x509 and libnbd's tls-certificates expect them: ca-cert.pem plus
  * server-cert.pem / server-key.pem, or client-cert.pem / client-key.pem.
  * A second, unrelated CA signs a "rogue" client whose certificate a server
- * must refuse; another client of the right CA has a DN outside any allow list.
+ * must refuse, and a "rogue" server whose certificate a client must refuse;
+ * another client of the right CA has a DN outside any allow list.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The generated credential directories. */
@@ -22,6 +23,8 @@ export interface TlsTestCerts {
   readonly otherClientDir: string;
   /** endpoint=client whose certificate (and CA) nobody trusts. */
   readonly rogueClientDir: string;
+  /** endpoint=server whose certificate (and CA) no client trusts; it trusts our clients. */
+  readonly rogueServerDir: string;
 }
 
 function certtool(args: string[]): void {
@@ -71,7 +74,13 @@ export function makeTlsTestCerts(root: string): TlsTestCerts {
   const ca = makeCa(join(root, 'ca'), 'qco test CA');
   const rogueCa = makeCa(join(root, 'rogue-ca'), 'qco rogue CA');
   const serverDir = join(root, 'server');
-  issue(serverDir, ca, 'server', 'organization = qco\ncn = localhost\ndns_name = localhost\nip_address = 127.0.0.1\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n');
+  const serverTemplate = 'organization = qco\ncn = localhost\ndns_name = localhost\nip_address = 127.0.0.1\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n';
+  issue(serverDir, ca, 'server', serverTemplate);
+  const rogueServerDir = join(root, 'rogue-server');
+  issue(rogueServerDir, rogueCa, 'server', serverTemplate);
+  // The rogue server trusts both CAs: its own (qemu-nbd checks its certificate against it) and
+  // our clients' (so the failure is the client refusing the server, not the other way round).
+  writeFileSync(join(rogueServerDir, 'ca-cert.pem'), Buffer.concat([readFileSync(rogueCa.cert), readFileSync(ca.cert)]));
   const client = (o: string, cn: string): string => `country = GB\norganization = ${o}\ncn = ${cn}\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 2\n`;
   const clientDir = join(root, 'client');
   issue(clientDir, ca, 'client', client('qco', 'client'));
@@ -81,5 +90,5 @@ export function makeTlsTestCerts(root: string): TlsTestCerts {
   issue(rogueClientDir, rogueCa, 'client', client('qco', 'client'));
   // The rogue client trusts our server (so the failure is the server refusing it, not the client).
   copyFileSync(ca.cert, join(rogueClientDir, 'ca-cert.pem'));
-  return { serverDir, clientDir, clientDn: 'CN=client,O=qco,C=GB', otherClientDir, rogueClientDir };
+  return { serverDir, clientDir, clientDn: 'CN=client,O=qco,C=GB', otherClientDir, rogueClientDir, rogueServerDir };
 }

@@ -16,7 +16,7 @@ import type { BlockError } from '../block/errors.js';
 import { strerror } from '../block/errno.js';
 import { IoVector } from '../block/iov.js';
 import { processStreams, type CliStreams } from './common/streams.js';
-import { ImgError, checkImageOpts, formatAndCache, intArg, openImage, parseOpts, sizeArg, uintArg, usageError } from './img/img-common.js';
+import { ImgError, checkImageOpts, formatAndCache, intArg, openImage, parseOpts, sizeArg, takeObjects, uintArg, usageError } from './img/img-common.js';
 import { imgInfo, imgSnapshot } from './img/img-info.js';
 import { imgCreate } from './img/img-create.js';
 import { imgCheck } from './img/img-check.js';
@@ -168,6 +168,7 @@ usage: qco-img [standard options] command [command options]
 QEMU disk image utility (qco)
 
 Command syntax:
+  (every command also takes --object tls-creds-x509,id=ID,dir=DIR,… / authz-simple,id=ID,identity=DN)
   bench [-c count] [-d depth] [-f fmt] [--flush-interval=flush_interval] [-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] [-s buffer_size] [-S step_size] [-t cache] [-U] [-w] [--image-opts] filename
   convert [-m num_coroutines] [-n] [-p] [-q] [-S sparse_size] [-f fmt] [-O output_fmt] [-t cache] [-T src_cache] [--image-opts] [--target-image-opts] filename output_filename
   check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [--image-opts] filename
@@ -184,8 +185,9 @@ Command syntax:
 /** Run qco-img with `argv` (without node and script); resolves to the exit status. */
 export async function qcoImgMain(argv: readonly string[], io: CliStreams = processStreams): Promise<number> {
   registerBuiltinBlockDrivers();
-  const [cmd, ...args] = argv;
+  const [cmd, ...withObjects] = argv;
   try {
+    const args = takeObjects(withObjects);
     switch (cmd) {
       case undefined:
         throw new ImgError("Not enough arguments\nTry 'qco-img --help' for more information");

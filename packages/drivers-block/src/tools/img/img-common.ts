@@ -9,6 +9,7 @@ import { BlockBackend } from '../../block/block-backend.js';
 import type { BlockOptionsDict } from '../../block/block-driver.js';
 import { parseAioMode, parseCacheMode, type BlockOpenOptions } from '../../block/block-open.js';
 import { parseBool, parseQemuOptsString, parseSize } from '../../block/options.js';
+import { createObjectFromSpec } from '../../nbd/tls-creds.js';
 import { GetoptError, getopt } from '../common/getopt.js';
 import type { CliStreams } from '../common/streams.js';
 
@@ -49,6 +50,38 @@ export function parseOpts(args: readonly string[], short: string, long: string[]
     const e = err as GetoptError;
     throw usageError(e.kind === 'missing' ? `missing argument for option '${e.arg}'` : `unrecognized option '${e.arg}'`);
   }
+}
+
+/**
+ * --object type,id=…,… (tls-creds-x509, authz-simple), accepted by every
+ * subcommand as qemu-img accepts it: the objects are created and the
+ * remaining arguments returned.
+ */
+export function takeObjects(args: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    let spec: string | undefined;
+    if (a === '--object') {
+      spec = args[++i];
+      if (spec === undefined) throw usageError("missing argument for option '--object'");
+    } else if (a.startsWith('--object=')) {
+      spec = a.slice('--object='.length);
+    } else {
+      rest.push(a);
+      continue;
+    }
+    try {
+      createObjectFromSpec(spec);
+    } catch (err) {
+      throw new ImgError((err as Error).message);
+    }
+  }
+  return rest;
 }
 
 /** -t / -T: QEMU's cache modes, with the wording of the command that reads them. */
