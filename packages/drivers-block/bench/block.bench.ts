@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { useBackend } from '@qco/core';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { BlockBackend } from '../src/index.js';
-import { runBench, type BenchParams } from '../src/tools/qco-img.js';
+import { runBench, type BenchParams } from '../src/tools/img/img-bench.js';
 
 const SAMPLES = 3;
 const NULL_COUNT = 1_000_000;

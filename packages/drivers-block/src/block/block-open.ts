@@ -18,6 +18,7 @@ import { Errno } from './errno.js';
 import { checkForceShare } from './permissions.js';
 import { bdrvCoPreadv } from './io.js';
 import { IoVector } from './iov.js';
+export { parseAioMode, parseCacheMode } from './options.js';
 import { emptyOptions, GENERIC_BLOCK_OPTIONS, checkOptions, filenameProtocol, parseBlockSpec, splitGenericOptions } from './options.js';
 
 /** How to open: the flags of qemu-io / qemu-img (-f, --image-opts, -r, -t, -i, -o). */
@@ -71,30 +72,6 @@ export interface ResolvedBlockSpec {
   readonly options: Record<string, string | number | boolean | undefined>;
   /** Generic flags. */
   readonly flags: BlockOpenFlags;
-}
-
-/** QEMU's -t cache modes → (cache.direct, cache.no-flush). */
-export function parseCacheMode(mode: string): { cacheDirect: boolean; cacheNoFlush: boolean } {
-  switch (mode) {
-    case 'none':
-    case 'off':
-      return { cacheDirect: true, cacheNoFlush: false };
-    case 'directsync':
-      return { cacheDirect: true, cacheNoFlush: false };
-    case 'writeback':
-    case 'writethrough':
-      return { cacheDirect: false, cacheNoFlush: false };
-    case 'unsafe':
-      return { cacheDirect: false, cacheNoFlush: true };
-    default:
-      throw new BlockError(`Invalid cache option: ${mode}`, Errno.EINVAL);
-  }
-}
-
-/** QEMU's -i / aio= values. */
-export function parseAioMode(mode: string): BlockAioMode {
-  if (mode === 'threads' || mode === 'native' || mode === 'io_uring') return mode;
-  throw new BlockError(`Invalid aio option: ${mode}`, Errno.EINVAL);
 }
 
 /** Resolve a spec to its driver, checked options and flags, without opening anything (children stay unresolved). */

@@ -10,7 +10,7 @@
  * `constructor` are ordinary (and unknown) option names, never inherited
  * properties.
  */
-import type { BlockDriver, BlockDriverOptions, BlockOptionDesc, BlockOptionValue, BlockOptionsDict } from './block-driver.js';
+import type { BlockAioMode, BlockDriver, BlockDriverOptions, BlockOptionDesc, BlockOptionValue, BlockOptionsDict } from './block-driver.js';
 import { Errno } from './errno.js';
 import { BlockError, InvalidParameterError, MissingParameterError, OptionSyntaxError, UnknownOptionError } from './errors.js';
 
@@ -242,4 +242,28 @@ export function splitGenericOptions(dict: BlockOptionsDict): { generic: BlockOpt
 export function opt<T extends BlockOptionValue>(options: BlockDriverOptions, name: string, fallback: T): T {
   const v = options[name];
   return (v === undefined ? fallback : v) as T;
+}
+
+/** QEMU's -t cache modes → (cache.direct, cache.no-flush). */
+export function parseCacheMode(mode: string): { cacheDirect: boolean; cacheNoFlush: boolean } {
+  switch (mode) {
+    case 'none':
+    case 'off':
+      return { cacheDirect: true, cacheNoFlush: false };
+    case 'directsync':
+      return { cacheDirect: true, cacheNoFlush: false };
+    case 'writeback':
+    case 'writethrough':
+      return { cacheDirect: false, cacheNoFlush: false };
+    case 'unsafe':
+      return { cacheDirect: false, cacheNoFlush: true };
+    default:
+      throw new BlockError(`Invalid cache option: ${mode}`, Errno.EINVAL);
+  }
+}
+
+/** QEMU's -i / aio= values. */
+export function parseAioMode(mode: string): BlockAioMode {
+  if (mode === 'threads' || mode === 'native' || mode === 'io_uring') return mode;
+  throw new BlockError(`Invalid aio option: ${mode}`, Errno.EINVAL);
 }

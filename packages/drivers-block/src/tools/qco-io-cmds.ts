@@ -5,12 +5,12 @@
  * socket drivers included; aio_* commands start requests without waiting and
  * print their report when they complete (aio_flush waits for all of them).
  */
-import { BlockBackend } from '../block/block-backend.js';
-import { parseAioMode, parseCacheMode, type BlockOpenOptions } from '../block/block-open.js';
+import type { BlockBackend } from '../block/block-backend.js';
+import type { BlockOpenOptions } from '../block/block-open.js';
 import { BlockError } from '../block/errors.js';
 import { strerror } from '../block/errno.js';
 import { IoVector } from '../block/iov.js';
-import { parseQemuOptsString, parseSize } from '../block/options.js';
+import { parseAioMode, parseCacheMode, parseQemuOptsString, parseSize } from '../block/options.js';
 import { cvtstr, hexdump, report } from './common/format.js';
 import { GetoptError, getopt } from './common/getopt.js';
 import type { CliStreams } from './common/streams.js';
@@ -59,6 +59,8 @@ export class Session {
     if (this.blk) this.fail('file open already, try \'help close\'');
     try {
       const spec = imageOpts ? parseQemuOptsString(name ?? '') : name !== undefined ? name : { ...(how.options ?? {}) };
+      // The block layer and the drivers load with the first image, not at start-up.
+      const [{ BlockBackend }] = await Promise.all([import('../block/block-backend.js'), import('../drivers/builtin.js').then((b) => b.registerBuiltinBlockDrivers())]);
       this.blk = await BlockBackend.open(spec, { onWarning: (m: string) => this.io.err(m), ...how, imageOpts: false });
       this.name = name ?? '';
     } catch (err) {

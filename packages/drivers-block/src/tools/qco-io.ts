@@ -5,8 +5,7 @@
  * in qco-io-cmds.ts.
  */
 import type { BlockOpenOptions } from '../block/block-open.js';
-import { parseAioMode, parseCacheMode } from '../block/block-open.js';
-import { registerBuiltinBlockDrivers } from '../drivers/builtin.js';
+import { parseAioMode, parseCacheMode } from '../block/options.js';
 import { getopt } from './common/getopt.js';
 import { processStreams, type CliStreams } from './common/streams.js';
 import { Session, commands, drain, runCommand } from './qco-io-cmds.js';
@@ -35,7 +34,6 @@ QEMU Disk exerciser (qco)
 
 /** Run qco-io with `argv` (without node and script); resolves to the exit status. */
 export async function qcoIoMain(argv: readonly string[], io: CliStreams = processStreams): Promise<number> {
-  registerBuiltinBlockDrivers();
   let parsed;
   try {
     parsed = getopt(

@@ -12,16 +12,9 @@ import { parseBool, parseQemuOptsString, parseSize } from '../../block/options.j
 import { createObjectFromSpec } from '../../nbd/tls-creds.js';
 import { GetoptError, getopt } from '../common/getopt.js';
 import type { CliStreams } from '../common/streams.js';
+import { ImgError, usageError } from './img-error.js';
 
-/** A failure already worded for the user; the tool prints "qco-img: <message>" and exits 1 (or `status`). */
-export class ImgError extends Error {
-  constructor(
-    message: string,
-    readonly status = 1,
-  ) {
-    super(message);
-  }
-}
+export { ImgError, usageError };
 
 /** The spec an operand stands for: a filename, or with --image-opts a QemuOpts string. */
 export function specOf(name: string, imageOpts: boolean): string | BlockOptionsDict {
@@ -35,11 +28,6 @@ export async function openImage(name: string, how: BlockOpenOptions, imageOpts: 
   } catch (err) {
     throw new ImgError(`Could not open '${name}': ${(err as Error).message}`);
   }
-}
-
-/** qemu-img's error_exit: the message, then where to find help. */
-export function usageError(message: string): ImgError {
-  return new ImgError(`${message}\nTry 'qco-img --help' for more information`);
 }
 
 /** getopt with qemu-img's error wording (it words getopt's complaints itself, naming the word as typed). */

@@ -1,0 +1,51 @@
+/**
+ * Same-run A/B on a shared, loaded machine: the two sides run alternately in
+ * one process, so a change of load hits both alike, and the case reports the
+ * median of the per-round ratios (never one side's absolute time).
+ */
+import { loadavg } from 'node:os';
+import type { Measured } from '@qco/bench';
+
+/** Seconds one run of a side took. */
+export type TimedRun = () => number | Promise<number>;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return (s.length % 2 === 1 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2) as number;
+}
+
+/**
+ * One warm-up of each side, then `rounds` rounds of a then b; each round's
+ * figure is `ratio(ta, tb)` (default tb / ta: a's speed over b's). The result
+ * is the median, with both sides' median times (ms) and the load beside it.
+ */
+export async function interleavedRatio(rounds: number, a: TimedRun, b: TimedRun, ratio: (ta: number, tb: number) => number = (ta, tb) => tb / ta): Promise<Measured> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const r: number[] = [];
+  const loadBefore = loadavg()[0] as number;
+  for (let i = 0; i < rounds; i++) {
+    const x = await a();
+    const y = await b();
+    ta.push(x);
+    tb.push(y);
+    r.push(ratio(x, y));
+  }
+  const m = median(r);
+  const mean = r.reduce((s, v) => s + v, 0) / r.length;
+  const sd = r.length > 1 ? Math.sqrt(r.reduce((s, v) => s + (v - mean) ** 2, 0) / (r.length - 1)) : 0;
+  return {
+    hz: m,
+    rme: mean > 0 ? (100 * 1.96 * sd) / Math.sqrt(r.length) / mean : 0,
+    samples: r.length,
+    info: {
+      'a median ms': Number((median(ta) * 1000).toFixed(2)),
+      'b median ms': Number((median(tb) * 1000).toFixed(2)),
+      rounds: r.map((v) => v.toFixed(2)).join(' '),
+      load: `${loadBefore.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}`,
+    },
+  };
+}
