@@ -2,7 +2,8 @@
  * The perf cases of QEMU's test-coroutine.c (/perf/lifecycle, /perf/nesting,
  * /perf/yield, /perf/function-call, /perf/cost) on every backend, beside the
  * JavaScript baselines that bound what a coroutine switch can cost here: a raw
- * generator.next() round trip, an `await` of a resolved promise, and a Promise
+ * generator.next() round trip (and the same through three `yield*` frames), an
+ * `await` of a resolved promise, and a Promise
  * round trip between two async functions (the closest Promise analogue of
  * enter + yield: control goes to another routine and comes back). One call of a
  * timed function is one QEMU iteration (nesting: one 1000-deep tree).
@@ -14,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
+import { coroutineCall, coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
 import { promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
 
 const NEST_DEPTH = 1000;
@@ -31,15 +32,28 @@ function* nest(d: { n: number; max: number }): Co {
   if (d.n < d.max) coroutineEnter(coroutineCreate(nest, d));
 }
 
-/** Yields from three coroutine_fn calls deep (issue 21: ≤ 3× a raw generator step). */
-function* depth3(): Co {
-  for (;;) yield* depth2();
+/**
+ * A yield from three coroutine_fn frames deep (issue 21: ≤ 3× a raw generator
+ * step). The frames stay: every round trip is one yield and one resume, the same
+ * work as the baseline's, with no call or return in between. Through plain
+ * `yield*` each resume passes every frame above the leaf (compare
+ * `baseline/generator-next/depth-3`, the same chain without the core); through
+ * coroutineCall frames it resumes the leaf alone.
+ */
+function* depth1(): Co {
+  for (;;) yield coroutineYield();
 }
 function* depth2(): Co {
   yield* depth1();
 }
-function* depth1(): Co {
-  yield coroutineYield();
+function* depth3(): Co {
+  yield* depth2();
+}
+function* callDepth2(): Co {
+  yield* coroutineCall(depth1());
+}
+function* callDepth3(): Co {
+  yield* coroutineCall(callDepth2());
 }
 
 function* yieldOnce(): Co {
@@ -111,6 +125,7 @@ const module: BenchModule = {
   cases({ backends, backendDirs }) {
     const cases: BenchCaseSpec[] = [
       { name: 'baseline/generator-next' },
+      { name: 'baseline/generator-next/depth-3', params: { depth: 3 } },
       { name: 'baseline/await', opsPerCall: AWAITS_PER_CALL },
       { name: 'baseline/promise-round-trip', opsPerCall: AWAITS_PER_CALL },
       { name: '/perf/function-call' },
@@ -118,7 +133,8 @@ const module: BenchModule = {
     for (const backend of backends) {
       cases.push(
         { name: '/perf/yield', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/await', 'baseline/promise-round-trip'] },
-        { name: '/perf/yield/depth-3', backend, baseline: 'baseline/generator-next', params: { depth: 3 } },
+        { name: '/perf/yield/depth-3', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/generator-next/depth-3'], params: { depth: 3 } },
+        { name: '/perf/yield/depth-3/call', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/generator-next/depth-3'], params: { depth: 3 } },
         { name: '/perf/lifecycle', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/cost', backend, baseline: 'baseline/generator-next' },
         { name: '/perf/nesting', backend, opsPerCall: NEST_DEPTH, baseline: 'baseline/generator-next', params: { depth: NEST_DEPTH } },
@@ -136,6 +152,18 @@ const module: BenchModule = {
       case 'baseline/generator-next': {
         const g = (function* () {
           for (;;) yield 0;
+        })();
+        return { kind: 'sync', fn: () => void g.next() };
+      }
+      case 'baseline/generator-next/depth-3': {
+        const leaf = function* () {
+          for (;;) yield 0;
+        };
+        const middle = function* () {
+          yield* leaf();
+        };
+        const g = (function* () {
+          yield* middle();
         })();
         return { kind: 'sync', fn: () => void g.next() };
       }
@@ -158,6 +186,10 @@ const module: BenchModule = {
       }
       case '/perf/yield/depth-3': {
         const co = coroutineCreate(depth3);
+        return { kind: 'sync', fn: () => coroutineEnter(co) };
+      }
+      case '/perf/yield/depth-3/call': {
+        const co = coroutineCreate(callDepth3);
         return { kind: 'sync', fn: () => coroutineEnter(co) };
       }
       case '/perf/lifecycle':

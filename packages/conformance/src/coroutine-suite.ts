@@ -17,6 +17,7 @@ import {
   CoroutineReenteredError,
   CoroutineTerminatedError,
   CoroutineYieldToNoOneError,
+  coroutineCall,
   coroutineCreate,
   coroutineDelete,
   coroutineEnter,
@@ -658,6 +659,115 @@ export function coroutineConformance(backend: SuiteBackend, options: CoroutineSu
         expect(h.out).toEqual([expected, expected, expected]);
         expect(coroutineIsTerminated(h.co)).toBe(true);
       });
+    });
+
+    // --- coroutineCall: coroutine_fns run as frames of the coroutine's own stack ---
+
+    it('/call/typed-result-and-yields-from-depth', () => {
+      const trace: string[] = [];
+      let self: Coroutine | null = null;
+      function* leaf(n: number): Co<number> {
+        for (let i = 0; i < n; i++) {
+          trace.push(`leaf ${i}`);
+          self = coroutineSelf();
+          yield coroutineYield();
+        }
+        return n * 10;
+      }
+      // Mixed: a plain yield* call between two coroutineCall frames.
+      function* middle(n: number): Co<string> {
+        const got: number = yield* coroutineCall(leaf(n));
+        return `middle ${got}`;
+      }
+      function* outer(n: number): Co<string> {
+        return yield* middle(n);
+      }
+      const co = coroutineCreate(asBody(function* () {
+        const a: string = yield* coroutineCall(outer(2));
+        trace.push(a);
+        const b = yield* coroutineCall(leaf(0));
+        trace.push(`b ${b}`);
+      }));
+      coroutineEnter(co);
+      expect(trace).toEqual(['leaf 0']);
+      expect(self).toBe(co);
+      expect(coroutineEntered(co)).toBe(false);
+      stress();
+      coroutineEnter(co);
+      expect(trace).toEqual(['leaf 0', 'leaf 1']);
+      coroutineEnter(co);
+      expect(trace).toEqual(['leaf 0', 'leaf 1', 'middle 20', 'b 0']);
+      expect(coroutineIsTerminated(co)).toBe(true);
+    });
+
+    it('/call/exception-unwinds-to-the-calling-frame', () => {
+      const trace: string[] = [];
+      function* failing(what: string): Co<number> {
+        try {
+          yield coroutineYield();
+          throw new RangeError(what);
+        } finally {
+          trace.push(`finally ${what}`);
+        }
+      }
+      function* caller(): Co<number> {
+        return yield* coroutineCall(failing('inner'));
+      }
+      function* throwsAtOnce(): Co<number> {
+        throw new TypeError('at once');
+      }
+      const co = coroutineCreate(asBody(function* () {
+        try {
+          yield* coroutineCall(throwsAtOnce());
+        } catch (err) {
+          trace.push(`caught ${(err as Error).message}`);
+        }
+        try {
+          yield* coroutineCall(caller());
+        } catch (err) {
+          trace.push(`caught ${(err as Error).message}`);
+        }
+        // After the catch the frames still work; an uncaught throw ends the body.
+        yield* coroutineCall(failing('outer'));
+        trace.push('not reached');
+      }));
+      coroutineEnter(co);
+      expect(trace).toEqual(['caught at once']);
+      coroutineEnter(co);
+      expect(trace).toEqual(['caught at once', 'finally inner', 'caught inner']);
+      expect(coroutineIsTerminated(co)).toBe(false);
+      expect(() => coroutineEnter(co)).toThrow('outer');
+      expect(trace).toEqual(['caught at once', 'finally inner', 'caught inner', 'finally outer']);
+      expect(coroutineIsTerminated(co)).toBe(true);
+      expect(inCoroutine()).toBe(false);
+    });
+
+    it('/call/delete-while-in-a-frame', () => {
+      const before = coroutineStats().live;
+      let cleanedUp = false;
+      function* waiting(): Co {
+        try {
+          yield coroutineYield();
+        } finally {
+          cleanedUp = true;
+        }
+      }
+      const co = coroutineCreate(asBody(function* () {
+        yield* coroutineCall(waiting());
+      }));
+      coroutineEnter(co);
+      expect(coroutineStats().live).toBe(before + 1);
+      coroutineDelete(co);
+      expect(cleanedUp).toBe(false);
+      expect(coroutineIsTerminated(co)).toBe(true);
+      expect(coroutineStats().live).toBe(before);
+      // A pooled context that held frames starts the next body clean.
+      let ran = 0;
+      const next = coroutineCreate(asBody(function* () {
+        ran = yield* coroutineCall((function* (): Co<number> { return 7; })());
+      }));
+      coroutineEnter(next);
+      expect(ran).toBe(7);
     });
 
     if (options.bodies === 'plain') plainOnlyCases(stress);

@@ -71,6 +71,54 @@ const YIELD = {
 } as unknown as CoroutineYield;
 const yieldOnce = new YieldOnce(YIELD);
 
+/** What a coroutineCall frame yields: "run my callee on the frame stack". */
+const CALL: unique symbol = Symbol('coroutineCall');
+
+/**
+ * A call made with coroutineCall: its own iterator and its own iterator result.
+ * The caller's `yield*` passes the first result (value CALL) up unchanged to the
+ * core, which runs `gen` as a frame of its own; the callee's return value comes
+ * back as the second `next(value)`, which ends the `yield*` with it.
+ */
+class CoroutineCallFrame {
+  done = false;
+  value: unknown = CALL;
+  private started = false;
+  constructor(readonly gen: Co<unknown>) {}
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(sent: unknown): this {
+    if (this.started) {
+      this.done = true;
+      this.value = sent;
+    } else {
+      this.started = true;
+    }
+    return this;
+  }
+  throw(err: unknown): never {
+    throw err;
+  }
+  return(value: unknown): this {
+    this.done = true;
+    this.value = value;
+    return this;
+  }
+}
+
+/**
+ * Call a coroutine_fn as a frame of the coroutine's own stack:
+ * `const n = yield* coroutineCall(sub(a))` is `yield* sub(a)` with the same typed
+ * result, but while `sub` runs, a yield from it (or from what it calls this way)
+ * resumes only `sub`'s frame instead of every `yield*` frame above it. Use it for
+ * a coroutine_fn that yields many times before it returns (a loop serving
+ * requests); a plain `yield*` call is cheaper for one that mostly just returns.
+ */
+export function coroutineCall<T>(co: Co<T>): Iterable<CoroutineYield, T, unknown> {
+  return new CoroutineCallFrame(co) as unknown as Iterable<CoroutineYield, T, unknown>;
+}
+
 // Module-local copies: read in paths that must not fail near the stack limit.
 const YIELDED = CoroutineAction.Yield;
 const ENDED = CoroutineAction.Terminate;
@@ -99,7 +147,6 @@ const abandoned = new FinalizationRegistry<SlotResources>((res) => {
 class Slot implements CoroutineEntry {
   bodyKind: BodyKind = 'generator';
   co: CoroutineState | null = null;
-  gen: Co<unknown> | null = null;
   readonly ctx: BackendContext;
   /** Steps generator bodies on the caller's stack: the core runs them without `switch`. */
   readonly direct: boolean;
@@ -110,12 +157,6 @@ class Slot implements CoroutineEntry {
     abandoned.register(this, this.res, this);
   }
 
-  /** The body's generator, made on the first step. */
-  start(): Co<unknown> {
-    const co = this.co as CoroutineState;
-    return (this.gen = (co.body as CoroutineBody<unknown>)(co.opaque));
-  }
-
   step(): CoroutineAction {
     const co = this.co as CoroutineState;
     if (this.bodyKind === 'plain') {
@@ -123,18 +164,75 @@ class Slot implements CoroutineEntry {
       return CoroutineAction.Terminate;
     }
     // A throw leaves `gen` set; release() clears it when the core retires the slot.
-    return outcome(this, (this.gen ?? this.start()).next());
+    const top = co.gen ?? start(co);
+    return walk(co, resume(co, top, undefined)).done === true ? ENDED : YIELDED;
   }
 }
 
-/** What one generator step means: a yield, or the end of the body. */
-function outcome(slot: Slot, r: IteratorResult<CoroutineYield, unknown>): CoroutineAction {
-  if (r.done !== true) {
-    if (r.value === YIELD) return YIELDED;
-    throw new CoroutineError('A coroutine body yielded a value of its own; give up control with `yield coroutineYield()` and call coroutine_fns with `yield*`');
+/** The body's generator, made on the first step. */
+function start(co: CoroutineState): Co<unknown> {
+  return (co.gen = (co.body as CoroutineBody<unknown>)(co.opaque));
+}
+
+/** A coroutine's frame stack: the frame to resume next and the callers below it. */
+interface FrameStack {
+  gen: Co<unknown> | null;
+  frames: Co<unknown>[] | null;
+}
+
+/**
+ * Run the frame stack on from a step's result `r` until a frame yields the token
+ * (returned) or the bottom frame returns (its done result is returned): a
+ * coroutineCall pushes its callee, a callee's return resumes its caller with the
+ * value. A body that yields anything else ends with a CoroutineError.
+ */
+function walk(st: FrameStack, r: IteratorResult<unknown, unknown>): IteratorResult<unknown, unknown> {
+  for (;;) {
+    if (r.done !== true) {
+      if (r.value === YIELD) return r;
+      if (r.value !== CALL) {
+        st.frames = null;
+        throw new CoroutineError('A coroutine body yielded a value of its own; give up control with `yield coroutineYield()` and call coroutine_fns with `yield*`');
+      }
+      (st.frames ??= []).push(st.gen as Co<unknown>);
+      const callee = (r as unknown as CoroutineCallFrame).gen;
+      st.gen = callee;
+      r = resume(st, callee, undefined);
+    } else {
+      const frames = st.frames;
+      if (frames === null || frames.length === 0) {
+        st.gen = null;
+        return r;
+      }
+      const caller = frames.pop() as Co<unknown>;
+      st.gen = caller;
+      r = resume(st, caller, r.value);
+    }
   }
-  slot.gen = null;
-  return ENDED;
+}
+
+/** `gen.next(sent)`; what it throws goes to the frames below it, innermost first. */
+function resume(st: FrameStack, gen: Co<unknown>, sent: unknown): IteratorResult<unknown, unknown> {
+  try {
+    return gen.next(sent);
+  } catch (err) {
+    return unwind(st, err);
+  }
+}
+
+/** Throw `err` into the frame below the one that threw it, and on down until one catches it; rethrow it when none does. */
+function unwind(st: FrameStack, err: unknown): IteratorResult<unknown, unknown> {
+  for (;;) {
+    const frames = st.frames;
+    if (frames === null || frames.length === 0) throw err;
+    const caller = frames.pop() as Co<unknown>;
+    st.gen = caller;
+    try {
+      return caller.throw(err);
+    } catch (e) {
+      err = e;
+    }
+  }
 }
 
 /** Something a coroutine holds that must learn it terminated holding it (CoMutex). */
@@ -172,6 +270,14 @@ export class CoroutineState {
   wakeTail: CoroutineState | null = null;
   /** The pooled context; null for the leader and once terminated. */
   slot: Slot | null;
+  /** A live generator body the core steps itself (the backend steps on the caller's stack): enter's fast path. */
+  direct: boolean;
+  /** A plain body (threads backend): its yield is a blocking switch. */
+  plain = false;
+  /** The frame to resume next: the body's generator (null before the first step), or a coroutine_fn it called with coroutineCall. */
+  gen: Co<unknown> | null = null;
+  /** The frames suspended below `gen` by coroutineCall, innermost last. */
+  frames: Co<unknown>[] | null = null;
 
   constructor(
     readonly body: CoroutineBody<never> | PlainCoroutineBody<never> | null,
@@ -179,6 +285,7 @@ export class CoroutineState {
     slot: Slot | null,
   ) {
     this.slot = slot;
+    this.direct = slot !== null && slot.direct;
   }
 }
 
@@ -287,6 +394,7 @@ export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A
   const co = new CoroutineState(body, opaque, slot);
   slot.co = co;
   slot.bodyKind = kind;
+  co.plain = kind === 'plain';
   live++;
   return pub(co);
 }
@@ -301,10 +409,12 @@ function retire(slot: Slot): void {
 function detach(co: CoroutineState): Slot {
   const slot = co.slot as Slot;
   co.slot = null;
+  co.direct = false;
   co.caller = null;
   co.scheduled = null;
+  co.gen = null;
+  co.frames = null;
   slot.co = null;
-  slot.gen = null;
   cancelNatives(slot.res);
   live--;
   return slot;
@@ -336,32 +446,53 @@ function terminated(co: CoroutineState): CoroutineLocksHeldError | null {
  */
 export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
   const to = coState(co);
-  const slot = to.slot;
-  if (slot !== null && slot.direct && to.caller === null && to.scheduled === null) {
+  if (to.direct && to.caller === null && to.scheduled === null) {
     // The fast path: step the body here; the general loop only if the step woke
-    // someone, ended or threw.
+    // someone, ended, threw or called a coroutine_fn with coroutineCall.
     const from = current;
     to.caller = from;
     if (ctx !== null) to.ctx = ctx;
     current = to;
-    let ret: CoroutineAction;
+    let r: IteratorResult<unknown, unknown>;
     try {
-      ret = outcome(slot, (slot.gen ?? slot.start()).next());
+      r = (to.gen ?? start(to)).next();
+      if (r.value !== YIELD || r.done === true) r = walk(to, r);
     } catch (err) {
       current = from;
-      settle(ctx, from, to, ENDED, true, err);
+      threw(ctx, from, to, err);
       return;
     }
     current = from;
-    if (ret === YIELDED) {
+    if (r.done !== true) {
       to.caller = null;
       if (to.wakeHead === null) return;
+      settle(ctx, from, to, YIELDED, false, undefined);
+      return;
     }
-    settle(ctx, from, to, ret, false, undefined);
+    settle(ctx, from, to, ENDED, false, undefined);
     return;
   }
   to.queueNext = null;
   runPending(ctx, current, to, false, undefined);
+}
+
+/** The fast path's step threw: a frame below the thrower may still catch it, else the body ended with it. */
+function threw(ctx: AioContext | null, from: CoroutineState, to: CoroutineState, err: unknown): void {
+  if (to.frames === null || to.frames.length === 0) {
+    settle(ctx, from, to, ENDED, true, err);
+    return;
+  }
+  current = to;
+  let r: IteratorResult<unknown, unknown>;
+  try {
+    r = walk(to, unwind(to, err));
+  } catch (e) {
+    current = from;
+    settle(ctx, from, to, ENDED, true, e);
+    return;
+  }
+  current = from;
+  settle(ctx, from, to, r.done === true ? ENDED : YIELDED, false, undefined);
 }
 
 /**
@@ -458,8 +589,8 @@ export function coroutineYield(): CoroutineYield {
   const to = self.caller;
   if (to === null) throw new CoroutineYieldToNoOneError();
   self.caller = null;
-  const slot = self.slot as Slot;
-  if (slot.bodyKind === 'plain') {
+  if (self.plain) {
+    const slot = self.slot as Slot;
     slot.backend.switch(slot.ctx, to.slot === null ? (leaderCtx as BackendContext) : to.slot.ctx, CoroutineAction.Yield);
   }
   return YIELD;
@@ -579,10 +710,11 @@ export function runCoroutineFn<T>(fn: Co<T>): T {
   if (slot === null || slot.bodyKind !== 'plain') {
     throw new CoroutineError('runCoroutineFn is for plain coroutine bodies; in a coroutine_fn use yield*');
   }
-  for (;;) {
-    const r = fn.next();
-    if (r.done) return r.value;
-  }
+  // Its yields block inside coroutineYield(), so each token just means "go on".
+  const st: FrameStack = { gen: fn, frames: null };
+  let r = walk(st, resume(st, fn, undefined));
+  while (r.done !== true) r = walk(st, resume(st, st.gen as Co<unknown>, undefined));
+  return r.value as T;
 }
 
 /** Whether the selected backend runs plain function bodies. */

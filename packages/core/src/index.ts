@@ -9,6 +9,7 @@ export * from './errors.js';
 export {
   backendChoice,
   coroutineBackendInfo,
+  coroutineCall,
   coroutineCreate,
   coroutineDelete,
   coroutineEnter,
