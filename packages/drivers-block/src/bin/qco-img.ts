@@ -12,7 +12,7 @@ import('../tools/qco-img.js').then(
     process.exitCode = await qcoImgMain(process.argv.slice(2));
   },
   (err: unknown) => {
-    process.stderr.write(`qco-img: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`qco-img: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

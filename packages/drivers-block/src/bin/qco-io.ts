@@ -12,7 +12,7 @@ import('../tools/qco-io.js').then(
     process.exitCode = await qcoIoMain(process.argv.slice(2));
   },
   (err: unknown) => {
-    process.stderr.write(`qco-io: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`qco-io: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -7,7 +7,7 @@ import('../tools/qco-nbd.js').then(
     process.exitCode = await qcoNbdMain(process.argv.slice(2));
   },
   (err: unknown) => {
-    process.stderr.write(`qco-nbd: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`qco-nbd: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -10,7 +10,7 @@ import('../tools/qco-storage-daemon.js').then(
     process.exitCode = await qcoStorageDaemonMain(process.argv.slice(2));
   },
   (err: unknown) => {
-    process.stderr.write(`qco-storage-daemon: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`qco-storage-daemon: ${(err instanceof Error ? err.stack : undefined) ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

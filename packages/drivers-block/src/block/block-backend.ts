@@ -32,8 +32,7 @@ export type BlockAioCallback = (err: BlockError | null) => void;
 
 function toBlockError(err: unknown): BlockError {
   if (err instanceof BlockError) return err;
-  const e = err as { code?: string; message?: string };
-  return new BlockError(e?.message ?? String(err), Errno.EIO, { cause: err });
+  return new BlockError(err instanceof Error ? err.message : String(err), Errno.EIO, { cause: err });
 }
 
 
@@ -51,7 +50,7 @@ interface AioRequest {
 }
 
 /** The coroutine body of every callback-face request. */
-function* aioEntry(req: AioRequest): Co<void> {
+function* aioEntry(req: AioRequest): Co {
   const blk = req.blk;
   try {
     if (req.kind === 2) yield* blk.coFlush();
@@ -72,7 +71,7 @@ function leafDriver(spec: string | BlockOptionsDict, how: BlockOpenOptions): { c
     if (r.driver.isFormat !== true) return r.driver;
     const child: BlockOptionsDict = {};
     for (const [k, v] of Object.entries(dict)) if (k.startsWith('file.')) child[k.slice(5)] = v;
-    if (Object.keys(child).length === 0) child['filename'] = dict['filename'] as string;
+    if (Object.keys(child).length === 0) child['filename'] = dict['filename'];
     dict = child;
     how = {};
   }
@@ -155,7 +154,7 @@ export class BlockBackend {
   }
 
   /** Create an image as a coroutine_fn. */
-  static *coCreate(options: BlockCreateOptions): Co<void> {
+  static *coCreate(options: BlockCreateOptions): Co {
     yield* bdrvCreate(options);
   }
 
@@ -178,7 +177,7 @@ export class BlockBackend {
    * blk_check_byte_request. The length is read once and then kept, as QEMU
    * keeps bs->total_sectors; truncate through this handle refreshes it.
    */
-  private *checkByteRequest(offset: number, bytes: number): Co<void> {
+  private *checkByteRequest(offset: number, bytes: number): Co {
     if (this.length < 0) this.length = yield* this.bs.coGetLength();
     this.checkRange(offset, bytes);
   }
@@ -193,7 +192,7 @@ export class BlockBackend {
   }
 
   /** @internal The request path shared by every read and write face. */
-  *coRw(write: boolean, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coRw(write: boolean, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     if (write) this.checkWritable();
     if (this.length < 0) this.length = yield* this.bs.coGetLength();
     this.checkRange(offset, bytes);
@@ -237,7 +236,7 @@ export class BlockBackend {
   // ----- coroutine face -------------------------------------------------------
 
   /** blk_co_preadv: read `bytes` at `offset` into `qiov`. */
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co {
     yield* this.coRw(false, offset, bytes, qiov, flags);
   }
 
@@ -249,17 +248,17 @@ export class BlockBackend {
   }
 
   /** blk_co_pwritev: write `bytes` of `qiov` at `offset`. */
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co {
     yield* this.coRw(true, offset, bytes, qiov, flags);
   }
 
   /** blk_co_pwrite: write `data` at `offset`. */
-  *coPwrite(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+  *coPwrite(offset: number, data: Uint8Array, flags: BlockRequestFlags = NO_FLAGS): Co {
     yield* this.coPwritev(offset, data.length, new IoVector(data), flags);
   }
 
   /** blk_co_pwrite_zeroes: write `bytes` zero bytes at `offset`. */
-  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Co {
     this.checkWritable();
     yield* this.checkByteRequest(offset, bytes);
     this.inflight++;
@@ -271,7 +270,7 @@ export class BlockBackend {
   }
 
   /** blk_co_flush */
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     if (this.closed) throw new BlockError('Block backend is closed', Errno.EBADF);
     if (this.bs.flags.cacheNoFlush) return;
     yield* this.bs.coFlush();
@@ -284,7 +283,7 @@ export class BlockBackend {
   }
 
   /** blk_co_truncate: resize the image (drivers whose protocol can). */
-  *coTruncate(offset: number, exact = true, prealloc: PreallocMode = 'off'): Co<void> {
+  *coTruncate(offset: number, exact = true, prealloc: PreallocMode = 'off'): Co {
     this.checkWritable();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new BlockError('Image size cannot be negative', Errno.EINVAL);
     if (this.bs.coTruncate === undefined) throw new NotSupportedError('Image format driver does not support resize');
@@ -316,7 +315,7 @@ export class BlockBackend {
   }
 
   /** blk_co_pdiscard: let the node deallocate the range (a no-op where it cannot). */
-  *coPdiscard(offset: number, bytes: number): Co<void> {
+  *coPdiscard(offset: number, bytes: number): Co {
     this.checkWritable();
     yield* this.checkByteRequest(offset, bytes);
     if (this.bs.coPdiscard === undefined || bytes === 0) return;
@@ -329,7 +328,7 @@ export class BlockBackend {
   }
 
   /** blk_co_pwritev_compressed: whole clusters, compressed (formats that can). */
-  *coPwriteCompressed(offset: number, data: Uint8Array): Co<void> {
+  *coPwriteCompressed(offset: number, data: Uint8Array): Co {
     this.checkWritable();
     yield* this.checkByteRequest(offset, data.length);
     if (this.bs.coPwritevCompressed === undefined) throw new NotSupportedError('Compression is not supported for this drive');
@@ -342,14 +341,14 @@ export class BlockBackend {
   }
 
   /** bdrv_make_empty */
-  *coMakeEmpty(): Co<void> {
+  *coMakeEmpty(): Co {
     this.checkWritable();
     if (this.bs.coMakeEmpty === undefined) throw new NotSupportedError('Image format does not support emptying');
     yield* this.bs.coMakeEmpty();
   }
 
   /** bdrv_change_backing_file: record another backing file (undefined: none) in the image. */
-  *coChangeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Co<void> {
+  *coChangeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Co {
     this.checkWritable();
     if (this.bs.coChangeBackingFile === undefined) throw new NotSupportedError('Operation not supported');
     yield* this.bs.coChangeBackingFile(backingFile, backingFormat);
@@ -362,7 +361,7 @@ export class BlockBackend {
   }
 
   /** blk_unref: close the node (once). */
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.closed) return;
     this.closed = true;
     yield* this.bs.coClose();

@@ -9,7 +9,7 @@ import type { Co } from '@qco/core';
 import type { BlockDriverState, BlockOptionsDict } from './block-driver.js';
 import { backingFilename, bdrvOpen, probeFormat, BLOCK_PROBE_BUF_SIZE } from './block-open.js';
 import { findBlockDriver, findProtocolDriver } from './block-registry.js';
-import { BlockError, NotSupportedError } from './errors.js';
+import { BlockError, NotSupportedError, errnoOf } from './errors.js';
 import { Errno } from './errno.js';
 import { bdrvCoPreadv } from './io.js';
 import { IoVector } from './iov.js';
@@ -33,7 +33,7 @@ export interface BlockCreateOptions {
   readonly unsafe?: boolean;
 }
 
-function* closeQuietly(bs: BlockDriverState): Co<void> {
+function* closeQuietly(bs: BlockDriverState): Co {
   try {
     yield* bs.coClose();
   } catch {
@@ -60,12 +60,12 @@ function* inspectBacking(o: BlockCreateOptions): Co<{ size: number; detected: st
     }
   } catch (err) {
     if (probeBs !== undefined) yield* closeQuietly(probeBs);
-    throw new BlockError(`${(err as Error).message}\nCould not open backing image.`, (err as BlockError).errno ?? Errno.EIO, { cause: err });
+    throw new BlockError(`${(err as Error).message}\nCould not open backing image.`, errnoOf(err), { cause: err });
   }
 }
 
 /** bdrv_img_create as a coroutine_fn. */
-export function* bdrvCreate(o: BlockCreateOptions): Co<void> {
+export function* bdrvCreate(o: BlockCreateOptions): Co {
   const format = findBlockDriver(o.format ?? 'raw');
   if (format.isFormat !== true) {
     // A protocol driver asked for directly (-f file): it creates the file itself.

@@ -38,7 +38,7 @@ export interface BlockOptionDesc {
 /** Parsed option values, flat with dotted keys (QEMU's flattened QDict). */
 export type BlockOptionValue = string | number | boolean;
 /** Options as given by the user, flat with dotted keys, values not yet type-checked. */
-export type BlockOptionsDict = Record<string, BlockOptionValue>;
+export type BlockOptionsDict = Partial<Record<string, BlockOptionValue>>;
 /** Options after checking against a driver's schema: typed, defaults applied. */
 export type BlockDriverOptions = Readonly<Record<string, BlockOptionValue | undefined>>;
 
@@ -180,23 +180,23 @@ export interface BlockDriverState {
   readonly growable?: boolean;
 
   /** bdrv_co_preadv: fill `qiov` (exactly `bytes` long) with the data at `offset`. */
-  coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void>;
+  coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co;
   /** bdrv_co_pwritev: write `qiov` (exactly `bytes` long) at `offset`. */
-  coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void>;
+  coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co;
   /** bdrv_co_flush: make completed writes durable. */
-  coFlush(): Co<void>;
+  coFlush(): Co;
   /** bdrv_co_getlength: the image length in bytes. */
   coGetLength(): Co<number>;
   /** bdrv_co_pwrite_zeroes, where the protocol can write zeroes without a buffer. */
-  coPwriteZeroes?(offset: number, bytes: number, flags: BlockRequestFlags): Co<void>;
+  coPwriteZeroes?(offset: number, bytes: number, flags: BlockRequestFlags): Co;
   /** bdrv_co_truncate, where the protocol can resize. */
-  coTruncate?(offset: number, exact: boolean, prealloc: PreallocMode): Co<void>;
+  coTruncate?(offset: number, exact: boolean, prealloc: PreallocMode): Co;
   /** bdrv_co_block_status: allocation of the range starting at `offset` (without it: DATA|ALLOCATED|OFFSET_VALID for all bytes). */
   coBlockStatus?(offset: number, bytes: number, wantZero: boolean): Co<BlockStatus>;
   /** bdrv_co_get_info: extra facts for `info`. */
   coGetInfo?(): Co<BlockDriverInfo>;
   /** bdrv_close: release what it holds (a format closes its children). Called once. */
-  coClose(): Co<void>;
+  coClose(): Co;
 
   /**
    * Permission prepare (QEMU's bdrv_check_perm reaching the driver): take what
@@ -216,19 +216,19 @@ export interface BlockDriverState {
   /** Set by the block layer when the format was probed rather than given (QEMU's bs->probed). */
   probed?: boolean;
   /** bdrv_co_pdiscard: the range may be deallocated (reads of it become zeroes or the backing file's data). */
-  coPdiscard?(offset: number, bytes: number): Co<void>;
+  coPdiscard?(offset: number, bytes: number): Co;
   /** bdrv_co_pwritev_compressed: whole clusters, compressed (formats that can). */
-  coPwritevCompressed?(offset: number, bytes: number, qiov: IoVector): Co<void>;
+  coPwritevCompressed?(offset: number, bytes: number, qiov: IoVector): Co;
   /** The backing file name the image records (formats with backing files). */
   readonly backingFile?: string | undefined;
   /** The backing file's format the image records. */
   readonly backingFormat?: string | undefined;
   /** Attach the backing node the block layer opened (or detach with undefined). */
-  attachBacking?(bs: BlockDriverState | undefined): Co<void>;
+  attachBacking?(bs: BlockDriverState | undefined): Co;
   /** bdrv_co_change_backing_file: record another backing file name / format in the image. */
-  coChangeBackingFile?(backingFile: string | undefined, backingFormat: string | undefined): Co<void>;
+  coChangeBackingFile?(backingFile: string | undefined, backingFormat: string | undefined): Co;
   /** bdrv_make_empty: drop every allocation (reads fall through to the backing file again). */
-  coMakeEmpty?(): Co<void>;
+  coMakeEmpty?(): Co;
   /** bdrv_co_check: count (with repair, fix) leaks and corruptions. */
   coCheck?(repair: 'none' | 'leaks' | 'all'): Co<BlockCheckResult>;
 }
@@ -266,13 +266,13 @@ export interface BlockDriver {
    */
   open(options: BlockDriverOptions, flags: BlockOpenFlags, file?: BlockDriverState): Co<BlockDriverState>;
   /** bdrv_co_create_opts: create an image of `size` bytes (qco-img create / convert's target). */
-  create?(options: BlockDriverOptions, size: number): Co<void>;
+  create?(options: BlockDriverOptions, size: number): Co;
   /** A format driver: it reaches its image through a `file` child the block layer opens for it. */
   readonly isFormat?: boolean;
   /** bdrv_probe: how sure the driver is that `buf` (the image's first bytes) is its format (0..100). */
   probe?(buf: Uint8Array, filename: string): number;
   /** A format's create: lay the format out on a protocol node the block layer created and opened. */
-  createOnFile?(file: BlockDriverState, options: BlockDriverOptions, size: number): Co<void>;
+  createOnFile?(file: BlockDriverState, options: BlockDriverOptions, size: number): Co;
   /** The -o options a format's create takes (QEMU's create_opts). */
   readonly createOptions?: readonly BlockOptionDesc[];
 }

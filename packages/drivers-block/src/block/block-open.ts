@@ -13,7 +13,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Co } from '@qco/core';
 import type { BlockAioMode, BlockDriver, BlockDriverState, BlockOpenFlags, BlockOptionsDict } from './block-driver.js';
 import { blockDrivers, findBlockDriver, findProtocolDriver } from './block-registry.js';
-import { BlockError, CouldNotOpenError, MissingParameterError, UnknownOptionError } from './errors.js';
+import { BlockError, CouldNotOpenError, MissingParameterError, UnknownOptionError, errnoOf } from './errors.js';
 import { Errno } from './errno.js';
 import { checkForceShare } from './permissions.js';
 import { bdrvCoPreadv } from './io.js';
@@ -117,13 +117,15 @@ function takeChild(dict: BlockOptionsDict, prefix: string): BlockOptionsDict | u
   for (const [k, v] of Object.entries(dict)) {
     if (!k.startsWith(`${prefix}.`)) continue;
     (child ??= emptyOptions())[k.slice(prefix.length + 1)] = v;
+    // Option dictionaries are null-prototype records keyed by option name (QEMU's QDict): taking a key out is the operation.
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
     delete dict[k];
   }
   return child;
 }
 
 function resolveDict(input: BlockOptionsDict, how: BlockOpenOptions): Resolution {
-  const dict = Object.assign(emptyOptions(), input);
+  const dict: BlockOptionsDict = Object.assign(emptyOptions(), input);
   const { generic, driver: rest } = splitGenericOptions(dict);
   const g = checkOptions({ formatName: 'block' }, GENERIC_BLOCK_OPTIONS, generic);
   const filename = g['filename'] as string | undefined;
@@ -227,7 +229,7 @@ export function probeFormat(buf: Uint8Array, filename: string): BlockDriver | un
 
 let nodeCounter = 0;
 
-function* closeQuietly(bs: BlockDriverState): Co<void> {
+function* closeQuietly(bs: BlockDriverState): Co {
   try {
     yield* bs.coClose();
   } catch {
@@ -281,14 +283,15 @@ export function* bdrvOpen(spec: string | BlockOptionsDict, how: BlockOpenOptions
 }
 
 function* openDict(input: BlockOptionsDict, how: BlockOpenOptions, chain: string[]): Co<BlockDriverState> {
-  const dict = Object.assign(emptyOptions(), input);
+  const dict: BlockOptionsDict = Object.assign(emptyOptions(), input);
   // Without a format, the backing options are the probed format's, not the protocol's.
   const probing = how.protocolOnly !== true && (dict['driver'] ?? how.format) === undefined;
-  const formatOwn = emptyOptions();
+  const formatOwn: BlockOptionsDict = emptyOptions();
   if (probing) {
     for (const k of Object.keys(dict)) {
       if (k === 'backing' || k.startsWith('backing.')) {
-        formatOwn[k] = dict[k] as string;
+        formatOwn[k] = dict[k];
+        // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype option record, as in takeChild
         delete dict[k];
       }
     }
@@ -318,7 +321,7 @@ function* probeAndOpen(file: BlockDriverState, how: BlockOpenOptions, chain: str
       yield* bdrvCoPreadv(file, 0, buf.length, new IoVector(buf));
     } catch (err) {
       yield* closeQuietly(file);
-      throw new BlockError(`Could not read image for determining its format: ${(err as Error).message}`, (err as BlockError).errno ?? Errno.EIO);
+      throw new BlockError(`Could not read image for determining its format: ${(err as Error).message}`, errnoOf(err));
     }
   }
   let driver = probeFormat(buf, file.filename);
@@ -380,7 +383,7 @@ function* openFormat(
     } catch (err) {
       if (err instanceof BlockError && err.errno === Errno.ELOOP) throw err;
       const msg = err instanceof CouldNotOpenError || /^Could not open/.test((err as Error).message) ? (err as Error).message : `Could not open '${name}': ${(err as Error).message}`;
-      throw new BlockError(`Could not open backing file: ${msg}`, (err as BlockError).errno ?? Errno.EIO, { cause: err });
+      throw new BlockError(`Could not open backing file: ${msg}`, errnoOf(err), { cause: err });
     }
     yield* bs.attachBacking(backing);
   } catch (err) {

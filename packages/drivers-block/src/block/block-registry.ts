@@ -14,8 +14,10 @@ const registered: BlockDriver[] = [];
 
 /** Add a driver (the built-in ones, tests, out-of-tree drivers). A later one of the same name wins. */
 export function registerBlockDriver(driver: BlockDriver): void {
-  if (driver.spec !== BLOCK_DRIVER_SPEC) {
-    throw new BlockError(`Block driver '${driver.formatName}' implements contract version ${String(driver.spec)}, this block layer needs ${BLOCK_DRIVER_SPEC}`);
+  // Typed as the one version, but an out-of-tree driver's value comes from plain JavaScript.
+  const spec: number = driver.spec;
+  if (spec !== BLOCK_DRIVER_SPEC) {
+    throw new BlockError(`Block driver '${driver.formatName}' implements contract version ${String(spec)}, this block layer needs ${BLOCK_DRIVER_SPEC}`);
   }
   registered.unshift(driver);
 }

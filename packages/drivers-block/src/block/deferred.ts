@@ -11,7 +11,7 @@ export function scheduleSoon(fn: () => void): void {
 }
 
 /** qemu_co_sleep_ns on the realtime clock: yield for at least `ns` nanoseconds. */
-export function* coSleepNs(ns: number): Co<void> {
+export function* coSleepNs(ns: number): Co {
   if (ns <= 0) return;
   yield* coreCoSleepNs(QEMU_CLOCK_REALTIME, ns);
 }

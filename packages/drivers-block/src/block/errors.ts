@@ -16,6 +16,12 @@ export class BlockError extends Error {
   }
 }
 
+/** The errno a caught value carries (a BlockError's, a Node system error's, as a positive number), else `fallback`. */
+export function errnoOf(err: unknown, fallback: number = Errno.EIO): number {
+  const errno = typeof err === 'object' && err !== null ? (err as { errno?: unknown }).errno : undefined;
+  return typeof errno === 'number' && errno !== 0 ? Math.abs(errno) : fallback;
+}
+
 /** A request failed with an errno; the message is strerror's text, as QEMU prints it. */
 export class BlockIoError extends BlockError {
   override name = 'BlockIoError';

@@ -33,7 +33,7 @@ class WriteTracker {
     return false;
   }
 
-  *begin(t: Tracked): Co<void> {
+  *begin(t: Tracked): Co {
     while (this.conflicts(t)) yield* this.waiters.wait();
     this.inflight.add(t);
   }
@@ -73,7 +73,7 @@ function alignUp(n: number, a: number): number {
 }
 
 /** Pass an aligned request to the driver, split at max_transfer. */
-function* alignedReadv(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+function* alignedReadv(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
   const max = bs.maxTransfer ?? 0;
   if (max === 0 || bytes <= max) return yield* bs.coPreadv(offset, bytes, qiov, flags);
   for (let done = 0; done < bytes; ) {
@@ -83,7 +83,7 @@ function* alignedReadv(bs: BlockDriverState, offset: number, bytes: number, qiov
   }
 }
 
-function* alignedWritev(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+function* alignedWritev(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
   const max = bs.maxTransfer ?? 0;
   if (max === 0 || bytes <= max) return yield* bs.coPwritev(offset, bytes, qiov, flags);
   for (let done = 0; done < bytes; ) {
@@ -94,7 +94,7 @@ function* alignedWritev(bs: BlockDriverState, offset: number, bytes: number, qio
 }
 
 /** bdrv_co_preadv: read `bytes` at `offset` into `qiov`, padding to the driver's alignment. */
-export function* bdrvCoPreadv(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+export function* bdrvCoPreadv(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co {
   checkRequest(offset, bytes);
   if (bytes === 0) return;
   const a = bs.requestAlignment;
@@ -107,7 +107,7 @@ export function* bdrvCoPreadv(bs: BlockDriverState, offset: number, bytes: numbe
 }
 
 /** bdrv_co_pwritev: write `qiov` at `offset`, read-modify-writing unaligned head and tail blocks. */
-export function* bdrvCoPwritev(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+export function* bdrvCoPwritev(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags = NO_FLAGS): Co {
   checkRequest(offset, bytes);
   if (bytes === 0) return;
   const a = bs.requestAlignment;
@@ -136,7 +136,7 @@ export function* bdrvCoPwritev(bs: BlockDriverState, offset: number, bytes: numb
 }
 
 /** bdrv_co_pwrite_zeroes: the driver's zero write when it has one, else zero buffers (unless noFallback). */
-export function* bdrvCoPwriteZeroes(bs: BlockDriverState, offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Co<void> {
+export function* bdrvCoPwriteZeroes(bs: BlockDriverState, offset: number, bytes: number, flags: BlockRequestFlags = NO_FLAGS): Co {
   checkRequest(offset, bytes);
   if (bytes === 0) return;
   const a = bs.requestAlignment;

@@ -27,7 +27,7 @@ export class IoVector {
 
   /** The bytes as one buffer: the segment itself when there is one, else a copy. */
   toBuffer(): Uint8Array {
-    if (this.iov.length === 1) return this.iov[0] as Uint8Array;
+    if (this.iov.length === 1) return this.iov[0];
     const out = new Uint8Array(this.size);
     let at = 0;
     for (const b of this.iov) {

@@ -49,7 +49,7 @@ export function parseQemuOptsString(text: string, impliedKey?: string): BlockOpt
   const parts: string[] = [];
   let cur = '';
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
+    const c = text[i];
     if (c === ',') {
       if (text[i + 1] === ',') {
         cur += ',';
@@ -130,13 +130,13 @@ const SIZE_SUFFIX: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2
 export function parseSize(text: string, defaultSuffix = 'b'): number | undefined {
   const m = /^\s*(0x[0-9a-f]+|[0-9]+(?:\.[0-9]*)?)\s*([bkmgtpe]?)\s*$/i.exec(text);
   if (!m) return undefined;
-  const num = m[1] as string;
-  const suffix = ((m[2] as string) || defaultSuffix).toLowerCase();
+  const num = m[1];
+  const suffix = ((m[2]) || defaultSuffix).toLowerCase();
   const isHex = /^0x/i.test(num);
   if (isHex && m[2]) return undefined;
   const value = isHex ? Number.parseInt(num, 16) : Number(num);
   if (!isHex && num.includes('.') && suffix === 'b') return undefined;
-  const result = Math.floor(value * (SIZE_SUFFIX[suffix] as number));
+  const result = Math.floor(value * (SIZE_SUFFIX[suffix]));
   if (!Number.isFinite(result) || result >= 2 ** 64) return undefined;
   return result;
 }
@@ -211,6 +211,7 @@ export function checkOptions(
   const byName = new Map(schema.map((d) => [d.name, d]));
   const out = emptyOptions<BlockOptionValue | undefined>();
   for (const [key, value] of Object.entries(dict)) {
+    if (value === undefined) continue; // a key set to undefined is an option left out
     const desc = byName.get(key);
     if (desc === undefined) {
       throw new UnknownOptionError(driver.formatName, key, driver.protocolName !== undefined || driver.formatName === 'file' ? 'protocol' : 'format');
@@ -229,8 +230,8 @@ export function checkOptions(
 /** Split `dict` into the generic options (GENERIC_BLOCK_OPTIONS) and the driver's own. */
 export function splitGenericOptions(dict: BlockOptionsDict): { generic: BlockOptionsDict; driver: BlockOptionsDict } {
   const names = new Set(GENERIC_BLOCK_OPTIONS.map((d) => d.name));
-  const generic = emptyOptions();
-  const driver = emptyOptions();
+  const generic: BlockOptionsDict = emptyOptions();
+  const driver: BlockOptionsDict = emptyOptions();
   for (const [k, v] of Object.entries(dict)) {
     if (names.has(k)) generic[k] = v;
     else driver[k] = v;

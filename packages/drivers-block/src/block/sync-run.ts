@@ -41,22 +41,20 @@ export function runSync<T>(fn: () => Co<T>): T {
 }
 
 function runSyncInner<T>(fn: () => Co<T>): T {
-  let finished = false;
-  let failed = false;
-  let value: T | undefined;
-  let error: unknown;
+  // An object, not locals: the coroutine sets it while the loop below polls.
+  const st: { finished: boolean; failed: boolean; value: T | undefined; error: unknown } = { finished: false, failed: false, value: undefined, error: undefined };
   const co = coroutineCreate(function* () {
     try {
-      value = yield* fn();
+      st.value = yield* fn();
     } catch (err) {
-      failed = true;
-      error = err;
+      st.failed = true;
+      st.error = err;
     }
-    finished = true;
+    st.finished = true;
   });
   coroutineEnter(co);
   let idle = 0;
-  while (!finished) {
+  while (!st.finished) {
     if (blockingPoll === undefined) {
       throw new BlockError('This request did not complete at once and no blocking event loop poll is installed; use the Promise face', Errno.ENOTSUP);
     }
@@ -66,6 +64,6 @@ function runSyncInner<T>(fn: () => Co<T>): T {
       throw new BlockError('A synchronous request is waiting for an event a blocking aio_poll cannot see; use the Promise face', Errno.EDEADLK);
     }
   }
-  if (failed) throw error;
-  return value as T;
+  if (st.failed) throw st.error;
+  return st.value as T;
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 'ssh2';
 import { strerror } from '../../block/errno.js';
+import { errnoOf } from '../../block/errors.js';
 import { SshAuthError } from './ssh-errors.js';
 import type { SshConfig } from './ssh-options.js';
 
@@ -29,7 +30,7 @@ function readKey(path: string, config: SshConfig, required: boolean): Buffer | n
     return readFileSync(path);
   } catch (err) {
     if (!required) return null;
-    const code = (err as NodeJS.ErrnoException).errno ?? 5;
+    const code = errnoOf(err);
     throw new SshAuthError(`could not read identity file '${path}': ${strerror(code)}`, config.host, config.port);
   }
 }
