@@ -6,24 +6,14 @@
 // addon must refuse without crashing (wrong types, bad fds, unaligned or
 // oversized mappings, munmap twice, views after munmap, unwatch twice, a watch
 // dropped without unwatch and collected). Exit status 0 only when all of it ran clean.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { asanScratchDir, runAsanExercise } from '@qco/native-common/asan-exercise';
 
-const out = resolve('build-asan');
-mkdirSync(out, { recursive: true });
-// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
-const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_vhost_user.node');
-const cc = process.env.CC ?? 'gcc';
-const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
-const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
+const out = asanScratchDir();
 
-const exercise = `
-const a = require(${JSON.stringify(addon)});
+runAsanExercise({ target: 'qco_vhost_user', name: 'exercise-vhost-user.cjs', nodeArgs: ['--expose-gc'], body: `
 const path = require('node:path');
 const fs = require('node:fs');
-const assert = (c, m) => { if (!c) { console.error('FAILED: ' + m); process.exit(1); } };
-const throws = (f, m) => { try { f(); } catch { return; } console.error('did not throw: ' + m); process.exit(1); };
 const sock = ${JSON.stringify(join(out, 'vu-asan.sock'))};
 try { fs.unlinkSync(sock); } catch {}
 const l = a.listen(sock);
@@ -88,11 +78,4 @@ setTimeout(() => {
     console.log('vhost-user addon: all checks passed under AddressSanitizer');
   }, 20);
 }, 50);
-`;
-const script = join(out, 'exercise-vhost-user.cjs');
-writeFileSync(script, exercise);
-const r = spawnSync(process.execPath, ['--expose-gc', script], {
-  stdio: 'inherit',
-  env: { ...process.env, LD_PRELOAD: `${libasan} ${libubsan}`, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
-});
-process.exit(r.status === 0 ? 0 : 1);
+` });

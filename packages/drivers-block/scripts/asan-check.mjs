@@ -4,26 +4,17 @@
 // reads and writes with completions, then every kind of misuse the addon must
 // refuse without crashing (bad handles, slots out of range, short buffers,
 // use after close, double close). Exit status 0 only when all of it ran clean.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { asanScratchDir, runAsanExercise } from '@qco/native-common/asan-exercise';
 
-const out = resolve('build-asan');
-mkdirSync(out, { recursive: true });
-// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
-const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_linux_aio.node');
-const cc = process.env.CC ?? 'gcc';
+const out = asanScratchDir();
 // Built with liburing where binding.gyp found its header (have_liburing).
 const uring = existsSync('/usr/include/liburing.h');
 if (!uring) console.log('liburing.h not found (Debian liburing-dev): the io_uring mode is not built or checked');
-const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
-const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
 
-const exercise = `
+runAsanExercise({ target: 'qco_linux_aio', name: 'exercise.cjs', body: `
 const fs = require('node:fs');
-const a = require(${JSON.stringify(addon)});
-const assert = (c, m) => { if (!c) { console.error('FAILED: ' + m); process.exit(1); } };
-const throws = (f, m) => { try { f(); } catch { return; } console.error('did not throw: ' + m); process.exit(1); };
 assert(a.available(), 'io_setup available');
 const file = ${JSON.stringify(join(out, 'asan.img'))};
 fs.writeFileSync(file, Buffer.alloc(1 << 20, 7));
@@ -123,11 +114,4 @@ function ringMode() {
   for (let i = 0; i < 8; i++) a.prep(q, i, 1, fd3, mem.subarray(i * 4096), 4096, i * 4096);
   assert(a.submit(q) === 8, 'io_uring: submitted 8 writes');
 }
-`;
-const script = join(out, 'exercise.cjs');
-writeFileSync(script, exercise);
-const r = spawnSync(process.execPath, [script], {
-  stdio: 'inherit',
-  env: { ...process.env, LD_PRELOAD: `${libasan} ${libubsan}`, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
-});
-process.exit(r.status === 0 ? 0 : 1);
+` });

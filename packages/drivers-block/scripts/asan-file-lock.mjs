@@ -5,23 +5,13 @@
 // kind of misuse the addon must refuse without crashing (missing, non-number,
 // negative, fractional and huge arguments, bad kinds, closed descriptors).
 // Exit status 0 only when all of it ran clean.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { asanScratchDir, runAsanExercise } from '@qco/native-common/asan-exercise';
 
-const out = resolve('build-asan');
-mkdirSync(out, { recursive: true });
-// The AddressSanitizer build qco-asan made (addon/abi<N>-asan/), through the one loader's layout.
-const addon = join(process.cwd(), 'addon', `abi${process.versions.modules}-asan`, 'qco_file_lock.node');
-const cc = process.env.CC ?? 'gcc';
-const libasan = execFileSync(cc, ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
-const libubsan = execFileSync(cc, ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).trim();
+const out = asanScratchDir();
 
-const exercise = `
+runAsanExercise({ target: 'qco_file_lock', name: 'exercise-file-lock.cjs', body: `
 const fs = require('node:fs');
-const a = require(${JSON.stringify(addon)});
-const assert = (c, m) => { if (!c) { console.error('FAILED: ' + m); process.exit(1); } };
-const throws = (f, m) => { try { f(); } catch { return; } console.error('did not throw: ' + m); process.exit(1); };
 const file = ${JSON.stringify(join(out, 'lock.img'))};
 fs.writeFileSync(file, Buffer.alloc(4096));
 const fd1 = fs.openSync(file, 'r+');
@@ -61,11 +51,4 @@ fs.closeSync(fd1);
 assert(a.testLock(fd2, 200, 1, 1) === 0, 'closing the description drops its locks');
 fs.closeSync(fd2);
 console.log('file-lock addon: all checks passed under AddressSanitizer');
-`;
-const script = join(out, 'exercise-file-lock.cjs');
-writeFileSync(script, exercise);
-const r = spawnSync(process.execPath, [script], {
-  stdio: 'inherit',
-  env: { ...process.env, LD_PRELOAD: `${libasan} ${libubsan}`, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
-});
-process.exit(r.status === 0 ? 0 : 1);
+` });
