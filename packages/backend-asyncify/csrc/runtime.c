@@ -137,14 +137,15 @@ static inline void copy_words(uint32_t *dst, const uint32_t *src, uint32_t bytes
 
 static inline uint32_t memory_end(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
 
-/* Out of line, so qco_run's frame (one per nested enter from JavaScript) stays small. */
-__attribute__((noinline)) static void window_load(QcoCtx *c, uint32_t *window_cur) {
+/* Inlined into qco_run, which they run in once per switch (JavaScript bodies never
+ * enter the module, so qco_run nests only through nested native calls). */
+static inline void window_load(QcoCtx *c, uint32_t *window_cur) {
   uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
   copy_words((uint32_t *)start, (const uint32_t *)((uint8_t *)c + HEADER), c->data_used);
   *window_cur = start + c->data_used;
 }
 
-__attribute__((noinline)) static void window_save(QcoCtx *c, uint32_t window_cur) {
+static inline void window_save(QcoCtx *c, uint32_t window_cur) {
   uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
   c->data_used = window_cur - start;
   copy_words((uint32_t *)((uint8_t *)c + HEADER), (const uint32_t *)start, c->data_used);
