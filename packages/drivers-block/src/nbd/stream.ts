@@ -89,10 +89,16 @@ export class NbdStream {
    * they go straight into a waiting `readInto` destination where there is
    * one, and only the rest is copied into the queue.
    */
-  pushFrom(buf: Buffer, n: number): void {
+  pushFrom(buf: Uint8Array, n: number): void {
     if (this.closedErr !== null) return;
     let at = 0;
     const d = this.direct;
+    if (d !== null && buf.buffer === d.dst.buffer && buf.byteOffset === d.dst.byteOffset + d.at) {
+      // The kernel read straight into the destination (nextReadBuffer): nothing to copy.
+      d.at += n;
+      if (d.at === d.dst.length) this.wakeReader();
+      return;
+    }
     if (d !== null && this.buffered === 0) {
       at = Math.min(n, d.dst.length - d.at);
       d.dst.set(at === buf.length ? buf : buf.subarray(0, at), d.at);
@@ -100,6 +106,18 @@ export class NbdStream {
       if (d.at === d.dst.length) this.wakeReader();
     }
     if (at < n) this.push(Buffer.from(buf.subarray(at, n)));
+  }
+
+  /**
+   * Where the socket's next read should land (net's `onread` buffer
+   * function): the rest of a waiting `readInto` destination when nothing
+   * is queued ahead of it, so a READ's payload goes from the kernel into the
+   * caller's buffer with no copy in between; else `fallback`.
+   */
+  nextReadBuffer(fallback: Buffer): Uint8Array {
+    const d = this.direct;
+    if (d === null || this.buffered !== 0 || this.closedErr !== null) return fallback;
+    return d.dst.subarray(d.at);
   }
 
   private wakeReader(): void {

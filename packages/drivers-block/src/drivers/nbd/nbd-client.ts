@@ -129,22 +129,24 @@ export class NbdClient {
   }
 
   /**
-   * Connect. Without TLS the socket reads into one reused 1 MiB buffer
-   * (net's `onread`) and hands the bytes to `sink`: a READ's data then goes
-   * from that buffer straight into the caller's, in 1 MiB reads rather than
-   * 64 KiB 'data' chunks each allocated anew.
+   * Connect. Without TLS the socket reads through net's `onread`: while a
+   * READ's payload is awaited the kernel reads straight into the caller's
+   * buffer (NbdStream.nextReadBuffer), otherwise into one reused 64 KiB
+   * buffer, whose bytes go to `sink`. Small, so that a read past a reply
+   * header copies little of the payload behind it; big enough for many
+   * small replies per read.
    */
   private *openSocket(sink: { stream: NbdStream | null; early: Buffer[] } | null): Co<Socket> {
     const a = this.opts.server;
+    const fallback = Buffer.allocUnsafe(64 * 1024);
     const onread =
       sink === null
         ? undefined
         : {
-            buffer: Buffer.allocUnsafe(1024 * 1024),
+            buffer: (): Uint8Array => (sink.stream !== null ? sink.stream.nextReadBuffer(fallback) : fallback),
             callback: (n: number, buf: Uint8Array): boolean => {
-              const b = buf as Buffer;
-              if (sink.stream !== null) sink.stream.pushFrom(b, n);
-              else sink.early.push(Buffer.from(b.subarray(0, n)));
+              if (sink.stream !== null) sink.stream.pushFrom(buf, n);
+              else sink.early.push(Buffer.from(buf.subarray(0, n)));
               return true;
             },
           };

@@ -7,7 +7,7 @@
 
 const MIN_CLASS = 12; // 4 KiB
 const MAX_KEPT_BYTES = 64 * 1024 * 1024;
-const PER_CLASS = 16;
+const PER_CLASS = 128;
 const free = new Map<number, Buffer[]>();
 let kept = 0;
 

@@ -12,6 +12,7 @@
  */
 import { CoMutex, coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
 import { BDRV_BLOCK_ZERO, type BlockRequestFlags } from '../../block/block-driver.js';
+import type { BlockStatusAbove } from '../../block/block-status.js';
 import { BlockError } from '../../block/errors.js';
 import { IoVector } from '../../block/iov.js';
 import {
@@ -214,7 +215,11 @@ export class ServerTransmission {
 
   private *read(req: NbdRequest): Co<void> {
     const { exp, structured } = this.session;
-    if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) return yield* this.sparseRead(req);
+    if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) {
+      const st = yield* exp.blk.coBlockStatusAbove(req.offset, req.length);
+      // Data all the way (a raw file, a fully allocated range): one OFFSET_DATA chunk from a pooled buffer.
+      if ((st.flags & BDRV_BLOCK_ZERO) !== 0 || st.bytes < req.length) return yield* this.sparseRead(req, st);
+    }
     const whole = takeReadBuffer(req.length);
     let handedOver = false;
     try {
@@ -243,30 +248,39 @@ export class ServerTransmission {
    * structured READ answers zero ranges with OFFSET_HOLE chunks instead of
    * their bytes, and only the data ranges are read and sent.
    */
-  private *sparseRead(req: NbdRequest): Co<void> {
+  private *sparseRead(req: NbdRequest, first: BlockStatusAbove): Co<void> {
     const { exp } = this.session;
     const chunks: Buffer[] = [];
+    const pooled: Buffer[] = [];
     const end = req.offset + req.length;
-    for (let at = req.offset; at < end; ) {
-      const st = yield* exp.blk.coBlockStatusAbove(at, end - at);
-      const n = Math.max(1, Math.min(st.bytes, end - at));
-      const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
-      if (st.flags & BDRV_BLOCK_ZERO) {
-        const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req.cookie, 12, 12);
-        h.writeBigUInt64BE(BigInt(at), 20);
-        h.writeUInt32BE(n, 28);
-        chunks.push(h);
-      } else {
-        const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + n, 8);
-        h.writeBigUInt64BE(BigInt(at), 20);
-        const data = Buffer.allocUnsafe(n);
-        yield* exp.blk.coPreadv(at, n, new IoVector(data));
-        chunks.push(h, data);
+    let handedOver = false;
+    try {
+      for (let at = req.offset; at < end; ) {
+        const st = at === req.offset ? first : yield* exp.blk.coBlockStatusAbove(at, end - at);
+        const n = Math.max(1, Math.min(st.bytes, end - at));
+        const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
+        if (st.flags & BDRV_BLOCK_ZERO) {
+          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req.cookie, 12, 12);
+          h.writeBigUInt64BE(BigInt(at), 20);
+          h.writeUInt32BE(n, 28);
+          chunks.push(h);
+        } else {
+          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + n, 8);
+          h.writeBigUInt64BE(BigInt(at), 20);
+          const whole = takeReadBuffer(n);
+          pooled.push(whole);
+          const data = whole.subarray(0, n);
+          yield* exp.blk.coPreadv(at, n, new IoVector(data));
+          chunks.push(h, data);
+        }
+        at += n;
       }
-      at += n;
+      if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+      handedOver = true;
+      yield* this.send(chunks, () => pooled.forEach(giveReadBuffer));
+    } finally {
+      if (!handedOver) pooled.forEach(giveReadBuffer);
     }
-    if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-    yield* this.send(chunks);
   }
 
   private *blockStatus(req: NbdRequest): Co<void> {
