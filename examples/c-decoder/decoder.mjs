@@ -8,9 +8,9 @@ import { addonFile } from '@qco/native-common';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Make hex_decode_stream and decoder_waits runnable on the selected backend. */
+/** Make the decoder's C functions runnable on the selected backend. */
 export function loadDecoder() {
-  useNativeFunctions({ addon: addonFile(here, 'qco_example_decoder'), wasm: join(here, 'build', 'qco-example-decoder.wasm') });
+  useNativeFunctions({ addon: addonFile(here, 'qco_example_decoder'), wasm: join(here, 'wasm', 'qco-example-decoder.wasm') });
 }
 
 /** Decode hex text read from `fd` (until EOF) into `out`; returns the byte count (negative errno on bad input). */
@@ -21,4 +21,11 @@ export function* hexDecodeStream(fd, out) {
 /** How often the last decode was suspended waiting for input. */
 export function* decoderWaits() {
   return yield* nativeCall('decoder_waits', []);
+}
+
+/** The C library's text for the last decode's error ('' when it succeeded): the same on every backend, unlike errno numbers. */
+export function* decoderError() {
+  const text = new Uint8Array(256);
+  const n = yield* nativeCall('decoder_error', [text]);
+  return Buffer.from(text.subarray(0, n)).toString();
 }

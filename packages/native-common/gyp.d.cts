@@ -9,8 +9,10 @@ export declare const cflags: string;
 /** Extra linker flags of the build variant. */
 export declare const ldflags: string;
 /** Absolute paths of the AddressSanitizer program's sources. */
-export declare const asanSources: string[];
+export declare function asanSources(): string[];
 /** Absolute path of the shared C sources. */
 export declare const csrc: string;
 /** Absolute path of the public C API header directory (qco.h). */
 export declare const includeDir: string;
+/** Absolute path of @qco/conformance's csrc/ (native-suite.c, qco-suite.h); throws when it is not installed. */
+export declare function suiteDir(): string;

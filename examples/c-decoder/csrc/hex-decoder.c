@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include <qco.h>
 
@@ -23,6 +24,7 @@ typedef struct Reader {
 } Reader;
 
 static long last_waits;
+static int last_error; /* negative errno of the last decode, 0 when it succeeded */
 
 static int refill(Reader *r) {
   for (;;) {
@@ -87,26 +89,29 @@ static int read_byte(Reader *r) {
 
 /* hex_decode_stream(fd, out): bytes decoded into out until EOF; -EINVAL on bad input, -ENOSPC when out is full. */
 static double hex_decode_stream(const QcoArg *args, int nargs) {
-  if (nargs < 2 || args[1].bytes == NULL && args[1].length != 0) return -EINVAL;
+  last_waits = 0;
+  if (nargs < 2 || (args[1].bytes == NULL && args[1].length != 0)) return last_error = -EINVAL;
   Reader r = {.fd = (int)args[0].number};
   int flags = fcntl(r.fd, F_GETFL);
-  if (flags < 0 || fcntl(r.fd, F_SETFL, flags | O_NONBLOCK) < 0) return -errno;
+  if (flags < 0 || fcntl(r.fd, F_SETFL, flags | O_NONBLOCK) < 0) return last_error = -errno;
   size_t n = 0;
+  int result = 0;
   for (;;) {
     int b = read_byte(&r);
     if (b == -1) break;
     if (b < 0) {
-      last_waits = r.waits;
-      return b;
+      result = b;
+      break;
     }
     if (n == args[1].length) {
-      last_waits = r.waits;
-      return -ENOSPC;
+      result = -ENOSPC;
+      break;
     }
     args[1].bytes[n++] = (uint8_t)b;
   }
   last_waits = r.waits;
-  return (double)n;
+  last_error = result;
+  return result < 0 ? result : (double)n;
 }
 
 /* decoder_waits(): how often the last decode was suspended waiting for input. */
@@ -116,9 +121,21 @@ static double decoder_waits(const QcoArg *args, int nargs) {
   return (double)last_waits;
 }
 
+/* decoder_error(text): the C library's message for the last decode's error into text (errno numbers differ
+ * between Linux and WASI, the messages do not); returns its length, 0 after a success. */
+static double decoder_error(const QcoArg *args, int nargs) {
+  if (nargs < 1 || args[0].bytes == NULL || last_error == 0) return 0;
+  const char *msg = strerror(-last_error);
+  size_t len = strlen(msg);
+  if (len > args[0].length) len = args[0].length;
+  memcpy(args[0].bytes, msg, len);
+  return (double)len;
+}
+
 static void register_functions(void) {
   qco_register_function("hex_decode_stream", hex_decode_stream);
   qco_register_function("decoder_waits", decoder_waits);
+  qco_register_function("decoder_error", decoder_error);
 }
 
 QCO_MAIN(register_functions)

@@ -1,14 +1,16 @@
-// The consumer's C decoder, unchanged, on every stackful backend: hex text fed
-// into the decoder's stdin pipe in small chunks with pauses, so the parser runs
-// dry inside its innermost read and waits (suspending from several nested C
-// frames) many times; the bytes out must be the bytes in. Each backend runs in a
-// process of its own (one backend per process), selected with QCO_BACKEND.
+// The consumer's C decoder, unchanged, on every stackful backend (the addon on
+// native-ucontext and sigaltstack, the qco-asyncify-build module on asyncify):
+// hex text fed into the decoder's stdin pipe in small chunks with pauses, so the
+// parser runs dry inside its innermost read and waits (suspending from several
+// nested C frames) many times; the bytes out must be the bytes in, and the three
+// backends must give the same results. Each backend runs in a process of its own
+// (one backend per process), selected with QCO_BACKEND.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const decode = join(__dirname, '..', 'decode.mjs');
-const BACKENDS = ['native-ucontext', 'sigaltstack'];
+const BACKENDS = ['native-ucontext', 'sigaltstack', 'asyncify'];
 
 function bytes(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -64,6 +66,29 @@ describe.each(BACKENDS)('the C hex decoder on %s', (backend) => {
   it('refuses a bad digit with EINVAL, after the bytes before it', async () => {
     const r = await run(backend, '00 11 2x 33', 4);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('decode failed: errno 22');
+    expect(r.err).toContain('decode failed: Invalid argument');
+    // On failure nothing is written to stdout.
+    expect(r.out.length).toBe(0);
+  });
+});
+
+describe('the C hex decoder gives the same results on the three backends', () => {
+  it('the same bytes, the same refusal, and each waited', async () => {
+    const data = bytes(3000, 11);
+    const text = hexText(data);
+    const runs = [];
+    for (const backend of BACKENDS) runs.push({ backend, good: await run(backend, text, 500), bad: await run(backend, '# x\nff 0', 3) });
+    for (const r of runs) {
+      expect(r.good.err).toContain(`decoding on ${r.backend}`);
+      expect(r.good.code, r.good.err).toBe(0);
+      expect(Number(/waits=(\d+)/.exec(r.good.err)?.[1])).toBeGreaterThan(0);
+    }
+    const [first, ...rest] = runs;
+    expect(Buffer.compare(first!.good.out, Buffer.from(data))).toBe(0);
+    for (const r of rest) {
+      expect(Buffer.compare(r.good.out, first!.good.out), r.backend).toBe(0);
+      expect([r.bad.code, /decode failed: .*/.exec(r.bad.err)?.[0]], r.backend).toEqual([first!.bad.code, /decode failed: .*/.exec(first!.bad.err)?.[0]]);
+    }
+    expect(first!.bad.code).toBe(1);
   });
 });

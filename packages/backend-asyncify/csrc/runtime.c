@@ -14,8 +14,21 @@
  * the wasm stack, so a switch costs the depth of the two contexts involved.
  * JavaScript bodies are stepped by an import called from a context's trampoline,
  * so no JavaScript frame is ever below an unwinding wasm frame.
+ *
+ * The C API is the public qco.h, the same as on the native backends. Linked
+ * with wasi-libc (a consumer's module), libc's malloc takes its memory through
+ * this file's sbrk, so the heap never reaches the unwind window either.
  */
-#include "qco-asyncify.h"
+#include "asyncify-internal.h"
+#ifdef __wasi__
+#include <errno.h>
+#include <stdlib.h>
+#endif
+
+/* Actions through a switch (QEMU's CoroutineAction); Threw: the JS step threw. */
+enum { QCO_THREW = 0, QCO_YIELD = 1, QCO_TERMINATE = 2, QCO_ENTER = 3 };
+/* Why qco_enter refuses (QEMU aborts instead). */
+enum { QCO_EREENTERED = -1, QCO_ETERMINATED = -2 };
 
 /* Binaryen asyncify's own entry points, callable from inside the module. */
 __attribute__((import_module("asyncify"), import_name("start_unwind"))) void asyncify_start_unwind(void *data);
@@ -37,12 +50,13 @@ __attribute__((import_module("qco_internal"), import_name("set_stack_limits"))) 
 uint32_t qco_get_sp(void);
 void qco_set_sp(uint32_t sp);
 
-enum { KIND_JS = 0, KIND_NATIVE_ROOT = 1, KIND_C = 2 };
+/* KIND_CASE: a conformance case, run in the leader's place. */
+enum { KIND_JS = 0, KIND_NATIVE_ROOT = 1, KIND_C = 2, KIND_CASE = 3 };
 enum { ST_FREE = 0, ST_FRESH = 1, ST_SUSPENDED = 2, ST_RUNNING = 3, ST_DONE = 4 };
 enum { REQ_NONE = 0, REQ_YIELD = 1, REQ_FD = 2, REQ_SLEEP = 3, REQ_LOCK = 4, REQ_UNLOCK = 5 };
 
 /* The header JavaScript reads too: keep offsets in step with src/internal/layout.ts. */
-struct QcoCtx {
+struct QcoCoroutine {
   uint32_t data_used; /* 0: bytes of unwound call stack kept in the data region */
   uint32_t data_end;  /* 4: end of the data region (it starts right after the header) */
   uint32_t sp;        /* 8: shadow stack pointer while switched out */
@@ -52,31 +66,36 @@ struct QcoCtx {
   int32_t rewinding;  /* 24 */
   int32_t incoming;   /* 28: delivered by the switch that resumes it */
   int32_t outgoing;   /* 32: passed by the switch that left it */
-  QcoCtx *target;     /* 36: where the pending unwind goes (NULL: back to JavaScript) */
-  QcoCtx *caller;     /* 40: C coroutines: who entered it */
+  QcoCoroutine *target;     /* 36: where the pending unwind goes (NULL: back to JavaScript) */
+  QcoCoroutine *caller;     /* 40: C coroutines: who entered it */
   int32_t kind;       /* 44 */
   int32_t id;         /* 48: JavaScript entry id */
-  QcoNativeFn *fn;    /* 52 */
-  QcoCtx *root;       /* 56: native call this context belongs to */
-  QcoCtx *leaf;       /* 60: on a root: the context suspended in a request */
-  int32_t args[6];    /* 64 */
-  int32_t ret;        /* 88 */
-  int32_t req_kind;   /* 92 */
-  int32_t req_a;      /* 96 */
-  int32_t req_b;      /* 100 */
-  double req_ns;      /* 104 */
-  uint32_t size;      /* 112: whole block */
-  QcoCtx *next_free;  /* 116 */
-  QcoEntry *entry;    /* 120 */
-  void *opaque;       /* 124 */
-  QcoCtx *sib_prev;   /* 128: C coroutines of one native call, listed on its root */
-  QcoCtx *sib_next;   /* 132 */
-  QcoCtx *children;   /* 136: on a root: its C coroutines */
+  QcoFunction *fn;   /* 52 */
+  QcoCoroutine *root; /* 56: native call this context belongs to */
+  QcoCoroutine *leaf; /* 60: on a root: the context suspended in a request */
+  int32_t nargs;      /* 64 */
+  int32_t req_kind;   /* 68 */
+  int32_t req_a;      /* 72 */
+  int32_t req_b;      /* 76 */
+  double req_ns;      /* 80 */
+  double ret;         /* 88 */
+  uint32_t size;      /* 96: whole block */
+  QcoCoroutine *next_free; /* 100 */
+  QcoEntry *entry;    /* 104 */
+  void *opaque;       /* 108 */
+  QcoCoroutine *sib_prev; /* 112: C coroutines of one native call, listed on its root */
+  QcoCoroutine *sib_next; /* 116 */
+  QcoCoroutine *children; /* 120: on a root: its C coroutines */
+  const char *(*case_fn)(void); /* 124: KIND_CASE */
+  QcoArg args[QCO_MAX_ARGS];    /* 128: 16 bytes each (number, bytes, length) */
+  const char *case_result;      /* 256 */
 };
-#define HEADER 160u
-_Static_assert(sizeof(QcoCtx) <= HEADER, "header grew");
-_Static_assert(__builtin_offsetof(QcoCtx, req_ns) == 104, "layout");
-_Static_assert(__builtin_offsetof(QcoCtx, next_free) == 116, "layout");
+#define HEADER 272u
+_Static_assert(sizeof(QcoCoroutine) <= HEADER, "header grew");
+_Static_assert(__builtin_offsetof(QcoCoroutine, req_ns) == 80, "layout");
+_Static_assert(__builtin_offsetof(QcoCoroutine, ret) == 88, "layout");
+_Static_assert(__builtin_offsetof(QcoCoroutine, args) == 128, "layout");
+_Static_assert(sizeof(QcoArg) == 16, "layout");
 
 /* ---- blocks of linear memory ------------------------------------------- */
 
@@ -84,37 +103,74 @@ extern unsigned char __heap_base;
 /* The unwind window at the end of memory must never hold a block: keep room for the largest data region. */
 static uint32_t window_reserve = 65536;
 static uint32_t heap_top;
-struct SizeClass { uint32_t size; QcoCtx *head; };
+struct SizeClass { uint32_t size; QcoCoroutine *head; };
 static struct SizeClass classes[16];
 static int32_t live_c;
 
+static inline uint32_t memory_end(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
+
 static int grow_to(uint32_t end) {
-  uint32_t have = (uint32_t)__builtin_wasm_memory_size(0) * 65536u;
+  uint32_t have = memory_end();
   if (end <= have) return 1;
   uint32_t pages = (end - have + 65535u) / 65536u;
   return __builtin_wasm_memory_grow(0, pages) != (__SIZE_TYPE__)-1;
 }
 
-static QcoCtx *block_alloc(uint32_t size) {
+static void heap_init(void) {
+  if (heap_top) return;
+#ifdef __wasi__
+  /* libc's malloc takes the initial memory above __heap_base when first called: let it, and start above. */
+  free(malloc(1));
+  if (heap_top) return; /* its sbrk already started the heap */
+  heap_top = (memory_end() + 15u) & ~15u;
+#else
+  heap_top = ((uint32_t)&__heap_base + 15u) & ~15u;
+#endif
+}
+
+/* `size` bytes (16-aligned) from the top of the heap, keeping the unwind window's room above; NULL when memory cannot grow. */
+static void *heap_take(uint32_t size) {
+  heap_init();
+  size = (size + 15u) & ~15u;
+  uint32_t at = heap_top;
+  uint32_t top = at + size + window_reserve;
+  if (top < at || !grow_to(top)) return 0;
+  heap_top = at + size;
+  return (void *)at;
+}
+
+#ifdef __wasi__
+/* libc's malloc grows through here, so it shares the heap with the blocks and stays below the window. */
+void *sbrk(intptr_t increment) {
+  if (!heap_top) heap_top = (memory_end() + 15u) & ~15u;
+  if (increment < 0) {
+    errno = ENOMEM;
+    return (void *)-1;
+  }
+  void *p = heap_take((uint32_t)increment);
+  if (!p) {
+    errno = ENOMEM;
+    return (void *)-1;
+  }
+  return p;
+}
+#endif
+
+static QcoCoroutine *block_alloc(uint32_t size) {
   struct SizeClass *sc = 0;
   for (int i = 0; i < 16; i++) {
     if (classes[i].size == size) { sc = &classes[i]; break; }
     if (classes[i].size == 0) { classes[i].size = size; sc = &classes[i]; break; }
   }
   if (sc && sc->head) {
-    QcoCtx *c = sc->head;
+    QcoCoroutine *c = sc->head;
     sc->head = c->next_free;
     return c;
   }
-  if (!heap_top) heap_top = ((uint32_t)&__heap_base + 15u) & ~15u;
-  uint32_t at = heap_top;
-  uint32_t top = at + size + window_reserve;
-  if (top < at || !grow_to(top)) return 0;
-  heap_top = at + size;
-  return (QcoCtx *)at;
+  return (QcoCoroutine *)heap_take(size);
 }
 
-static void block_free(QcoCtx *c) {
+static void block_free(QcoCoroutine *c) {
   c->state = ST_FREE;
   for (int i = 0; i < 16; i++) {
     if (classes[i].size == c->size) {
@@ -135,30 +191,29 @@ static inline void copy_words(uint32_t *dst, const uint32_t *src, uint32_t bytes
   for (uint32_t i = 0, n = bytes >> 2; i < n; i++) dst[i] = src[i];
 }
 
-static inline uint32_t memory_end(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
-
 /* Inlined into qco_run, which they run in once per switch (JavaScript bodies never
  * enter the module, so qco_run nests only through nested native calls). */
-static inline void window_load(QcoCtx *c, uint32_t *window_cur) {
+static inline void window_load(QcoCoroutine *c, uint32_t *window_cur) {
   uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
   copy_words((uint32_t *)start, (const uint32_t *)((uint8_t *)c + HEADER), c->data_used);
   *window_cur = start + c->data_used;
 }
 
-static inline void window_save(QcoCtx *c, uint32_t window_cur) {
+static inline void window_save(QcoCoroutine *c, uint32_t window_cur) {
   uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
   c->data_used = window_cur - start;
   copy_words((uint32_t *)((uint8_t *)c + HEADER), (const uint32_t *)start, c->data_used);
 }
 
-static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
+static QcoCoroutine *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
   data_size = (data_size + 15u) & ~15u;
   stack_size = (stack_size + 15u) & ~15u;
   uint32_t size = HEADER + data_size + stack_size;
   if (data_size > (1u << 24) || stack_size > (1u << 26)) return 0;
   if (data_size > window_reserve) window_reserve = data_size;
-  if (heap_top && !grow_to(heap_top + window_reserve)) return 0;
-  QcoCtx *c = block_alloc(size);
+  heap_init();
+  if (!grow_to(heap_top + window_reserve)) return 0;
+  QcoCoroutine *c = block_alloc(size);
   if (!c) return 0;
   uint8_t *base = (uint8_t *)c;
   for (uint32_t i = 0; i < HEADER; i++) base[i] = 0;
@@ -174,8 +229,8 @@ static QcoCtx *ctx_new(int32_t kind, uint32_t data_size, uint32_t stack_size) {
 }
 
 /* A C coroutine leaves its native call's list and memory. */
-static void c_free(QcoCtx *c) {
-  QcoCtx *root = c->root;
+static void c_free(QcoCoroutine *c) {
+  QcoCoroutine *root = c->root;
   if (c->sib_prev) c->sib_prev->sib_next = c->sib_next;
   else if (root && root->children == c) root->children = c->sib_next;
   if (c->sib_next) c->sib_next->sib_prev = c->sib_prev;
@@ -185,13 +240,13 @@ static void c_free(QcoCtx *c) {
 }
 
 /* A native call ends (returned, cancelled or trapped): the C coroutines it created end with it. */
-static void root_free_children(QcoCtx *root) {
+static void root_free_children(QcoCoroutine *root) {
   while (root->children) c_free(root->children);
 }
 
 /* ---- switching ----------------------------------------------------------- */
 
-static QcoCtx *cur;
+static QcoCoroutine *cur;
 /* Asyncify's {current, end} descriptor of the unwind window. */
 static struct { uint32_t cur, end; } window;
 /* What asyncify is doing (0 normal, 1 unwinding, 2 rewinding), mirrored for recovery. */
@@ -210,7 +265,7 @@ static void set_limits(uint32_t base, uint32_t limit) {
  * `action`; returns what `from` is resumed with. Not instrumented by asyncify
  * (it starts the unwind); its callers are, and unwind after it returns.
  */
-__attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, int32_t action) {
+__attribute__((noinline)) static int32_t qco_switch(QcoCoroutine *from, QcoCoroutine *to, int32_t action) {
   if (from->rewinding) {
     from->rewinding = 0;
     asyncify_stop_rewind();
@@ -229,15 +284,16 @@ __attribute__((noinline)) static int32_t qco_switch(QcoCtx *from, QcoCtx *to, in
 }
 
 /* Where every context starts; JavaScript contexts loop here for the life of the pooled slot (QEMU's trampoline). */
-__attribute__((noinline)) static void trampoline(QcoCtx *self) {
+__attribute__((noinline)) static void trampoline(QcoCoroutine *self) {
   if (self->kind == KIND_JS) {
     for (;;) {
       int32_t action = qco_js_step(self->id);
       qco_switch(self, 0, action);
     }
   }
-  if (self->kind == KIND_NATIVE_ROOT) {
-    self->ret = self->fn(self->args);
+  if (self->kind == KIND_NATIVE_ROOT || self->kind == KIND_CASE) {
+    if (self->kind == KIND_CASE) self->case_result = self->case_fn();
+    else self->ret = self->fn(self->args, self->nargs);
     root_free_children(self);
     self->state = ST_DONE;
     self->req_kind = REQ_NONE;
@@ -245,7 +301,7 @@ __attribute__((noinline)) static void trampoline(QcoCtx *self) {
     return;
   }
   self->entry(self->opaque);
-  QcoCtx *to = self->caller;
+  QcoCoroutine *to = self->caller;
   self->caller = 0;
   self->state = ST_DONE;
   qco_switch(self, to, QCO_TERMINATE);
@@ -253,11 +309,11 @@ __attribute__((noinline)) static void trampoline(QcoCtx *self) {
 
 /* Saved around each qco_run, so a trap inside can be undone by qco_recover. */
 #define MAX_RUN_DEPTH 8192
-static struct RunFrame { uint32_t sp, base, limit; QcoCtx *cur; } frames[MAX_RUN_DEPTH];
+static struct RunFrame { uint32_t sp, base, limit; QcoCoroutine *cur; } frames[MAX_RUN_DEPTH];
 static int32_t depth;
 
 /* A context whose wasm frames were thrown away by a trap or an exception. A JavaScript context is made fresh again. */
-static void kill(QcoCtx *dead) {
+static void kill(QcoCoroutine *dead) {
   dead->rewinding = 0;
   dead->target = 0;
   if (dead->kind == KIND_JS) {
@@ -275,14 +331,14 @@ static void kill(QcoCtx *dead) {
  * threw away: stop asyncify, kill the context each level was running, restore
  * what the outermost of them saved. Returns the innermost dead context.
  */
-static QcoCtx *unwind_to(int32_t d) {
-  QcoCtx *innermost = 0;
+static QcoCoroutine *unwind_to(int32_t d) {
+  QcoCoroutine *innermost = 0;
   if (astate) {
     asyncify_stop_unwind(); /* one function stops either direction */
     astate = 0;
   }
   while (depth > d) {
-    QcoCtx *dead = cur;
+    QcoCoroutine *dead = cur;
     struct RunFrame *f = &frames[--depth];
     if (dead) kill(dead);
     if (!innermost) innermost = dead;
@@ -301,7 +357,7 @@ static QcoCtx *unwind_to(int32_t d) {
  * catch block ran out of stack), and is cleaned up first. Calls asyncify's
  * stop_unwind / start_rewind, so it is not instrumented.
  */
-__attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t value, int32_t level) {
+__attribute__((export_name("qco_run"))) int32_t qco_run(QcoCoroutine *to, int32_t value, int32_t level) {
   if (depth != level && level >= 0 && level < depth) unwind_to(level);
   if (depth == MAX_RUN_DEPTH) return -1;
   if (!to || (to->state != ST_FRESH && to->state != ST_SUSPENDED)) return -2;
@@ -310,9 +366,9 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
   f->base = lim_base;
   f->limit = lim_limit;
   f->cur = cur;
-  QcoCtx *next = to;
+  QcoCoroutine *next = to;
   next->incoming = value;
-  QcoCtx *from;
+  QcoCoroutine *from;
   for (;;) {
     cur = next;
     set_limits(next->stack_hi, next->stack_lo);
@@ -349,34 +405,34 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCtx *to, int32_t valu
  * After a trap or a JavaScript exception crossed qco_run at `level`: forget that
  * level and any above it, and return the context that was running (now dead).
  */
-__attribute__((export_name("qco_recover"))) QcoCtx *qco_recover(int32_t level) {
+__attribute__((export_name("qco_recover"))) QcoCoroutine *qco_recover(int32_t level) {
   return level >= 0 && level < depth ? unwind_to(level) : 0;
 }
 
 /* ---- contexts for JavaScript ------------------------------------------- */
 
-__attribute__((export_name("qco_js_new"))) QcoCtx *qco_js_new(int32_t id, uint32_t data_size, uint32_t stack_size) {
-  QcoCtx *c = ctx_new(KIND_JS, data_size, stack_size);
+__attribute__((export_name("qco_js_new"))) QcoCoroutine *qco_js_new(int32_t id, uint32_t data_size, uint32_t stack_size) {
+  QcoCoroutine *c = ctx_new(KIND_JS, data_size, stack_size);
   if (c) c->id = id;
   return c;
 }
 
-__attribute__((export_name("qco_ctx_free"))) void qco_ctx_free(QcoCtx *c) {
+__attribute__((export_name("qco_ctx_free"))) void qco_ctx_free(QcoCoroutine *c) {
   if (!c || c->state == ST_FREE || c == cur || c->kind == KIND_C) return;
-  if (c->kind == KIND_NATIVE_ROOT) root_free_children(c);
+  if (c->kind == KIND_NATIVE_ROOT || c->kind == KIND_CASE) root_free_children(c);
   block_free(c);
 }
 
-/* ---- the coroutine API for C bodies -------------------------------------- */
+/* ---- the coroutine API (qco.h) ------------------------------------------- */
 
-QcoCtx *qco_create_sized(QcoEntry *entry, void *opaque, uint32_t data_size, uint32_t stack_size) {
-  QcoCtx *c = ctx_new(KIND_C, data_size, stack_size);
+QcoCoroutine *qco_create_sized(QcoEntry *entry, void *opaque, uint32_t data_size, uint32_t stack_size) {
+  QcoCoroutine *c = ctx_new(KIND_C, data_size, stack_size);
   if (!c) return 0;
   c->entry = entry;
   c->opaque = opaque;
   live_c++;
-  /* It belongs to the native call running now, and ends with it at the latest. */
-  QcoCtx *root = cur ? cur->root : 0;
+  /* It belongs to the native call (or case) running now, and ends with it at the latest. */
+  QcoCoroutine *root = cur ? cur->root : 0;
   c->root = root;
   if (root) {
     c->sib_next = root->children;
@@ -386,44 +442,27 @@ QcoCtx *qco_create_sized(QcoEntry *entry, void *opaque, uint32_t data_size, uint
   return c;
 }
 
-QcoCtx *qco_create(QcoEntry *entry, void *opaque) {
+QcoCoroutine *qco_create(QcoEntry *entry, void *opaque) {
   return qco_create_sized(entry, opaque, 4096, 12288 - HEADER);
 }
 
-int qco_enter(QcoCtx *co) {
-  QcoCtx *self = cur;
-  if (!co || co->kind != KIND_C || co->state == ST_DONE || co->state == ST_FREE) return QCO_ETERMINATED;
+int qco_enter(QcoCoroutine *co) {
+  QcoCoroutine *self = cur;
+  if (!self || !co || co->kind != KIND_C || co->state == ST_DONE || co->state == ST_FREE) return QCO_ETERMINATED;
   if (co->caller || co == self || co->state == ST_RUNNING) return QCO_EREENTERED;
   co->caller = self;
   int32_t ret = qco_switch(self, co, QCO_ENTER);
   if (ret == QCO_TERMINATE) c_free(co);
-  return QCO_OK;
-}
-
-int qco_yield(void) {
-  QcoCtx *self = cur;
-  if (!self || self->kind != KIND_C || !self->caller) return -1;
-  QcoCtx *to = self->caller;
-  self->caller = 0;
-  qco_switch(self, to, QCO_YIELD);
   return 0;
-}
-
-QcoCtx *qco_self(void) { return cur; }
-int qco_in_coroutine(void) { return cur && cur->kind == KIND_C; }
-int qco_entered(QcoCtx *co) { return co && (co->caller != 0 || co == cur); }
-int32_t qco_live(void) { return live_c; }
-
-void qco_delete(QcoCtx *co) {
-  if (!co || co->kind != KIND_C || co->state == ST_FREE || co == cur || co->caller) return;
-  c_free(co);
 }
 
 /* ---- requests to the JavaScript coroutine ---------------------------------- */
 
-static int32_t request(int32_t kind, int32_t a, int32_t b, double ns) {
-  QcoCtx *self = cur;
-  QcoCtx *root = self->root;
+/* Suspend the whole native call (from any C coroutine inside it) until the core serves the request. */
+static double request(int32_t kind, int32_t a, int32_t b, double ns) {
+  QcoCoroutine *self = cur;
+  QcoCoroutine *root = self ? self->root : 0;
+  if (!root || root->kind != KIND_NATIVE_ROOT) return -1; /* nobody to serve it */
   root->req_kind = kind;
   root->req_a = a;
   root->req_b = b;
@@ -435,33 +474,57 @@ static int32_t request(int32_t kind, int32_t a, int32_t b, double ns) {
   return input;
 }
 
-int32_t qco_native_yield(void) { return request(REQ_YIELD, 0, 0, 0); }
-int32_t qco_wait_fd(int32_t fd, int32_t write) { return request(REQ_FD, fd, write, 0); }
-int32_t qco_sleep_ns(double ns) { return request(REQ_SLEEP, 0, 0, ns); }
-int32_t qco_mutex_lock(int32_t mutex) { return request(REQ_LOCK, mutex, 0, 0); }
-int32_t qco_mutex_unlock(int32_t mutex) { return request(REQ_UNLOCK, mutex, 0, 0); }
-
-/* ---- native functions by name ------------------------------------------- */
-
-#define MAX_FNS 64
-static struct { const char *name; QcoNativeFn *fn; } fns[MAX_FNS];
-static int32_t nfns;
-
-void qco_register(const char *name, QcoNativeFn *fn) {
-  if (nfns < MAX_FNS) {
-    fns[nfns].name = name;
-    fns[nfns].fn = fn;
-    nfns++;
-  }
+double qco_yield(void) {
+  QcoCoroutine *self = cur;
+  if (self && self->kind == KIND_NATIVE_ROOT) return request(REQ_YIELD, 0, 0, 0);
+  if (!self || self->kind != KIND_C || !self->caller) return -1;
+  QcoCoroutine *to = self->caller;
+  self->caller = 0;
+  qco_switch(self, to, QCO_YIELD);
+  return 0;
 }
 
-void qco_register_all(void);
+QcoCoroutine *qco_self(void) { return cur; }
+int qco_in_coroutine(void) { return cur && (cur->kind == KIND_C || cur->kind == KIND_NATIVE_ROOT); }
+int qco_entered(QcoCoroutine *co) { return co && (co->caller != 0 || co == cur); }
+int32_t qco_live(void) { return live_c; }
+
+double qco_wait_fd(int fd, int events) { return request(REQ_FD, fd, events, 0); }
+double qco_sleep_ns(int64_t ns) { return request(REQ_SLEEP, 0, 0, (double)ns); }
+void qco_mutex_lock(int mutex) { request(REQ_LOCK, mutex, 0, 0); }
+void qco_mutex_unlock(int mutex) { request(REQ_UNLOCK, mutex, 0, 0); }
+
+/* ---- functions runnable from JavaScript, by name ---------------------------- */
+
+#define MAX_FNS 256
+static struct { const char *name; QcoFunction *fn; } fns[MAX_FNS];
+static int32_t nfns;
+
+static int same_name(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
+int qco_register_function(const char *name, QcoFunction *fn) {
+  if (!name || !fn || !name[0]) return -1;
+  for (int32_t i = 0; i < nfns; i++)
+    if (same_name(fns[i].name, name)) return fns[i].fn == fn ? 0 : -2; /* the same pair again is fine */
+  if (nfns == MAX_FNS) return -3;
+  fns[nfns].name = name;
+  fns[nfns].fn = fn;
+  nfns++;
+  return 0;
+}
+
+/* QCO_MAIN of the C compiled into the module. */
+void qco_user_main(void);
 static int registered;
 
 __attribute__((export_name("qco_fn_count"))) int32_t qco_fn_count(void) {
   if (!registered) {
     registered = 1;
-    qco_register_all();
+    heap_init();
+    qco_user_main();
   }
   return nfns;
 }
@@ -470,10 +533,10 @@ __attribute__((export_name("qco_fn_name"))) const char *qco_fn_name(int32_t i) {
   return i >= 0 && i < nfns ? fns[i].name : 0;
 }
 
-/* A native call: fn `i` with up to six arguments, on a fresh root context; run it with qco_run. */
-__attribute__((export_name("qco_native_start"))) QcoCtx *qco_native_start(int32_t i, uint32_t data_size, uint32_t stack_size) {
+/* A native call of fn `i` on a fresh root context; JavaScript writes its arguments (args, nargs), then runs it with qco_run. */
+__attribute__((export_name("qco_native_start"))) QcoCoroutine *qco_native_start(int32_t i, uint32_t data_size, uint32_t stack_size) {
   if (i < 0 || i >= nfns) return 0;
-  QcoCtx *c = ctx_new(KIND_NATIVE_ROOT, data_size, stack_size);
+  QcoCoroutine *c = ctx_new(KIND_NATIVE_ROOT, data_size, stack_size);
   if (!c) return 0;
   c->fn = fns[i].fn;
   c->root = c;
@@ -481,6 +544,44 @@ __attribute__((export_name("qco_native_start"))) QcoCtx *qco_native_start(int32_
 }
 
 /* The context a native call resumes: the one suspended in a request, else its root. */
-__attribute__((export_name("qco_native_leaf"))) QcoCtx *qco_native_leaf(QcoCtx *root) {
+__attribute__((export_name("qco_native_leaf"))) QcoCoroutine *qco_native_leaf(QcoCoroutine *root) {
   return root->leaf ? root->leaf : root;
+}
+
+QcoCoroutine *qco_case_start(const char *(*fn)(void), uint32_t data_size, uint32_t stack_size) {
+  QcoCoroutine *c = ctx_new(KIND_CASE, data_size, stack_size);
+  if (!c) return 0;
+  c->case_fn = fn;
+  c->root = c;
+  return c;
+}
+
+const char *qco_case_result(QcoCoroutine *ctx) { return ctx->case_result; }
+
+/* ---- bytes lent to a native call (a Uint8Array argument's copy) ------------ */
+
+/* Power-of-two classes from 16 bytes; a block's class is kept in the 16 bytes before it. */
+static uint32_t *byte_lists[28];
+
+__attribute__((export_name("qco_bytes_alloc"))) uint8_t *qco_bytes_alloc(uint32_t n) {
+  uint32_t k = 4;
+  while (k < 31 && (1u << k) < n) k++;
+  if ((1u << k) < n) return 0;
+  uint32_t *b = byte_lists[k - 4];
+  if (b) {
+    byte_lists[k - 4] = (uint32_t *)(uintptr_t)b[1];
+  } else {
+    b = heap_take(16u + (1u << k));
+    if (!b) return 0;
+  }
+  b[0] = k;
+  return (uint8_t *)(b + 4);
+}
+
+__attribute__((export_name("qco_bytes_free"))) void qco_bytes_free(uint8_t *p) {
+  if (!p) return;
+  uint32_t *b = (uint32_t *)p - 4;
+  uint32_t k = b[0];
+  b[1] = (uint32_t)(uintptr_t)byte_lists[k - 4];
+  byte_lists[k - 4] = b;
 }

@@ -1,8 +1,8 @@
-// test-coroutine.c's cases with C bodies compiled into the wasm module, each run
-// from a JavaScript coroutine with `yield* nativeCall(...)` (0 means passed, else
-// the C line that failed), and C bodies that suspend the JavaScript coroutine
+// @qco/conformance's C suite (test-coroutine.c's cases with C bodies, the same
+// source the native backends run) compiled into the wasm module, each case run
+// in the leader's place, and C bodies that suspend the JavaScript coroutine
 // from deep inside nested C calls and C coroutines.
-import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, useBackend, type Co, type Coroutine } from '@qco/core';
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, setNativeWaitServer, useBackend, type Co, type Coroutine } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAsyncifyBackend, type AsyncifyBackend } from '../src/index.js';
 
@@ -27,29 +27,24 @@ function cCase(name: string, args: number[] = []): number {
   return runToEnd(() => nativeCall(name, args)).value;
 }
 
-describe('test-coroutine [asyncify, C bodies]', () => {
+describe('test-coroutine [asyncify, C bodies]: @qco/conformance csrc/native-suite.c', () => {
   beforeAll(() => {
     backend = createAsyncifyBackend();
     useBackend(backend);
   });
 
-  it('/basic/no-dangling-access', () => expect(cCase('test_no_dangling_access')).toBe(0));
-  it('/basic/lifecycle', () => expect(cCase('test_lifecycle')).toBe(0));
-  it('/basic/yield', () => expect(cCase('test_yield')).toBe(0));
-  it('/basic/nesting', () => expect(cCase('test_nesting', [128])).toBe(0));
-  it('/basic/self', () => expect(cCase('test_self')).toBe(0));
-  it('/basic/entered', () => expect(cCase('test_entered')).toBe(0));
-  it('/basic/in_coroutine', () => expect(cCase('test_in_coroutine')).toBe(0));
-  it('/basic/order', () => expect(cCase('test_order')).toBe(0));
-  it('/errors/abort-conditions', () => expect(cCase('test_errors')).toBe(0));
-  it('yield from depth 16 and 100 of nested C calls', () => {
-    expect(cCase('test_yield_from_depth', [16])).toBe(0);
-    expect(cCase('test_yield_from_depth', [100])).toBe(0);
+  // The case list comes from the module; the suite is the one the native backends run.
+  const cases = createAsyncifyBackend().internals.suiteCases();
+  it('has the whole C suite', () => {
+    expect(cases).toEqual(expect.arrayContaining(['/basic/yield', '/basic/nesting', '/native/yield-to-no-one', '/native/yield-from-depth-100', '/native/10000-live']));
   });
-  it('10,000 live C coroutines', () => {
+  for (const name of cases) it(name, () => expect(backend.internals.runSuiteCase(name)).toBe(''));
+
+  it('10,000 live C coroutines grow linear memory', () => {
     const before = backend.internals.memoryBytes();
-    expect(cCase('test_many_live', [10_000])).toBe(0);
-    expect(backend.internals.memoryBytes()).toBeGreaterThan(before);
+    backend.internals.runSuiteCase('/native/10000-live');
+    expect(backend.internals.memoryBytes()).toBeGreaterThanOrEqual(before);
+    expect(before).toBeGreaterThan(10_000 * 12_288);
   });
   it('the perf loops run to completion', () => {
     expect(cCase('perf_yield', [1000])).toBe(0);
@@ -67,7 +62,7 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
 
   it('lists its native functions', () => {
     expect(backend.native.functions).toContain('deep_yield');
-    expect(backend.native.functions).toContain('test_nesting');
+    expect(backend.native.functions).toContain('nested_wait');
   });
 
   it('a call that never yields returns at once', () => {
@@ -81,10 +76,34 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
     expect(r.value).toBe((16 * 17) / 2);
   });
 
-  it('a C coroutine inside the call yields to JavaScript from depth 32', () => {
-    const r = runToEnd(() => nativeCall('nested_native_yield', [32, 4]));
-    expect(r.yields).toBe(4);
-    expect(r.value).toBe((32 * 33) / 2);
+  it('a wait from a C coroutine inside the call, 32 calls deep, suspends the whole call', () => {
+    let waits = 0;
+    setNativeWaitServer({
+      *waitFd(fd) {
+        waits++;
+        yield coroutineYield();
+        return fd === -1 ? 0 : -1;
+      },
+      *sleepNs() {
+        return -1;
+      },
+    });
+    try {
+      const r = runToEnd(() => nativeCall('nested_wait', [32, 4]));
+      expect(r.yields).toBe(4);
+      expect(waits).toBe(4);
+      expect(r.value).toBe((32 * 33) / 2);
+    } finally {
+      setNativeWaitServer(undefined);
+    }
+  });
+
+  it('a Uint8Array argument is lent to the C function and written back', () => {
+    const buf = new Uint8Array(300);
+    const r = runToEnd(() => nativeCall('fill', [buf, 7]));
+    expect(r.value).toBe(300);
+    expect([buf[0], buf[1], buf[255], buf[299]]).toEqual([7, 8, (7 + 255) & 255, (7 + 299) & 255]);
+    expect(backend.internals.liveContexts()).toBe(0);
   });
 
   it('interleaved native calls keep their own stacks', () => {
@@ -101,7 +120,8 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
 
   it('C bodies take a CoMutex and yield while holding it', () => {
     const ex = backend.internals.exports;
-    const counter = ex.qco_scratch();
+    const counter = ex.qco_scratch?.() ?? 0;
+    expect(counter).toBeGreaterThan(0);
     new Int32Array(ex.memory.buffer)[counter >> 2] = 0;
     const seen: number[] = [];
     const mutexId = 7;

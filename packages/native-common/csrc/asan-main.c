@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "qco-internal.h"
+#include "qco-suite.h"
 
 int main(void) {
   int failed = 0;
@@ -13,6 +14,7 @@ int main(void) {
   for (int round = 0; round < 2; round++) {
     for (int i = 0; i < qco_native_case_count; i++) {
       const char *err = qco_native_cases[i].fn();
+      qco_pool_trim(64);
       printf("%s %s%s%s\n", err ? "not ok" : "ok", qco_native_cases[i].name, err ? ": " : "", err ? err : "");
       if (err) failed++;
     }

@@ -270,6 +270,8 @@ QcoCoroutine *qco_context_new(int kind) {
   co->kind = kind;
   co->busy = 1;
   co->caller = NULL;
+  co->root = kind == QCO_BODY_ROUTINE ? co : NULL;
+  co->leaf = NULL;
   co->request = QCO_REQ_DONE;
   co->input = 0;
   live++;
@@ -311,6 +313,7 @@ void qco_pool_trim(int keep) {
 /* A context abandoned mid-body: its frames are dropped by starting afresh. */
 static void restart(QcoCoroutine *co) {
   co->caller = NULL;
+  co->leaf = NULL;
   co->mid_body = 0;
   co->awaiting_step = 0;
   if (start(co) != 0) {
@@ -331,6 +334,7 @@ QcoCoroutine *qco_create(QcoEntry *entry, void *opaque) {
   if (co == NULL) return NULL;
   co->entry = entry;
   co->opaque = opaque;
+  co->root = current != NULL ? current->root : NULL; /* the call it was created in, if any */
   return co;
 }
 
@@ -346,6 +350,26 @@ int qco_enter(QcoCoroutine *co) {
 
 static double yield_with(int request, double a, double b) {
   QcoCoroutine *self = qco_self();
+  QcoCoroutine *root = self->root;
+  if (request != QCO_REQ_YIELD) {
+    if (root == NULL) return -1; /* outside a call from JavaScript nobody serves a wait */
+    if (root != self) {
+      /* A wait inside a C coroutine of the call: the whole call is suspended, and resuming it resumes this one. */
+      QcoCoroutine *js = root->caller;
+      if (js == NULL) return -1;
+      root->caller = NULL;
+      root->request = request;
+      root->req_a = a;
+      root->req_b = b;
+      root->input = 0;
+      root->leaf = self;
+      int r;
+      QCO_SWITCH(r, self, js, QCO_YIELD);
+      (void)r;
+      root->leaf = NULL;
+      return root->input;
+    }
+  }
   QcoCoroutine *to = self->caller;
   if (to == NULL) return -1;
   self->caller = NULL;
@@ -413,7 +437,8 @@ int qco_routine_resume(QcoCoroutine *co, double input) {
   QcoCoroutine *self = qco_self();
   co->caller = self;
   int ret;
-  QCO_SWITCH(ret, self, co, QCO_ENTER);
+  QcoCoroutine *to = co->leaf != NULL ? co->leaf : co;
+  QCO_SWITCH(ret, self, to, QCO_ENTER);
   if (ret == QCO_TERMINATE) return QCO_REQ_DONE;
   return co->request;
 }

@@ -55,6 +55,10 @@ struct QcoCoroutine {
   /* C body */
   QcoEntry *entry;
   void *opaque;
+  /* the function run from JavaScript this context belongs to (itself for that function's context) */
+  QcoCoroutine *root;
+  /* on a routine: the C coroutine of the call suspended in a wait, resumed instead of the routine */
+  QcoCoroutine *leaf;
   /* routine body */
   const QcoRoutine *routine;
   QcoArg args[QCO_MAX_ARGS];
@@ -116,15 +120,9 @@ int qco_function_count(void);
 const QcoRoutine *qco_function_at(int index);
 extern const QcoApi qco_api_table;
 
-/* Test builds only (QCO_TEST_BUILD): the demo functions (routines.c), the native suite and perf loops (native-suite.c). */
+/* Test builds only (QCO_TEST_BUILD): the demo functions (routines.c) and perf loops (native-perf.c); the C suite is
+ * @qco/conformance's (qco-suite.h). */
 void qco_register_test_functions(void);
-typedef const char *QcoCaseFn(void);
-typedef struct QcoCase {
-  const char *name;
-  QcoCaseFn *fn;
-} QcoCase;
-extern const QcoCase qco_native_cases[];
-extern const int qco_native_case_count;
 /* Perf loops: run `iterations` of `name`, return elapsed nanoseconds (or -1 for an unknown name). */
 double qco_perf(const char *name, double iterations);
 int qco_poll_fd(int fd, int events);

@@ -41,6 +41,36 @@ static double nested_yield(const QcoArg *a, int n) {
   return sum + trail;
 }
 
+/* Nested calls inside a C coroutine of the call that wait at the bottom: each wait suspends the whole call. */
+static int __attribute__((noinline)) wait_deep(int depth, int waits) {
+  volatile int mine = depth;
+  int r = 0;
+  if (depth > 0) {
+    r = wait_deep(depth - 1, waits);
+  } else {
+    for (int i = 0; i < waits; i++)
+      if (qco_wait_fd(-1, QCO_FD_READ) < 0) return -100000;
+  }
+  return r + mine;
+}
+struct relay {
+  int depth, waits, sum;
+};
+static void relay_body(void *opaque) {
+  struct relay *r = opaque;
+  r->sum = wait_deep(r->depth, r->waits);
+}
+
+/* nested_wait(depth, waits): a C coroutine the call entered waits (fd -1) `waits` times from `depth` calls down; the sum of depths. */
+static double nested_wait(const QcoArg *a, int n) {
+  (void)n;
+  struct relay r = {(int)a[0].number, (int)a[1].number, -1};
+  QcoCoroutine *co = qco_create(relay_body, &r);
+  if (co == NULL) return -3;
+  if (qco_enter(co) != 0) return -2;
+  return r.sum;
+}
+
 /* Recurse until the guard page (for the overflow report). */
 static int __attribute__((noinline)) dive(int depth) {
   volatile char frame[1024];
@@ -158,6 +188,7 @@ static double self_id(const QcoArg *a, int n) {
 static const QcoRoutine demo[] = {
     {"yield_n", yield_n},
     {"nested_yield", nested_yield},
+    {"nested_wait", nested_wait},
     {"overflow_stack", overflow_stack},
     {"fd_read_count", fd_read_count},
     {"fd_read_sum", fd_read_sum},

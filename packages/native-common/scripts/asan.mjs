@@ -41,7 +41,7 @@ if (program) {
   const out = resolve('build-asan');
   mkdirSync(out, { recursive: true });
   const exe = join(out, 'native-suite');
-  const args = ['-std=gnu11', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-U_FORTIFY_SOURCE', '-DQCO_TEST_BUILD', '-DQCO_RUNTIME', '-I', gyp.includeDir, '-I', gyp.csrc, ...gyp.asanSources, resolve(program), '-o', exe, '-lpthread'];
+  const args = ['-std=gnu11', '-g', '-O1', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-U_FORTIFY_SOURCE', '-DQCO_TEST_BUILD', '-DQCO_RUNTIME', '-I', gyp.includeDir, '-I', gyp.csrc, '-I', gyp.suiteDir(), ...gyp.asanSources(), resolve(program), '-o', exe, '-lpthread'];
   console.log(`$ ${cc} ${args.join(' ')}`);
   execFileSync(cc, args, { stdio: 'inherit' });
   for (const opts of ['detect_leaks=1:abort_on_error=1', 'detect_leaks=0:detect_stack_use_after_return=1:abort_on_error=1']) {

@@ -1,6 +1,6 @@
 /**
  * The suite both native backends run beside the shared conformance suite: the
- * test-coroutine.c cases with C bodies (native-suite.c, run in the addon), C
+ * test-coroutine.c cases with C bodies (@qco/conformance's csrc/native-suite.c, run in the addon), C
  * bodies driven from JavaScript coroutines through the core's nativeCall (yields
  * from nested C calls, non-blocking I/O that waits for the event loop, sleeps,
  * CoMutex waits, cancel), GC stress with thousands of live contexts, the guard
@@ -121,6 +121,31 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         });
         expect(enterUntilDone(co)).toBe(4);
         expect(out).toEqual([(16 * 17) / 2 + 3]);
+      });
+
+      it('/native-call/wait-in-a-c-coroutine: a wait 32 calls deep in a C coroutine of the call suspends the whole call', () => {
+        let waits = 0;
+        setNativeWaitServer({
+          *waitFd(fd) {
+            waits++;
+            yield coroutineYield();
+            return fd === -1 ? 0 : -1;
+          },
+          *sleepNs() {
+            return -1;
+          },
+        });
+        try {
+          const out: number[] = [];
+          const co = coroutineCreate(function* () {
+            out.push(yield* nativeCall('nested_wait', [32, 4]));
+          });
+          expect(enterUntilDone(co)).toBe(5);
+          expect(waits).toBe(4);
+          expect(out).toEqual([(32 * 33) / 2]);
+        } finally {
+          setNativeWaitServer(pollingWaitServer(addon()));
+        }
       });
 
       it('/native-call/nesting: 128 nested JS coroutines each running a C body', () => {

@@ -1,5 +1,5 @@
 /**
- * Byte offsets of the context header (csrc/runtime.c, struct QcoCtx) that
+ * Byte offsets of the context header (csrc/runtime.c, struct QcoCoroutine) that
  * JavaScript reads; the C side asserts the same offsets at compile time.
  */
 
@@ -31,17 +31,24 @@ export const enum Off {
   StackHi = 16,
   State = 20,
   Kind = 44,
-  Args = 64,
+  NArgs = 64,
+  ReqKind = 68,
+  ReqA = 72,
+  ReqB = 76,
+  ReqNs = 80,
   Ret = 88,
-  ReqKind = 92,
-  ReqA = 96,
-  ReqB = 100,
-  ReqNs = 104,
-  Size = 112,
+  Size = 96,
+  Args = 128,
 }
 
-/** Size of the context header, in bytes. */
-export const HEADER = 160;
+/** Size of one QcoArg (double number; uint8_t *bytes; size_t length). */
+export const ARG_SIZE = 16;
 
-/** Most arguments a native function takes. */
-export const MAX_ARGS = 6;
+/** Size of the context header, in bytes. */
+export const HEADER = 272;
+
+/** Most arguments a native function takes (qco.h's QCO_MAX_ARGS). */
+export const MAX_ARGS = 8;
+
+/** qco.h's QCO_FD_WRITE. */
+export const FD_WRITE = 2;

@@ -20,8 +20,26 @@
  * Built as a Node addon (node-gyp, include_dirs from
  * `require('@qco/native-common/gyp').includeDir`), QCO_MAIN defines the addon's
  * init and the calls go through the running backend's function table; built by
- * `qco-asyncify-build` into a wasm module, they are direct calls into the runtime.
- * JavaScript loads either with `useNativeFunctions({ addon, wasm })` from @qco/core.
+ * `qco-asyncify-build` (@qco/backend-asyncify) into a wasm module with the
+ * runtime, they are direct calls into it. JavaScript loads either with
+ * `useNativeFunctions({ addon, wasm })` from @qco/core.
+ *
+ * The semantics are the same on every backend: qco_yield gives control to
+ * whoever entered the running context (a C coroutine's enterer; for the function
+ * run from JavaScript, the JavaScript coroutine). The waits suspend the whole
+ * call from JavaScript, also from inside a C coroutine it entered, until the
+ * core serves them; where nobody can serve one (outside such a call) a wait and
+ * qco_yield return -1 at once. C coroutines a call created end with it on
+ * asyncify (their memory is the call's); on the native backends each is freed
+ * when its body ends.
+ *
+ * In a wasm module (asyncify), C runs in WebAssembly: `qco-asyncify-build` links
+ * it with wasi-libc, so read/write/fcntl/malloc work, but only on WASI's fds —
+ * 0, 1 and 2 are the process's stdin, stdout and stderr, no other host fd is
+ * reachable — and errno values are WASI's numbers (EINVAL is 28, not Linux's 22):
+ * give JavaScript a result it can read the same everywhere (see strerror).
+ * qco_wait_fd's fd is then a WASI fd; the core's wait is a short back-off on
+ * every backend, after which the C code retries its non-blocking call.
  */
 #ifndef QCO_H
 #define QCO_H
@@ -137,8 +155,9 @@ QcoCoroutine *qco_self(void);
 int qco_in_coroutine(void);
 /* Whether co is entered and has not yielded since. */
 int qco_entered(QcoCoroutine *co);
-/* Waits served by the JavaScript core, valid inside a function run from JavaScript.
- * Each returns what the core resumes it with: 0, or a negative errno. */
+/* Waits served by the JavaScript core, inside a function run from JavaScript (at any depth, in any C
+ * coroutine it entered): each suspends the whole call and returns what the core resumes it with, 0 or
+ * a negative value; -1 at once outside such a call. */
 double qco_wait_fd(int fd, int events);
 double qco_sleep_ns(int64_t ns);
 void qco_mutex_lock(int mutex);
