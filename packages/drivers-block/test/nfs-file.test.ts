@@ -42,6 +42,9 @@ describe('NfsFile', () => {
     await coroutineRun(() => f.pread(0, got));
     expect(Buffer.from(got.subarray(0, data.length)).equals(Buffer.from(data))).toBe(true);
     expect(got.subarray(data.length).every((v) => v === 0)).toBe(true);
+    // Every full-size READ reply went straight into `got`, mostly read there by the socket itself.
+    expect(f.client.inPlaceReplies).toBe(Math.floor(data.length / (256 * 1024)));
+    expect(f.client.bytesReadInPlace).toBeGreaterThan(data.length / 2);
     await coroutineRun(() => f.close());
   });
 

@@ -238,14 +238,14 @@ export class NfsFile {
     const calls: { call: RpcCall; at: number; count: number }[] = [];
     for (let at = 0; at < total; at += this.rsize) {
       const count = Math.min(this.rsize, total - at);
-      calls.push({ call: yield* startRead(this.client, this.fh, offset + at, count), at, count });
+      calls.push({ call: yield* startRead(this.client, this.fh, offset + at, count, dst.subarray(at, at + count)), at, count });
     }
     for (const c of calls) {
       let at = c.at;
       let left = c.count;
       let r = yield* finishRead(this.client, c.call, left);
       for (;;) {
-        dst.set(r.data, at);
+        if (!r.inPlace) dst.set(r.data, at);
         at += r.data.length;
         left -= r.data.length;
         if (left === 0) break;
@@ -254,7 +254,7 @@ export class NfsFile {
           break;
         }
         // A short read before EOF: ask for the rest.
-        const call = yield* startRead(this.client, this.fh, offset + at, left);
+        const call = yield* startRead(this.client, this.fh, offset + at, left, dst.subarray(at, at + left));
         r = yield* finishRead(this.client, call, left);
       }
     }

@@ -64,6 +64,7 @@ import {
 } from '../constants.js';
 import { MountStatusError, NfsStatusError, RpcDecodeError } from '../errors.js';
 import type { RpcCall, RpcClient } from '../rpc/rpc-client.js';
+import { ReadInPlace } from './read-in-place.js';
 
 export type { Nfsv3Fattr };
 
@@ -215,19 +216,28 @@ export function* nfsCreate(client: RpcClient, dir: Uint8Array, name: string, mod
   return (yield* nfsLookup(client, dir, name)).fh;
 }
 
-/** Send a READ; finish it with `finishRead`. */
-export function* startRead(client: RpcClient, fh: Uint8Array, offset: number, count: number): Co<RpcCall> {
-  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.READ, nfsArgs(Nfs3ProcNo.READ, new Nfsv3ReadRequest(new Nfsv3Fh(fh), BigInt(offset), count)), { what: 'READ' });
+/**
+ * Send a READ; finish it with `finishRead`. With `sink` (at least `count`
+ * bytes) the data is received straight into it when the reply allows.
+ */
+export function* startRead(client: RpcClient, fh: Uint8Array, offset: number, count: number, sink?: Uint8Array): Co<RpcCall> {
+  const args = nfsArgs(Nfs3ProcNo.READ, new Nfsv3ReadRequest(new Nfsv3Fh(fh), BigInt(offset), count));
+  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.READ, args, sink === undefined ? { what: 'READ' } : { what: 'READ', direct: new ReadInPlace(sink.subarray(0, count)) });
 }
 
-/** Wait for a READ and decode it: the data (a view into the reply) and eof. */
-export function* finishRead(client: RpcClient, call: RpcCall, count: number): Co<{ data: Uint8Array; eof: boolean }> {
+/**
+ * Wait for a READ and decode it: the data and eof. `inPlace` says the data
+ * is already in the sink given to startRead; otherwise it is a view into the reply.
+ */
+export function* finishRead(client: RpcClient, call: RpcCall, count: number): Co<{ data: Uint8Array; eof: boolean; inPlace: boolean }> {
   const r = yield* client.wait(call);
+  const direct = call.direct;
+  if (direct instanceof ReadInPlace && direct.received) return { data: direct.sink.subarray(0, direct.count), eof: direct.eof, inPlace: true };
   const res = decodeNfs3Results(Nfs3ProcNo.READ, r) as Nfsv3ReadResponse;
   if (res.status !== 0 || res.resok === undefined) throw new NfsStatusError('READ', res.status);
   const ok = res.resok;
   if (ok.data.length !== ok.count || ok.count > count) throw new RpcDecodeError(`READ reply with ${ok.data.length} data bytes for count ${ok.count} (asked ${count})`);
-  return { data: ok.data, eof: ok.eof };
+  return { data: ok.data, eof: ok.eof, inPlace: false };
 }
 
 /** Send a WRITE of `data` (the encoder copies it); finish it with `finishWrite`. */

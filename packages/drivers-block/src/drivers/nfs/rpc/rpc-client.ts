@@ -28,7 +28,7 @@ import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
 import { aioCoWake, coroutineSelf, coroutineYield, type Co, type Coroutine } from '@qco/core';
 import { AUTH_NONE, AUTH_UNIX } from '../constants.js';
 import { RpcClosedError, RpcConnectionError, RpcDecodeError, RpcError, RpcTimeoutError } from '../errors.js';
-import { DEFAULT_MAX_RECORD, RecordReader } from './record-marking.js';
+import { DEFAULT_MAX_RECORD, DIRECT_PREFIX, RecordReader, type DirectPayload } from './record-marking.js';
 import { decodeRpcReply } from './rpc-reply.js';
 
 /** How a client reaches its server and how patient it is. */
@@ -61,6 +61,23 @@ export interface RpcCallOptions {
   readonly what?: string;
   /** Bytes the arguments take at most (e.g. a WRITE's data length + 512); default 1 KiB. */
   readonly sizeHint?: number;
+  /** Receive the reply's payload straight into a buffer (a READ's data). */
+  readonly direct?: DirectReply;
+}
+
+/**
+ * A call whose reply payload goes straight into `sink` instead of into an
+ * assembled record: `locate` reads the reply's first bytes and says where the
+ * payload starts and how long it is (null: decode the reply normally, e.g. an
+ * error status). `received` is set once the payload is in place.
+ */
+export interface DirectReply {
+  /** Destination of the payload. */
+  readonly sink: Uint8Array;
+  /** From the reply's first bytes (the RPC header included) and its length: the payload's start and length in it, or null. */
+  locate(prefix: Uint8Array, recordLength: number): { start: number; length: number } | null;
+  /** Set by the client once the payload was received into the sink. */
+  received: boolean;
 }
 
 /** One call in flight. */
@@ -73,6 +90,8 @@ export class RpcCall {
   done = false;
   /** @internal The coroutine waiting in `wait`, if any. */
   waiter: Coroutine | null = null;
+  /** Where the reply's payload goes, when the caller asked for that. */
+  direct: DirectReply | null = null;
   constructor(
     /** Transaction id. */
     readonly xid: number,
@@ -123,6 +142,14 @@ export class RpcClient {
   private socket: Socket | null = null;
   private readonly reader: RecordReader;
   private readonly readBuf = Buffer.allocUnsafe(1024 * 1024);
+  /**
+   * While replies are wanted in place, reads stop after the next record's
+   * marker and first bytes, so the payload behind them can be read straight
+   * into its sink instead of being copied out of `readBuf`.
+   */
+  private readonly headBuf = this.readBuf.subarray(0, 4 + DIRECT_PREFIX);
+  /** Pending calls that want their reply's payload in place. */
+  private directPending = 0;
   private readonly writer: Writer;
   private readonly rm: RmRecordEncoder<Writer>;
   private readonly rpc: RpcMessageEncoder<Writer>;
@@ -139,6 +166,10 @@ export class RpcClient {
   private readonly records: Uint8Array[] = [];
   /** Times the connection was (re)established; for tests. */
   connects = 0;
+  /** Replies whose payload was received in place (DirectReply); for tests. */
+  inPlaceReplies = 0;
+  /** Bytes the socket read straight into such payloads; for tests. */
+  bytesReadInPlace = 0;
 
   constructor(opts: RpcClientOptions) {
     this.host = opts.host;
@@ -149,6 +180,7 @@ export class RpcClient {
     this.reconnectEnabled = opts.reconnect ?? true;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? Math.min(this.timeoutMs, 10_000);
     this.reader = new RecordReader(opts.maxRecord ?? DEFAULT_MAX_RECORD);
+    this.reader.locate = (prefix, len) => this.locateDirect(prefix, len);
     this.writer = new Writer(opts.bufferSize ?? 8 * 1024 * 1024);
     this.rm = new RmRecordEncoder(this.writer);
     this.rpc = new RpcMessageEncoder(this.writer);
@@ -187,6 +219,10 @@ export class RpcClient {
     const xid = (this.xid = (this.xid + 1) >>> 0);
     const bytes = this.encode(xid, prog, vers, proc, encodeArgs, opts.sizeHint ?? 1024);
     const call = new RpcCall(xid, bytes, Date.now() + this.timeoutMs, opts.idempotent ?? true, opts.what ?? `RPC ${prog}/${vers}/${proc}`);
+    if (opts.direct !== undefined) {
+      call.direct = opts.direct;
+      this.directPending++;
+    }
     this.pending.set(xid, call);
     this.inFlight++;
     this.armTimer();
@@ -264,9 +300,12 @@ export class RpcClient {
       port: this.port,
       noDelay: true,
       onread: {
-        buffer: this.readBuf,
+        // Asked before every read: the rest of a READ payload being received in place, else our buffer.
+        buffer: () => this.reader.lend() ?? (this.directPending > 0 ? this.headBuf : this.readBuf),
         callback: (n: number, buf: Uint8Array): boolean => {
-          if (this.socket === s) this.onBytes(buf.subarray(0, n));
+          if (this.socket !== s) return true;
+          if (this.reader.isLent(buf)) this.onLentBytes(n);
+          else this.onBytes(buf.subarray(0, n));
           return true;
         },
       },
@@ -343,6 +382,38 @@ export class RpcClient {
     this.flushWakes();
   }
 
+  /** The socket read `n` payload bytes straight into a call's sink. */
+  private onLentBytes(n: number): void {
+    this.bytesReadInPlace += n;
+    try {
+      this.reader.receivedLent(n);
+    } catch (err) {
+      this.streamBroken(err as Error);
+      return;
+    }
+    this.flushWakes();
+  }
+
+  /** The reader's question for a reply's first bytes: does a pending call want its payload in place? */
+  private locateDirect(prefix: Uint8Array, recordLength: number): DirectPayload | null {
+    if (prefix.length < 4) return null;
+    const xid = ((prefix[0] as number) * 0x1000000 + (((prefix[1] as number) << 16) | ((prefix[2] as number) << 8) | (prefix[3] as number))) >>> 0;
+    const call = this.pending.get(xid);
+    const direct = call?.direct;
+    if (call === undefined || direct === null || direct === undefined || call.done) return null;
+    const at = direct.locate(prefix, recordLength);
+    if (at === null || at.length > direct.sink.length) return null;
+    return {
+      sink: direct.sink.subarray(0, at.length),
+      start: at.start,
+      done: () => {
+        direct.received = true;
+        this.inPlaceReplies++;
+        this.finish(call, undefined, undefined);
+      },
+    };
+  }
+
   /** The byte stream cannot be trusted any more: drop it; pending calls are retried or fail. */
   private streamBroken(err: Error): void {
     this.connectError = err instanceof RpcError ? err : new RpcDecodeError(err.message);
@@ -352,6 +423,9 @@ export class RpcClient {
   private finish(call: RpcCall, results: Reader | undefined, error: Error | undefined): void {
     if (call.done) return;
     call.done = true;
+    if (call.direct !== null) this.directPending--;
+    // A failed call's buffer is the caller's again: nothing more may land in it.
+    if (error !== undefined && call.direct !== null && !call.direct.received && this.reader.cancel(call.direct.sink)) this.socket?.destroy();
     call.results = results;
     call.error = error;
     this.pending.delete(call.xid);
