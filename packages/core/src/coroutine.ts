@@ -71,29 +71,42 @@ const YIELD = {
 } as unknown as CoroutineYield;
 const yieldOnce = new YieldOnce(YIELD);
 
-/** What a coroutineCall frame yields: "run my callee on the frame stack". */
+/** What a suspended coroutineCall frame yields: "keep my callees as frames of your own". */
 const CALL: unique symbol = Symbol('coroutineCall');
+
+const FOREIGN_YIELD = 'A coroutine body yielded a value of its own; give up control with `yield coroutineYield()` and call coroutine_fns with `yield*`';
 
 /**
  * A call made with coroutineCall: its own iterator and its own iterator result.
- * The caller's `yield*` passes the first result (value CALL) up unchanged to the
- * core, which runs `gen` as a frame of its own; the callee's return value comes
- * back as the second `next(value)`, which ends the `yield*` with it.
+ * coroutineCall runs the callee's first step at once, on the caller's stack. If
+ * the callee returned, the frame is done with its value and the caller's `yield*`
+ * ends there. If it yielded, the frame's first result (value CALL, carrying the
+ * suspended callees, outermost first) passes up unchanged through the caller's
+ * `yield*` to the core, which keeps them as frames of the coroutine and resumes
+ * the innermost alone; the callee's return value comes back as the second
+ * `next(value)`, which ends the caller's `yield*` with it.
  */
 class CoroutineCallFrame {
-  done = false;
-  value: unknown = CALL;
-  private started = false;
-  constructor(readonly gen: Co<unknown>) {}
+  done: boolean;
+  value: unknown;
+  /** The callees suspended in this call, outermost first (null once done). */
+  pending: Co<unknown>[] | null;
+  private handed = false;
+  constructor(done: boolean, value: unknown, pending: Co<unknown>[] | null) {
+    this.done = done;
+    this.value = value;
+    this.pending = pending;
+  }
   [Symbol.iterator](): this {
     return this;
   }
   next(sent: unknown): this {
-    if (this.started) {
+    if (this.handed) {
       this.done = true;
       this.value = sent;
+      this.pending = null;
     } else {
-      this.started = true;
+      this.handed = true;
     }
     return this;
   }
@@ -103,6 +116,7 @@ class CoroutineCallFrame {
   return(value: unknown): this {
     this.done = true;
     this.value = value;
+    this.pending = null;
     return this;
   }
 }
@@ -110,13 +124,20 @@ class CoroutineCallFrame {
 /**
  * Call a coroutine_fn as a frame of the coroutine's own stack:
  * `const n = yield* coroutineCall(sub(a))` is `yield* sub(a)` with the same typed
- * result, but while `sub` runs, a yield from it (or from what it calls this way)
- * resumes only `sub`'s frame instead of every `yield*` frame above it. Use it for
- * a coroutine_fn that yields many times before it returns (a loop serving
- * requests); a plain `yield*` call is cheaper for one that mostly just returns.
+ * result and exceptions, but once `sub` has yielded, a resume goes to `sub`'s
+ * frame alone instead of through every `yield*` frame above it. Use it for a
+ * coroutine_fn that yields many times before it returns (a loop serving
+ * requests); a call costs a little more than a plain `yield*` (one small object
+ * and two calls more), whether or not it yields.
  */
 export function coroutineCall<T>(co: Co<T>): Iterable<CoroutineYield, T, unknown> {
-  return new CoroutineCallFrame(co) as unknown as Iterable<CoroutineYield, T, unknown>;
+  const r = co.next();
+  let frame: CoroutineCallFrame;
+  if (r.done === true) frame = new CoroutineCallFrame(true, r.value, null);
+  else if (r.value === YIELD) frame = new CoroutineCallFrame(false, CALL, [co]);
+  else if ((r.value as unknown) === CALL) frame = new CoroutineCallFrame(false, CALL, [co, ...((r as unknown as CoroutineCallFrame).pending as Co<unknown>[])]);
+  else throw new CoroutineError(FOREIGN_YIELD);
+  return frame as unknown as Iterable<CoroutineYield, T, unknown>;
 }
 
 // Module-local copies: read in paths that must not fail near the stack limit.
@@ -181,10 +202,11 @@ interface FrameStack {
 }
 
 /**
- * Run the frame stack on from a step's result `r` until a frame yields the token
- * (returned) or the bottom frame returns (its done result is returned): a
- * coroutineCall pushes its callee, a callee's return resumes its caller with the
- * value. A body that yields anything else ends with a CoroutineError.
+ * Run the frame stack on from a step's result `r` until a frame yields (returned)
+ * or the bottom frame returns (its done result is returned): the callees a
+ * coroutineCall left suspended become the top frames, and a callee's return
+ * resumes its caller with the value. A body that yields anything else ends with a
+ * CoroutineError.
  */
 function walk(st: FrameStack, r: IteratorResult<unknown, unknown>): IteratorResult<unknown, unknown> {
   for (;;) {
@@ -192,22 +214,24 @@ function walk(st: FrameStack, r: IteratorResult<unknown, unknown>): IteratorResu
       if (r.value === YIELD) return r;
       if (r.value !== CALL) {
         st.frames = null;
-        throw new CoroutineError('A coroutine body yielded a value of its own; give up control with `yield coroutineYield()` and call coroutine_fns with `yield*`');
+        throw new CoroutineError(FOREIGN_YIELD);
       }
-      (st.frames ??= []).push(st.gen as Co<unknown>);
-      const callee = (r as unknown as CoroutineCallFrame).gen;
-      st.gen = callee;
-      r = resume(st, callee, undefined);
-    } else {
-      const frames = st.frames;
-      if (frames === null || frames.length === 0) {
-        st.gen = null;
-        return r;
-      }
-      const caller = frames.pop() as Co<unknown>;
-      st.gen = caller;
-      r = resume(st, caller, r.value);
+      const pending = (r as unknown as CoroutineCallFrame).pending as Co<unknown>[];
+      const frames = (st.frames ??= []);
+      frames.push(st.gen as Co<unknown>);
+      const top = pending.length - 1;
+      for (let i = 0; i < top; i++) frames.push(pending[i]);
+      st.gen = pending[top];
+      return r;
     }
+    const frames = st.frames;
+    if (frames === null || frames.length === 0) {
+      st.gen = null;
+      return r;
+    }
+    const caller = frames.pop() as Co<unknown>;
+    st.gen = caller;
+    r = resume(st, caller, r.value);
   }
 }
 
