@@ -147,6 +147,23 @@ describe('data through qcow2, both ways', () => {
     const map = JSON.parse(ok(await qcoImg(['map', '--output=json', p('c2.qcow2')]), 'map').stdout) as { depth: number; length: number }[];
     expect(map.filter((e) => e.depth === 0).reduce((n, e) => n + e.length, 0)).toBe(65536);
   });
+  it('an allocation past anything written leaves its zero copy-on-write areas unwritten; a reused host cluster is cleared', async () => {
+    const img = p('zcow.qcow2');
+    ok(await qcoImg(['create', '-q', '-f', 'qcow2', img, '4M']), 'create');
+    // One session: cluster 0 is written whole, discarded (its host cluster freed), then an unaligned
+    // write to cluster 3 reuses that host cluster and must clear its head and tail; cluster 1's
+    // allocation lies past everything written, so only its data goes to the file.
+    const w = ok(await qcoIo(['-c', 'write -P 0xaa 0 64k', '-c', 'discard 0 64k', '-c', 'write -P 0x22 200000 100', '-c', 'write -P 0x11 70000 1000', img]), 'writes');
+    expect(w.stderr).toBe('');
+    checkClean(img);
+    ok(qemu('qemu-io', ['-c', 'read -P 0 0 64k', '-c', 'read -P 0 196608 3392', '-c', 'read -P 0x22 200000 100', '-c', 'read -P 0 200100 62044', '-c', 'read -P 0 65536 4464', '-c', 'read -P 0x11 70000 1000', '-c', 'read -P 0 71000 60072', img]), 'qemu-io reads');
+    const map = JSON.parse(ok(qemu('qemu-img', ['map', '--output=json', img]), 'map').stdout) as { start: number; length: number; data: boolean; zero: boolean }[];
+    const at = (o: number): { data: boolean; zero: boolean } | undefined => map.find((e) => e.start <= o && o < e.start + e.length);
+    // qemu-img sees the holes (SEEK_HOLE) inside cluster 1's host cluster, and none in cluster 3's.
+    expect(at(65536)).toMatchObject({ data: true, zero: true });
+    expect(at(70000)).toMatchObject({ data: true, zero: false });
+    expect(at(196608)).toMatchObject({ data: true, zero: false });
+  });
   it('json: and -o backing.file.filename build the graph QEMU builds', async () => {
     const spec = `json:{"driver":"qcow2","file":{"driver":"file","filename":"${p('c1.qcow2')}"}}`;
     ok(await qcoIo(['-c', 'read -P 0xa1 100000 1000', spec]), 'json');

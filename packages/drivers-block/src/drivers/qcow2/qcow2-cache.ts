@@ -50,6 +50,14 @@ export class Qcow2Cache {
     return table;
   }
 
+  /** The table at host `offset` if it is cached (counted as a use), without reading or yielding. */
+  lookup(offset: number): Uint8Array | undefined {
+    const hit = this.entries.get(offset);
+    if (hit === undefined) return undefined;
+    hit.used = ++this.clock;
+    return hit.table;
+  }
+
   /** qcow2_cache_get_empty: a zeroed table for a newly allocated cluster, not read from disk. */
   *getEmpty(offset: number): Co<Uint8Array> {
     const e = this.entries.get(offset);

@@ -6,7 +6,7 @@
  * metadata CoMutex held.
  */
 import type { Co } from '@qco/core';
-import { ClusterType, l1Entry, l2Entry, makeEntry, setEntryWords, type L2Entry } from './qcow2-entry.js';
+import { ClusterType, entryHi, entryLo, entryOffset, l1Entry, l2Entry, makeEntry, setEntryWords, type L2Entry } from './qcow2-entry.js';
 import { allocClusters, freeClusters } from './qcow2-refcount.js';
 import { hex, type Qcow2State } from './qcow2-state.js';
 
@@ -23,28 +23,57 @@ export interface Mapping {
 
 const UNALLOCATED: L2Entry = { type: ClusterType.Unallocated, offset: 0, copied: false, compressedBytes: 0, reserved: false };
 
+/** Why L1 entry `l1i` (pointing at `offset`) cannot be followed, or undefined when it can. */
+function l1Corruption(s: Qcow2State, offset: number, l1i: number): string | undefined {
+  if (offset % s.clusterSize !== 0) return `L2 table offset ${hex(offset)} unaligned (L1 index: ${hex(l1i)})`;
+  if (offset >= s.fileLength || offset < s.clusterSize) return `L2 table offset ${hex(offset)} (L1 index: ${hex(l1i)}) is outside the image`;
+  return undefined;
+}
+
 /** The L2 table covering L1 index `l1i`, or undefined when there is none. */
 function* l2TableFor(s: Qcow2State, l1i: number): Co<{ table: Uint8Array; offset: number; copied: boolean } | undefined> {
   if (l1i >= s.header.l1Size) return undefined;
   const e = l1Entry(s.l1Table, l1i);
   if (e.offset === 0) return undefined;
-  if (e.offset % s.clusterSize !== 0) {
-    yield* s.signalCorruption(`L2 table offset ${hex(e.offset)} unaligned (L1 index: ${hex(l1i)})`);
-  }
-  if (e.offset >= s.fileLength || e.offset < s.clusterSize) {
-    yield* s.signalCorruption(`L2 table offset ${hex(e.offset)} (L1 index: ${hex(l1i)}) is outside the image`);
-  }
+  const bad = l1Corruption(s, e.offset, l1i);
+  if (bad !== undefined) yield* s.signalCorruption(bad);
   return { table: yield* s.l2Cache.get(e.offset), offset: e.offset, copied: e.copied };
 }
 
-/** A standard entry's host offset must be cluster aligned (QEMU marks the image corrupt otherwise). */
-function* checkEntry(s: Qcow2State, e: L2Entry, l2Offset: number, l2i: number): Co<void> {
+/** Why a mapped entry cannot be used (QEMU marks the image corrupt), or undefined when it can. */
+function entryCorruption(s: Qcow2State, e: L2Entry, l2Offset: number, l2i: number): string | undefined {
   if ((e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) && e.offset % s.clusterSize !== 0) {
-    yield* s.signalCorruption(`Cluster allocation offset ${hex(e.offset)} unaligned (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)})`);
+    return `Cluster allocation offset ${hex(e.offset)} unaligned (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)})`;
   }
   if (e.type === ClusterType.Compressed && (e.offset >= s.fileLength || e.offset < s.clusterSize)) {
-    yield* s.signalCorruption(`Compressed cluster offset ${hex(e.offset)} (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)}) is outside the image`);
+    return `Compressed cluster offset ${hex(e.offset)} (L2 offset: ${hex(l2Offset)}, L2 index: ${hex(l2i)}) is outside the image`;
   }
+  return undefined;
+}
+
+/** How guest clusters from `l2i` of one L2 table map, given the first one's (checked) entry `e`. */
+function mapInTable(s: Qcow2State, table: Uint8Array, l2i: number, e: L2Entry, inCluster: number, maxBytes: number): Mapping {
+  const cs = s.clusterSize;
+  if (e.type === ClusterType.Compressed) return { type: e.type, host: e.offset, bytes: Math.min(maxBytes, cs - inCluster), entry: e };
+  const want = Math.ceil((inCluster + maxBytes) / cs);
+  const hosted = e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc;
+  // Raw words, so a long contiguous run costs no decoding: same flags, and (hosted) the next host cluster.
+  const hi0 = entryHi(table, l2i);
+  const lo0 = entryLo(table, l2i);
+  let n = 1;
+  for (; n < want; n++) {
+    const hi = entryHi(table, l2i + n);
+    const lo = entryLo(table, l2i + n);
+    if (hosted) {
+      // Same flag and reserved bits, and the next host cluster.
+      if ((hi ^ hi0) >>> 24 !== 0 || ((lo ^ lo0) & 0x1ff) !== 0 || entryOffset(hi, lo) !== e.offset + n * cs) break;
+    } else if (hi !== hi0 || lo !== lo0) {
+      const f = l2Entry(table, l2i + n, s.clusterBits);
+      if (f.type !== e.type || f.copied !== e.copied) break;
+    }
+  }
+  const host = hosted ? e.offset + inCluster : 0;
+  return { type: e.type, host, bytes: Math.min(maxBytes, n * cs - inCluster), entry: e };
 }
 
 /** qcow2_get_host_offset: how guest [offset, offset + bytes) starts to map. */
@@ -58,17 +87,34 @@ export function* mapRange(s: Qcow2State, offset: number, bytes: number): Co<Mapp
   const t = yield* l2TableFor(s, l1i);
   if (t === undefined) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
   const e = l2Entry(t.table, l2i, s.clusterBits);
-  yield* checkEntry(s, e, t.offset, l2i);
-  if (e.type === ClusterType.Compressed) return { type: e.type, host: e.offset, bytes: Math.min(maxBytes, cs - inCluster), entry: e };
-  const want = Math.ceil((inCluster + maxBytes) / cs);
-  let n = 1;
-  for (; n < want; n++) {
-    const f = l2Entry(t.table, l2i + n, s.clusterBits);
-    if (f.type !== e.type || f.copied !== e.copied) break;
-    if ((e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) && f.offset !== e.offset + n * cs) break;
-  }
-  const host = e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc ? e.offset + inCluster : 0;
-  return { type: e.type, host, bytes: Math.min(maxBytes, n * cs - inCluster), entry: e };
+  const bad = entryCorruption(s, e, t.offset, l2i);
+  if (bad !== undefined) yield* s.signalCorruption(bad);
+  return mapInTable(s, t.table, l2i, e, inCluster, maxBytes);
+}
+
+/**
+ * mapRange without yielding: the answer when everything it needs is in
+ * memory (the L2 table cached, no entry that would mark the image corrupt),
+ * else undefined and the caller takes the lock and the slow way. Callers use
+ * it only while nobody holds the metadata lock, so what it reads is never a
+ * half-done update, exactly as if it had taken the lock itself.
+ */
+export function mapRangeCached(s: Qcow2State, offset: number, bytes: number): Mapping | undefined {
+  const cs = s.clusterSize;
+  const inCluster = offset % cs;
+  const cluster = Math.floor(offset / cs);
+  const l1i = Math.floor(cluster / s.l2Size);
+  const l2i = cluster % s.l2Size;
+  const maxBytes = Math.min(bytes, (s.l2Size - l2i) * cs - inCluster);
+  if (l1i >= s.header.l1Size) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
+  const l2Offset = entryOffset(entryHi(s.l1Table, l1i), entryLo(s.l1Table, l1i));
+  if (l2Offset === 0) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
+  if (l1Corruption(s, l2Offset, l1i) !== undefined) return undefined;
+  const table = s.l2Cache.lookup(l2Offset);
+  if (table === undefined) return undefined;
+  const e = l2Entry(table, l2i, s.clusterBits);
+  if (entryCorruption(s, e, l2Offset, l2i) !== undefined) return undefined;
+  return mapInTable(s, table, l2i, e, inCluster, maxBytes);
 }
 
 /**

@@ -25,6 +25,13 @@ export interface HostFile {
   length(): Co<number>;
   /** Length as last known: refreshed by length(), grown by writes. */
   readonly size: number;
+  /**
+   * Host bytes from here on lay past the end of the file whenever its length
+   * was asked and no write to them has been issued since, so they read as
+   * zeroes (Infinity until the length was first asked). Lets an allocation
+   * there skip writing copy-on-write zeroes.
+   */
+  readonly untouchedFrom: number;
   /** Set the host file's length (when the protocol can). */
   truncate(size: number): Co<void>;
 }
@@ -32,15 +39,27 @@ export interface HostFile {
 /** A HostFile over a protocol node. */
 export class ChildHostFile implements HostFile {
   size = 0;
+  untouchedFrom = Infinity;
   constructor(readonly bs: BlockDriverState) {}
+
+  /** Raise untouchedFrom over a write about to be issued (before it runs: a failed one may have landed partly). */
+  private touch(end: number): void {
+    if (end > this.untouchedFrom) this.untouchedFrom = end;
+  }
 
   *pread(offset: number, buf: Uint8Array): Co<void> {
     yield* this.preadv(offset, new IoVector(buf));
   }
 
-  *preadv(offset: number, qiov: IoVector): Co<void> {
+  preadv(offset: number, qiov: IoVector): Co<void> {
+    // Inside the file as we know it: the request itself, with no frame of ours around it.
+    if (offset + qiov.size <= this.size) return bdrvCoPreadv(this.bs, offset, qiov.size, qiov);
+    return this.preadvNearEnd(offset, qiov);
+  }
+
+  private *preadvNearEnd(offset: number, qiov: IoVector): Co<void> {
     // Ask the protocol only when the request reaches past what we know of the file.
-    const len = offset + qiov.size <= this.size ? this.size : Math.max(this.size, yield* this.length());
+    const len = Math.max(this.size, yield* this.length());
     const bytes = qiov.size;
     const inside = Math.max(0, Math.min(bytes, len - offset));
     if (inside > 0) yield* bdrvCoPreadv(this.bs, offset, inside, inside === bytes ? qiov : qiov.slice(0, inside));
@@ -48,11 +67,13 @@ export class ChildHostFile implements HostFile {
   }
 
   *pwrite(offset: number, buf: Uint8Array): Co<void> {
+    this.touch(offset + buf.length);
     yield* bdrvCoPwritev(this.bs, offset, buf.length, new IoVector(buf));
     if (offset + buf.length > this.size) this.size = offset + buf.length;
   }
 
   *pwritev(offset: number, qiov: IoVector): Co<void> {
+    this.touch(offset + qiov.size);
     yield* bdrvCoPwritev(this.bs, offset, qiov.size, qiov);
     if (offset + qiov.size > this.size) this.size = offset + qiov.size;
   }
@@ -64,10 +85,13 @@ export class ChildHostFile implements HostFile {
 
   *length(): Co<number> {
     this.size = yield* this.bs.coGetLength();
+    // Whatever lies below the length may hold data; only above the highest length seen is known zero.
+    if (this.untouchedFrom === Infinity || this.size > this.untouchedFrom) this.untouchedFrom = this.size;
     return this.size;
   }
 
   *truncate(size: number): Co<void> {
+    this.touch(size);
     if (this.bs.coTruncate !== undefined) {
       yield* this.bs.coTruncate(size, false, 'off');
       this.size = size;
@@ -79,14 +103,20 @@ export class ChildHostFile implements HostFile {
 export class MemoryHostFile implements HostFile {
   private data: Uint8Array;
   private len: number;
+  private highest: number;
 
   get size(): number {
     return this.len;
   }
 
+  get untouchedFrom(): number {
+    return this.highest;
+  }
+
   constructor(initial: Uint8Array = new Uint8Array(0)) {
     this.data = initial.slice();
     this.len = initial.length;
+    this.highest = initial.length;
   }
 
   /** The file's bytes now. */
@@ -116,6 +146,7 @@ export class MemoryHostFile implements HostFile {
     this.grow(offset + buf.length);
     this.data.set(buf, offset);
     this.len = Math.max(this.len, offset + buf.length);
+    this.highest = Math.max(this.highest, this.len);
   }
 
   *pwritev(offset: number, qiov: IoVector): Co<void> {
@@ -132,5 +163,6 @@ export class MemoryHostFile implements HostFile {
     this.grow(size);
     if (size < this.len) this.data.fill(0, size, this.len);
     this.len = size;
+    this.highest = Math.max(this.highest, size);
   }
 }

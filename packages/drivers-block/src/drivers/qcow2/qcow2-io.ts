@@ -14,7 +14,7 @@ import { CoQueue } from '@qco/core';
 import type { BlockDriverState } from '../../block/block-driver.js';
 import { bdrvCoPreadv } from '../../block/io.js';
 import { IoVector } from '../../block/iov.js';
-import { mapRange, freeEntry, l2TableForWrite, type Mapping } from './qcow2-cluster.js';
+import { mapRange, mapRangeCached, freeEntry, l2TableForWrite, type Mapping } from './qcow2-cluster.js';
 import { inflateCluster } from './qcow2-compress.js';
 import { ClusterType, l2Entry, makeEntry, setEntryWords, OFLAG_ZERO_LO, entryWords } from './qcow2-entry.js';
 import { INCOMPAT_DIRTY } from './qcow2-header.js';
@@ -71,20 +71,19 @@ export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number
   let done = 0;
   while (done < bytes) {
     const at = offset + done;
-    yield* s.lock.lock();
-    let m: Mapping;
-    try {
-      m = yield* mapRange(s, at, bytes - done);
-    } finally {
-      s.lock.unlock();
-    }
+    // A free lock and a cached table: the lookup cannot yield, so taking the lock would change nothing.
+    let m = s.lock.locked ? undefined : mapRangeCached(s, at, bytes - done);
+    // (No `??` around a yield: the CommonJS build turns it into a closure.)
+    if (m === undefined) m = yield* locked(s, () => mapRange(s, at, bytes - done));
+    const mapping = m;
     const part = m.bytes === bytes && done === 0 ? qiov : qiov.slice(done, m.bytes);
     if (pool === undefined && m.bytes === bytes - done) {
-      yield* readPiece(s, backing, m, at, part);
+      if (m.type === ClusterType.Normal) yield* s.file.preadv(m.host, part);
+      else yield* readPiece(s, backing, m, at, part);
     } else {
       pool ??= new TaskPool();
       if (pool.hasFailed) break;
-      yield* pool.start(() => readPiece(s, backing, m, at, part));
+      yield* pool.start(() => readPiece(s, backing, mapping, at, part));
     }
     done += m.bytes;
   }
@@ -104,15 +103,21 @@ function* markDirty(s: Qcow2State): Co<void> {
 
 type WritePlan =
   | { kind: 'inplace'; host: number; bytes: number }
-  | { kind: 'alloc'; host: number; c0: number; n: number; bytes: number; alloc: InflightAlloc };
+  | { kind: 'alloc'; host: number; c0: number; n: number; bytes: number; alloc: InflightAlloc; zeroCow: boolean };
 
 /** Whether guest cluster entry `e` can take a write in place. */
 function inPlace(type: ClusterType, copied: boolean): boolean {
   return type === ClusterType.Normal && copied;
 }
 
+/** Whether guest cluster `c`, mapped as `type`, reads as zeroes without reading anything. */
+function readsZero(s: Qcow2State, backing: BackingLink, c: number, type: ClusterType): boolean {
+  if (type === ClusterType.ZeroPlain || type === ClusterType.ZeroAlloc) return true;
+  return type === ClusterType.Unallocated && (backing.bs === undefined || backing.length <= c * s.clusterSize);
+}
+
 /** Under the lock: decide how the first part of a write goes, allocating host clusters if needed. */
-function* prepareWrite(s: Qcow2State, offset: number, bytes: number): Co<WritePlan> {
+function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, bytes: number): Co<WritePlan> {
   const cs = s.clusterSize;
   for (;;) {
     const m = yield* mapRange(s, offset, bytes);
@@ -134,16 +139,24 @@ function* prepareWrite(s: Qcow2State, offset: number, bytes: number): Co<WritePl
     const lastCluster = Math.floor((offset + bytes - 1) / cs);
     const tableEnd = (Math.floor(c0 / s.l2Size) + 1) * s.l2Size;
     let n = 1;
+    let lastType = m.type;
     for (; c0 + n <= lastCluster && c0 + n < tableEnd; n++) {
       if (s.conflictingAlloc(c0 + n, c0 + n + 1) !== undefined) break;
       const next = yield* mapRange(s, (c0 + n) * cs, cs);
       if (inPlace(next.type, next.entry.copied)) break;
+      lastType = next.type;
     }
     yield* markDirty(s);
     const host = yield* allocClusters(s, n);
     const alloc: InflightAlloc = { start: c0, end: c0 + n, done: new CoQueue() };
     s.inflight.add(alloc);
-    return { kind: 'alloc', host, c0, n, bytes: Math.min(bytes, (c0 + n) * cs - offset), alloc };
+    const planned = Math.min(bytes, (c0 + n) * cs - offset);
+    // QEMU's handle_alloc_space, where the zeroing is known to be done already: copy-on-write
+    // areas that read as zeroes need not be written to host clusters nothing was ever written to.
+    const headZero = offset % cs === 0 || readsZero(s, backing, c0, m.type);
+    const tailZero = (offset + planned) % cs === 0 || readsZero(s, backing, c0 + n - 1, lastType);
+    const zeroCow = headZero && tailZero && host >= s.file.untouchedFrom;
+    return { kind: 'alloc', host, c0, n, bytes: planned, alloc, zeroCow };
   }
 }
 
@@ -170,23 +183,22 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, off
   const end = (plan.c0 + plan.n) * cs;
   let linked = false;
   try {
+    // With zeroCow the data goes alone; else with what the guest sees around it now (backing file, zeroes, or the old cluster).
     const parts: Uint8Array[] = [];
-    if (offset > start) {
-      // Copy-on-write head: what the guest sees there now (backing file, zeroes, or the old cluster).
+    if (offset > start && !plan.zeroCow) {
       const head = new Uint8Array(offset - start);
       yield* qcow2Preadv(s, backing, start, head.length, new IoVector(head));
       parts.push(head);
     }
     parts.push(...qiov.iov);
     const tailStart = offset + qiov.size;
-    let tail: Uint8Array | undefined;
-    if (tailStart < end) {
-      tail = new Uint8Array(end - tailStart);
+    if (tailStart < end && !plan.zeroCow) {
+      const tail = new Uint8Array(end - tailStart);
       yield* qcow2Preadv(s, backing, tailStart, tail.length, new IoVector(tail));
       parts.push(tail);
     }
     yield* locked(s, () => s.checkDataWrite(plan.host, end - start));
-    yield* s.file.pwritev(plan.host, new IoVector(parts));
+    yield* s.file.pwritev(plan.zeroCow ? plan.host + (offset - start) : plan.host, parts.length === qiov.niov ? qiov : new IoVector(parts));
     yield* locked(s, () => linkClusters(s, plan.c0, plan.n, plan.host));
     linked = true;
   } finally {
@@ -207,7 +219,7 @@ export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: numbe
   let done = 0;
   while (done < bytes) {
     const at = offset + done;
-    const plan = yield* locked(s, () => prepareWrite(s, at, bytes - done));
+    const plan = yield* locked(s, () => prepareWrite(s, backing, at, bytes - done));
     const part = plan.bytes === bytes && done === 0 ? qiov : qiov.slice(done, plan.bytes);
     if (pool === undefined && plan.bytes === bytes - done) {
       yield* executeWrite(s, backing, plan, at, part);
