@@ -6,6 +6,7 @@
  */
 export * from './backend.js';
 export * from './errors.js';
+export { Errno, errnoFromCode, strerror, type ErrnoValue } from './errno.js';
 export {
   backendChoice,
   coroutineBackendInfo,

@@ -18,9 +18,9 @@ export type NodeCallback<T> = (err: Error | null | undefined, value?: T) => void
 
 /**
  * Start something that completes through `done` and yield until it does; returns
- * its value or throws its error: `const n = yield* coWaitFor<number>((done) => fs.read(fd, buf, 0, len, pos, done))`.
+ * its value or throws its error (T defaults to void, for a completion without a value): `const n = yield* coWaitFor<number>((done) => fs.read(fd, buf, 0, len, pos, done))`.
  */
-export function* coWaitFor<T>(start: (done: NodeCallback<T>) => void): Co<T> {
+export function* coWaitFor<T = void>(start: (done: NodeCallback<T>) => void): Co<T> {
   if (!inCoroutine()) throw new CoroutineError('coWaitFor must be called from a coroutine');
   const self = coroutineSelf();
   // An object, not locals: the callback sets it while the loop below is suspended.

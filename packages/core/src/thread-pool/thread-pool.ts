@@ -13,6 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
+import { Errno } from '../errno.js';
 import { CoroutineError } from '../errors.js';
 import { AioAttachmentKey, getCurrentAioContext, type AioContext } from '../aio/aio-context.js';
 import { aioCoWake } from '../aio/aio-co.js';
@@ -20,12 +21,12 @@ import { aioWaitWhile } from '../aio/aio-wait.js';
 import { addRemoteSource, threadWakeWord } from '../aio/wake.js';
 import { THREAD_POOL_WORKER_SOURCE } from './worker-source.js';
 
-/** errno ECANCELED (Linux): a cancelled request completes with -ECANCELED. */
-export const ECANCELED = 125;
-/** errno EINPROGRESS (Linux). */
-export const EINPROGRESS = 115;
-/** errno EIO (Linux): what a work function that threw reports when it gave no errno. */
-export const EIO = 5;
+/** errno ECANCELED: a cancelled request completes with -ECANCELED. */
+export const ECANCELED = Errno.ECANCELED;
+/** errno EINPROGRESS: a request's result until it completes. */
+export const EINPROGRESS = Errno.EINPROGRESS;
+/** errno EIO: what a work function that threw reports when it gave no errno. */
+export const EIO = Errno.EIO;
 /** QEMU's default maximum of worker threads per pool. */
 export const THREAD_POOL_MAX_THREADS = 64;
 /** Idle workers exit after this many ms (QEMU: 10 s). */

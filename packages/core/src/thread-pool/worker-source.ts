@@ -7,6 +7,8 @@
  * and notifies the submitting thread's wake word, so a blocking aio_poll wakes.
  */
 
+import { Errno } from '../errno.js';
+
 /**
  * Source of the thread-pool worker, evaluated. It must run as a script or as a
  * module (workers inherit --input-type), hence getBuiltinModule, not require.
@@ -15,7 +17,7 @@ export const THREAD_POOL_WORKER_SOURCE = `
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
 const { port, wake } = workerData;
 const modules = new Map();
-const EIO = 5;
+const EIO = ${Errno.EIO};
 parentPort.on('message', async (m) => {
   let ret = 0;
   let value;
