@@ -16,34 +16,30 @@ import {
   NBD_ESHUTDOWN,
   NBD_SUCCESS,
 } from './constants.js';
-
-const EROFS = 30;
-const EFBIG = 27;
-const EDQUOT = 122;
-const ENOSYS = 38;
+import { Errno } from '../block/errno.js';
 
 /** The NBD error value for a host errno (positive or negative). */
 export function nbdErrorFromErrno(errno: number): number {
   switch (Math.abs(errno)) {
     case 0:
       return NBD_SUCCESS;
-    case NBD_EPERM:
-    case EROFS:
+    case Errno.EPERM:
+    case Errno.EROFS:
       return NBD_EPERM;
-    case NBD_EIO:
+    case Errno.EIO:
       return NBD_EIO;
-    case NBD_ENOMEM:
+    case Errno.ENOMEM:
       return NBD_ENOMEM;
-    case NBD_ENOSPC:
-    case EFBIG:
-    case EDQUOT:
+    case Errno.ENOSPC:
+    case Errno.EFBIG:
+    case Errno.EDQUOT:
       return NBD_ENOSPC;
-    case NBD_EOVERFLOW:
+    case Errno.EOVERFLOW:
       return NBD_EOVERFLOW;
-    case NBD_ENOTSUP:
-    case ENOSYS:
+    case Errno.ENOTSUP:
+    case Errno.ENOSYS:
       return NBD_ENOTSUP;
-    case NBD_ESHUTDOWN:
+    case Errno.ESHUTDOWN:
       return NBD_ESHUTDOWN;
     default:
       return NBD_EINVAL;
@@ -54,15 +50,22 @@ export function nbdErrorFromErrno(errno: number): number {
 export function errnoFromNbdError(err: number): number {
   switch (err) {
     case NBD_SUCCESS:
+      return 0;
     case NBD_EPERM:
+      return Errno.EPERM;
     case NBD_EIO:
+      return Errno.EIO;
     case NBD_ENOMEM:
+      return Errno.ENOMEM;
     case NBD_ENOSPC:
+      return Errno.ENOSPC;
     case NBD_EOVERFLOW:
+      return Errno.EOVERFLOW;
     case NBD_ENOTSUP:
+      return Errno.ENOTSUP;
     case NBD_ESHUTDOWN:
-      return err;
+      return Errno.ESHUTDOWN;
     default:
-      return NBD_EINVAL;
+      return Errno.EINVAL;
   }
 }

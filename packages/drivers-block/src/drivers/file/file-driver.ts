@@ -57,7 +57,7 @@ function sysErrno(err: unknown): number {
 function* libuvIo(op: number, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
   try {
     if (op === OP.FLUSH) {
-      yield* coWaitFor<void>((done) => fdatasync(fd, done));
+      yield* coWaitFor((done) => fdatasync(fd, done));
       return 0;
     }
     let done = 0;
@@ -74,7 +74,7 @@ function* libuvIo(op: number, fd: number, buf: Uint8Array, pos: number, len: num
       }
       done += n;
     }
-    if (op === OP.WRITE_FUA) yield* coWaitFor<void>((cb) => fdatasync(fd, cb));
+    if (op === OP.WRITE_FUA) yield* coWaitFor((cb) => fdatasync(fd, cb));
     return len;
   } catch (err) {
     return -sysErrno(err);
@@ -176,7 +176,7 @@ export class FileBlockDriverState implements BlockDriverState {
    * aio_poll cannot run libuv callbacks, goes through the shared-memory worker
    * pool, whose completions wake that poll.
    */
-  private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co<void> {
+  private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co {
     if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
     const slot = yield* this.pool.acquire();
     try {
@@ -184,7 +184,7 @@ export class FileBlockDriverState implements BlockDriverState {
       // Buffered I/O from one contiguous buffer needs no bounce copy: the thread
       // reads or writes the caller's memory, which the waiting request keeps alive.
       if (!sync && !this.flags.cacheDirect && qiov !== null && qiov.niov === 1) {
-        const ret = yield* this.run(slot.index, op, (qiov.iov[0] as Uint8Array).subarray(0, bytes), offset, bytes);
+        const ret = yield* this.run(slot.index, op, (qiov.iov[0]).subarray(0, bytes), offset, bytes);
         if (ret < 0) throw new BlockIoError(-ret);
         return;
       }
@@ -256,16 +256,16 @@ export class FileBlockDriverState implements BlockDriverState {
     return yield* pool.run(slot, 2, this.fd, buf, 0, 0);
   }
 
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     yield* this.io(OP.READ, offset, bytes, qiov);
   }
 
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     yield* this.io(flags.fua === true ? OP.WRITE_FUA : OP.WRITE, offset, bytes, qiov);
     if (offset + bytes > this.length) this.length = offset + bytes;
   }
 
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     yield* this.io(OP.FLUSH, 0, 0, null);
   }
 
@@ -273,7 +273,7 @@ export class FileBlockDriverState implements BlockDriverState {
     return this.length;
   }
 
-  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co<void> {
+  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co {
     if (prealloc !== 'off' && prealloc !== 'full') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
     const old = this.length;
     try {
@@ -298,7 +298,7 @@ export class FileBlockDriverState implements BlockDriverState {
     return asked === 'threads' ? { allocatedSize: st.blocks * 512 } : { allocatedSize: st.blocks * 512, extra: { 'aio path': this.aioPath } };
   }
 
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.fd < 0) return;
     this.locks?.releaseAll();
     closeSync(this.fd);
@@ -338,7 +338,7 @@ export const fileDriver: BlockDriver = {
       throw err;
     }
   },
-  *create(options: BlockDriverOptions, size: number): Co<void> {
+  *create(options: BlockDriverOptions, size: number): Co {
     const filename = opt(options, 'filename', '');
     let fd: number;
     try {

@@ -9,6 +9,8 @@
  * back as -errno in the slot.
  */
 
+import { Errno } from '../../block/errno.js';
+
 /** Layout of the control words (Int32Array over a SharedArrayBuffer). */
 export const CTL = { SQ_PRODUCED: 0, SQ_CONSUMED: 1, CQ_RESERVED: 2, STOP: 3, WORDS: 4 } as const;
 /** Int32 fields per request slot: op, fd, len, memOffset, result. */
@@ -26,7 +28,7 @@ const fs = require('node:fs');
 const { ctl, sq, cq, slots, pos, mem, flag, wake, port, depth } = workerData;
 const bytes = new Uint8Array(mem);
 function errnoOf(e) {
-  return e && typeof e.errno === 'number' && e.errno !== 0 ? -Math.abs(e.errno) : -5;
+  return e && typeof e.errno === 'number' && e.errno !== 0 ? -Math.abs(e.errno) : -${Errno.EIO};
 }
 function run(idx) {
   const b = idx * 8;
@@ -45,7 +47,7 @@ function run(idx) {
     } else {
       while (done < len) {
         const n = fs.writeSync(fd, view, done, len - done, at + done);
-        if (n === 0) return -28;
+        if (n === 0) return -${Errno.ENOSPC};
         done += n;
       }
       if (op === 3) fs.fdatasyncSync(fd);

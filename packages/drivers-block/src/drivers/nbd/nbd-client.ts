@@ -86,7 +86,7 @@ export interface NbdRequestResult {
 
 type State = 'connected' | 'reconnecting' | 'failed' | 'closed';
 
-const sleep = (ms: number): Co<void> => coWaitFor<void>((done) => setTimeout(() => done(null), ms).unref());
+const sleep = (ms: number): Co => coWaitFor((done) => setTimeout(() => done(null), ms).unref());
 
 /** An NBD client connection. */
 export class NbdClient {
@@ -112,7 +112,7 @@ export class NbdClient {
   }
 
   /** Connect and negotiate (coroutine_fn). */
-  *connect(): Co<void> {
+  *connect(): Co {
     const deadline = Date.now() + (this.opts.openTimeoutMs ?? 0);
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
       try {
@@ -166,7 +166,7 @@ export class NbdClient {
     });
   }
 
-  private *establish(first: boolean): Co<void> {
+  private *establish(first: boolean): Co {
     const sink = this.opts.tlsCreds === undefined ? { stream: null as NbdStream | null, early: [] as Buffer[] } : null;
     const sock = yield* this.openSocket(sink);
     const stream = new NbdStream(sock);
@@ -203,7 +203,7 @@ export class NbdClient {
     for (const r of this.pending.values()) if (!r.sent) this.transmit(r);
   }
 
-  private *starttls(stream: NbdStream, creds: TlsCredsX509): Co<void> {
+  private *starttls(stream: NbdStream, creds: TlsCredsX509): Co {
     const raw = stream.detach() as Socket;
     const host = this.opts.tlsHostname ?? (this.opts.server.type === 'inet' ? this.opts.server.host : 'localhost');
     const tls: TLSSocket = tlsConnect({
@@ -215,7 +215,7 @@ export class NbdClient {
       rejectUnauthorized: creds.verifyPeer,
       ...(creds.verifyPeer ? {} : { checkServerIdentity: () => undefined }),
     });
-    yield* coWaitFor<void>((done) => {
+    yield* coWaitFor((done) => {
       const onErr = (err: Error): void => done(new NbdClientError(`TLS handshake failed: ${err.message}`, 5));
       tls.once('error', onErr);
       tls.once('secureConnect', () => {
@@ -300,7 +300,7 @@ export class NbdClient {
   }
 
   /** @internal The reply loop of one connection (coroutine_fn). */
-  *receive(stream: NbdStream): Co<void> {
+  *receive(stream: NbdStream): Co {
     try {
       for (;;) {
         const hdr = yield* stream.read(4);
@@ -332,7 +332,7 @@ export class NbdClient {
     return r;
   }
 
-  private *chunk(stream: NbdStream, h: Buffer): Co<void> {
+  private *chunk(stream: NbdStream, h: Buffer): Co {
     const flags = h.readUInt16BE(0);
     const type = h.readUInt16BE(2);
     const r = this.lookup(h.readBigUInt64BE(4));
@@ -409,7 +409,7 @@ export class NbdClient {
   }
 
   /** @internal Reconnect until it works or the client closes (coroutine_fn). */
-  *reconnectLoop(): Co<void> {
+  *reconnectLoop(): Co {
     this.reconnecting = true;
     try {
       for (let backoff = 50; this.state === 'reconnecting'; backoff = Math.min(backoff * 2, 1000)) {
@@ -467,11 +467,11 @@ function errnoCode(code: string | undefined): number {
   }
 }
 
-function* replyEntry(o: { c: NbdClient; stream: NbdStream }): Co<void> {
+function* replyEntry(o: { c: NbdClient; stream: NbdStream }): Co {
   yield* o.c.receive(o.stream);
 }
 
-function* reconnectEntry(c: NbdClient): Co<void> {
+function* reconnectEntry(c: NbdClient): Co {
   yield* c.reconnectLoop();
 }
 

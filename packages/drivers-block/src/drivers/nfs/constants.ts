@@ -5,6 +5,7 @@
  * as `const enum`s, which isolated-module builds cannot import, so the numbers
  * the driver uses are restated here; all encoding stays in json-pack.
  */
+import { Errno } from '../../block/errno.js';
 
 /** Portmapper (rpcbind v2). */
 export const PMAP_PROGRAM = 100000;
@@ -54,47 +55,47 @@ export const AUTH_NONE = 0;
 /** AUTH_UNIX / AUTH_SYS. */
 export const AUTH_UNIX = 1;
 
-/** nfsstat3 → name, errno (Linux values, as libnfs maps them). */
+/** nfsstat3 → name, errno (as libnfs maps them). */
 export const NFS3_STATUS: Readonly<Record<number, readonly [string, number]>> = {
-  1: ['NFS3ERR_PERM', 1],
-  2: ['NFS3ERR_NOENT', 2],
-  5: ['NFS3ERR_IO', 5],
-  6: ['NFS3ERR_NXIO', 6],
-  13: ['NFS3ERR_ACCES', 13],
-  17: ['NFS3ERR_EXIST', 17],
-  18: ['NFS3ERR_XDEV', 18],
-  19: ['NFS3ERR_NODEV', 19],
-  20: ['NFS3ERR_NOTDIR', 20],
-  21: ['NFS3ERR_ISDIR', 21],
-  22: ['NFS3ERR_INVAL', 22],
-  27: ['NFS3ERR_FBIG', 27],
-  28: ['NFS3ERR_NOSPC', 28],
-  30: ['NFS3ERR_ROFS', 30],
-  31: ['NFS3ERR_MLINK', 31],
-  63: ['NFS3ERR_NAMETOOLONG', 36],
-  66: ['NFS3ERR_NOTEMPTY', 39],
-  69: ['NFS3ERR_DQUOT', 122],
-  70: ['NFS3ERR_STALE', 116],
-  71: ['NFS3ERR_REMOTE', 66],
-  10001: ['NFS3ERR_BADHANDLE', 22],
-  10002: ['NFS3ERR_NOT_SYNC', 5],
-  10003: ['NFS3ERR_BAD_COOKIE', 5],
-  10004: ['NFS3ERR_NOTSUPP', 95],
-  10005: ['NFS3ERR_TOOSMALL', 5],
-  10006: ['NFS3ERR_SERVERFAULT', 5],
-  10007: ['NFS3ERR_BADTYPE', 22],
-  10008: ['NFS3ERR_JUKEBOX', 11],
+  1: ['NFS3ERR_PERM', Errno.EPERM],
+  2: ['NFS3ERR_NOENT', Errno.ENOENT],
+  5: ['NFS3ERR_IO', Errno.EIO],
+  6: ['NFS3ERR_NXIO', Errno.ENXIO],
+  13: ['NFS3ERR_ACCES', Errno.EACCES],
+  17: ['NFS3ERR_EXIST', Errno.EEXIST],
+  18: ['NFS3ERR_XDEV', Errno.EXDEV],
+  19: ['NFS3ERR_NODEV', Errno.ENODEV],
+  20: ['NFS3ERR_NOTDIR', Errno.ENOTDIR],
+  21: ['NFS3ERR_ISDIR', Errno.EISDIR],
+  22: ['NFS3ERR_INVAL', Errno.EINVAL],
+  27: ['NFS3ERR_FBIG', Errno.EFBIG],
+  28: ['NFS3ERR_NOSPC', Errno.ENOSPC],
+  30: ['NFS3ERR_ROFS', Errno.EROFS],
+  31: ['NFS3ERR_MLINK', Errno.EMLINK],
+  63: ['NFS3ERR_NAMETOOLONG', Errno.ENAMETOOLONG],
+  66: ['NFS3ERR_NOTEMPTY', Errno.ENOTEMPTY],
+  69: ['NFS3ERR_DQUOT', Errno.EDQUOT],
+  70: ['NFS3ERR_STALE', Errno.ESTALE],
+  71: ['NFS3ERR_REMOTE', Errno.EREMOTE],
+  10001: ['NFS3ERR_BADHANDLE', Errno.EINVAL],
+  10002: ['NFS3ERR_NOT_SYNC', Errno.EIO],
+  10003: ['NFS3ERR_BAD_COOKIE', Errno.EIO],
+  10004: ['NFS3ERR_NOTSUPP', Errno.ENOTSUP],
+  10005: ['NFS3ERR_TOOSMALL', Errno.EIO],
+  10006: ['NFS3ERR_SERVERFAULT', Errno.EIO],
+  10007: ['NFS3ERR_BADTYPE', Errno.EINVAL],
+  10008: ['NFS3ERR_JUKEBOX', Errno.EAGAIN],
 };
 
 /** mountstat3 → name, errno. */
 export const MNT3_STATUS: Readonly<Record<number, readonly [string, number]>> = {
-  1: ['MNT3ERR_PERM', 1],
-  2: ['MNT3ERR_NOENT', 2],
-  5: ['MNT3ERR_IO', 5],
-  13: ['MNT3ERR_ACCES', 13],
-  20: ['MNT3ERR_NOTDIR', 20],
-  22: ['MNT3ERR_INVAL', 22],
-  63: ['MNT3ERR_NAMETOOLONG', 36],
-  10004: ['MNT3ERR_NOTSUPP', 95],
-  10006: ['MNT3ERR_SERVERFAULT', 5],
+  1: ['MNT3ERR_PERM', Errno.EPERM],
+  2: ['MNT3ERR_NOENT', Errno.ENOENT],
+  5: ['MNT3ERR_IO', Errno.EIO],
+  13: ['MNT3ERR_ACCES', Errno.EACCES],
+  20: ['MNT3ERR_NOTDIR', Errno.ENOTDIR],
+  22: ['MNT3ERR_INVAL', Errno.EINVAL],
+  63: ['MNT3ERR_NAMETOOLONG', Errno.ENAMETOOLONG],
+  10004: ['MNT3ERR_NOTSUPP', Errno.ENOTSUP],
+  10006: ['MNT3ERR_SERVERFAULT', Errno.EIO],
 };

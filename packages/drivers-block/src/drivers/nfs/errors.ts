@@ -4,15 +4,14 @@
  * returns -errno; the messages follow libnfs's wording where qemu-io shows it
  * (e.g. "NFS: Lookup of /x failed with NFS3ERR_NOENT(-2)").
  */
+import { Errno } from '../../block/errno.js';
 import { BlockError } from '../../block/errors.js';
 import { MNT3_STATUS, NFS3_STATUS } from './constants.js';
-
-const EIO = 5;
 
 /** Base class: an RPC or NFS failure with an errno (a BlockError, so the block layer reports it as such). */
 export class RpcError extends BlockError {
   override name = 'RpcError';
-  constructor(message: string, errno: number = EIO, options?: ErrorOptions) {
+  constructor(message: string, errno: number = Errno.EIO, options?: ErrorOptions) {
     super(message, errno, options);
   }
 }
@@ -26,7 +25,7 @@ export class RpcConnectionError extends RpcError {
 export class RpcTimeoutError extends RpcError {
   override name = 'RpcTimeoutError';
   constructor(what: string, ms: number) {
-    super(`${what}: no reply from the server within ${ms} ms`, EIO);
+    super(`${what}: no reply from the server within ${ms} ms`, Errno.EIO);
   }
 }
 
@@ -44,7 +43,7 @@ export class RpcRejectedError extends RpcError {
 export class RpcClosedError extends RpcError {
   override name = 'RpcClosedError';
   constructor() {
-    super('RPC client closed', EIO);
+    super('RPC client closed', Errno.EIO);
   }
 }
 
@@ -53,7 +52,7 @@ export class NfsStatusError extends RpcError {
   override name = 'NfsStatusError';
   readonly status: number;
   constructor(what: string, status: number) {
-    const [name, errno] = NFS3_STATUS[status] ?? [`NFS3ERR_${status}`, EIO];
+    const [name, errno] = NFS3_STATUS[status] ?? [`NFS3ERR_${status}`, Errno.EIO];
     super(`NFS: ${what} failed with ${name}(-${errno})`, errno);
     this.status = status;
   }
@@ -64,7 +63,7 @@ export class MountStatusError extends RpcError {
   override name = 'MountStatusError';
   readonly status: number;
   constructor(status: number) {
-    const [name, errno] = MNT3_STATUS[status] ?? [`MNT3ERR_${status}`, EIO];
+    const [name, errno] = MNT3_STATUS[status] ?? [`MNT3ERR_${status}`, Errno.EIO];
     super(`mount_cb: RPC error: Mount failed with error ${name}(${errno})`, errno);
     this.status = status;
   }

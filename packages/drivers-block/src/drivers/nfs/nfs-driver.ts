@@ -23,6 +23,7 @@ import {
   type BlockRequestFlags,
   type PreallocMode,
 } from '../../block/block-driver.js';
+import { Errno } from '../../block/errno.js';
 import { BlockError, BlockIoError, NotSupportedError } from '../../block/errors.js';
 import { coAwait } from '@qco/core';
 import type { IoVector } from '../../block/iov.js';
@@ -94,17 +95,17 @@ export function nfsFilename(options: BlockDriverOptions): string {
 
 function fileOptions(options: BlockDriverOptions, flags: BlockOpenFlags | null, create: boolean): NfsFileOptions {
   const host = options['server.host'];
-  if (typeof host !== 'string' || host === '') throw new NfsOpenError('NFS server address missing', 22);
+  if (typeof host !== 'string' || host === '') throw new NfsOpenError('NFS server address missing', Errno.EINVAL);
   const path = options['path'];
-  if (typeof path !== 'string' || path === '') throw new NfsOpenError('No path was specified', 22);
+  if (typeof path !== 'string' || path === '') throw new NfsOpenError('No path was specified', Errno.EINVAL);
   const readahead = num(options, 'readahead-size');
   if (readahead !== undefined) {
-    if (flags?.cacheDirect) throw new NfsOpenError('Cannot enable NFS readahead if cache.direct = on', 22);
+    if (flags?.cacheDirect) throw new NfsOpenError('Cannot enable NFS readahead if cache.direct = on', Errno.EINVAL);
     if (readahead > MAX_READAHEAD) nfsWarn(`NFS Warning: Truncating NFS readahead size to ${MAX_READAHEAD}`);
   }
   const pagecache = num(options, 'page-cache-size');
   if (pagecache !== undefined) {
-    if (flags?.cacheDirect) throw new NfsOpenError('Cannot enable NFS pagecache if cache.direct = on', 22);
+    if (flags?.cacheDirect) throw new NfsOpenError('Cannot enable NFS pagecache if cache.direct = on', Errno.EINVAL);
     if (pagecache > MAX_PAGECACHE) nfsWarn(`NFS Warning: Truncating NFS pagecache size to ${MAX_PAGECACHE} pages`);
   }
   const debug = num(options, 'debug');
@@ -130,7 +131,7 @@ function fileOptions(options: BlockDriverOptions, flags: BlockOpenFlags | null, 
 function ioError(err: unknown): BlockError {
   if (err instanceof RpcError) return new BlockIoError(err.errno, undefined, { cause: err });
   if (err instanceof BlockError) return err;
-  return new BlockIoError(5, undefined, { cause: err });
+  return new BlockIoError(Errno.EIO, undefined, { cause: err });
 }
 
 /** An open nfs node. */
@@ -152,10 +153,10 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_preadv: rsize chunks in flight together; reads past EOF give zeroes. */
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     try {
       if (qiov.niov === 1) {
-        yield* this.file.pread(offset, (qiov.iov[0] as Uint8Array).subarray(0, bytes));
+        yield* this.file.pread(offset, (qiov.iov[0]).subarray(0, bytes));
       } else {
         const buf = new Uint8Array(bytes);
         yield* this.file.pread(offset, buf);
@@ -167,7 +168,7 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_pwritev: wsize chunks UNSTABLE; FUA adds a COMMIT. A short write is EIO. */
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     try {
       const src = qiov.toBuffer();
       yield* this.file.pwrite(offset, bytes === src.length ? src : src.subarray(0, bytes));
@@ -178,7 +179,7 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_flush_to_disk: COMMIT and verify the write verifiers. */
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     try {
       yield* this.file.flush();
     } catch (err) {
@@ -192,7 +193,7 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_truncate: SETATTR size. */
-  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co<void> {
+  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co {
     if (prealloc !== 'off') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
     try {
       yield* this.file.truncate(offset);
@@ -213,7 +214,7 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_close: COMMIT what is pending, UMNT, close the connection. */
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.closed) return;
     this.closed = true;
     yield* this.file.close();
@@ -239,7 +240,7 @@ export const nfsDriver: BlockDriver = {
     return new NfsBlockDriverState(nfsDriver, options, flags, file);
   },
   /** bdrv_co_create: create the file (mode 0600) and set its size, as QEMU's nfs_file_create. */
-  *create(options: BlockDriverOptions, size: number): Co<void> {
+  *create(options: BlockDriverOptions, size: number): Co {
     const file = yield* openNfsFile(fileOptions(options, null, true));
     try {
       yield* file.truncate(Math.ceil(size / 512) * 512);

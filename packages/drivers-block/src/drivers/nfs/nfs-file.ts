@@ -14,6 +14,7 @@
  * overlapping writes can never be replayed out of order.
  */
 import { CoRwlock, type Co } from '@qco/core';
+import { Errno } from '../../block/errno.js';
 import { MOUNT_PROGRAM, MOUNT_VERSION, NFS_PROGRAM, NFS_VERSION, PMAP_PORT, StableHow } from './constants.js';
 import { MountStatusError, NfsOpenError, RpcError, RpcConnectionError, type NfsStatusError } from './errors.js';
 import {
@@ -140,8 +141,8 @@ export class NfsFile {
       }
       // A server reached on an explicit port may serve MOUNT there too.
       if (mountPort === 0 && o.port !== undefined) mountPort = o.port;
-      if (mountPort === 0) throw new RpcConnectionError('MOUNT v3 over TCP is not registered with the portmapper', 111);
-      if (nfsPort === 0) throw new RpcConnectionError('NFS v3 over TCP is not registered with the portmapper', 111);
+      if (mountPort === 0) throw new RpcConnectionError('MOUNT v3 over TCP is not registered with the portmapper', Errno.ECONNREFUSED);
+      if (nfsPort === 0) throw new RpcConnectionError('NFS v3 over TCP is not registered with the portmapper', Errno.ECONNREFUSED);
       try {
         ({ root, walk } = yield* NfsFile.mountExport(o.host, mountPort, dir, small));
       } catch (err) {
@@ -233,7 +234,7 @@ export class NfsFile {
   }
 
   /** Read `dst.length` bytes at `offset` (coroutine_fn); bytes past the end of the file read as zeroes, as in QEMU. */
-  *pread(offset: number, dst: Uint8Array): Co<void> {
+  *pread(offset: number, dst: Uint8Array): Co {
     const total = dst.length;
     const calls: { call: RpcCall; at: number; count: number }[] = [];
     for (let at = 0; at < total; at += this.rsize) {
@@ -261,7 +262,7 @@ export class NfsFile {
   }
 
   /** Write `src` at `offset` (coroutine_fn), UNSTABLE, in wsize chunks. A short write is EIO. */
-  *pwrite(offset: number, src: Uint8Array): Co<void> {
+  *pwrite(offset: number, src: Uint8Array): Co {
     if (this.uncommittedBytes >= this.maxUncommitted) yield* this.flush();
     yield* this.lock.rdlock();
     try {
@@ -295,7 +296,7 @@ export class NfsFile {
    * COMMIT (coroutine_fn) and check every acknowledged write's verifier;
    * writes the server may have lost are sent again FILE_SYNC.
    */
-  *flush(): Co<void> {
+  *flush(): Co {
     yield* this.lock.wrlock();
     try {
       if (this.uncommitted.length === 0) return;
@@ -320,7 +321,7 @@ export class NfsFile {
   }
 
   /** Resize the file (SETATTR size). */
-  *truncate(size: number): Co<void> {
+  *truncate(size: number): Co {
     yield* this.flush();
     yield* nfsSetSize(this.client, this.fh, size);
     this.size = size;
@@ -333,7 +334,7 @@ export class NfsFile {
   }
 
   /** Flush what awaits COMMIT, UMNT (best effort) and close the connection. */
-  *close(): Co<void> {
+  *close(): Co {
     if (this.closed) return;
     this.closed = true;
     try {

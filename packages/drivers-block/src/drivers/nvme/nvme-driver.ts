@@ -11,13 +11,11 @@
  * commands that were in flight are submitted again.
  */
 import {
-  aioCoWake,
   aioSetEventNotifier,
   aioWaitWhile,
   coroutineCreate,
   coroutineEnter,
-  coroutineSelf,
-  coroutineYield,
+  coWaitFor,
   CoQueue,
   EventNotifier,
   aioTimerNew,
@@ -62,7 +60,7 @@ import {
 } from '@qco/nvme-emulator/spec';
 
 /** Sentinel of a synchronous command not completed yet (QEMU's -EINPROGRESS). */
-const IN_PROGRESS = -115;
+const IN_PROGRESS = -Errno.EINPROGRESS;
 
 /** NVME_QUEUE_SIZE: entries of the admin and the I/O queue. */
 export const NVME_QUEUE_SIZE = 128;
@@ -100,7 +98,7 @@ export function nvmeParseFilename(filename: string): Record<string, string> {
   if (slash < 0 || rest.startsWith('file:')) {
     // A file path carries its own slashes: only a trailing /<digits> is a namespace.
     const m = rest.startsWith('file:') ? /^(.*)\/(\d+)$/.exec(rest) : null;
-    if (m) return { device: m[1] as string, namespace: m[2] as string };
+    if (m) return { device: m[1], namespace: m[2] };
     return { device: rest };
   }
   const device = rest.slice(0, slash);
@@ -183,14 +181,14 @@ export class NvmeBlockDriverState implements BlockDriverState {
 
   /** The I/O queue pair. */
   get ioQueue(): NvmeQueuePair {
-    return this.queues[1] as NvmeQueuePair;
+    return this.queues[1];
   }
 
   // ---------------------------------------------------------------------------
   // Initialisation (NVMe 1.4 §7.6.1)
 
   /** nvme_init: bring the controller up and create the I/O queue. */
-  *init(): Co<void> {
+  *init(): Co {
     const bar = this.ctrl.bar;
     const capLo = bar.read32(NvmeReg.CAP);
     const capHi = bar.read32(NvmeReg.CAP + 4);
@@ -224,7 +222,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   /** Program the admin queue, set CC.EN = 1, wait for CSTS.RDY = 1. */
   private enable(): void {
     const bar = this.ctrl.bar;
-    const admin = this.queues[0] as NvmeQueuePair;
+    const admin = this.queues[0];
     bar.write32(NvmeReg.AQA, ((admin.size - 1) << 16) | (admin.size - 1));
     bar.write64(NvmeReg.ASQ, admin.sq.iova);
     bar.write64(NvmeReg.ACQ, admin.cq.iova);
@@ -244,7 +242,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
     }
   }
 
-  private *identify(): Co<void> {
+  private *identify(): Co {
     let resp: DmaBuffer;
     try {
       resp = this.ctrl.dma.alloc(4096);
@@ -291,7 +289,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   }
 
   /** nvme_add_io_queue: Create I/O CQ then I/O SQ for queue 1. */
-  private *addIoQueue(): Co<void> {
+  private *addIoQueue(): Co {
     const n = 1;
     if (this.queues[n] === undefined) {
       try {
@@ -301,7 +299,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
         throw err;
       }
     }
-    const q = this.queues[n] as NvmeQueuePair;
+    const q = this.queues[n];
     let r = yield* this.adminCmd((c) => {
       c.setUint8(Sqe.CDW0, NvmeAdminOpcode.CREATE_IO_CQ);
       c.setUint32(Sqe.PRP1, q.cq.iova, true);
@@ -335,7 +333,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
    * a coroutine, polls the AioContext with AIO_WAIT_WHILE otherwise.
    */
   *adminCmd(fill: (c: DataView) => void): Co<{ ret: number; result: number }> {
-    const q = this.queues[0] as NvmeQueuePair;
+    const q = this.queues[0];
     const req = q.tryGetFreeReq();
     if (req === null) return { ret: -Errno.EBUSY, result: 0 };
     try {
@@ -349,7 +347,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
 
   /** nvme_cmd_sync outside any coroutine: submit and AIO_WAIT_WHILE until it completes. */
   adminCmdSync(fill: (c: DataView) => void): { ret: number; result: number } {
-    const q = this.queues[0] as NvmeQueuePair;
+    const q = this.queues[0];
     const req = q.tryGetFreeReq();
     if (req === null) return { ret: -Errno.EBUSY, result: 0 };
     let ret = IN_PROGRESS;
@@ -371,39 +369,25 @@ export class NvmeBlockDriverState implements BlockDriverState {
   /** Submit on `q` and wait (yielding) for the completion. */
   private *waitCommand(q: NvmeQueuePair, req: NvmeRequest, cmd: Uint8Array): Co<{ ret: number; result: number }> {
     if (!inCoroutine()) throw new BlockError('NVMe commands wait from a coroutine', Errno.EINVAL);
-    const self = coroutineSelf();
-    let done = false;
-    let waiting = false;
-    let ret = 0;
-    let result = 0;
     this.ctrl.hold();
     if (this.pending++ === 0) this.watchdog.mod(qemuClockGetMs(QEMU_CLOCK_REALTIME) + NVME_WATCHDOG_MS);
-    q.submit(req, cmd, (r, res) => {
-      this.ctrl.unhold();
-      if (--this.pending === 0) this.watchdog.del();
-      ret = r;
-      result = res;
-      done = true;
-      if (waiting) {
-        waiting = false;
-        aioCoWake(self);
-      }
+    return yield* coWaitFor<{ ret: number; result: number }>((done) => {
+      q.submit(req, cmd, (ret, result) => {
+        this.ctrl.unhold();
+        if (--this.pending === 0) this.watchdog.del();
+        done(null, { ret, result });
+      });
     });
-    while (!done) {
-      waiting = true;
-      yield* coroutineYield();
-    }
-    return { ret, result };
   }
 
   /** Wait while the controller is being re-initialised. */
-  private *waitRecovery(): Co<void> {
+  private *waitRecovery(): Co {
     while (this.recovering) yield* this.recoveryWaiters.wait();
     if (this.closed) throw new BlockIoError(Errno.EIO, 'NVMe device is closed');
   }
 
   /** nvme_co_prw_aligned through the slot's bounce buffer. */
-  private *coPrw(offset: number, bytes: number, qiov: IoVector, isWrite: boolean, fua: boolean): Co<void> {
+  private *coPrw(offset: number, bytes: number, qiov: IoVector, isWrite: boolean, fua: boolean): Co {
     yield* this.waitRecovery();
     const q = this.ioQueue;
     const req = yield* q.getFreeReq();
@@ -443,16 +427,16 @@ export class NvmeBlockDriverState implements BlockDriverState {
     }
   }
 
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     yield* this.coPrw(offset, bytes, qiov, false, false);
   }
 
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     yield* this.coPrw(offset, bytes, qiov, true, flags.fua === true);
   }
 
   /** A data-less I/O command on the I/O queue. */
-  private *ioCmd(fill: (c: DataView) => void): Co<void> {
+  private *ioCmd(fill: (c: DataView) => void): Co {
     yield* this.waitRecovery();
     const q = this.ioQueue;
     const req = yield* q.getFreeReq();
@@ -467,11 +451,11 @@ export class NvmeBlockDriverState implements BlockDriverState {
     }
   }
 
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     yield* this.ioCmd((c) => c.setUint8(Sqe.CDW0, NvmeIoOpcode.FLUSH));
   }
 
-  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co<void> {
+  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co {
     if (!this.supportsWriteZeroes) throw new BlockIoError(Errno.ENOTSUP);
     // Division, not >>: offsets beyond 2 GiB do not fit a 32-bit shift.
     let lba = Math.floor(offset / 2 ** this.blkshift);
@@ -491,7 +475,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   }
 
   /** nvme_co_pdiscard: Dataset Management with the deallocate attribute, one range. */
-  *coPdiscard(offset: number, bytes: number): Co<void> {
+  *coPdiscard(offset: number, bytes: number): Co {
     if (!this.supportsDiscard) throw new BlockIoError(Errno.ENOTSUP);
     if (offset % this.requestAlignment !== 0 || bytes % this.requestAlignment !== 0) throw new BlockIoError(Errno.EINVAL);
     if (bytes / 2 ** this.blkshift > 0xffffffff) throw new BlockIoError(Errno.EINVAL); // one 32-bit range
@@ -566,9 +550,9 @@ export class NvmeBlockDriverState implements BlockDriverState {
    * recreate the I/O queue and resubmit what was in flight there. Admin
    * commands in flight are failed: they were part of a configuration that is gone.
    */
-  private *recover(): Co<void> {
+  private *recover(): Co {
     try {
-      const admin = this.queues[0] as NvmeQueuePair;
+      const admin = this.queues[0];
       const io = this.queues[1];
       this.disable();
       admin.failAll(admin.resetRings());
@@ -592,7 +576,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   }
 
   /** nvme_close: delete the I/O queue, shut the controller down, release the device. */
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.closed && this.queues.length === 0) return;
     const wasClosed = this.closed;
     this.closed = true;

@@ -14,9 +14,8 @@
  * Reads past the end of the file return zeroes (QEMU's ssh_read pads a short
  * read at EOF); a short read before EOF is continued where it stopped.
  */
-import { CoQueue, type Co } from '@qco/core';
+import { CoQueue, coWaitFor, type Co, type NodeCallback } from '@qco/core';
 import type { IoVector } from '../../block/iov.js';
-import { CoEvent } from './co-event.js';
 import type { SshConnection } from './ssh-connection.js';
 import { SshIoError } from './ssh-errors.js';
 
@@ -62,15 +61,24 @@ class Budget {
 class Batch {
   pending = 0;
   error: Error | null = null;
-  readonly done = new CoEvent();
+  /** The waiting coroutine's completion, set while wait() is yielded. */
+  private idle: NodeCallback<void> | null = null;
 
   finish(err: Error | null | undefined): void {
     if (err && this.error === null) this.error = err;
-    if (--this.pending === 0) this.done.notify();
+    if (--this.pending > 0 || this.idle === null) return;
+    const done = this.idle;
+    this.idle = null;
+    done(null);
   }
 
+  /** Yield until every chunk is answered (a chunk completes from ssh2's channel handler), then throw the first error. */
   *wait(): Co {
-    while (this.pending > 0) yield* this.done.wait();
+    while (this.pending > 0) {
+      yield* coWaitFor((done) => {
+        this.idle = done;
+      });
+    }
     if (this.error !== null) throw this.error;
   }
 }
@@ -137,7 +145,7 @@ export class SftpPipe {
         break;
       }
       const part = qiov.slice(at, len);
-      const data = asBuffer(part.niov === 1 ? (part.iov[0] as Uint8Array) : part.toBuffer());
+      const data = asBuffer(part.niov === 1 ? (part.iov[0]) : part.toBuffer());
       batch.pending++;
       const pos = offset + at;
       this.conn.request(
@@ -156,15 +164,15 @@ export class SftpPipe {
   private readChunkInto(pos: number, len: number, qiov: IoVector, qiovAt: number, done: (err: Error | null) => void): void {
     const part = qiov.slice(qiovAt, len);
     const direct = part.niov === 1;
-    const buf = direct ? asBuffer(part.iov[0] as Uint8Array) : Buffer.allocUnsafe(len);
+    const buf = direct ? asBuffer(part.iov[0]) : Buffer.allocUnsafe(len);
     let got = 0;
     const step = (): void => {
       this.conn.request(
-        (cb) => this.conn.sftp.read(this.conn.handle, buf, got, len - got, pos + got, cb as never),
+        (cb) => this.conn.sftp.read(this.conn.handle, buf, got, len - got, pos + got, cb),
         (err, n) => {
-          if (err) return done(err);
+          if (err) { done(err); return; }
           const nb = n as number;
-          if (nb > len - got) return done(new SshIoError(`server sent more data than requested (server ${this.conn.hostport})`));
+          if (nb > len - got) { done(new SshIoError(`server sent more data than requested (server ${this.conn.hostport})`)); return; }
           if (nb === 0) {
             // End of file: the rest reads as zeroes.
             buf.fill(0, got, len);
@@ -172,7 +180,7 @@ export class SftpPipe {
           } else {
             got += nb;
           }
-          if (got < len) return step();
+          if (got < len) { step(); return; }
           if (!direct) qiov.fromBuffer(buf, qiovAt);
           done(null);
         },

@@ -76,19 +76,19 @@ export class SshBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_preadv */
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     yield* this.pipe.read(offset, bytes, qiov);
   }
 
   /** bdrv_co_pwritev: done when the server acknowledged every byte; FUA adds an fsync. */
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     yield* this.pipe.write(offset, bytes, qiov);
     if (offset + bytes > this.size) this.size = offset + bytes;
     if (flags.fua) yield* this.coFlush();
   }
 
   /** bdrv_co_flush: fsync@openssh.com, or a one-time warning when the server lacks it. */
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     if (!this.conn.hasFsync) {
       if (!this.unsafeFlushWarned) {
         this.unsafeFlushWarned = true;
@@ -99,7 +99,7 @@ export class SshBlockDriverState implements BlockDriverState {
     }
     yield* this.lock.lock();
     try {
-      yield* coWaitFor<void>((done) => this.conn.request((cb) => this.conn.sftp.ext_openssh_fsync(this.conn.handle, cb), (err) => done(err)));
+      yield* coWaitFor((done) => this.conn.request((cb) => this.conn.sftp.ext_openssh_fsync(this.conn.handle, cb), (err) => done(err)));
     } finally {
       this.lock.unlock();
     }
@@ -111,13 +111,13 @@ export class SshBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_truncate: grow only, as QEMU's ssh driver (SFTP fsetstat of the size). */
-  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co<void> {
+  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co {
     if (prealloc !== 'off') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
     yield* this.lock.lock();
     try {
       if (offset < this.size) throw new NotSupportedError('ssh driver does not support shrinking files');
       if (offset === this.size) return;
-      yield* coWaitFor<void>((done) => this.conn.request((cb) => this.conn.sftp.fsetstat(this.conn.handle, { size: offset }, cb), (err) => done(err)));
+      yield* coWaitFor((done) => this.conn.request((cb) => this.conn.sftp.fsetstat(this.conn.handle, { size: offset }, cb), (err) => done(err)));
       this.size = offset;
     } finally {
       this.lock.unlock();
@@ -136,7 +136,7 @@ export class SshBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_close: close the remote file and the connection. */
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.closed) return;
     this.closed = true;
     yield* this.lock.lock();
@@ -169,11 +169,11 @@ export const sshDriver: BlockDriver = {
     return new SshBlockDriverState(sshDriver, options, flags, config, conn, tuning);
   },
   /** bdrv_co_create: create (or truncate) the remote file and grow it to `size`. */
-  *create(options: BlockDriverOptions, size: number): Co<void> {
+  *create(options: BlockDriverOptions, size: number): Co {
     const { conn } = yield* connect(options, { write: true, create: true });
     try {
       if (size > 0) {
-        yield* coWaitFor<void>((done) => conn.request((cb) => conn.sftp.fsetstat(conn.handle, { size }, cb), (err) => done(err)));
+        yield* coWaitFor((done) => conn.request((cb) => conn.sftp.fsetstat(conn.handle, { size }, cb), (err) => done(err)));
       }
     } finally {
       yield* coAwait(conn.close());

@@ -124,7 +124,7 @@ class NbdServerImpl implements NbdServer, HandshakeHost {
   }
 
   /** @internal One client, from greeting to close. */
-  *serveClient(stream: NbdStream): Co<void> {
+  *serveClient(stream: NbdStream): Co {
     try {
       const session = yield* serverHandshake(stream, this);
       if (session === null) {
@@ -144,7 +144,7 @@ class NbdServerImpl implements NbdServer, HandshakeHost {
   }
 
   /** STARTTLS: wrap the socket, finish the TLS handshake, check the client's certificate against authz. */
-  *starttls(stream: NbdStream): Co<void> {
+  *starttls(stream: NbdStream): Co {
     const tlsOpts = this.opts.tls as NbdServerTls;
     const raw = stream.detach() as Socket;
     const verify = tlsOpts.creds.verifyPeer;
@@ -154,9 +154,9 @@ class NbdServerImpl implements NbdServer, HandshakeHost {
       requestCert: verify,
       rejectUnauthorized: verify,
     });
-    this.sockets.add(tls as unknown as Socket);
-    tls.once('close', () => this.sockets.delete(tls as unknown as Socket));
-    yield* coWaitFor<void>((done) => {
+    this.sockets.add(tls);
+    tls.once('close', () => this.sockets.delete(tls));
+    yield* coWaitFor((done) => {
       const onErr = (err: Error): void => done(err);
       tls.once('error', onErr);
       tls.once('close', () => done(new Error('TLS handshake failed: connection closed')));
@@ -182,7 +182,7 @@ class NbdServerImpl implements NbdServer, HandshakeHost {
   }
 }
 
-function* clientEntry(o: { server: NbdServerImpl; stream: NbdStream }): Co<void> {
+function* clientEntry(o: { server: NbdServerImpl; stream: NbdStream }): Co {
   yield* o.server.serveClient(o.stream);
 }
 

@@ -10,6 +10,7 @@
  * vu_panic does) rather than leaving the device half-configured.
  */
 import { deferCall, deferCallBegin, deferCallEnd } from '@qco/core';
+import { Errno } from '../../block/errno.js';
 import { unlinkSync } from 'node:fs';
 import { GuestMemory } from './guest-memory.js';
 import { vhostUserAddon, type VhostUserAddon } from './vhost-user-addon.js';
@@ -32,7 +33,6 @@ import {
 } from './vhost-user-protocol.js';
 import { VirtQueue, VirtqueueError, type VirtqElement } from './virtqueue.js';
 
-const EAGAIN = 11;
 /** The largest queue a front-end may configure (VIRTQUEUE_MAX_SIZE). */
 const MAX_QUEUE_SIZE = 1024;
 
@@ -129,9 +129,9 @@ class Connection {
     while (!this.closed) {
       const want = this.payload === null ? this.hdr.subarray(this.have) : this.payload.subarray(this.have);
       const r = this.a.recv(this.fd, want);
-      const n = r[0] as number;
-      for (let i = 1; i < r.length; i++) this.fds.push(r[i] as number);
-      if (n === -EAGAIN) return;
+      const n = r[0];
+      for (let i = 1; i < r.length; i++) this.fds.push(r[i]);
+      if (n === -Errno.EAGAIN) return;
       if (n <= 0) {
         this.close(n === 0 ? null : `recvmsg failed: errno ${-n}`);
         return;
@@ -284,7 +284,7 @@ class Connection {
         const nofd = (v & VHOST_USER_VRING_NOFD_MASK) !== 0;
         if (!nofd && m.fds.length !== 1) throw new Error(`Invalid fds in request: ${m.request}`);
         if (nofd && m.request === R.SET_VRING_KICK) throw new Error('Polling mode (no kick fd) is not supported');
-        const fd = nofd ? -1 : (m.fds[0] as number);
+        const fd = nofd ? -1 : (m.fds[0]);
         if (m.request === R.SET_VRING_KICK) {
           await this.stopRing(r);
           this.closeFd(r, 'kickFd');

@@ -80,7 +80,7 @@ function overran(r: Reader): boolean {
 export function decodeNfs3Results(proc: number, results: Reader): Nfsv3Message {
   let msg: Nfsv3Message | undefined;
   try {
-    msg = nfsDecoder.decodeMessage(results, proc as never, false);
+    msg = nfsDecoder.decodeMessage(results, proc, false);
   } catch (err) {
     throw new RpcDecodeError(`Malformed NFSv3 reply: ${(err as Error).message}`, 5, { cause: err });
   }
@@ -92,7 +92,7 @@ export function decodeNfs3Results(proc: number, results: Reader): Nfsv3Message {
 export function decodeMntResults(results: Reader): MountMntResponse {
   let msg;
   try {
-    msg = mountDecoder.decodeMessage(results, MountProcNo.MNT as never, false);
+    msg = mountDecoder.decodeMessage(results, MountProcNo.MNT, false);
   } catch (err) {
     throw new RpcDecodeError(`Malformed MOUNT reply: ${(err as Error).message}`, 5, { cause: err });
   }
@@ -101,7 +101,7 @@ export function decodeMntResults(results: Reader): MountMntResponse {
 }
 
 function nfsArgs(proc: number, req: Nfsv3Message): (w: Writer) => void {
-  return (w) => new Nfsv3Encoder(w).writeMessage(req, proc as never, true);
+  return (w) => new Nfsv3Encoder(w).writeMessage(req, proc, true);
 }
 
 // -------------------------------------------------------------------------
@@ -128,7 +128,7 @@ export function* pmapGetPort(client: RpcClient, prog: number, vers: number): Co<
 
 /** MOUNTPROC3_MNT: the root file handle of export `dirpath`. */
 export function* mountMnt(client: RpcClient, dirpath: string): Co<Uint8Array> {
-  const r = yield* client.call(MOUNT_PROGRAM, MOUNT_VERSION, MountProcNo.MNT, (w) => new MountEncoder(w).writeMessage(new MountMntRequest(dirpath), MountProcNo.MNT as never, true), {
+  const r = yield* client.call(MOUNT_PROGRAM, MOUNT_VERSION, MountProcNo.MNT, (w) => new MountEncoder(w).writeMessage(new MountMntRequest(dirpath), MountProcNo.MNT, true), {
     what: 'MNT',
   });
   const res = decodeMntResults(r);
@@ -137,8 +137,8 @@ export function* mountMnt(client: RpcClient, dirpath: string): Co<Uint8Array> {
 }
 
 /** MOUNTPROC3_UMNT (best effort; the reply has no results). */
-export function* mountUmnt(client: RpcClient, dirpath: string): Co<void> {
-  yield* client.call(MOUNT_PROGRAM, MOUNT_VERSION, MountProcNo.UMNT, (w) => new MountEncoder(w).writeMessage(new MountUmntRequest(dirpath), MountProcNo.UMNT as never, true), {
+export function* mountUmnt(client: RpcClient, dirpath: string): Co {
+  yield* client.call(MOUNT_PROGRAM, MOUNT_VERSION, MountProcNo.UMNT, (w) => new MountEncoder(w).writeMessage(new MountUmntRequest(dirpath), MountProcNo.UMNT, true), {
     what: 'UMNT',
   });
 }
@@ -194,13 +194,13 @@ function sattr(mode: number | undefined, size: bigint | undefined): Nfsv3Sattr {
     new Nfsv3SetUid(false),
     new Nfsv3SetGid(false),
     new Nfsv3SetSize(size !== undefined, size),
-    new Nfsv3SetAtime(DONT_CHANGE as never),
-    new Nfsv3SetMtime(DONT_CHANGE as never),
+    new Nfsv3SetAtime(DONT_CHANGE),
+    new Nfsv3SetMtime(DONT_CHANGE),
   );
 }
 
 /** SETATTR size (truncate or extend). */
-export function* nfsSetSize(client: RpcClient, fh: Uint8Array, size: number): Co<void> {
+export function* nfsSetSize(client: RpcClient, fh: Uint8Array, size: number): Co {
   const req = new Nfsv3SetattrRequest(new Nfsv3Fh(fh), sattr(undefined, BigInt(size)), new Nfsv3SattrGuard(false));
   const res = (yield* nfsCall(client, Nfs3ProcNo.SETATTR, req, 'SETATTR')) as Nfsv3SetattrResponse;
   if (res.status !== 0) throw new NfsStatusError('SETATTR', res.status);
@@ -208,7 +208,7 @@ export function* nfsSetSize(client: RpcClient, fh: Uint8Array, size: number): Co
 
 /** CREATE (UNCHECKED: an existing file is kept) `name` in `dir` with `mode`; returns its handle. */
 export function* nfsCreate(client: RpcClient, dir: Uint8Array, name: string, mode: number): Co<Uint8Array> {
-  const req = new Nfsv3CreateRequest(new Nfsv3DirOpArgs(new Nfsv3Fh(dir), name), new Nfsv3CreateHow(CreateMode.UNCHECKED as never, sattr(mode, undefined)));
+  const req = new Nfsv3CreateRequest(new Nfsv3DirOpArgs(new Nfsv3Fh(dir), name), new Nfsv3CreateHow(CreateMode.UNCHECKED, sattr(mode, undefined)));
   const res = (yield* nfsCall(client, Nfs3ProcNo.CREATE, req, 'CREATE')) as Nfsv3CreateResponse;
   if (res.status !== 0 || res.resok === undefined) throw new NfsStatusError(`Create of ${name}`, res.status);
   const h = res.resok.obj;
@@ -242,7 +242,7 @@ export function* finishRead(client: RpcClient, call: RpcCall, count: number): Co
 
 /** Send a WRITE of `data` (the encoder copies it); finish it with `finishWrite`. */
 export function* startWrite(client: RpcClient, fh: Uint8Array, offset: number, data: Uint8Array, stable: number): Co<RpcCall> {
-  const req = new Nfsv3WriteRequest(new Nfsv3Fh(fh), BigInt(offset), data.length, stable as never, data);
+  const req = new Nfsv3WriteRequest(new Nfsv3Fh(fh), BigInt(offset), data.length, stable, data);
   return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.WRITE, nfsArgs(Nfs3ProcNo.WRITE, req), { what: 'WRITE', sizeHint: data.length + 1024 });
 }
 

@@ -26,6 +26,7 @@ import { RpcMessageEncoder, RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc
 import { RmRecordEncoder } from '@jsonjoy.com/json-pack/lib/rm/index.js';
 import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
 import { aioCoWake, coroutineSelf, coroutineYield, type Co, type Coroutine } from '@qco/core';
+import { Errno, errnoFromCode } from '../../../block/errno.js';
 import { AUTH_NONE, AUTH_UNIX } from '../constants.js';
 import { RpcClosedError, RpcConnectionError, RpcDecodeError, RpcError, RpcTimeoutError } from '../errors.js';
 import { DEFAULT_MAX_RECORD, DIRECT_PREFIX, RecordReader, type DirectPayload } from './record-marking.js';
@@ -187,7 +188,7 @@ export class RpcClient {
   }
 
   /** Connect (coroutine_fn); throws RpcConnectionError when the server cannot be reached. */
-  *connect(): Co<void> {
+  *connect(): Co {
     if (this.state === 'closed') throw new RpcClosedError();
     if (this.state === 'connected') return;
     if (this.state === 'idle') this.openSocket();
@@ -311,7 +312,7 @@ export class RpcClient {
       },
     });
     this.socket = s;
-    const connectTimer = setTimeout(() => s.destroy(new RpcConnectionError(`Timed out connecting to ${this.host}:${this.port}`, 110)), this.connectTimeoutMs);
+    const connectTimer = setTimeout(() => s.destroy(new RpcConnectionError(`Timed out connecting to ${this.host}:${this.port}`, Errno.ETIMEDOUT)), this.connectTimeoutMs);
     s.once('connect', () => {
       clearTimeout(connectTimer);
       if (this.socket !== s) return;
@@ -341,7 +342,7 @@ export class RpcClient {
     const wasConnecting = this.state === 'connecting';
     this.state = 'idle';
     this.reader.reset();
-    const why = this.connectError ?? new RpcConnectionError(`Connection to ${this.host}:${this.port} lost`, 104);
+    const why = this.connectError ?? new RpcConnectionError(`Connection to ${this.host}:${this.port} lost`, Errno.ECONNRESET);
     for (const call of [...this.pending.values()]) {
       if (!call.idempotent || !this.reconnectEnabled) this.finish(call, undefined, why);
     }
@@ -489,6 +490,5 @@ export class RpcClient {
 
 function toRpcError(err: NodeJS.ErrnoException, host: string, port: number): RpcError {
   if (err instanceof RpcError) return err;
-  const errno = err.code === 'ECONNREFUSED' ? 111 : err.code === 'ETIMEDOUT' ? 110 : err.code === 'EHOSTUNREACH' ? 113 : err.code === 'ECONNRESET' ? 104 : 5;
-  return new RpcConnectionError(`Failed to connect to ${host}:${port}: ${err.message}`, errno, { cause: err });
+  return new RpcConnectionError(`Failed to connect to ${host}:${port}: ${err.message}`, errnoFromCode(err.code), { cause: err });
 }
