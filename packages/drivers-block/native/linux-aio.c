@@ -11,8 +11,9 @@
  * batches (the caller batches with defer-call, as QEMU's linux-aio does);
  * completions signal an eventfd that a libuv poll handle watches, and the
  * handler hands (slot, result) pairs to JavaScript through two Int32Arrays
- * shared at open. The poll handle is active only while requests are in
- * flight, so an idle context does not keep the process alive. Misuse (bad
+ * shared at open. The poll handle stays registered once started, but is
+ * referenced only while requests are in flight, so an idle context does not
+ * keep the process alive and a request costs no epoll_ctl. Misuse (bad
  * handle, slot out of range, buffer too small) throws instead of crashing.
  */
 #include <errno.h>
@@ -24,12 +25,16 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
 #ifdef QCO_HAVE_LIBURING
 #include <liburing.h>
 #endif
+
+/* Segments one vectored request may carry: a virtio-blk request's seg_max (126) with room to spare. */
+#define PREP_MAX_IOV 256
 
 typedef struct {
   aio_context_t ctx;
@@ -41,6 +46,8 @@ typedef struct {
   int inflight;
   int polling;
   int closed;
+  int handle_alive; /* the JS handle still exists: the Ctx must outlive it, closed or not */
+  int poll_closed;  /* libuv has let go of the poll handle */
   int last_error;
   uv_poll_t poll;
   napi_env env;
@@ -50,6 +57,7 @@ typedef struct {
   int32_t *ids;
   int32_t *res;
   struct iocb *iocbs;
+  struct iovec *iovs; /* PREP_MAX_IOV per slot, for prepv (linux-aio and io_uring only) */
   struct iocb **pending;
   int npending;
   struct io_event *events;
@@ -191,8 +199,9 @@ static void deliver(Ctx *c) {
     if (n <= 0) break;
     c->inflight -= n;
     if (c->inflight <= 0) {
+      /* Idle: the poll stays registered (no epoll_ctl per request) but no longer keeps the loop alive. */
       c->inflight = 0;
-      stop_polling(c);
+      uv_unref((uv_handle_t *)&c->poll);
     }
     napi_handle_scope scope;
     if (napi_open_handle_scope(c->env, &scope) != napi_ok) return;
@@ -218,8 +227,9 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   (void)events;
   Ctx *c = (Ctx *)h->data;
   uint64_t v;
-  while (read(c->efd, &v, sizeof v) == sizeof v) {
-  }
+  /* One read takes the whole eventfd counter; a second would only fail with EAGAIN. */
+  ssize_t r = read(c->efd, &v, sizeof v);
+  (void)r;
   deliver(c);
 }
 
@@ -232,7 +242,20 @@ static Ctx *get_ctx(napi_env env, napi_value v) {
   return c;
 }
 
-static void on_close(uv_handle_t *h) { free(h->data); }
+/* The Ctx is freed once both libuv and the JS handle are done with it, so a closed handle used again finds closed set, not freed memory. */
+static void on_close(uv_handle_t *h) {
+  Ctx *c = (Ctx *)h->data;
+  c->poll_closed = 1;
+  if (!c->handle_alive) free(c);
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Ctx *c = (Ctx *)data;
+  c->handle_alive = 0;
+  if (c->poll_closed) free(c);
+}
 
 static void release(Ctx *c) {
   if (c->closed) return;
@@ -262,6 +285,7 @@ static void release(Ctx *c) {
   napi_delete_reference(c->env, c->ids_ref);
   napi_delete_reference(c->env, c->res_ref);
   free(c->iocbs);
+  free(c->iovs);
   free(c->pending);
   free(c->events);
   uv_close((uv_handle_t *)&c->poll, on_close);
@@ -280,6 +304,7 @@ static int32_t *int32_data(napi_env env, napi_value v, size_t min_len) {
 
 static void free_ctx(Ctx *c) {
   free(c->iocbs);
+  free(c->iovs);
   free(c->pending);
   free(c->events);
   free(c->threads);
@@ -319,6 +344,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   c->ids = ids;
   c->res = res;
   c->iocbs = calloc((size_t)depth, sizeof *c->iocbs);
+  if (mode != 1) c->iovs = calloc((size_t)depth * PREP_MAX_IOV, sizeof *c->iovs);
   c->pending = calloc((size_t)depth, sizeof *c->pending);
   c->events = calloc((size_t)depth, sizeof *c->events);
   c->mode = mode;
@@ -329,7 +355,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     c->done_slot = calloc((size_t)depth, sizeof *c->done_slot);
     c->done_res = calloc((size_t)depth, sizeof *c->done_res);
   }
-  if (!c->iocbs || !c->pending || !c->events || (mode == 1 && (!c->threads || !c->work || !c->done_slot || !c->done_res))) {
+  if (!c->iocbs || !c->pending || !c->events || (mode != 1 && !c->iovs) || (mode == 1 && (!c->threads || !c->work || !c->done_slot || !c->done_res))) {
     free_ctx(c);
     THROW(env, "linux-aio: out of memory");
   }
@@ -381,7 +407,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[2], 1, &c->ids_ref);
   napi_create_reference(env, argv[3], 1, &c->res_ref);
   napi_value handle;
-  CHECK(env, napi_create_external(env, c, NULL, NULL, &handle), "linux-aio: cannot create handle");
+  CHECK(env, napi_create_external(env, c, finalize_handle, NULL, &handle), "linux-aio: cannot create handle");
+  c->handle_alive = 1;
   return handle;
 }
 
@@ -423,6 +450,73 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
   cb->aio_resfd = (uint32_t)c->efd;
   c->pending[c->npending++] = cb;
   return NULL;
+}
+
+/*
+ * prepv(handle, slot, op, fd, bufs: Uint8Array[], pos, align) -> bool: queue one
+ * vectored read (op 0) or write (op 1) straight from the caller's buffers, so
+ * O_DIRECT needs no bounce copy. Only where every segment's address and length
+ * are multiples of align (and there are at most PREP_MAX_IOV of them, under
+ * 1 GiB in all) is it queued; false tells the caller to take its bounce path.
+ * The buffers must stay alive until the request completes (the caller's
+ * waiting coroutine holds them). linux-aio and io_uring only.
+ */
+static napi_value js_prepv(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
+  if (argc < 7) THROW(env, "linux-aio: prepv(handle, slot, op, fd, bufs, pos, align)");
+  Ctx *c = get_ctx(env, argv[0]);
+  if (!c) THROW(env, "linux-aio: closed or invalid handle");
+  if (c->mode == 1) THROW(env, "linux-aio: prepv needs a linux-aio or io_uring context");
+  int32_t slot, op, fd, align;
+  double pos;
+  if (napi_get_value_int32(env, argv[1], &slot) != napi_ok || napi_get_value_int32(env, argv[2], &op) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &fd) != napi_ok || napi_get_value_double(env, argv[5], &pos) != napi_ok ||
+      napi_get_value_int32(env, argv[6], &align) != napi_ok)
+    THROW(env, "linux-aio: slot, op, fd, pos and align must be numbers");
+  if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
+  if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
+  if (op != 0 && op != 1) THROW(env, "linux-aio: prepv op must be 0 (read) or 1 (write)");
+  if (pos < 0) THROW(env, "linux-aio: negative position");
+  if (align < 1 || (align & (align - 1)) != 0) THROW(env, "linux-aio: align must be a power of two");
+  bool is_array;
+  uint32_t n;
+  if (napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[4], &n) != napi_ok)
+    THROW(env, "linux-aio: bufs must be an array of Uint8Arrays");
+  napi_value no;
+  napi_get_boolean(env, false, &no);
+  if (n == 0 || n > PREP_MAX_IOV) return no;
+  struct iovec *iov = &c->iovs[(size_t)slot * PREP_MAX_IOV];
+  size_t total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    if (napi_get_element(env, argv[4], i, &el) != napi_ok || napi_get_typedarray_info(env, el, &type, &length, &data, NULL, NULL) != napi_ok ||
+        type != napi_uint8_array)
+      THROW(env, "linux-aio: bufs must be an array of Uint8Arrays");
+    if (length == 0 || ((uintptr_t)data % (uintptr_t)align) != 0 || length % (size_t)align != 0) return no;
+    iov[i].iov_base = data;
+    iov[i].iov_len = length;
+    total += length;
+    if (total >= (1u << 30)) return no;
+  }
+  struct iocb *cb = &c->iocbs[slot];
+  memset(cb, 0, sizeof *cb);
+  cb->aio_data = (uint64_t)slot;
+  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREADV : IOCB_CMD_PWRITEV;
+  cb->aio_fildes = (uint32_t)fd;
+  cb->aio_buf = (uint64_t)(uintptr_t)iov;
+  cb->aio_nbytes = (uint64_t)n;
+  cb->aio_offset = (int64_t)pos;
+  cb->aio_flags = IOCB_FLAG_RESFD;
+  cb->aio_resfd = (uint32_t)c->efd;
+  c->pending[c->npending++] = cb;
+  napi_value yes;
+  napi_get_boolean(env, true, &yes);
+  return yes;
 }
 
 /* submit(handle) -> number submitted; fewer than were pending means the rest failed with lastError(handle) */
@@ -472,7 +566,11 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
       /* the ring has depth entries and at most depth requests are pending: never NULL */
       struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
       if (!sqe) break;
-      if (cb->aio_lio_opcode == IOCB_CMD_PREAD)
+      if (cb->aio_lio_opcode == IOCB_CMD_PREADV)
+        io_uring_prep_readv(sqe, (int)cb->aio_fildes, (const struct iovec *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
+      else if (cb->aio_lio_opcode == IOCB_CMD_PWRITEV)
+        io_uring_prep_writev(sqe, (int)cb->aio_fildes, (const struct iovec *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
+      else if (cb->aio_lio_opcode == IOCB_CMD_PREAD)
         io_uring_prep_read(sqe, (int)cb->aio_fildes, (void *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
       else if (cb->aio_lio_opcode == IOCB_CMD_PWRITE)
         io_uring_prep_write(sqe, (int)cb->aio_fildes, (const void *)(uintptr_t)cb->aio_buf, (unsigned)cb->aio_nbytes, (uint64_t)cb->aio_offset);
@@ -504,8 +602,10 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
   }
   c->npending = 0;
   c->inflight += done;
-  if (c->inflight > 0 && !c->polling) {
-    if (uv_poll_start(&c->poll, UV_READABLE, on_ready) == 0) c->polling = 1;
+  if (c->inflight > 0) {
+    if (!c->polling && uv_poll_start(&c->poll, UV_READABLE, on_ready) == 0) c->polling = 1;
+    /* Requests in flight keep the process alive until they complete. */
+    uv_ref((uv_handle_t *)&c->poll);
   }
   napi_value out;
   napi_create_int32(env, done, &out);
@@ -545,6 +645,7 @@ static napi_value js_available(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"prepv", NULL, js_prepv, NULL, NULL, NULL, napi_default, NULL},
       {"prep", NULL, js_prep, NULL, NULL, NULL, napi_default, NULL},
       {"submit", NULL, js_submit, NULL, NULL, NULL, napi_default, NULL},
       {"lastError", NULL, js_last_error, NULL, NULL, NULL, napi_default, NULL},

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Drive the linux-aio addon built under AddressSanitizer (by qco-asan, which runs
 // this script) from node with libasan preloaded:
-// reads and writes with completions, then every kind of misuse the addon must
+// reads and writes with completions (vectored ones too), then every kind of misuse the addon must
 // refuse without crashing (bad handles, slots out of range, short buffers,
 // use after close, double close). Exit status 0 only when all of it ran clean.
 import { existsSync } from 'node:fs';
@@ -52,9 +52,46 @@ const t = setInterval(() => {
     throws(() => a.prep(h, 0, 0, fd, mem, 4096, 0), 'prep after close');
     throws(() => a.submit(h), 'submit after close');
     fs.closeSync(fd);
-    threadsMode();
+    vectoredMode(0, () => (${JSON.stringify(uring)} ? vectoredMode(2, threadsMode) : threadsMode()));
   }
 }, 5);
+
+// prepv: vectored writes then reads straight from scattered aligned segments, the refusals
+// (misaligned, too many segments) and the misuse, on linux-aio (mode 0) or io_uring (mode 2).
+function vectoredMode(mode, next) {
+  const idsv = new Int32Array(4), resv = new Int32Array(4);
+  const fdv = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_DIRECT);
+  const segs = (base) => [mem.subarray(base, base + 4096), mem.subarray(base + 3 * 4096, base + 5 * 4096)];
+  let phase = 0;
+  const v = a.open(4, (n) => {
+    for (let i = 0; i < n; i++) assert(resv[i] === 3 * 4096, 'vectored result ' + resv[i]);
+    if (++phase === 1) {
+      mem.fill(0, 16 * 4096, 32 * 4096);
+      assert(a.prepv(v, 1, 0, fdv, segs(16 * 4096), 65536, 4096) === true, 'vectored read queued');
+      assert(a.submit(v) === 1, 'vectored read submitted');
+      return;
+    }
+    assert(mem[16 * 4096] === 9 && mem[16 * 4096 + 4095] === 9 && mem[19 * 4096] === 9 && mem[21 * 4096 - 1] === 9, 'vectored read back');
+    assert(mem[17 * 4096] === 0, 'gap between segments untouched');
+    throws(() => a.prepv({}, 0, 0, fdv, segs(0), 0, 4096), 'prepv: bad handle');
+    throws(() => a.prepv(v, 4, 0, fdv, segs(0), 0, 4096), 'prepv: slot out of range');
+    throws(() => a.prepv(v, 0, 2, fdv, segs(0), 0, 4096), 'prepv: flush op');
+    throws(() => a.prepv(v, 0, 0, fdv, mem, 0, 4096), 'prepv: not an array');
+    throws(() => a.prepv(v, 0, 0, fdv, [mem, new Float64Array(8)], 0, 4096), 'prepv: element not a Uint8Array');
+    throws(() => a.prepv(v, 0, 0, fdv, segs(0), 0, 3000), 'prepv: align not a power of two');
+    assert(a.prepv(v, 0, 0, fdv, [mem.subarray(512, 4608)], 0, 4096) === false, 'prepv: misaligned address refused');
+    assert(a.prepv(v, 0, 0, fdv, [mem.subarray(0, 1000)], 0, 4096) === false, 'prepv: misaligned length refused');
+    assert(a.prepv(v, 0, 0, fdv, Array.from({ length: 257 }, () => mem.subarray(0, 4096)), 0, 4096) === false, 'prepv: too many segments refused');
+    assert(a.prepv(v, 0, 0, fdv, [], 0, 4096) === false, 'prepv: no segments refused');
+    a.close(v);
+    throws(() => a.prepv(v, 0, 0, fdv, segs(0), 0, 4096), 'prepv after close');
+    fs.closeSync(fdv);
+    next();
+  }, idsv, resv, mode);
+  mem.fill(9, 0, 8 * 4096);
+  assert(a.prepv(v, 0, 1, fdv, segs(0), 65536, 4096) === true, 'vectored write queued');
+  assert(a.submit(v) === 1, 'vectored write submitted');
+}
 
 // mode 1: the pthread pool, writes then reads then a flush, then close with idle threads.
 function threadsMode() {
@@ -73,6 +110,7 @@ function threadsMode() {
       throws(() => a.submit(p), 'threads: submit after close');
       throws(() => a.open(8, () => {}, ids2, res2, 3), 'bad mode');
       throws(() => a.open(8, () => {}, ids2, res2, 1, 0), 'zero threads');
+      throws(() => a.prepv(p, 0, 0, fd2, [mem.subarray(0, 4096)], 0, 4096), 'prepv on a threads context');
       fs.closeSync(fd2);
       if (${JSON.stringify(uring)}) ringMode();
       else console.log('linux-aio addon: all checks passed under AddressSanitizer');

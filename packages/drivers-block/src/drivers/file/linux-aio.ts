@@ -19,6 +19,7 @@ interface LinuxAioAddon {
   available(): boolean;
   open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array, mode?: number, maxThreads?: number): unknown;
   prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number): void;
+  prepv(handle: unknown, slot: number, op: number, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): boolean;
   submit(handle: unknown): number;
   lastError(handle: unknown): number;
   close(handle: unknown): void;
@@ -60,7 +61,7 @@ export class LinuxAioContext {
   constructor(
     private readonly a: LinuxAioAddon,
     depth: number,
-    mode: 0 | 1 | 2 = 0,
+    private readonly mode: 0 | 1 | 2 = 0,
   ) {
     this.ids = new Int32Array(depth);
     this.res = new Int32Array(depth);
@@ -75,6 +76,22 @@ export class LinuxAioContext {
   /** Read (op 0), write (op 1) or, on the thread pool and io_uring, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
   *run(slot: number, op: 0 | 1 | 2, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
     this.a.prep(this.handle, slot, op, fd, buf, len, pos);
+    return yield* this.wait(slot);
+  }
+
+  /**
+   * Read (op 0) or write (op 1) straight from `bufs` at `pos` (preadv / pwritev:
+   * no bounce copy), when every segment's address and length are multiples of
+   * `align`; returns bytes or -errno, or null when the request was not taken
+   * (misaligned, too many segments, a thread-pool context) and needs the bounce path.
+   */
+  *runv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): Co<number | null> {
+    if (this.mode === 1 || !this.a.prepv(this.handle, slot, op, fd, bufs, pos, align)) return null;
+    return yield* this.wait(slot);
+  }
+
+  /** Queue `slot` for the next io_submit and yield until it completes. */
+  private *wait(slot: number): Co<number> {
     this.state[slot] = PENDING;
     this.waiters[slot] = coroutineSelf();
     this.pending.push(slot);
