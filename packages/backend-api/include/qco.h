@@ -29,9 +29,9 @@
  * run from JavaScript, the JavaScript coroutine). The waits suspend the whole
  * call from JavaScript, also from inside a C coroutine it entered, until the
  * core serves them; where nobody can serve one (outside such a call) a wait and
- * qco_yield return -1 at once. C coroutines a call created end with it on
- * asyncify (their memory is the call's); on the native backends each is freed
- * when its body ends.
+ * qco_yield return -1 at once. The C coroutines a call created end with it:
+ * when the call returns or is cancelled, those still suspended are dropped and
+ * their handles must not be used again.
  *
  * In a wasm module (asyncify), C runs in WebAssembly: `qco-asyncify-build` links
  * it with wasi-libc, so read/write/fcntl/malloc work, but only on WASI's fds —

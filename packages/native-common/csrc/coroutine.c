@@ -179,6 +179,8 @@ static void run_js_body(QcoCoroutine *co) {
   }
 }
 
+static void release_children(QcoCoroutine *root);
+
 void qco_bootstrap(QcoCoroutine *co) {
 #ifdef QCO_ASAN
   const void *creator_bottom;
@@ -209,6 +211,7 @@ void qco_bootstrap(QcoCoroutine *co) {
       case QCO_BODY_ROUTINE:
         co->result = co->routine->fn(co->args, co->nargs);
         co->request = QCO_REQ_DONE;
+        release_children(co); /* as on asyncify: the call's C coroutines end with it */
         break;
       default:
         co->entry(co->opaque);
@@ -272,15 +275,28 @@ QcoCoroutine *qco_context_new(int kind) {
   co->caller = NULL;
   co->root = kind == QCO_BODY_ROUTINE ? co : NULL;
   co->leaf = NULL;
+  co->children = NULL;
   co->request = QCO_REQ_DONE;
   co->input = 0;
   live++;
   return co;
 }
 
+/* A C coroutine leaves its call's list of children. */
+static void unlink_child(QcoCoroutine *co) {
+  QcoCoroutine *root = co->root;
+  if (root == NULL || root == co) return;
+  if (co->sib_prev != NULL) co->sib_prev->sib_next = co->sib_next;
+  else if (root->children == co) root->children = co->sib_next;
+  if (co->sib_next != NULL) co->sib_next->sib_prev = co->sib_prev;
+  co->sib_prev = co->sib_next = NULL;
+  co->root = NULL;
+}
+
 /* Back to the pool; the trampoline sits at the top of its loop, ready. */
 void qco_context_release(QcoCoroutine *co) {
   if (!co->busy) return;
+  unlink_child(co);
   co->busy = 0;
   co->caller = NULL;
   live--;
@@ -312,6 +328,8 @@ void qco_pool_trim(int keep) {
 
 /* A context abandoned mid-body: its frames are dropped by starting afresh. */
 static void restart(QcoCoroutine *co) {
+  if (co->kind == QCO_BODY_ROUTINE) release_children(co);
+  unlink_child(co);
   co->caller = NULL;
   co->leaf = NULL;
   co->mid_body = 0;
@@ -327,6 +345,17 @@ static void restart(QcoCoroutine *co) {
   qco_context_release(co);
 }
 
+/* The C coroutines a call created and that have not ended: each suspended one is dropped (its frames
+ * with its stack's contents), the others go back to the pool. */
+static void release_children(QcoCoroutine *root) {
+  while (root->children != NULL) {
+    QcoCoroutine *c = root->children;
+    unlink_child(c);
+    if (c->mid_body) restart(c);
+    else qco_context_release(c);
+  }
+}
+
 /* --- the C API -------------------------------------------------------------------- */
 
 QcoCoroutine *qco_create(QcoEntry *entry, void *opaque) {
@@ -335,6 +364,13 @@ QcoCoroutine *qco_create(QcoEntry *entry, void *opaque) {
   co->entry = entry;
   co->opaque = opaque;
   co->root = current != NULL ? current->root : NULL; /* the call it was created in, if any */
+  co->sib_prev = NULL;
+  co->sib_next = NULL;
+  if (co->root != NULL) {
+    co->sib_next = co->root->children;
+    if (co->sib_next != NULL) co->sib_next->sib_prev = co;
+    co->root->children = co;
+  }
   return co;
 }
 

@@ -59,6 +59,8 @@ struct QcoCoroutine {
   QcoCoroutine *root;
   /* on a routine: the C coroutine of the call suspended in a wait, resumed instead of the routine */
   QcoCoroutine *leaf;
+  /* on a routine: the C coroutines the call created and that have not ended, freed when it ends */
+  QcoCoroutine *children, *sib_prev, *sib_next;
   /* routine body */
   const QcoRoutine *routine;
   QcoArg args[QCO_MAX_ARGS];

@@ -71,6 +71,24 @@ static double nested_wait(const QcoArg *a, int n) {
   return r.sum;
 }
 
+static void yield_forever(void *opaque) {
+  (void)opaque;
+  for (;;) qco_yield();
+}
+
+/* spawn_suspended(n, yields): leave n C coroutines suspended, then yield `yields` times to JavaScript;
+ * the coroutines end with the call (as on asyncify), whether it returns or is cancelled. */
+static double spawn_suspended(const QcoArg *a, int nargs) {
+  (void)nargs;
+  int n = (int)a[0].number;
+  for (int i = 0; i < n; i++) {
+    QcoCoroutine *co = qco_create(yield_forever, NULL);
+    if (co == NULL || qco_enter(co) != 0) return -1;
+  }
+  for (int i = 0; i < (int)a[1].number; i++) qco_yield();
+  return n;
+}
+
 /* Recurse until the guard page (for the overflow report). */
 static int __attribute__((noinline)) dive(int depth) {
   volatile char frame[1024];
@@ -189,6 +207,7 @@ static const QcoRoutine demo[] = {
     {"yield_n", yield_n},
     {"nested_yield", nested_yield},
     {"nested_wait", nested_wait},
+    {"spawn_suspended", spawn_suspended},
     {"overflow_stack", overflow_stack},
     {"fd_read_count", fd_read_count},
     {"fd_read_sum", fd_read_sum},

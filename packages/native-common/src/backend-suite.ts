@@ -258,6 +258,20 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         expect(addon().stats().live).toBe(before);
       });
 
+      it('/native-call/c-coroutines-end-with-the-call: suspended C coroutines a call made are freed when it returns or is cancelled', () => {
+        const rt = mod.createBackend().native;
+        if (rt === undefined) throw new Error('no native runtime');
+        const before = addon().stats().live;
+        const done = rt.start('spawn_suspended', [20, 0]);
+        expect(rt.resume(done, 0)).toEqual({ done: true, value: 20 });
+        expect(addon().stats().live).toBe(before);
+        const cancelled = rt.start('spawn_suspended', [20, 1]);
+        expect(rt.resume(cancelled, 0)).toEqual({ done: false, request: { kind: 'yield' } });
+        expect(addon().stats().live).toBe(before + 21);
+        rt.cancel(cancelled);
+        expect(addon().stats().live).toBe(before);
+      });
+
       it('/native-call/cancel: a native context abandoned mid-body is reclaimed', () => {
         const rt = mod.createBackend().native;
         if (rt === undefined) throw new Error('no native runtime');
