@@ -1,8 +1,9 @@
 /**
  * Differential conformance: seeded random coroutine programs — creates, enters,
- * yields, nested coroutine_fn calls, child coroutines, CoMutex sections, BHs that
- * enter coroutines, aio_poll — run on the generator backend (the reference) and
- * on the backend under test, which must produce the same trace event for event.
+ * yields, nested coroutine_fn calls (plain `yield*` or coroutineCall frames),
+ * child coroutines, CoMutex sections, BHs that enter coroutines, aio_poll — run
+ * on the generator backend (the reference) and on the backend under test, which
+ * must produce the same trace event for event.
  * The suite finds the ordering bugs a hand-written case does not think of, and
  * prints the seed of a failing program so it can be replayed. With `bodies:
  * 'plain'` the tested side runs the same programs with plain-function bodies.
@@ -12,6 +13,7 @@ import {
   aioBhScheduleOneshot,
   aioContextNew,
   aioPoll,
+  coroutineCall,
   coroutineCreate,
   coroutineEnterIn,
   coroutineEntered,
@@ -38,7 +40,7 @@ export interface DifferentialOptions extends SuiteOptions {
 type Op =
   | { readonly k: 'mark' }
   | { readonly k: 'yield' }
-  | { readonly k: 'call'; readonly depth: number; readonly yields: boolean }
+  | { readonly k: 'call'; readonly depth: number; readonly yields: boolean; readonly framed: boolean }
   | { readonly k: 'child'; readonly script: readonly Op[] }
   | { readonly k: 'locked'; readonly mutex: number; readonly body: readonly Op[] }
   | { readonly k: 'bh'; readonly target: number }
@@ -63,7 +65,7 @@ function genScript(r: () => number, coroutines: number, depth: number, inLock: b
     const x = r();
     if (x < 0.3) ops.push({ k: 'mark' });
     else if (x < 0.55) ops.push({ k: 'yield' });
-    else if (x < 0.65) ops.push({ k: 'call', depth: 1 + Math.floor(r() * 3), yields: r() < 0.5 });
+    else if (x < 0.65) ops.push({ k: 'call', depth: 1 + Math.floor(r() * 3), yields: r() < 0.5, framed: r() < 0.5 });
     else if (x < 0.73 && depth < 3) ops.push({ k: 'child', script: genScript(r, coroutines, depth + 1, false) });
     else if (x < 0.85 && !inLock && depth === 0) ops.push({ k: 'locked', mutex: Math.floor(r() * 2), body: genScript(r, coroutines, 3, true) });
     else if (x < 0.97) ops.push({ k: 'bh', target: Math.floor(r() * coroutines) });
@@ -84,10 +86,13 @@ function runProgram(seed: number, asBody: AsBody): string[] {
 
   const enterable = (co: Coroutine | undefined): co is Coroutine => !!co && !coroutineIsTerminated(co) && !coroutineEntered(co) && coroutineScheduler(co) === null;
 
-  function* nested(id: string, depth: number, yields: boolean): Co<number> {
+  // `framed`: each level calls the next through coroutineCall instead of plain yield*.
+  function* nested(id: string, depth: number, yields: boolean, framed: boolean): Co<number> {
     trace.push(`${id} call ${depth}`);
     if (yields) yield* coroutineYield();
-    return depth <= 1 ? 1 : 1 + (yield* nested(id, depth - 1, yields));
+    if (depth <= 1) return 1;
+    const inner = nested(id, depth - 1, yields, framed);
+    return 1 + (framed ? yield* coroutineCall(inner) : yield* inner);
   }
 
   function* run(id: string, script: readonly Op[]): Co {
@@ -102,7 +107,7 @@ function runProgram(seed: number, asBody: AsBody): string[] {
           trace.push(`${id} resumed ${i}`);
           break;
         case 'call':
-          trace.push(`${id} returned ${yield* nested(id, op.depth, op.yields)}`);
+          trace.push(`${id} returned ${yield* nested(id, op.depth, op.yields, op.framed)}`);
           break;
         case 'child': {
           const c = coroutineCreate(asBody(function* () {
