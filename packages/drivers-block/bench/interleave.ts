@@ -18,9 +18,15 @@ function median(xs: readonly number[]): number {
 /**
  * One warm-up of each side, then `rounds` rounds of a then b; each round's
  * figure is `ratio(ta, tb)` (default tb / ta: a's speed over b's). The result
- * is the median, with both sides' median times (ms) and the load beside it.
+ * is the median, with both sides' median times (ms, under `names`) and the load beside it.
  */
-export async function interleavedRatio(rounds: number, a: TimedRun, b: TimedRun, ratio: (ta: number, tb: number) => number = (ta, tb) => tb / ta): Promise<Measured> {
+export async function interleavedRatio(
+  rounds: number,
+  a: TimedRun,
+  b: TimedRun,
+  ratio: (ta: number, tb: number) => number = (ta, tb) => tb / ta,
+  names: readonly [string, string] = ['a', 'b'],
+): Promise<Measured> {
   await a();
   await b();
   const ta: number[] = [];
@@ -42,8 +48,8 @@ export async function interleavedRatio(rounds: number, a: TimedRun, b: TimedRun,
     rme: mean > 0 ? (100 * 1.96 * sd) / Math.sqrt(r.length) / mean : 0,
     samples: r.length,
     info: {
-      'a median ms': Number((median(ta) * 1000).toFixed(2)),
-      'b median ms': Number((median(tb) * 1000).toFixed(2)),
+      [`${names[0]} median ms`]: Number((median(ta) * 1000).toFixed(2)),
+      [`${names[1]} median ms`]: Number((median(tb) * 1000).toFixed(2)),
       rounds: r.map((v) => v.toFixed(2)).join(' '),
       load: `${loadBefore.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}`,
     },

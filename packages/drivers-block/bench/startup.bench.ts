@@ -48,6 +48,7 @@ const startupBench: BenchModule = {
           () => timeProcess([cli, ...args]),
           () => timeProcess(['-e', '0']),
           (tool, node) => tool / node,
+          [String(spec.params?.['command']), 'node -e 0'],
         ),
     };
   },

@@ -97,6 +97,8 @@ export class NfsFile {
   private uncommittedBytes = 0;
   private readonly lock = new CoRwlock();
   private closed = false;
+  /** wsize buffers whose writes were committed, for the next writes' copies (no fresh pages per WRITE). */
+  private readonly spare: Uint8Array[] = [];
 
   private constructor(
     readonly client: RpcClient,
@@ -269,7 +271,7 @@ export class NfsFile {
       const calls: { call: RpcCall; offset: number; data: Uint8Array }[] = [];
       for (let at = 0; at < src.length; at += this.wsize) {
         // Our own copy: kept for a resend after a server restart; the caller may reuse its buffer.
-        const data = src.slice(at, Math.min(src.length, at + this.wsize));
+        const data = this.copyOf(src.subarray(at, Math.min(src.length, at + this.wsize)));
         calls.push({ call: yield* startWrite(this.client, this.fh, offset + at, data, StableHow.UNSTABLE), offset: offset + at, data });
       }
       let failure: unknown = undefined;
@@ -315,9 +317,20 @@ export class NfsFile {
       }
       this.uncommitted = [];
       this.uncommittedBytes = 0;
+      // On the server's disk now: their copies serve the next writes.
+      const keep = Math.ceil(this.maxUncommitted / this.wsize) + 16;
+      for (const w of snapshot) if (w.data.length === this.wsize && this.spare.length < keep) this.spare.push(w.data);
     } finally {
       this.lock.unlock();
     }
+  }
+
+  /** A copy of `chunk` in a spare buffer when one fits, else in fresh memory that is not zeroed first. */
+  private copyOf(chunk: Uint8Array): Uint8Array {
+    const b = chunk.length === this.wsize ? this.spare.pop() : undefined;
+    const copy = b ?? Buffer.allocUnsafeSlow(chunk.length);
+    copy.set(chunk);
+    return copy;
   }
 
   /** Resize the file (SETATTR size). */

@@ -69,6 +69,7 @@ import { ReadInPlace } from './read-in-place.js';
 export type { Nfsv3Fattr };
 
 const nfsDecoder = new Nfsv3Decoder();
+const NO_BYTES = new Uint8Array(0);
 const mountDecoder = new MountDecoder();
 
 /** Whether a reader ran past its end (json-pack does not check). */
@@ -240,10 +241,13 @@ export function* finishRead(client: RpcClient, call: RpcCall, count: number): Co
   return { data: ok.data, eof: ok.eof, inPlace: false };
 }
 
-/** Send a WRITE of `data` (the encoder copies it); finish it with `finishWrite`. */
+/**
+ * Send a WRITE of `data`: the client sends the bytes from `data` itself, so it
+ * must stay unchanged until the call is done. Finish it with `finishWrite`.
+ */
 export function* startWrite(client: RpcClient, fh: Uint8Array, offset: number, data: Uint8Array, stable: number): Co<RpcCall> {
-  const req = new Nfsv3WriteRequest(new Nfsv3Fh(fh), BigInt(offset), data.length, stable, data);
-  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.WRITE, nfsArgs(Nfs3ProcNo.WRITE, req), { what: 'WRITE', sizeHint: data.length + 1024 });
+  const req = new Nfsv3WriteRequest(new Nfsv3Fh(fh), BigInt(offset), data.length, stable, NO_BYTES);
+  return yield* client.start(NFS_PROGRAM, NFS_VERSION, Nfs3ProcNo.WRITE, nfsArgs(Nfs3ProcNo.WRITE, req), { what: 'WRITE', sizeHint: 1024, payload: data });
 }
 
 /** Result of a WRITE: bytes written, how stable, and the server's write verifier. */

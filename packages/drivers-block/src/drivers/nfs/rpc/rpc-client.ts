@@ -64,7 +64,17 @@ export interface RpcCallOptions {
   readonly sizeHint?: number;
   /** Receive the reply's payload straight into a buffer (a READ's data). */
   readonly direct?: DirectReply;
+  /**
+   * Bytes sent after the encoded arguments as the opaque they end with (a
+   * WRITE's data): the arguments are encoded with that opaque empty, and the
+   * client sets its length and sends the bytes from `payload` itself, so they
+   * are never copied into the encoder. The caller must not change them until
+   * the call is done.
+   */
+  readonly payload?: Uint8Array;
 }
+
+const XDR_PAD = new Uint8Array(3);
 
 /**
  * A call whose reply payload goes straight into `sink` instead of into an
@@ -96,8 +106,8 @@ export class RpcCall {
   constructor(
     /** Transaction id. */
     readonly xid: number,
-    /** The whole record (marker included), kept for retransmission with the same xid. */
-    readonly bytes: Uint8Array,
+    /** The whole record (marker included), in the pieces it is written in; kept for retransmission with the same xid. */
+    readonly chunks: readonly Uint8Array[],
     /** Deadline (ms since epoch) for the reply. */
     readonly deadline: number,
     /** Retransmitted after a reconnect when true. */
@@ -218,8 +228,9 @@ export class RpcClient {
     }
     if (this.state === 'closed') throw new RpcClosedError();
     const xid = (this.xid = (this.xid + 1) >>> 0);
-    const bytes = this.encode(xid, prog, vers, proc, encodeArgs, opts.sizeHint ?? 1024);
-    const call = new RpcCall(xid, bytes, Date.now() + this.timeoutMs, opts.idempotent ?? true, opts.what ?? `RPC ${prog}/${vers}/${proc}`);
+    const head = this.encode(xid, prog, vers, proc, encodeArgs, opts.sizeHint ?? 1024);
+    const chunks = opts.payload === undefined ? [head] : withPayload(head, opts.payload);
+    const call = new RpcCall(xid, chunks, Date.now() + this.timeoutMs, opts.idempotent ?? true, opts.what ?? `RPC ${prog}/${vers}/${proc}`);
     if (opts.direct !== undefined) {
       call.direct = opts.direct;
       this.directPending++;
@@ -227,7 +238,7 @@ export class RpcClient {
     this.pending.set(xid, call);
     this.inFlight++;
     this.armTimer();
-    if (this.state === 'connected') (this.socket as Socket).write(bytes);
+    if (this.state === 'connected') writeChunks(this.socket as Socket, chunks);
     else if (this.state === 'idle') this.openSocket();
     return call;
   }
@@ -321,7 +332,7 @@ export class RpcClient {
       this.connects++;
       this.reconnectDelay = 50;
       s.cork();
-      for (const call of this.pending.values()) s.write(call.bytes);
+      for (const call of this.pending.values()) writeChunks(s, call.chunks);
       s.uncork();
       this.toWake.push(...this.connectWaiters.splice(0));
       this.flushWakes();
@@ -486,6 +497,35 @@ export class RpcClient {
     }
     this.flushWakes();
   }
+}
+
+/**
+ * A record whose arguments end with an empty opaque, grown by `payload`: the
+ * opaque's length and the record marker are patched, the bytes follow as
+ * their own pieces (and XDR's padding to four bytes).
+ */
+function withPayload(head: Uint8Array, payload: Uint8Array): Uint8Array[] {
+  const dv = new DataView(head.buffer, head.byteOffset, head.length);
+  const marker = dv.getUint32(0);
+  const pad = (4 - (payload.length & 3)) & 3;
+  const len = (marker & 0x7fffffff) + payload.length + pad;
+  if (head.length < 8 || marker < 0x80000000 || dv.getUint32(head.length - 4) !== 0 || len > 0x7fffffff) {
+    throw new RpcError('RPC payload: the arguments must end with an empty opaque, in one record fragment');
+  }
+  dv.setUint32(head.length - 4, payload.length);
+  dv.setUint32(0, (0x80000000 | len) >>> 0);
+  return pad === 0 ? [head, payload] : [head, payload, XDR_PAD.subarray(0, pad)];
+}
+
+/** Write a record's pieces; corked, so they leave in one writev. */
+function writeChunks(s: Socket, chunks: readonly Uint8Array[]): void {
+  if (chunks.length === 1) {
+    s.write(chunks[0] as Uint8Array);
+    return;
+  }
+  s.cork();
+  for (const c of chunks) s.write(c);
+  s.uncork();
 }
 
 function toRpcError(err: NodeJS.ErrnoException, host: string, port: number): RpcError {
