@@ -179,6 +179,12 @@ export interface NbdRequest {
   readonly length: number;
 }
 
+/** Write a 64-bit offset or size (below 2^53) big-endian without making a BigInt (it is on every request's path). */
+export function writeUint64BE(b: Buffer, value: number, at: number): void {
+  b.writeUInt32BE(Math.floor(value / 0x100000000), at);
+  b.writeUInt32BE(value >>> 0, at + 4);
+}
+
 /** Encode a request header into a fresh 28-byte buffer. */
 export function encodeRequest(r: NbdRequest): Buffer {
   const b = Buffer.allocUnsafe(NBD_REQUEST_SIZE);
@@ -186,7 +192,7 @@ export function encodeRequest(r: NbdRequest): Buffer {
   b.writeUInt16BE(r.flags, 4);
   b.writeUInt16BE(r.type, 6);
   b.writeBigUInt64BE(r.cookie, 8);
-  b.writeBigUInt64BE(BigInt(r.offset), 16);
+  writeUint64BE(b, r.offset, 16);
   b.writeUInt32BE(r.length >>> 0, 24);
   return b;
 }

@@ -42,7 +42,7 @@ import {
   NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_REQUEST_SIZE,
 } from '../../nbd/constants.js';
-import { NbdProtocolError, decodeRequest, encodeChunkHeader, encodeErrorChunk, encodeSimpleReply, type NbdRequest } from '../../nbd/codec.js';
+import { NbdProtocolError, decodeRequest, encodeChunkHeader, encodeErrorChunk, encodeSimpleReply, writeUint64BE, type NbdRequest } from '../../nbd/codec.js';
 import { nbdErrorFromErrno } from '../../nbd/errno.js';
 import type { NbdStream } from '../../nbd/stream.js';
 import { contextExtents } from './meta-contexts.js';
@@ -234,7 +234,7 @@ export class ServerTransmission {
         return;
       } else {
         hdr = encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length, 8);
-        hdr.writeBigUInt64BE(BigInt(req.offset), 20);
+        writeUint64BE(hdr, req.offset, 20);
       }
       handedOver = true;
       yield* this.send([hdr, buf], () => giveReadBuffer(whole));
@@ -261,12 +261,12 @@ export class ServerTransmission {
         const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
         if (st.flags & BDRV_BLOCK_ZERO) {
           const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req.cookie, 12, 12);
-          h.writeBigUInt64BE(BigInt(at), 20);
+          writeUint64BE(h, at, 20);
           h.writeUInt32BE(n, 28);
           chunks.push(h);
         } else {
           const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + n, 8);
-          h.writeBigUInt64BE(BigInt(at), 20);
+          writeUint64BE(h, at, 20);
           const whole = takeReadBuffer(n);
           pooled.push(whole);
           const data = whole.subarray(0, n);
