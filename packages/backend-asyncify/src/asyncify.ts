@@ -69,18 +69,20 @@ export function createAsyncifyBackend(options: AsyncifyBackendOptions = {}): Asy
   // Function name -> instance index and function index in it.
   const where = new Map<string, { inst: number; index: number }>();
   const functions: string[] = [];
+  // A consumer's function takes the name of one of the backend's own (its test and benchmark bodies,
+  // which the native backends only have in test builds); two consumer modules may not share a name.
   function add(inst: number, file: string): void {
-    const fns = (instances[inst]).functions;
+    const fns = instances[inst].functions;
     for (const name of fns) {
       const had = where.get(name);
-      if (had !== undefined) {
-        const other = had.inst === 0 ? "the backend's own module" : ([...loaded].find(([, i]) => i === had.inst)?.[0] ?? '?');
+      if (had !== undefined && had.inst !== 0) {
+        const other = [...loaded].find(([, i]) => i === had.inst)?.[0] ?? '?';
         throw new AsyncifyBackendError(`asyncify backend: native function "${name}" of ${file} is already defined by ${other}`);
       }
     }
     fns.forEach((name, index) => {
+      if (!where.has(name)) functions.push(name);
       where.set(name, { inst, index });
-      functions.push(name);
     });
   }
   add(0, "the backend's own module");
