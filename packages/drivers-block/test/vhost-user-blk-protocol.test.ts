@@ -233,6 +233,41 @@ describe('vhost-user-blk protocol', () => {
     await exp.whenDisconnected();
   });
 
+  test('/vhost-user-blk/config/writeback: write-through at start (CONFIG_WCE, writeback 0, as QEMU\'s export); SET_CONFIG turns writeback on, other bytes are refused', async () => {
+    const fe = new FrontEnd(sock);
+    fe.send(R.GET_FEATURES, new Uint8Array(0));
+    expect(((await fe.reply())?.getBigUint64(0, true) as bigint) & (1n << 11n)).toBe(1n << 11n);
+    await fe.setUp(ALL);
+    const config = async (): Promise<DataView> => {
+      const q = new Uint8Array(12 + 60);
+      new DataView(q.buffer).setUint32(4, 60, true);
+      fe.send(R.GET_CONFIG, q);
+      return (await fe.reply()) as DataView;
+    };
+    expect((await config()).getUint8(12 + 32)).toBe(0);
+    expect(exp.writeback).toBe(false);
+    const set = async (offset: number, value: number, flags = 0): Promise<bigint> => {
+      const p = new Uint8Array(13);
+      const d = new DataView(p.buffer);
+      d.setUint32(0, offset, true);
+      d.setUint32(4, 1, true);
+      d.setUint32(8, flags, true);
+      p[12] = value;
+      fe.send(R.SET_CONFIG, p, [], VHOST_USER_NEED_REPLY_MASK);
+      return (await fe.reply())?.getBigUint64(0, true) as bigint;
+    };
+    expect(await set(0, 9)).toBe(1n); // capacity is not the driver's to change
+    expect(await set(32, 1, 1)).toBe(1n); // a migration write (flags 1) is refused
+    expect(exp.writeback).toBe(false);
+    expect(await set(32, 1)).toBe(0n);
+    expect(exp.writeback).toBe(true);
+    expect((await config()).getUint8(12 + 32)).toBe(1);
+    expect(await set(32, 0)).toBe(0n);
+    expect(exp.writeback).toBe(false);
+    fe.close();
+    await exp.whenDisconnected();
+  });
+
   test('/vhost-user-blk/requests: IN, OUT, FLUSH, GET_ID, indirect chains, status codes', async () => {
     const fe = new FrontEnd(sock);
     await fe.setUp(ALL);

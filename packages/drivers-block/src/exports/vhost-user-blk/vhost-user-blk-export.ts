@@ -48,6 +48,8 @@ export interface VhostUserBlkExport {
   readonly failures: number;
   /** Requests seen, by virtio-blk type. */
   readonly requestCounts: VirtioBlkRequestCounts;
+  /** The device's write cache mode: false (write-through, every write FUA) until the guest turns writeback on. */
+  readonly writeback: boolean;
   /** Whether a front-end is connected. */
   readonly connected: boolean;
   /** Resolve when the current front-end has gone. */
@@ -87,6 +89,7 @@ export async function startVhostUserBlkExport(opts: VhostUserBlkExportOptions): 
       protocolFeatures: VHOST_USER_PROTOCOL_F_MQ | VHOST_USER_PROTOCOL_F_REPLY_ACK | VHOST_USER_PROTOCOL_F_CONFIG,
       numQueues,
       config: () => dev.config(),
+      setConfig: (offset, data) => dev.setConfig(offset, data),
       submit: (el, done) => dev.submit(el, done),
     },
   });
@@ -97,6 +100,9 @@ export async function startVhostUserBlkExport(opts: VhostUserBlkExportOptions): 
       return dev.failures;
     },
     requestCounts: dev.counts,
+    get writeback() {
+      return dev.writeback;
+    },
     get connected() {
       return server.connected;
     },

@@ -46,6 +46,8 @@ export interface VhostUserDevice {
   readonly numQueues: number;
   /** The virtio config space. */
   config(): Uint8Array;
+  /** SET_CONFIG from the front-end: apply `data` at `offset`, or refuse (false). */
+  setConfig?(offset: number, data: Uint8Array): boolean;
   /** Start one popped chain; call `done(written)` exactly once when it has finished. */
   submit(el: VirtqElement, done: (el: VirtqElement, written: number) => void): void;
 }
@@ -321,10 +323,16 @@ class Connection {
         this.reply(m.request, out);
         return;
       }
-      case R.SET_CONFIG:
-        // The config space is read-only here (no writeback toggle): refuse, as a device without CONFIG_WCE does.
-        this.ack(m, false);
+      case R.SET_CONFIG: {
+        // offset, size, flags, then the bytes; only a front-end's own write (flags 0) is taken, as QEMU's export does.
+        const dv = this.need(m, 12);
+        const offset = dv.getUint32(0, true);
+        const size = dv.getUint32(4, true);
+        const flags = dv.getUint32(8, true);
+        const ok = flags === 0 && size <= dv.byteLength - 12 && dev.setConfig?.(offset, new Uint8Array(dv.buffer, dv.byteOffset + 12, size).slice()) === true;
+        this.ack(m, ok);
         return;
+      }
       default:
         for (const fd of m.fds) this.a.close(fd);
         if ((m.flags & VHOST_USER_NEED_REPLY_MASK) !== 0 && (this.protocolFeatures & VHOST_USER_PROTOCOL_F_REPLY_ACK) !== 0n) {

@@ -30,6 +30,7 @@ export const VIRTIO_BLK_F_RO = 1n << 5n;
 export const VIRTIO_BLK_F_BLK_SIZE = 1n << 6n;
 export const VIRTIO_BLK_F_FLUSH = 1n << 9n;
 export const VIRTIO_BLK_F_TOPOLOGY = 1n << 10n;
+export const VIRTIO_BLK_F_CONFIG_WCE = 1n << 11n;
 export const VIRTIO_BLK_F_MQ = 1n << 12n;
 export const VIRTIO_BLK_F_DISCARD = 1n << 13n;
 export const VIRTIO_BLK_F_WRITE_ZEROES = 1n << 14n;
@@ -40,6 +41,8 @@ const VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP = 1;
 /** Sectors per discard / write-zeroes request we advertise (QEMU's export uses the same bound). */
 const VIRTIO_BLK_MAX_DISCARD_SECTORS = 32768;
 const VIRTIO_BLK_MAX_WRITE_ZEROES_SECTORS = 32768;
+/** Offset of virtio_blk_config's `writeback` byte (the cache mode the driver may toggle). */
+const VIRTIO_BLK_CONFIG_WRITEBACK = 32;
 /** The virtio_blk_config size up to write_zeroes_may_unmap and its padding. */
 const VIRTIO_BLK_CONFIG_SIZE = 60;
 
@@ -87,6 +90,12 @@ export class VirtioBlkDevice {
   failures = 0;
   /** Requests seen, by type. */
   readonly counts: VirtioBlkRequestCounts = { in: 0, out: 0, flush: 0, getId: 0, discard: 0, writeZeroes: 0, other: 0 };
+  /**
+   * The config space's writeback flag. Off at start, as QEMU's export has it:
+   * the guest sees a write-through cache, so each write is durable when it
+   * completes (FUA) and the guest sends no flushes of its own.
+   */
+  writeback = false;
 
   constructor(
     readonly opts: VirtioBlkOptions,
@@ -97,7 +106,7 @@ export class VirtioBlkDevice {
 
   /** The device feature bits (before the transport's). */
   features(): bigint {
-    let f = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_MQ;
+    let f = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_MQ | VIRTIO_BLK_F_CONFIG_WCE;
     f |= VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_WRITE_ZEROES;
     if (!this.opts.writable) f |= VIRTIO_BLK_F_RO;
     return f;
@@ -114,6 +123,7 @@ export class VirtioBlkDevice {
     dv.setUint8(24, 0); // physical_block_exp
     dv.setUint16(26, 1, true); // min_io_size in logical blocks
     dv.setUint32(28, 0, true); // opt_io_size
+    dv.setUint8(VIRTIO_BLK_CONFIG_WRITEBACK, this.writeback ? 1 : 0);
     dv.setUint16(34, this.opts.numQueues, true);
     dv.setUint32(36, VIRTIO_BLK_MAX_DISCARD_SECTORS, true);
     dv.setUint32(40, 1, true);
@@ -122,6 +132,13 @@ export class VirtioBlkDevice {
     dv.setUint32(52, 1, true);
     dv.setUint8(56, 1); // write_zeroes_may_unmap
     return b;
+  }
+
+  /** A driver's config write: only the writeback byte may change (as QEMU's export allows); false refuses it. */
+  setConfig(offset: number, data: Uint8Array): boolean {
+    if (offset !== VIRTIO_BLK_CONFIG_WRITEBACK || data.length !== 1) return false;
+    this.writeback = data[0] !== 0;
+    return true;
   }
 
   /** Start `el` as a coroutine on the main AioContext; `done` runs when it finishes. */
@@ -152,7 +169,7 @@ export class VirtioBlkDevice {
           if (write && !this.opts.writable) return this.fail(VIRTIO_BLK_S_IOERR);
           if (bytes === 0) return { status: VIRTIO_BLK_S_OK, written: 0 };
           const qiov = new IoVector(segs);
-          if (write) yield* this.opts.blk.coPwritev(offset, bytes, qiov);
+          if (write) yield* this.opts.blk.coPwritev(offset, bytes, qiov, this.writeback ? {} : { fua: true });
           else yield* this.opts.blk.coPreadv(offset, bytes, qiov);
           return { status: VIRTIO_BLK_S_OK, written: write ? 0 : bytes };
         }
