@@ -30,7 +30,7 @@ import {
   type BlockRequestFlags,
   type PreallocMode,
 } from '../../block/block-driver.js';
-import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError } from '../../block/errors.js';
+import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError, errnoOf } from '../../block/errors.js';
 import { Errno, errnoFromCode, strerror } from '../../block/errno.js';
 import { IoVector } from '../../block/iov.js';
 import { opt } from '../../block/options.js';
@@ -48,9 +48,8 @@ const FILE_OPTIONS: readonly BlockOptionDesc[] = [
 ];
 
 function sysErrno(err: unknown): number {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e?.errno === 'number' && e.errno !== 0) return Math.abs(e.errno);
-  return errnoFromCode(e?.code);
+  const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
+  return errnoOf(err, errnoFromCode(code));
 }
 
 /** One request on libuv's thread pool, looping over short transfers; returns bytes or -errno. */

@@ -75,7 +75,7 @@ export class FileIoPool {
       yield* coroutineYield();
       idx = this.free.pop();
     }
-    return { index: idx, bytes: this.views[idx] as Uint8Array };
+    return { index: idx, bytes: this.views[idx] };
   }
 
   /** Give a slot back. */
@@ -97,12 +97,12 @@ export class FileIoPool {
     this.waiting.set(i, coroutineSelf());
     if (this.inflight++ === 0) this.activate();
     if (this.workers.length < FILE_IO_MAX_WORKERS && this.workers.length < this.inflight) this.spawn();
-    const p = this.ctl[CTL.SQ_PRODUCED] as number;
+    const p = this.ctl[CTL.SQ_PRODUCED];
     this.sq[p % FILE_IO_DEPTH] = i;
     Atomics.store(this.ctl, CTL.SQ_PRODUCED, p + 1);
     Atomics.notify(this.ctl, CTL.SQ_PRODUCED, 1);
     while (this.waiting.has(i)) yield* coroutineYield();
-    return this.slots[b + SLOT.RESULT] as number;
+    return this.slots[b + SLOT.RESULT];
   }
 
   private activate(): void {

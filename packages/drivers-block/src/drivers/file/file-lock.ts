@@ -35,7 +35,7 @@ let addon: FileLockAddon | null | undefined;
 
 /** The lock addon, or null where it did not build (then nothing is locked). */
 export function fileLockAddon(): FileLockAddon | null {
-  if (addon === undefined) addon = loadPackageAddon<FileLockAddon>('qco_file_lock');
+  if (addon === undefined) addon = loadPackageAddon('qco_file_lock') as FileLockAddon | null;
   return addon;
 }
 

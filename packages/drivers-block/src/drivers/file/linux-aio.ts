@@ -33,7 +33,7 @@ let addon: LinuxAioAddon | null | undefined;
 function loadAddon(): LinuxAioAddon | null {
   // No io_setup probe here: io_destroy waits out an RCU grace period (~30 ms),
   // and the threads path never needs it; linuxAio() finds out by opening.
-  if (addon === undefined) addon = loadPackageAddon<LinuxAioAddon>('qco_linux_aio');
+  if (addon === undefined) addon = loadPackageAddon('qco_linux_aio') as LinuxAioAddon | null;
   return addon;
 }
 
@@ -100,7 +100,7 @@ export class LinuxAioContext {
     while (this.state[slot] !== DONE) yield* coroutineYield();
     this.state[slot] = 0;
     this.waiters[slot] = null;
-    return this.results[slot] as number;
+    return this.results[slot];
   }
 
   /** io_submit everything prepared; requests the kernel refused complete with its errno. */
@@ -128,7 +128,7 @@ export class LinuxAioContext {
   private complete(n: number): void {
     deferCallBegin();
     try {
-      for (let i = 0; i < n; i++) this.finish(this.ids[i] as number, this.res[i] as number);
+      for (let i = 0; i < n; i++) this.finish(this.ids[i], this.res[i]);
     } finally {
       deferCallEnd();
     }

@@ -20,8 +20,8 @@ function load(name: string): AddonLoad<unknown> {
 }
 
 /** Load addon/abi<N>/<name>.node, or null where it is not built (or not Linux). */
-export function loadPackageAddon<T>(name: string): T | null {
-  return load(name).addon as T | null;
+export function loadPackageAddon(name: string): unknown {
+  return load(name).addon;
 }
 
 /** Why the addon `name` is not loaded ('' when it is). */

@@ -287,6 +287,8 @@ export class NfsFile {
           failure ??= err;
         }
       }
+      // The first chunk's failure, rethrown as it was caught.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (failure !== undefined) throw failure;
       if (offset + src.length > this.size) this.size = offset + src.length;
     } finally {

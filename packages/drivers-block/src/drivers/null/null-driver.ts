@@ -6,7 +6,7 @@
  * do, and through a timer when a latency is set. Reads leave the buffer as it
  * was unless read-zeroes is on, as QEMU 7.2 (Debian's qemu-utils) does.
  */
-import { QEMU_CLOCK_REALTIME, aioCoWake, coroutineSelf, coroutineYield, timerNewNs, qemuClockGetNs, type Co } from '@qco/core';
+import { QEMU_CLOCK_REALTIME, coWaitFor, timerNewNs, qemuClockGetNs, type Co } from '@qco/core';
 import {
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
@@ -57,43 +57,39 @@ export class NullBlockDriverState implements BlockDriverState {
   private readonly immediate: boolean;
 
   /** How a request finishes: in place (null-co) or from a later callback (null-aio). */
-  private *complete(): Co<void> {
+  private *complete(): Co {
     if (!this.aio) {
       if (this.latencyNs > 0) yield* coSleepNs(this.latencyNs);
       return;
     }
     // null-aio: the completion is a callback run later (a BH, or a timer with latency).
-    const self = coroutineSelf();
-    let done = false;
-    const cb = (): void => {
-      done = true;
-      aioCoWake(self);
-    };
-    if (this.latencyNs > 0) {
-      const timer = timerNewNs(QEMU_CLOCK_REALTIME, cb, undefined);
-      timer.modNs(qemuClockGetNs(QEMU_CLOCK_REALTIME) + this.latencyNs);
-    } else {
-      scheduleSoon(cb);
-    }
-    while (!done) yield* coroutineYield();
+    yield* coWaitFor((done) => {
+      const cb = (): void => done(null);
+      if (this.latencyNs > 0) {
+        const timer = timerNewNs(QEMU_CLOCK_REALTIME, cb, undefined);
+        timer.modNs(qemuClockGetNs(QEMU_CLOCK_REALTIME) + this.latencyNs);
+      } else {
+        scheduleSoon(cb);
+      }
+    });
   }
 
-  *coPreadv(_offset: number, _bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPreadv(_offset: number, _bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     if (this.readZeroes) qiov.fill(0);
     if (this.immediate) return;
     yield* this.complete();
   }
 
-  *coPwritev(_offset: number, _bytes: number, _qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  *coPwritev(_offset: number, _bytes: number, _qiov: IoVector, _flags: BlockRequestFlags): Co {
     if (this.immediate) return;
     yield* this.complete();
   }
 
-  *coPwriteZeroes(_offset: number, _bytes: number, _flags: BlockRequestFlags): Co<void> {
+  *coPwriteZeroes(_offset: number, _bytes: number, _flags: BlockRequestFlags): Co {
     yield* this.complete();
   }
 
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     yield* this.complete();
   }
 
@@ -105,7 +101,7 @@ export class NullBlockDriverState implements BlockDriverState {
     return { allocatedSize: 0 };
   }
 
-  *coClose(): Co<void> {}
+  *coClose(): Co {}
 }
 
 function makeNullDriver(name: 'null-co' | 'null-aio'): BlockDriver {

@@ -291,7 +291,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   /** nvme_add_io_queue: Create I/O CQ then I/O SQ for queue 1. */
   private *addIoQueue(): Co {
     const n = 1;
-    if (this.queues[n] === undefined) {
+    if (this.queues.at(n) === undefined) {
       try {
         this.queues[n] = new NvmeQueuePair(this.ctrl.bar, this.ctrl.dma, this.ctx, n, this.queueSize, NVME_MAX_TRANSFER, this.maxBatch);
       } catch (err) {
@@ -553,7 +553,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
   private *recover(): Co {
     try {
       const admin = this.queues[0];
-      const io = this.queues[1];
+      const io = this.queues.at(1);
       this.disable();
       admin.failAll(admin.resetRings());
       const lost = io ? io.resetRings() : [];
@@ -581,7 +581,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
     const wasClosed = this.closed;
     this.closed = true;
     try {
-      if (!wasClosed && this.queues[1] !== undefined && !this.recovering) {
+      if (!wasClosed && this.queues.at(1) !== undefined && !this.recovering) {
         yield* this.adminCmd((c) => {
           c.setUint8(Sqe.CDW0, NvmeAdminOpcode.DELETE_IO_SQ);
           c.setUint32(Sqe.CDW10, 1, true);

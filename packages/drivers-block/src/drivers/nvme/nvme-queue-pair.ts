@@ -170,7 +170,7 @@ export class NvmeQueuePair {
           this.cqPhase ^= 1;
         }
         const cid = dw3 & 0xffff;
-        const req = cid >= 1 && cid <= this.reqs.length ? (this.reqs[cid - 1] as NvmeRequest) : undefined;
+        const req = cid >= 1 && cid <= this.reqs.length ? (this.reqs[cid - 1]) : undefined;
         if (req === undefined || req.cb === null) {
           console.error(`Unexpected CID in completion queue: ${cid}`);
           continue;

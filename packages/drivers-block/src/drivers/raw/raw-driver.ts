@@ -63,13 +63,13 @@ export class RawBlockDriverState implements BlockDriverState {
     return this.file.filename;
   }
 
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     if (this.direct) return yield* this.file.coPreadv(this.base + offset, bytes, qiov, flags);
     yield* bdrvCoPreadv(this.file, this.base + offset, bytes, qiov, flags);
   }
 
   /** raw_co_pwritev's probing guard: the first sector may not turn into another format's header. */
-  private *checkBlockZero(offset: number, bytes: number, qiov: IoVector): Co<void> {
+  private *checkBlockZero(offset: number, bytes: number, qiov: IoVector): Co {
     if (!this.probed || offset >= 512 || bytes === 0) return;
     const head = new Uint8Array(512);
     const len = yield* this.coGetLength();
@@ -78,18 +78,18 @@ export class RawBlockDriverState implements BlockDriverState {
     if (probeFormat(head, this.filename) !== undefined) throw new BlockIoError(Errno.EPERM);
   }
 
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     yield* this.checkBlockZero(offset, bytes, qiov);
     if (this.direct) return yield* this.file.coPwritev(this.base + offset, bytes, qiov, flags);
     yield* bdrvCoPwritev(this.file, this.base + offset, bytes, qiov, flags);
   }
 
-  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co<void> {
+  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co {
     if (this.probed && offset < 512) yield* this.checkBlockZero(offset, bytes, new IoVector(new Uint8Array(Math.min(bytes, 512))));
     yield* bdrvCoPwriteZeroes(this.file, this.base + offset, bytes, flags);
   }
 
-  *coPdiscard(offset: number, bytes: number): Co<void> {
+  *coPdiscard(offset: number, bytes: number): Co {
     if (this.file.coPdiscard !== undefined) yield* this.file.coPdiscard(this.base + offset, bytes);
   }
 
@@ -97,7 +97,7 @@ export class RawBlockDriverState implements BlockDriverState {
     return { flags: BDRV_BLOCK_RAW | BDRV_BLOCK_OFFSET_VALID, bytes, map: this.base + offset, file: this.file };
   }
 
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     yield* this.file.coFlush();
   }
 
@@ -106,7 +106,7 @@ export class RawBlockDriverState implements BlockDriverState {
     return Math.max(0, (yield* this.file.coGetLength()) - this.base);
   }
 
-  *coTruncate(offset: number, exact: boolean, prealloc: PreallocMode): Co<void> {
+  *coTruncate(offset: number, exact: boolean, prealloc: PreallocMode): Co {
     if (this.size !== undefined || this.base !== 0) throw new NotSupportedError('The raw format cannot be resized with offset or size set');
     if (this.file.coTruncate === undefined) throw new NotSupportedError('Image format driver does not support resize');
     yield* this.file.coTruncate(offset, exact, prealloc);
@@ -116,7 +116,7 @@ export class RawBlockDriverState implements BlockDriverState {
     return this.file.coGetInfo ? yield* this.file.coGetInfo() : {};
   }
 
-  *coClose(): Co<void> {
+  *coClose(): Co {
     yield* this.file.coClose();
   }
 }
@@ -136,13 +136,13 @@ export const rawDriver: BlockDriver = {
     const base = (options['offset'] as number | undefined) ?? 0;
     const size = options['size'] as number | undefined;
     const fileLen = yield* file.coGetLength();
-    if (base > fileLen) throw new BlockError('The sum of offset (' + base + ') and size (0) has to be smaller or equal to the  actual size of the containing file (' + fileLen + ')', Errno.EINVAL);
+    if (base > fileLen) throw new BlockError(`The sum of offset (${base}) and size (0) has to be smaller or equal to the  actual size of the containing file (${fileLen})`, Errno.EINVAL);
     if (size !== undefined && base + size > fileLen) {
       throw new BlockError(`The sum of offset (${base}) and size (${size}) has to be smaller or equal to the  actual size of the containing file (${fileLen})`, Errno.EINVAL);
     }
     return new RawBlockDriverState(rawDriver, options, flags, file, base, size);
   },
-  *createOnFile(file: BlockDriverState, _options: BlockDriverOptions, size: number): Co<void> {
+  *createOnFile(file: BlockDriverState, _options: BlockDriverOptions, size: number): Co {
     if (file.coTruncate !== undefined) yield* file.coTruncate(size, true, 'off');
   },
 };

@@ -36,8 +36,8 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
     const fields = line.split(/\s+/);
     let marker: KnownHostsEntry['marker'] = '';
     if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostsEntry['marker'];
+    if (fields.length < 3) continue;
     const [patterns, keyType, b64] = fields;
-    if (patterns === undefined || keyType === undefined || b64 === undefined) continue;
     const key = Buffer.from(b64, 'base64');
     if (key.length === 0) continue;
     out.push({ marker, patterns, keyType, key });
@@ -63,8 +63,8 @@ function wildcardMatch(pattern: string, name: string): boolean {
 function hashedMatch(entry: string, name: string): boolean {
   const parts = entry.split('|');
   if (parts.length !== 4 || parts[1] !== '1') return false;
-  const salt = Buffer.from(parts[2] as string, 'base64');
-  const want = Buffer.from(parts[3] as string, 'base64');
+  const salt = Buffer.from(parts[2], 'base64');
+  const want = Buffer.from(parts[3], 'base64');
   return createHmac('sha1', salt).update(name).digest().equals(want);
 }
 

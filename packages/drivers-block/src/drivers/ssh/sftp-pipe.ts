@@ -72,6 +72,11 @@ class Batch {
     done(null);
   }
 
+  /** Whether a chunk failed (a method: chunks complete while the issuing loop is yielded). */
+  failed(): boolean {
+    return this.error !== null;
+  }
+
   /** Yield until every chunk is answered (a chunk completes from ssh2's channel handler), then throw the first error. */
   *wait(): Co {
     while (this.pending > 0) {
@@ -116,10 +121,10 @@ export class SftpPipe {
   /** Read `bytes` at `offset` into `qiov` (coroutine_fn). */
   *read(offset: number, bytes: number, qiov: IoVector): Co {
     const batch = new Batch();
-    for (let at = 0; at < bytes && batch.error === null; ) {
+    for (let at = 0; at < bytes && !batch.failed(); ) {
       const len = Math.min(this.readChunk, bytes - at);
       yield* this.reads.take(len);
-      if (batch.error !== null) {
+      if (batch.failed()) {
         this.reads.give(len);
         break;
       }
@@ -137,10 +142,10 @@ export class SftpPipe {
   /** Write `bytes` from `qiov` at `offset` (coroutine_fn); returns once the server acknowledged every byte. */
   *write(offset: number, bytes: number, qiov: IoVector): Co {
     const batch = new Batch();
-    for (let at = 0; at < bytes && batch.error === null; ) {
+    for (let at = 0; at < bytes && !batch.failed(); ) {
       const len = Math.min(this.writeChunk, bytes - at);
       yield* this.writes.take(len);
-      if (batch.error !== null) {
+      if (batch.failed()) {
         this.writes.give(len);
         break;
       }

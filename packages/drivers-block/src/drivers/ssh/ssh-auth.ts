@@ -51,13 +51,12 @@ export function planAuthentication(config: SshConfig, home: string): SshAuthPlan
   let next = 0;
   const handler: AuthHandlerMiddleware = (authsLeft: AuthenticationType[] | null, _partial: boolean | null, done) => {
     // ssh2 passes null before the first attempt; afterwards, what the server still allows.
-    if (authsLeft !== null && authsLeft !== undefined && !authsLeft.includes('publickey')) {
+    if (authsLeft?.includes('publickey') === false) {
       reason = NO_PUBLICKEY_MESSAGE;
       (done as (m: AnyAuthMethod | false) => void)(false);
       return;
     }
-    const m = methods[next++];
-    (done as (m: AnyAuthMethod | false) => void)(m ?? false);
+    (done as (m: AnyAuthMethod | false) => void)(next < methods.length ? methods[next++] : false);
   };
   return { handler, failure: () => new SshAuthError(reason, config.host, config.port) };
 }

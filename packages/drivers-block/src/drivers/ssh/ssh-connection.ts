@@ -183,7 +183,7 @@ export class SshConnection {
         this.markDead('connection closed by the client');
         resolve();
       };
-      if (this.deadReason !== null) return finish();
+      if (this.deadReason !== null) { finish(); return; }
       const t = setTimeout(finish, 2000);
       this.sftp.close(this.handle, () => {
         clearTimeout(t);
@@ -219,14 +219,14 @@ export class SshConnection {
         reject(err);
       };
       client.on('error', (err: Error & { level?: string; code?: string }) => {
-        if (failure !== null) return fail(failure);
-        if (err.level === 'client-authentication') return fail(plan.failure());
+        if (failure !== null) { fail(failure); return; }
+        if (err.level === 'client-authentication') { fail(plan.failure()); return; }
         if (err.level === 'client-socket' || err.code !== undefined) {
           const errno = errnoFromCode(err.code);
-          return fail(new SshConnectError(`Failed to connect to '${config.host}:${config.port}': ${errno === Errno.EIO ? err.message : strerror(errno)}`, config.host, config.port, errno, { cause: err }));
+          fail(new SshConnectError(`Failed to connect to '${config.host}:${config.port}': ${errno === Errno.EIO ? err.message : strerror(errno)}`, config.host, config.port, errno, { cause: err })); return;
         }
         if (err.level === 'client-timeout') {
-          return fail(new SshConnectError(`Failed to connect to '${config.host}:${config.port}': timed out during the SSH handshake`, config.host, config.port, Errno.ETIMEDOUT, { cause: err }));
+          fail(new SshConnectError(`Failed to connect to '${config.host}:${config.port}': timed out during the SSH handshake`, config.host, config.port, Errno.ETIMEDOUT, { cause: err })); return;
         }
         fail(new SshConnectError(`failed to establish SSH session with ${config.host}:${config.port}: ${err.message}`, config.host, config.port, Errno.EIO, { cause: err }));
       });
@@ -235,16 +235,16 @@ export class SshConnection {
         // Small SFTP requests and window adjustments must not sit in Nagle's buffer waiting for an ACK.
         client.setNoDelay(true);
         client.sftp((err, sftp) => {
-          if (err) return fail(new SshError(`failed to initialize sftp handle: ${err.message} (server ${config.host}:${config.port})`, Errno.EIO));
+          if (err) { fail(new SshError(`failed to initialize sftp handle: ${err.message} (server ${config.host}:${config.port})`, Errno.EIO)); return; }
           const flags = mode.create ? 'w+' : mode.write ? 'r+' : 'r';
           sftp.open(config.path, flags, 0o644, (err2, handle) => {
             if (err2) {
               const code = (err2 as Error & { code?: number }).code;
               const errno = code === SFTP_NO_SUCH_FILE ? Errno.ENOENT : code === SFTP_PERMISSION_DENIED ? Errno.EACCES : Errno.EIO;
-              return fail(new SshOpenError(config.path, `SFTP server: ${err2.message} (sftp error code: ${code ?? 'none'})`, config.host, config.port, errno));
+              fail(new SshOpenError(config.path, `SFTP server: ${err2.message} (sftp error code: ${code ?? 'none'})`, config.host, config.port, errno)); return;
             }
             sftp.fstat(handle, (err3, stats: Stats) => {
-              if (err3) return fail(new SshError(`failed to read file attributes: ${err3.message} (server ${config.host}:${config.port})`, Errno.EIO));
+              if (err3) { fail(new SshError(`failed to read file attributes: ${err3.message} (server ${config.host}:${config.port})`, Errno.EIO)); return; }
               if (settled) return;
               settled = true;
               client.removeAllListeners('error');

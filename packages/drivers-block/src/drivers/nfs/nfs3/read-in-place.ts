@@ -19,7 +19,7 @@ const FATTR3_BYTES = 84;
 const MAX_AUTH_BYTES = 400;
 
 function u32(b: Uint8Array, at: number): number {
-  return (((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)) >>> 0;
+  return (((b[at]) << 24) | ((b[at + 1]) << 16) | ((b[at + 2]) << 8) | (b[at + 3])) >>> 0;
 }
 
 /** The DirectReply of one READ of up to `sink.length` bytes; after it, `count` and `eof` say what came. */

@@ -83,7 +83,7 @@ export class RecordReader {
     while (off < n) {
       if (this.phase === HEADER) {
         const take = Math.min(4 - this.headerHave, n - off);
-        for (let i = 0; i < take; i++) this.header[this.headerHave++] = src[off + i] as number;
+        for (let i = 0; i < take; i++) this.header[this.headerHave++] = src[off + i];
         off += take;
         if (this.headerHave < 4) break;
         this.startFragment();
@@ -156,7 +156,7 @@ export class RecordReader {
   private startFragment(): void {
     this.headerHave = 0;
     const h = this.header;
-    const word = (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>> 0;
+    const word = (((h[0]) << 24) | ((h[1]) << 16) | ((h[2]) << 8) | (h[3])) >>> 0;
     this.last = word >= 0x80000000;
     const len = word & 0x7fffffff;
     if (len + this.fragmentsBytes > this.maxRecord) {

@@ -207,7 +207,8 @@ export class RpcClient {
     this.connectWaiters.push(self);
     while (this.state === 'connecting' && this.connectWaiters.includes(self)) yield* coroutineYield();
     if ((this.state as State) !== 'connected') {
-      throw this.connectError ?? new RpcConnectionError(`Could not connect to ${this.host}:${this.port}`);
+      // Set by the socket's handlers while this coroutine was yielded.
+      throw (this.connectError as Error | null) ?? new RpcConnectionError(`Could not connect to ${this.host}:${this.port}`);
     }
   }
 
@@ -409,7 +410,7 @@ export class RpcClient {
   /** The reader's question for a reply's first bytes: does a pending call want its payload in place? */
   private locateDirect(prefix: Uint8Array, recordLength: number): DirectPayload | null {
     if (prefix.length < 4) return null;
-    const xid = ((prefix[0] as number) * 0x1000000 + (((prefix[1] as number) << 16) | ((prefix[2] as number) << 8) | (prefix[3] as number))) >>> 0;
+    const xid = ((prefix[0]) * 0x1000000 + (((prefix[1]) << 16) | ((prefix[2]) << 8) | (prefix[3]))) >>> 0;
     const call = this.pending.get(xid);
     const direct = call?.direct;
     if (call === undefined || direct === null || direct === undefined || call.done) return null;
