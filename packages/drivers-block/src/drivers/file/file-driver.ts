@@ -243,7 +243,7 @@ export class FileBlockDriverState implements BlockDriverState {
       done += ret;
     }
     if (op !== OP.WRITE_FUA) return bytes;
-    const any = qiov.iov[0] as Uint8Array;
+    const any = qiov.iov[0];
     return this.ring !== null ? yield* this.ring.run(slot, 2, this.fd, any, 0, 0) : yield* libuvIo(OP.FLUSH, this.fd, any, 0, 0);
   }
 

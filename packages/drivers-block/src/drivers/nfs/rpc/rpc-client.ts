@@ -521,7 +521,7 @@ function withPayload(head: Uint8Array, payload: Uint8Array): Uint8Array[] {
 /** Write a record's pieces; corked, so they leave in one writev. */
 function writeChunks(s: Socket, chunks: readonly Uint8Array[]): void {
   if (chunks.length === 1) {
-    s.write(chunks[0] as Uint8Array);
+    s.write(chunks[0]);
     return;
   }
   s.cork();
