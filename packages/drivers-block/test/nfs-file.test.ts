@@ -64,6 +64,16 @@ describe('NfsFile', () => {
     await coroutineRun(() => f.close());
   });
 
+  it('without keepUncommitted (cache.no-flush) writes keep no copy and send no COMMIT, and the bytes reach the server', async () => {
+    const data = pattern(2 * 1024 * 1024 + 77, 11);
+    const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/u.img`, create: true, keepUncommitted: false }));
+    await coroutineRun(() => f.pwrite(0, data));
+    expect(f.pendingCommitBytes).toBe(0);
+    await coroutineRun(() => f.close());
+    expect(f.stats.commits).toBe(0);
+    expect(readFileSync(join(peer.exportDir, 'u.img')).equals(Buffer.from(data))).toBe(true);
+  });
+
   it('names the failing step with QEMU wording', async () => {
     await expect(coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/nofile.img` }))).rejects.toThrow(
       'Failed to open file : open call failed with "NFS: Lookup of /nofile.img failed with NFS3ERR_NOENT(-2)"',

@@ -124,6 +124,7 @@ function fileOptions(options: BlockDriverOptions, flags: BlockOpenFlags | null, 
     ...(tuning.maxInFlight !== undefined ? { maxInFlight: tuning.maxInFlight } : {}),
     ...(tuning.maxTransfer !== undefined ? { maxTransfer: tuning.maxTransfer } : {}),
     ...(tuning.maxUncommitted !== undefined ? { maxUncommitted: tuning.maxUncommitted } : {}),
+    ...(flags?.cacheNoFlush === true ? { keepUncommitted: false } : {}),
   };
 }
 

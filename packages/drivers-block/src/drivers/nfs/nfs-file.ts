@@ -55,6 +55,14 @@ export interface NfsFileOptions {
   readonly maxTransfer?: number;
   /** Flush by itself when this many acknowledged bytes await COMMIT (default 64 MiB). */
   readonly maxUncommitted?: number;
+  /**
+   * Keep acknowledged UNSTABLE writes until a COMMIT (default true). False for
+   * cache.no-flush (-t unsafe), where nothing ever flushes: writes then go
+   * from the caller's buffer with no copy kept, and no COMMIT is sent, as
+   * QEMU's nfs driver (libnfs) writes — a server restart may lose them, as a
+   * host crash may under that cache mode.
+   */
+  readonly keepUncommitted?: boolean;
 }
 
 interface UncommittedWrite {
@@ -107,6 +115,7 @@ export class NfsFile {
     size: number,
     sizes: { rsize: number; wsize: number },
     private readonly maxUncommitted: number,
+    private readonly keepUncommitted: boolean,
   ) {
     this.size = size;
     this.rsize = sizes.rsize;
@@ -205,7 +214,7 @@ export class NfsFile {
       } catch {
         // FSINFO is optional for us: keep the conservative sizes.
       }
-      return new NfsFile(client, fh, { host: o.host, port: mountPort, dir, uid, gid }, size, { rsize, wsize }, o.maxUncommitted ?? 64 * 1024 * 1024);
+      return new NfsFile(client, fh, { host: o.host, port: mountPort, dir, uid, gid }, size, { rsize, wsize }, o.maxUncommitted ?? 64 * 1024 * 1024, o.keepUncommitted ?? true);
     } catch (err) {
       client.close();
       throw err;
@@ -271,7 +280,8 @@ export class NfsFile {
       const calls: { call: RpcCall; offset: number; data: Uint8Array }[] = [];
       for (let at = 0; at < src.length; at += this.wsize) {
         // Our own copy: kept for a resend after a server restart; the caller may reuse its buffer.
-        const data = this.copyOf(src.subarray(at, Math.min(src.length, at + this.wsize)));
+        const chunk = src.subarray(at, Math.min(src.length, at + this.wsize));
+        const data = this.keepUncommitted ? this.copyOf(chunk) : chunk;
         calls.push({ call: yield* startWrite(this.client, this.fh, offset + at, data, StableHow.UNSTABLE), offset: offset + at, data });
       }
       let failure: unknown = undefined;
@@ -279,7 +289,7 @@ export class NfsFile {
         try {
           const r = yield* finishWrite(this.client, c.call);
           if (r.count !== c.data.length) throw new RpcError(`NFS: short write (${r.count} of ${c.data.length} bytes at offset ${c.offset})`, 5);
-          if (r.committed === StableHow.UNSTABLE) {
+          if (r.committed === StableHow.UNSTABLE && this.keepUncommitted) {
             this.uncommitted.push({ offset: c.offset, data: c.data, verf: r.verf });
             this.uncommittedBytes += c.data.length;
           }
