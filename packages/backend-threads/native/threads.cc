@@ -97,9 +97,7 @@ struct Ctx {
   bool inBody = false;     // step() is on this thread's stack
   bool entered = false;    // entered and not yet given control back
   bool killing = false;
-  std::atomic<bool> probing{false};     // waiting in an Enter, asking lock holders to lend the isolate back
-  std::atomic<bool> probeAsked{false};  // a Probe interrupt is queued for us
-  Ctx* prober = nullptr;             // the lock holder that bounced it to us (kProbe)
+  Ctx* prober = nullptr;   // the lock holder that lent us the isolate (kProbe)
   Ctx* back = nullptr;     // whom to give control to when the body yields or ends
   std::atomic<uint32_t> mailbox{kNone};
   Global<Object> entry;
@@ -139,6 +137,9 @@ struct Runtime {
   size_t idleMax = 1024;
   uint64_t threadsCreated = 0;
   bool closing = false;
+  bool leaderInEnter = false;  // the leader waits in an Enter: a body runs (see Probe)
+  bool probing = false;        // a Probe is lending the isolate out
+  size_t probeNext = 0;        // where Probe's round-robin goes on
   Global<Function> tripwire;   // an empty JS function: calling it delivers a pending termination at once
 };
 
@@ -200,45 +201,23 @@ got:
   return v;
 }
 
-// A termination V8 is asked for lands in the isolate state of whichever thread
-// has it current, and V8 archives that state with its thread: if it lands on a
-// thread parked in an Enter (worker.terminate() racing a hand-off) while the
-// body it entered loops in JavaScript and never hands back, nobody sees it and
-// the worker never stops. So a thread that waits in an Enter asks, every
-// kProbeEvery, through an isolate interrupt, whoever runs JavaScript to lend it
-// the isolate for a moment (Probe); with its own state current again it looks
-// for a pending termination and, if there is one, hands it to the lender, which
-// unwinds as any terminated body does and passes kHostStop up the chain.
+// A termination V8 is asked for (worker.terminate()) lands in the isolate state
+// of whichever thread has it current, and V8 archives that state with its
+// thread. One that lands on a thread just as it hands the isolate on (or while
+// it runs JavaScript up to a switch) stays parked with it; if the body now
+// running loops in JavaScript and never hands back, nobody sees it and the
+// worker never stops. So while the leader waits in an Enter it asks, every
+// kProbeEvery, through an isolate interrupt, the running body to lend the
+// isolate to parked threads in turn (Probe): the leader first, where such a
+// termination nearly always lands, then a few others round-robin. Each looks
+// for a termination in its own state by calling into JavaScript; one found is
+// handed to the lender, which unwinds as any terminated body does and passes
+// kHostStop up the chain of enterers. The cost is bounded: one interrupt and at
+// most kProbeTargets bounces per kProbeEvery, and only while a body runs long.
 constexpr struct timespec kProbeEvery = {0, 100 * 1000 * 1000};
-constexpr int kProbeRetryEvery = 10;  // re-ask after this many waits if an interrupt got lost in a hand-off
+constexpr size_t kProbeTargets = 8;
 
 void Probe(Isolate* isolate, void* data);
-
-// Give the isolate to `to` with `cmd` and sleep until someone hands it back to
-// `self`; returns the command that woke us. Called with the lock held; returns
-// with it held again. `probing`: self waits in an Enter (see Probe).
-uint32_t handOff(Ctx* self, Ctx* to, uint32_t cmd, bool probing = false) {
-  Runtime* rt = self->rt;
-  rt->running = to;
-  uint32_t got;
-  {
-    Unlocker unlocker(rt->isolate);
-    post(to, cmd);
-    if (!probing) {
-      got = waitFor(self);
-    } else {
-      for (int waits = 0;; waits++) {
-        got = waitFor(self, &kProbeEvery);
-        if (got != kTimeout) break;
-        if (!self->probeAsked.exchange(true, std::memory_order_acq_rel) || waits % kProbeRetryEvery == 0) {
-          rt->isolate->RequestInterrupt(Probe, self);
-        }
-      }
-    }
-  }
-  rt->running = self;
-  return got;
-}
 
 // Run an empty JavaScript function: a termination pending in the current
 // thread's isolate state takes effect there. Returns whether one did (and
@@ -254,30 +233,60 @@ bool takePendingTermination(Runtime* rt) {
   return true;
 }
 
-// Interrupt callback, on the thread that runs JavaScript: lend the isolate to
-// `req` if it still waits in an Enter, and take the termination it may return.
-void Probe(Isolate* isolate, void* data) {
-  Ctx* req = static_cast<Ctx*>(data);
-  Runtime* rt = req->rt;
-  req->probeAsked.store(false, std::memory_order_release);
-  Ctx* self = rt->running;
-  if (rt->closing || self == nullptr || self == req || self->killing || !req->probing.load(std::memory_order_acquire)) return;
-  req->prober = self;
-  if (handOff(self, req, kProbe) == kProbeStop) isolate->TerminateExecution();
+// Give the isolate to `to` with `cmd` and sleep until someone hands it back to
+// `self`; returns the command that woke us. Called with the lock held; returns
+// with it held again. A probe that lends us the isolate meanwhile is answered
+// here, so every parked thread answers one, whatever it waits for.
+uint32_t handOff(Ctx* self, Ctx* to, uint32_t cmd) {
+  Runtime* rt = self->rt;
+  for (;;) {
+    rt->running = to;
+    uint32_t got;
+    {
+      Unlocker unlocker(rt->isolate);
+      post(to, cmd);
+      if (self->leader && rt->leaderInEnter) {
+        while ((got = waitFor(self, &kProbeEvery)) == kTimeout) rt->isolate->RequestInterrupt(Probe, rt);
+      } else {
+        got = waitFor(self);
+      }
+    }
+    rt->running = self;
+    if (got != kProbe) return got;
+    to = self->prober;
+    self->prober = nullptr;
+    cmd = takePendingTermination(rt) ? kProbeStop : kProbeResume;
+  }
 }
 
-// Enter `to` from `from` and wait for it to hand back, answering probes.
-uint32_t enterAndWait(Ctx* from, Ctx* to) {
-  Runtime* rt = from->rt;
-  from->probing.store(true, std::memory_order_release);
-  uint32_t got = handOff(from, to, kEnter, true);
-  while (got == kProbe) {
-    Ctx* lender = from->prober;
-    from->prober = nullptr;
-    got = handOff(from, lender, takePendingTermination(rt) ? kProbeStop : kProbeResume, true);
+// Whether a probe may lend the isolate to `c`: parked (started, not the lock
+// holder) and not being torn down.
+bool probeable(Runtime* rt, Ctx* c) {
+  return c->id >= 0 && (c->leader || c->started) && c != rt->running && !c->killing;
+}
+
+// Interrupt callback, on the thread that runs JavaScript (see above).
+void Probe(Isolate* isolate, void* data) {
+  Runtime* rt = static_cast<Runtime*>(data);
+  Ctx* self = rt->running;
+  if (rt->closing || rt->probing || !rt->leaderInEnter || self == nullptr || self->leader || self->killing) return;
+  rt->probing = true;
+  bool stop = false;
+  auto lend = [&](Ctx* c) {
+    c->prober = self;
+    stop = handOff(self, c, kProbe) == kProbeStop;
+  };
+  lend(rt->ctxs[0]);
+  const size_t n = rt->ctxs.size();
+  for (size_t tried = 0, lent = 1; !stop && lent < kProbeTargets && tried + 1 < n; tried++) {
+    rt->probeNext = rt->probeNext + 1 < n ? rt->probeNext + 1 : 1;
+    Ctx* c = rt->ctxs[rt->probeNext];
+    if (!probeable(rt, c)) continue;
+    lend(c);
+    lent++;
   }
-  from->probing.store(false, std::memory_order_release);
-  return got;
+  rt->probing = false;
+  if (stop) isolate->TerminateExecution();
 }
 
 void* threadMain(void* arg) {
@@ -476,7 +485,9 @@ void Switch(const FunctionCallbackInfo<Value>& info) {
     if (to->entered) return throwError(isolate, "threads backend: Enter into a context that is already entered");
     to->back = from;
     to->entered = true;
-    uint32_t got = enterAndWait(from, to);
+    if (from->leader) rt->leaderInEnter = true;
+    uint32_t got = handOff(from, to, kEnter);
+    if (from->leader) rt->leaderInEnter = false;
     to->entered = false;
     switch (got) {
       case kYield:

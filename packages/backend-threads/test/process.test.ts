@@ -91,8 +91,8 @@ describe('threads backend across processes and isolates', () => {
   });
 
   // Resolves with terminate()'s exit code, or rejects if it never returns.
-  async function spinThenTerminate(delayMs: number): Promise<number> {
-    const w = worker('spin', 0);
+  async function spinThenTerminate(delayMs: number, mode = 'spin'): Promise<number> {
+    const w = worker(mode, 0);
     await new Promise<void>((resolve, reject) => {
       w.on('message', () => resolve());
       w.on('error', reject);
@@ -121,5 +121,13 @@ describe('threads backend across processes and isolates', () => {
     const codes: number[] = [];
     for (let i = 0; i < 30; i++) codes.push(await spinThenTerminate(i % 3));
     expect(codes).toEqual(Array.from({ length: 30 }, () => 1));
+  }, 120_000);
+
+  // The same race one level down: the termination lands on a coroutine as it
+  // enters the one that loops, and must still reach the loop.
+  it('/threads/worker-threads/terminate-racing-a-nested-enter', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 20; i++) codes.push(await spinThenTerminate(i % 3, 'spin-nested'));
+    expect(codes).toEqual(Array.from({ length: 20 }, () => 1));
   }, 120_000);
 });
