@@ -98,8 +98,9 @@ export function* bdrvCreate(o: BlockCreateOptions): Co {
   yield* protocol.create(popts, 0);
   const file = yield* bdrvOpen(o.filename, { protocolOnly: true });
   try {
+    // No flush of our own: a format that needs its new metadata durable flushes it (qcow2 does);
+    // a raw image is only a length, which qemu-img create does not sync either.
     yield* format.createOnFile(file, createOptions, size);
-    yield* file.coFlush();
   } finally {
     yield* file.coClose();
   }

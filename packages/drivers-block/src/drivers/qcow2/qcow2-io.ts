@@ -38,10 +38,16 @@ function* locked<T>(s: Qcow2State, fn: () => Co<T>): Co<T> {
 }
 
 /** Read guest bytes [offset, offset + qiov.size) of the backing image (zeroes past its end). */
-function* readBacking(backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
+function readBacking(backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
+  // Wholly inside the backing image: its own request, with no frame of ours around it.
+  if (backing.bs !== undefined && offset + qiov.size <= backing.length) return bdrvCoPreadv(backing.bs, offset, qiov.size, qiov);
+  return readBackingNearEnd(backing, offset, qiov);
+}
+
+function* readBackingNearEnd(backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
   const bytes = qiov.size;
   const inside = backing.bs === undefined ? 0 : Math.max(0, Math.min(bytes, backing.length - offset));
-  if (inside > 0) yield* bdrvCoPreadv(backing.bs as BlockDriverState, offset, inside, inside === bytes ? qiov : qiov.slice(0, inside));
+  if (inside > 0) yield* bdrvCoPreadv(backing.bs as BlockDriverState, offset, inside, qiov.slice(0, inside));
   if (inside < bytes) qiov.fill(0, inside, bytes - inside);
 }
 
@@ -79,6 +85,7 @@ export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number
     const part = m.bytes === bytes && done === 0 ? qiov : qiov.slice(done, m.bytes);
     if (pool === undefined && m.bytes === bytes - done) {
       if (m.type === ClusterType.Normal) yield* s.file.preadv(m.host, part);
+      else if (m.type === ClusterType.Unallocated) yield* readBacking(backing, at, part);
       else yield* readPiece(s, backing, m, at, part);
     } else {
       pool ??= new TaskPool();
