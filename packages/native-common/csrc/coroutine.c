@@ -9,6 +9,8 @@
  * the step's outcome.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "qco-internal.h"
@@ -30,7 +32,11 @@
 #define QCO_HOT_TLS __thread __attribute__((tls_model("initial-exec")))
 static QCO_HOT_TLS QcoCoroutine *current;
 static QCO_HOT_TLS QcoCoroutine *leader_ptr;
-static __thread QcoCoroutine leader_co = {.id = -1};
+/* The leader's context lives on the heap, not in TLS: the initial-exec accesses put this
+ * module's whole TLS block in the static TLS surplus, which is too small for two addons
+ * (native-ucontext and sigaltstack in one process) each holding a context there. */
+static pthread_key_t leader_key;
+static pthread_once_t leader_key_once = PTHREAD_ONCE_INIT;
 static QCO_HOT_TLS QcoCoroutine **table;
 static QCO_HOT_TLS int table_len;
 static __thread int table_cap;
@@ -46,8 +52,22 @@ static __thread QcoCoroutine *switch_prev; /* for the sanitizer's view of the le
 
 #define POOL_MAX 1024
 
+static void leader_free(void *co) { free(co); }
+static void leader_key_create(void) { (void)pthread_key_create(&leader_key, leader_free); }
+
 QcoCoroutine *qco_leader(void) {
-  if (leader_ptr == NULL) leader_ptr = &leader_co;
+  if (leader_ptr == NULL) {
+    QcoCoroutine *co = calloc(1, sizeof *co);
+    if (co == NULL) {
+      fputs("qco: cannot allocate the thread's leader context\n", stderr);
+      abort();
+    }
+    co->id = -1;
+    /* freed when the thread exits (a worker thread's leader goes with it) */
+    (void)pthread_once(&leader_key_once, leader_key_create);
+    (void)pthread_setspecific(leader_key, co);
+    leader_ptr = co;
+  }
   return leader_ptr;
 }
 
@@ -84,9 +104,9 @@ void qco_asan_finish(void *fake) {
   const void *bottom;
   size_t size;
   __sanitizer_finish_switch_fiber(fake, &bottom, &size);
-  if (switch_prev == &leader_co) {
-    leader_co.asan_bottom = bottom;
-    leader_co.asan_size = size;
+  if (switch_prev != NULL && switch_prev == leader_ptr) {
+    leader_ptr->asan_bottom = bottom;
+    leader_ptr->asan_size = size;
   }
 #else
   (void)fake;
@@ -186,9 +206,9 @@ void qco_bootstrap(QcoCoroutine *co) {
   const void *creator_bottom;
   size_t creator_size;
   __sanitizer_finish_switch_fiber(NULL, &creator_bottom, &creator_size);
-  if (switch_prev == &leader_co) {
-    leader_co.asan_bottom = creator_bottom;
-    leader_co.asan_size = creator_size;
+  if (switch_prev != NULL && switch_prev == leader_ptr) {
+    leader_ptr->asan_bottom = creator_bottom;
+    leader_ptr->asan_size = creator_size;
   }
 #endif
   /* First arrival: record where later switches land, go back to the creator. */
