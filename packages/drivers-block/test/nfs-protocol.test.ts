@@ -57,7 +57,7 @@ class FakeNfsServer {
   readonly writes: { offset: number; length: number; stable: number }[] = [];
   outstanding = 0;
   maxOutstanding = 0;
-  /** Hold replies until this many calls are outstanding (or a short timer fires), to see how many the client sends. */
+  /** Hold replies until this many calls are outstanding (or a fallback timer fires), to see how many the client sends. */
   holdUntil = 0;
   private held: (() => void)[] = [];
   private server: Server | null = null;
@@ -93,7 +93,9 @@ class FakeNfsServer {
         if (this.holdUntil > 0) {
           this.held.push(reply);
           if (this.outstanding >= this.holdUntil) this.release();
-          else setTimeout(() => this.release(), 20);
+          // A fallback so a client that sends fewer is still answered; long enough that a
+          // loaded machine's slow trickle of calls still reaches holdUntil first.
+          else setTimeout(() => this.release(), 1000);
         } else reply();
       }
     });
