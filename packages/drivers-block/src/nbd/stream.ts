@@ -162,7 +162,7 @@ export class NbdStream {
   }
 
   /** Yield until `n` bytes are queued (or the stream closed: throws). */
-  private *waitFor(n: number): Co<void> {
+  private *waitFor(n: number): Co {
     while (this.buffered < n) {
       if (this.closedErr !== null) throw this.closedErr;
       this.want = n;
@@ -179,7 +179,7 @@ export class NbdStream {
   /** Read exactly `n` bytes. */
   *read(n: number): Co<Buffer> {
     if (this.buffered < n) yield* this.waitFor(n);
-    const first = this.chunks[0];
+    const first = this.chunks.at(0);
     if (first !== undefined && first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
       this.consume(n);
@@ -191,7 +191,7 @@ export class NbdStream {
   }
 
   /** Read exactly `dst.length` bytes into `dst`. Long reads are taken in pieces so the queue never holds them whole. */
-  *readInto(dst: Uint8Array): Co<void> {
+  *readInto(dst: Uint8Array): Co {
     const queued = Math.min(this.buffered, dst.length);
     if (queued > 0) this.copyOut(dst, 0, queued);
     if (queued === dst.length) return;
@@ -223,7 +223,7 @@ export class NbdStream {
   }
 
   /** Read and drop `n` bytes. */
-  *skip(n: number): Co<void> {
+  *skip(n: number): Co {
     while (n > 0) {
       if (this.buffered === 0) yield* this.waitFor(1);
       const k = Math.min(this.buffered, n);
@@ -236,7 +236,7 @@ export class NbdStream {
     let off = at;
     let left = n;
     while (left > 0) {
-      const c = this.chunks[0] as Buffer;
+      const c = this.chunks[0];
       const k = Math.min(c.length - this.head, left);
       dst.set(k === c.length && this.head === 0 ? c : c.subarray(this.head, this.head + k), off);
       off += k;
@@ -248,7 +248,7 @@ export class NbdStream {
   private consume(n: number): void {
     this.buffered -= n;
     while (n > 0) {
-      const c = this.chunks[0] as Buffer;
+      const c = this.chunks[0];
       const rest = c.length - this.head;
       if (n < rest) {
         this.head += n;
@@ -306,7 +306,7 @@ export class NbdStream {
    * the limit again, not only once it is empty ('drain'); Node's own
    * high-water mark (16 KiB) is far below one NBD reply.
    */
-  *drain(limit = SEND_QUEUE_LIMIT): Co<void> {
+  *drain(limit = SEND_QUEUE_LIMIT): Co {
     while (this.unflushed > limit) {
       if (this.closedErr !== null) throw this.closedErr;
       this.drainWaiters.push(coroutineSelf());
@@ -317,12 +317,12 @@ export class NbdStream {
 
   /** Cork the socket (several writes leave in one segment). */
   cork(): void {
-    (this.socket as Duplex & { cork?: () => void }).cork?.();
+    (this.socket as { cork?: () => void }).cork?.();
   }
 
   /** Uncork. */
   uncork(): void {
-    (this.socket as Duplex & { uncork?: () => void }).uncork?.();
+    (this.socket as { uncork?: () => void }).uncork?.();
   }
 
   /** Close after queued writes went out. */

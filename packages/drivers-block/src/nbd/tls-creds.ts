@@ -129,7 +129,7 @@ export function createObjectFromSpec(spec: string): string {
   const parts: string[] = [];
   let cur = '';
   for (let i = 0; i < spec.length; i++) {
-    const ch = spec[i] as string;
+    const ch = spec[i];
     if (ch === ',') {
       if (spec[i + 1] === ',') {
         cur += ',';
@@ -145,7 +145,7 @@ export function createObjectFromSpec(spec: string): string {
   parts.push(cur);
   const [first, ...rest] = parts;
   const props = new Map<string, string>();
-  let type = first ?? '';
+  let type = first;
   if (type.startsWith('qom-type=')) type = type.slice('qom-type='.length);
   for (const p of rest) {
     const eq = p.indexOf('=');

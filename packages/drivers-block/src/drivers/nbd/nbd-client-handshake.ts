@@ -59,7 +59,7 @@ export interface ClientHandshakeOptions {
   /** Export name. */
   readonly exportName: string;
   /** Upgrade to TLS first (called after the server's ACK). */
-  readonly starttls?: (stream: NbdStream) => Co<void>;
+  readonly starttls?: (stream: NbdStream) => Co;
 }
 
 interface OptionReply {

@@ -94,7 +94,7 @@ export class NbdBlockDriverState implements BlockDriverState {
   readonly maxTransfer: number;
   readonly growable = false;
   /** Present only when the server can write zeroes. */
-  coPwriteZeroes?: (offset: number, bytes: number, flags: BlockRequestFlags) => Co<void>;
+  coPwriteZeroes?: (offset: number, bytes: number, flags: BlockRequestFlags) => Co;
   private closed = false;
 
   constructor(
@@ -104,7 +104,7 @@ export class NbdBlockDriverState implements BlockDriverState {
     /** The connections (more than one with multi-conn). */
     readonly clients: NbdClient[],
   ) {
-    const c = clients[0] as NbdClient;
+    const c = clients[0];
     this.filename = nbdFilename(c.opts.server, c.opts.exportName);
     this.requestAlignment = c.info.minBlock;
     this.maxTransfer = Math.max(c.info.minBlock, c.info.maxBlock - (c.info.maxBlock % c.info.minBlock));
@@ -112,33 +112,33 @@ export class NbdBlockDriverState implements BlockDriverState {
   }
 
   private get info() {
-    return (this.clients[0] as NbdClient).info;
+    return (this.clients[0]).info;
   }
 
   /** The connection with the fewest requests out. */
   private pick(): NbdClient {
-    let best = this.clients[0] as NbdClient;
+    let best = this.clients[0];
     for (const c of this.clients) if (c.inFlight < best.inFlight) best = c;
     return best;
   }
 
   /** bdrv_co_preadv */
-  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
-    const direct = qiov.niov === 1 && (qiov.iov[0] as Uint8Array).length >= bytes;
-    const dst = direct ? (qiov.iov[0] as Uint8Array).subarray(0, bytes) : new Uint8Array(bytes);
+  *coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
+    const direct = qiov.niov === 1 && (qiov.iov[0]).length >= bytes;
+    const dst = direct ? (qiov.iov[0]).subarray(0, bytes) : new Uint8Array(bytes);
     yield* this.pick().request(NBD_CMD_READ, 0, offset, bytes, null, dst);
     if (!direct) qiov.fromBuffer(dst);
   }
 
   /** bdrv_co_pwritev: FUA on the wire when the server has it, else a flush after. */
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     const src = qiov.toBuffer();
     const fuaWire = flags.fua === true && (this.info.flags & NBD_FLAG_SEND_FUA) !== 0;
     yield* this.pick().request(NBD_CMD_WRITE, fuaWire ? NBD_CMD_FLAG_FUA : 0, offset, bytes, src.length === bytes ? src : src.subarray(0, bytes), null);
     if (flags.fua === true && !fuaWire) yield* this.coFlush();
   }
 
-  private *writeZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co<void> {
+  private *writeZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co {
     const f = this.info.flags;
     if (flags.noFallback && !(f & NBD_FLAG_SEND_FAST_ZERO)) throw new BlockIoError(Errno.ENOTSUP);
     let cmdFlags = flags.mayUnmap ? 0 : NBD_CMD_FLAG_NO_HOLE;
@@ -155,7 +155,7 @@ export class NbdBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_co_flush: NBD_CMD_FLUSH where offered (on one connection: multi-conn makes it cover all). */
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     if (!(this.info.flags & NBD_FLAG_SEND_FLUSH)) return;
     yield* this.pick().request(NBD_CMD_FLUSH, 0, 0, 0, null, null);
   }
@@ -188,7 +188,7 @@ export class NbdBlockDriverState implements BlockDriverState {
   }
 
   /** bdrv_close: NBD_CMD_DISC on every connection. */
-  *coClose(): Co<void> {
+  *coClose(): Co {
     if (this.closed) return;
     this.closed = true;
     for (const c of this.clients) c.close();

@@ -79,7 +79,7 @@ export class Qcow2Cache {
   }
 
   /** qcow2_cache_set_dependency: write `dep`'s dirty tables (and flush) before any of ours. */
-  *setDependency(dep: Qcow2Cache): Co<void> {
+  *setDependency(dep: Qcow2Cache): Co {
     if (dep.depends !== undefined) yield* dep.flushDependency();
     if (this.depends !== undefined && this.depends !== dep) yield* this.flushDependency();
     this.depends = dep;
@@ -90,7 +90,7 @@ export class Qcow2Cache {
     this.dependsOnFlush = true;
   }
 
-  private *flushDependency(): Co<void> {
+  private *flushDependency(): Co {
     const dep = this.depends;
     if (dep === undefined) return;
     yield* dep.flush();
@@ -98,14 +98,15 @@ export class Qcow2Cache {
     this.dependsOnFlush = false;
   }
 
-  private *writeEntry(e: Entry): Co<void> {
+  private *writeEntry(e: Entry): Co {
     if (!e.dirty) return;
     if (this.depends !== undefined) yield* this.flushDependency();
     else if (this.dependsOnFlush) {
       yield* this.file.flush();
       this.dependsOnFlush = false;
     }
-    if (!e.dirty) return; // written while we flushed the dependency
+    // Another coroutine may have written the entry while this one flushed the dependency.
+    if (!(e.dirty as boolean)) return;
     this.beforeWrite?.(e.offset);
     e.dirty = false;
     try {
@@ -116,7 +117,7 @@ export class Qcow2Cache {
     }
   }
 
-  private *makeRoom(): Co<void> {
+  private *makeRoom(): Co {
     while (this.entries.size >= this.capacity) {
       let lru: Entry | undefined;
       for (const e of this.entries.values()) if (lru === undefined || e.used < lru.used) lru = e;
@@ -127,13 +128,13 @@ export class Qcow2Cache {
   }
 
   /** qcow2_cache_write: write every dirty table (dependencies first), without flushing the file. */
-  *writeBack(): Co<void> {
+  *writeBack(): Co {
     const dirty = [...this.entries.values()].filter((e) => e.dirty).sort((a, b) => a.offset - b.offset);
     for (const e of dirty) yield* this.writeEntry(e);
   }
 
   /** qcow2_cache_flush: write every dirty table, then flush the host file. */
-  *flush(): Co<void> {
+  *flush(): Co {
     yield* this.writeBack();
     yield* this.file.flush();
   }

@@ -66,14 +66,14 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
         r.corruptions++;
         continue;
       }
-      refs[c] = (refs[c] as number) + 1;
+      refs[c] = (refs[c]) + 1;
     }
   };
 
   inc(0, cs);
   const copiedFixes: { table: 'l1' | number; index: number; l1i: number }[] = [];
   // Active image (active: true) and snapshots: their L1 tables, L2 tables, data.
-  const walkL1 = function* (l1: Uint8Array, l1Size: number, active: boolean): Co<void> {
+  const walkL1 = function* (l1: Uint8Array, l1Size: number, active: boolean): Co {
     let lastHost = -1;
     for (let i = 0; i < l1Size; i++) {
       const e = l1Entry(l1, i);
@@ -91,7 +91,10 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
         const f = l2Entry(table, j, s.clusterBits);
         switch (f.type) {
           case ClusterType.Compressed: {
-            if (active) r.allocatedClusters++, r.compressedClusters++;
+            if (active) {
+              r.allocatedClusters++;
+              r.compressedClusters++;
+            }
             const [first, count] = compressedClusters(f, cs);
             inc(first, count * cs);
             lastHost = -1;
@@ -136,7 +139,7 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
   if (s.header.nbSnapshots > 0) inc(s.header.snapshotsOffset, snapBytes);
   inc(s.header.refcountTableOffset, s.header.refcountTableClusters * cs);
   for (let i = 0; i < s.refTable.length; i++) {
-    const off = s.refTable[i] as number;
+    const off = s.refTable[i];
     if (off === 0) continue;
     if (off >= fileLen) {
       r.messages.push(`ERROR refcount block ${i} is outside image`);
@@ -178,7 +181,7 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
   const limit = Math.max(nbClusters, s.refTable.length * s.refblockSize);
   for (let c = 0; c < limit; c++) {
     const idx = Math.floor(c / s.refblockSize);
-    const blockOff = s.refTable[idx] as number;
+    const blockOff = s.refTable[idx];
     if (c >= nbClusters && (blockOff === 0 || blockOff >= fileLen)) {
       c = (idx + 1) * s.refblockSize - 1;
       continue;
@@ -188,7 +191,7 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
       const block = yield* s.refcountCache.get(blockOff);
       stored = getRefcountEntry(block, c % s.refblockSize, s.refcountOrder);
     }
-    const counted = c < nbClusters ? (refs[c] as number) : 0;
+    const counted = c < nbClusters ? (refs[c]) : 0;
     if (stored > 0 || counted > 0) lastUsed = Math.max(lastUsed, c);
     if (stored === counted) continue;
     mismatched.push({ c, stored, counted });
@@ -207,7 +210,7 @@ export function* qcow2Check(s: Qcow2State, repair: Qcow2RepairMode): Co<Qcow2Che
       const leak = m.stored > m.counted;
       if (!leak && repair !== 'all') continue;
       if (m.counted > s.refcountMax) continue;
-      const blockOff = (s.refTable[Math.floor(m.c / s.refblockSize)] ?? 0) as number;
+      const blockOff = (s.refTable[Math.floor(m.c / s.refblockSize)] ?? 0);
       if (blockOff !== 0 && blockOff < fileLen) {
         const block = yield* s.refcountCache.get(blockOff);
         setRefcountEntry(block, m.c % s.refblockSize, s.refcountOrder, m.counted);

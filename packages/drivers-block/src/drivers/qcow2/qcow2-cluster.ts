@@ -146,7 +146,7 @@ export function* l2TableForWrite(s: Qcow2State, l1i: number): Co<{ table: Uint8A
  * qcow2_free_any_cluster: drop the reference an entry held (a host cluster,
  * or every host cluster compressed data touches).
  */
-export function* freeEntry(s: Qcow2State, e: L2Entry): Co<void> {
+export function* freeEntry(s: Qcow2State, e: L2Entry): Co {
   if (e.type === ClusterType.Normal || e.type === ClusterType.ZeroAlloc) yield* freeClusters(s, e.offset, s.clusterSize);
   else if (e.type === ClusterType.Compressed) yield* freeClusters(s, e.offset, e.compressedBytes);
 }

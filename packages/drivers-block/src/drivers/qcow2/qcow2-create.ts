@@ -57,7 +57,7 @@ export function checkCreateOptions(o: Qcow2CreateOptions): { clusterBits: number
 }
 
 /** Write a fresh, empty qcow2 image of `o.size` bytes to `file` (which must be empty). */
-export function* qcow2Create(file: HostFile, o: Qcow2CreateOptions): Co<void> {
+export function* qcow2Create(file: HostFile, o: Qcow2CreateOptions): Co {
   const { clusterBits, version, refcountOrder } = checkCreateOptions(o);
   const cs = 2 ** clusterBits;
   const h = defaultHeader(o.size, clusterBits, version);
@@ -97,7 +97,7 @@ export function* qcow2Create(file: HostFile, o: Qcow2CreateOptions): Co<void> {
 }
 
 /** preallocation=metadata: L2 tables and data clusters for the whole disk, the file grown over them. */
-function* preallocateMetadata(s: Qcow2State): Co<void> {
+function* preallocateMetadata(s: Qcow2State): Co {
   const cs = s.clusterSize;
   const clusters = Math.ceil(s.header.size / cs);
   for (let l1i = 0; l1i * s.l2Size < clusters; l1i++) {

@@ -102,7 +102,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
   }
 
   /** Attach (or detach) the backing node (the block layer opens it). */
-  *attachBacking(bs: BlockDriverState | undefined): Co<void> {
+  *attachBacking(bs: BlockDriverState | undefined): Co {
     const i = this.children.findIndex((c) => c.role === 'backing');
     if (i >= 0) this.children.splice(i, 1);
     this.backing.bs = bs;
@@ -111,17 +111,17 @@ export class Qcow2BlockDriverState implements BlockDriverState {
   }
 
   // The request path's own generator, not one wrapped around it: a frame fewer on every yield.
-  coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co<void> {
+  coPreadv(offset: number, bytes: number, qiov: IoVector, _flags: BlockRequestFlags): Co {
     return qcow2Preadv(this.state, this.backing, offset, bytes, qiov);
   }
 
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co<void> {
+  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
     yield* qcow2Pwritev(this.state, this.backing, offset, bytes, qiov);
     if (flags.fua === true) yield* qcow2Flush(this.state);
   }
 
   /** bdrv_co_pwritev_compressed: whole clusters (the image's last one may be short), used by convert -c. */
-  *coPwritevCompressed(offset: number, bytes: number, qiov: IoVector): Co<void> {
+  *coPwritevCompressed(offset: number, bytes: number, qiov: IoVector): Co {
     const cs = this.state.clusterSize;
     if (offset % cs !== 0 || (bytes % cs !== 0 && offset + bytes !== this.state.header.size)) {
       throw new Qcow2Error('Compressed writes must be cluster aligned', 'EINVAL');
@@ -132,7 +132,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     }
   }
 
-  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co<void> {
+  *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co {
     const cs = this.state.clusterSize;
     const size = this.state.header.size;
     const head = offset % cs === 0 ? 0 : Math.min(bytes, cs - (offset % cs));
@@ -154,7 +154,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     if (tail > 0) yield* qcow2Pwritev(this.state, this.backing, offset + bytes - tail, tail, zeroes(tail));
   }
 
-  *coPdiscard(offset: number, bytes: number): Co<void> {
+  *coPdiscard(offset: number, bytes: number): Co {
     yield* qcow2Discard(this.state, this.backing.bs !== undefined, offset, bytes);
   }
 
@@ -181,7 +181,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     }
   }
 
-  *coFlush(): Co<void> {
+  *coFlush(): Co {
     yield* qcow2Flush(this.state);
   }
 
@@ -189,7 +189,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     return this.state.header.size;
   }
 
-  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co<void> {
+  *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co {
     yield* qcow2Resize(this.state, offset, prealloc);
   }
 
@@ -220,12 +220,12 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     };
   }
 
-  *coMakeEmpty(): Co<void> {
+  *coMakeEmpty(): Co {
     yield* qcow2Discard(this.state, false, 0, this.state.header.size, true);
     yield* qcow2Flush(this.state);
   }
 
-  *coChangeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Co<void> {
+  *coChangeBackingFile(backingFile: string | undefined, backingFormat: string | undefined): Co {
     const s = this.state;
     yield* s.lock.lock();
     try {
@@ -263,7 +263,7 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     }
   }
 
-  *coClose(): Co<void> {
+  *coClose(): Co {
     const s = this.state;
     try {
       if (!s.readOnly) {
@@ -298,7 +298,7 @@ export const qcow2Driver: BlockDriver = {
     const state = yield* openQcow2State(hf, file.filename, flags.readOnly, lazy);
     return new Qcow2BlockDriverState(qcow2Driver, file.filename, options, flags, file, state);
   },
-  *createOnFile(file: BlockDriverState, options: BlockDriverOptions, size: number): Co<void> {
+  *createOnFile(file: BlockDriverState, options: BlockDriverOptions, size: number): Co {
     const o: Qcow2CreateOptions = { size, ...qcow2CreateOptions(options) };
     const hf = new ChildHostFile(file);
     yield* hf.length();

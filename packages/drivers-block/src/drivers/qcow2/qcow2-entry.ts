@@ -42,7 +42,7 @@ export interface L2Entry {
 
 // Plain byte arithmetic: a DataView per entry was a measurable share of every mapped request.
 function wordAt(t: Uint8Array, at: number): number {
-  return (((t[at] as number) << 24) | ((t[at + 1] as number) << 16) | ((t[at + 2] as number) << 8) | (t[at + 3] as number)) >>> 0;
+  return (((t[at]) << 24) | ((t[at + 1]) << 16) | ((t[at + 2]) << 8) | (t[at + 3])) >>> 0;
 }
 
 /** The high word (flags and offset bits 32..55) of entry `i`. */

@@ -12,15 +12,15 @@ import { IoVector } from '../../block/iov.js';
 /** Host-file access a format driver needs. */
 export interface HostFile {
   /** Read `buf.length` bytes at `offset`; zeroes past the end of the file. */
-  pread(offset: number, buf: Uint8Array): Co<void>;
+  pread(offset: number, buf: Uint8Array): Co;
   /** Read into an I/O vector. */
-  preadv(offset: number, qiov: IoVector): Co<void>;
+  preadv(offset: number, qiov: IoVector): Co;
   /** Write `buf` at `offset`, growing the file as needed. */
-  pwrite(offset: number, buf: Uint8Array): Co<void>;
+  pwrite(offset: number, buf: Uint8Array): Co;
   /** Write an I/O vector. */
-  pwritev(offset: number, qiov: IoVector): Co<void>;
+  pwritev(offset: number, qiov: IoVector): Co;
   /** Make completed writes durable. */
-  flush(): Co<void>;
+  flush(): Co;
   /** Current length of the host file (asks the protocol). */
   length(): Co<number>;
   /** Length as last known: refreshed by length(), grown by writes. */
@@ -33,7 +33,7 @@ export interface HostFile {
    */
   readonly untouchedFrom: number;
   /** Set the host file's length (when the protocol can). */
-  truncate(size: number): Co<void>;
+  truncate(size: number): Co;
 }
 
 /** A HostFile over a protocol node. */
@@ -47,17 +47,17 @@ export class ChildHostFile implements HostFile {
     if (end > this.untouchedFrom) this.untouchedFrom = end;
   }
 
-  *pread(offset: number, buf: Uint8Array): Co<void> {
+  *pread(offset: number, buf: Uint8Array): Co {
     yield* this.preadv(offset, new IoVector(buf));
   }
 
-  preadv(offset: number, qiov: IoVector): Co<void> {
+  preadv(offset: number, qiov: IoVector): Co {
     // Inside the file as we know it: the request itself, with no frame of ours around it.
     if (offset + qiov.size <= this.size) return bdrvCoPreadv(this.bs, offset, qiov.size, qiov);
     return this.preadvNearEnd(offset, qiov);
   }
 
-  private *preadvNearEnd(offset: number, qiov: IoVector): Co<void> {
+  private *preadvNearEnd(offset: number, qiov: IoVector): Co {
     // Ask the protocol only when the request reaches past what we know of the file.
     const len = Math.max(this.size, yield* this.length());
     const bytes = qiov.size;
@@ -66,19 +66,19 @@ export class ChildHostFile implements HostFile {
     if (inside < bytes) qiov.fill(0, inside, bytes - inside);
   }
 
-  *pwrite(offset: number, buf: Uint8Array): Co<void> {
+  *pwrite(offset: number, buf: Uint8Array): Co {
     this.touch(offset + buf.length);
     yield* bdrvCoPwritev(this.bs, offset, buf.length, new IoVector(buf));
     if (offset + buf.length > this.size) this.size = offset + buf.length;
   }
 
-  *pwritev(offset: number, qiov: IoVector): Co<void> {
+  *pwritev(offset: number, qiov: IoVector): Co {
     this.touch(offset + qiov.size);
     yield* bdrvCoPwritev(this.bs, offset, qiov.size, qiov);
     if (offset + qiov.size > this.size) this.size = offset + qiov.size;
   }
 
-  *flush(): Co<void> {
+  *flush(): Co {
     if (this.bs.flags.cacheNoFlush) return;
     yield* this.bs.coFlush();
   }
@@ -90,7 +90,7 @@ export class ChildHostFile implements HostFile {
     return this.size;
   }
 
-  *truncate(size: number): Co<void> {
+  *truncate(size: number): Co {
     this.touch(size);
     if (this.bs.coTruncate !== undefined) {
       yield* this.bs.coTruncate(size, false, 'off');
@@ -131,35 +131,35 @@ export class MemoryHostFile implements HostFile {
     this.data = n;
   }
 
-  *pread(offset: number, buf: Uint8Array): Co<void> {
+  *pread(offset: number, buf: Uint8Array): Co {
     buf.fill(0);
     if (offset < this.len) buf.set(this.data.subarray(offset, Math.min(this.len, offset + buf.length)));
   }
 
-  *preadv(offset: number, qiov: IoVector): Co<void> {
+  *preadv(offset: number, qiov: IoVector): Co {
     const b = new Uint8Array(qiov.size);
     yield* this.pread(offset, b);
     qiov.fromBuffer(b);
   }
 
-  *pwrite(offset: number, buf: Uint8Array): Co<void> {
+  *pwrite(offset: number, buf: Uint8Array): Co {
     this.grow(offset + buf.length);
     this.data.set(buf, offset);
     this.len = Math.max(this.len, offset + buf.length);
     this.highest = Math.max(this.highest, this.len);
   }
 
-  *pwritev(offset: number, qiov: IoVector): Co<void> {
+  *pwritev(offset: number, qiov: IoVector): Co {
     yield* this.pwrite(offset, qiov.toBuffer());
   }
 
-  *flush(): Co<void> {}
+  *flush(): Co {}
 
   *length(): Co<number> {
     return this.len;
   }
 
-  *truncate(size: number): Co<void> {
+  *truncate(size: number): Co {
     this.grow(size);
     if (size < this.len) this.data.fill(0, size, this.len);
     this.len = size;

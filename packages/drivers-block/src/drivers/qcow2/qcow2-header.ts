@@ -173,7 +173,7 @@ export function parseHeader(data: Uint8Array, fileSize: number): Qcow2Header {
     h.headerLength = dv.getUint32(100);
     if (h.headerLength < 104) throw new Qcow2Error('qcow2 header too short');
     if (h.headerLength > clusterSize) throw new Qcow2Error('qcow2 header exceeds cluster size');
-    if (h.headerLength > 104) h.compressionType = data[104] ?? 0;
+    if (h.headerLength > 104) h.compressionType = data.length > 104 ? data[104] : 0;
     if (hiIncompat !== 0) throw new Qcow2Error(`Unsupported qcow2 feature(s): Unknown incompatible feature: ${hiIncompat.toString(16)}00000000`, 'ENOTSUP');
   }
   if (h.refcountOrder > 6) throw new Qcow2Error('Reference count entry width too large; may not exceed 64 bits');
@@ -232,10 +232,10 @@ function parseExtensions(h: Qcow2Header, data: Uint8Array, start: number, end: n
       h.backingFormat = new TextDecoder().decode(body).replace(/\0.*$/s, '');
     } else if (type === EXT_FEATURE_TABLE) {
       for (let i = 0; i + 48 <= len; i += 48) {
-        const t = body[i] as number;
+        const t = body[i];
         if (t > 2) continue;
         const name = new TextDecoder().decode(body.subarray(i + 2, i + 48)).replace(/\0.*$/s, '');
-        h.featureNames.push({ type: t as 0 | 1 | 2, bit: body[i + 1] as number, name });
+        h.featureNames.push({ type: t as 0 | 1 | 2, bit: body[i + 1], name });
       }
     } else if (type === EXT_DATA_FILE) {
       throw new Qcow2Error('External data files are not supported by this driver', 'ENOTSUP');

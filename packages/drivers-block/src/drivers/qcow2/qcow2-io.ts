@@ -38,26 +38,26 @@ function* locked<T>(s: Qcow2State, fn: () => Co<T>): Co<T> {
 }
 
 /** Read guest bytes [offset, offset + qiov.size) of the backing image (zeroes past its end). */
-function readBacking(backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
+function readBacking(backing: BackingLink, offset: number, qiov: IoVector): Co {
   // Wholly inside the backing image: its own request, with no frame of ours around it.
   if (backing.bs !== undefined && offset + qiov.size <= backing.length) return bdrvCoPreadv(backing.bs, offset, qiov.size, qiov);
   return readBackingNearEnd(backing, offset, qiov);
 }
 
-function* readBackingNearEnd(backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
+function* readBackingNearEnd(backing: BackingLink, offset: number, qiov: IoVector): Co {
   const bytes = qiov.size;
   const inside = backing.bs === undefined ? 0 : Math.max(0, Math.min(bytes, backing.length - offset));
   if (inside > 0) yield* bdrvCoPreadv(backing.bs as BlockDriverState, offset, inside, qiov.slice(0, inside));
   if (inside < bytes) qiov.fill(0, inside, bytes - inside);
 }
 
-function* readPiece(s: Qcow2State, backing: BackingLink, m: Mapping, offset: number, qiov: IoVector): Co<void> {
+function* readPiece(s: Qcow2State, backing: BackingLink, m: Mapping, offset: number, qiov: IoVector): Co {
   switch (m.type) {
     case ClusterType.Unallocated:
       return yield* readBacking(backing, offset, qiov);
     case ClusterType.ZeroPlain:
     case ClusterType.ZeroAlloc:
-      return qiov.fill(0);
+      { qiov.fill(0); return; }
     case ClusterType.Normal:
       return yield* s.file.preadv(m.host, qiov);
     case ClusterType.Compressed: {
@@ -72,7 +72,7 @@ function* readPiece(s: Qcow2State, backing: BackingLink, m: Mapping, offset: num
 }
 
 /** qcow2_co_preadv_part */
-export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co<void> {
+export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co {
   let pool: TaskPool | undefined;
   let done = 0;
   while (done < bytes) {
@@ -98,7 +98,7 @@ export function* qcow2Preadv(s: Qcow2State, backing: BackingLink, offset: number
 }
 
 /** qcow2_mark_dirty: with lazy refcounts, set the dirty bit (durably) before the first metadata change. */
-function* markDirty(s: Qcow2State): Co<void> {
+function* markDirty(s: Qcow2State): Co {
   if (!s.lazyRefcounts || s.markedDirty) return;
   s.markedDirty = true;
   if ((s.header.incompatibleFeatures & INCOMPAT_DIRTY) !== 0) return;
@@ -168,7 +168,7 @@ function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, byte
 }
 
 /** Under the lock: point guest clusters [c0, c0 + n) at host clusters from `host`, dropping what they held. */
-function* linkClusters(s: Qcow2State, c0: number, n: number, host: number): Co<void> {
+function* linkClusters(s: Qcow2State, c0: number, n: number, host: number): Co {
   const l1i = Math.floor(c0 / s.l2Size);
   const t = yield* l2TableForWrite(s, l1i);
   if (!s.lazyRefcounts) yield* s.l2Cache.setDependency(s.refcountCache);
@@ -183,7 +183,7 @@ function* linkClusters(s: Qcow2State, c0: number, n: number, host: number): Co<v
   for (const e of old) yield* freeEntry(s, e);
 }
 
-function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, offset: number, qiov: IoVector): Co<void> {
+function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, offset: number, qiov: IoVector): Co {
   if (plan.kind === 'inplace') return yield* s.file.pwritev(plan.host, qiov);
   const cs = s.clusterSize;
   const start = plan.c0 * cs;
@@ -221,7 +221,7 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, off
 }
 
 /** qcow2_co_pwritev_part */
-export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co<void> {
+export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co {
   let pool: TaskPool | undefined;
   let done = 0;
   while (done < bytes) {
@@ -244,7 +244,7 @@ export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: numbe
   if (pool !== undefined) yield* pool.waitAll();
 }
 
-function* releasePlan(s: Qcow2State, plan: WritePlan & { kind: 'alloc' }): Co<void> {
+function* releasePlan(s: Qcow2State, plan: WritePlan & { kind: 'alloc' }): Co {
   s.inflight.delete(plan.alloc);
   plan.alloc.done.restartAll();
   yield* freeClusters(s, plan.host, plan.n * s.clusterSize);
@@ -285,7 +285,7 @@ function* zeroClusters(s: Qcow2State, c0: number, n: number, unmap: boolean, zer
   return n;
 }
 
-function* forWholeClusters(s: Qcow2State, offset: number, bytes: number, fn: (c0: number, n: number) => Co<number>): Co<void> {
+function* forWholeClusters(s: Qcow2State, offset: number, bytes: number, fn: (c0: number, n: number) => Co<number>): Co {
   const cs = s.clusterSize;
   let c = Math.ceil(offset / cs);
   // The last, partial cluster of the image counts as whole when the request reaches the end.
@@ -317,14 +317,14 @@ export function* qcow2ZeroClusters(s: Qcow2State, offset: number, bytes: number,
  * discarded clusters as zeroes; v2 images without a backing file make them
  * unallocated, which also reads as zeroes.
  */
-export function* qcow2Discard(s: Qcow2State, hasBacking: boolean, offset: number, bytes: number, full = false): Co<void> {
+export function* qcow2Discard(s: Qcow2State, hasBacking: boolean, offset: number, bytes: number, full = false): Co {
   if (!full && !s.hasZeroClusters && hasBacking) return; // QEMU: discarding would expose the backing file
   yield* locked(s, () => markDirty(s));
   yield* forWholeClusters(s, offset, bytes, (c0, n) => zeroClusters(s, c0, n, true, !full && s.hasZeroClusters));
 }
 
 /** qcow2_co_flush_to_os + the file's flush: L2 tables (after the refcounts they depend on), refcounts, then the host file. */
-export function* qcow2Flush(s: Qcow2State): Co<void> {
+export function* qcow2Flush(s: Qcow2State): Co {
   yield* locked(s, function* () {
     yield* s.l2Cache.writeBack();
     yield* s.refcountCache.writeBack();

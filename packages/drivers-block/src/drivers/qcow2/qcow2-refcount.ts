@@ -14,9 +14,9 @@ import { hex, type Qcow2State } from './qcow2-state.js';
 export function getRefcountEntry(block: Uint8Array, i: number, order: number): number {
   switch (order) {
     case 4:
-      return ((block[i * 2] as number) << 8) | (block[i * 2 + 1] as number);
+      return ((block[i * 2]) << 8) | (block[i * 2 + 1]);
     case 3:
-      return block[i] as number;
+      return block[i];
     case 5:
       return new DataView(block.buffer, block.byteOffset).getUint32(i * 4);
     case 6: {
@@ -26,7 +26,7 @@ export function getRefcountEntry(block: Uint8Array, i: number, order: number): n
     default: {
       const bits = 2 ** order;
       const bit = i * bits;
-      return ((block[bit >> 3] as number) >> (bit & 7)) & ((1 << bits) - 1);
+      return ((block[bit >> 3]) >> (bit & 7)) & ((1 << bits) - 1);
     }
   }
 }
@@ -54,7 +54,7 @@ export function setRefcountEntry(block: Uint8Array, i: number, order: number, v:
       const bits = 2 ** order;
       const bit = i * bits;
       const mask = ((1 << bits) - 1) << (bit & 7);
-      const byte = block[bit >> 3] as number;
+      const byte = block[bit >> 3];
       block[bit >> 3] = (byte & ~mask) | ((v << (bit & 7)) & mask);
     }
   }
@@ -64,7 +64,7 @@ export function setRefcountEntry(block: Uint8Array, i: number, order: number, v:
 export function* getRefcount(s: Qcow2State, cluster: number): Co<number> {
   const idx = Math.floor(cluster / s.refblockSize);
   if (idx >= s.refTable.length) return 0;
-  const off = s.refTable[idx] as number;
+  const off = s.refTable[idx];
   if (off === 0) return 0;
   const block = yield* s.refcountCache.get(off);
   return getRefcountEntry(block, cluster % s.refblockSize, s.refcountOrder);
@@ -98,7 +98,7 @@ function* findFreeClusters(s: Qcow2State, n: number, avoidStart = 0, avoidEnd = 
  */
 function* ensureRefblock(s: Qcow2State, idx: number, avoidStart: number, avoidEnd: number): Co<number> {
   if (idx >= s.refTable.length) yield* growRefTable(s, idx, avoidEnd);
-  const have = s.refTable[idx] as number;
+  const have = s.refTable[idx];
   if (have !== 0) return have;
   const c = yield* findFreeClusters(s, 1, avoidStart, avoidEnd);
   const offset = c * s.clusterSize;
@@ -125,7 +125,7 @@ function* ensureRefblock(s: Qcow2State, idx: number, avoidStart: number, avoidEn
  * Replace the refcount table with a larger one covering index `need`,
  * placed (with the refcount blocks describing it) past the end of the image.
  */
-function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co<void> {
+function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co {
   const cs = s.clusterSize;
   const end = Math.max(s.endCluster, avoidEnd);
   let entries = Math.max(need + 1, Math.ceil((s.refTable.length * 3) / 2));
@@ -163,9 +163,9 @@ function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co<void> 
     const b = blocks.get(r);
     if (b !== undefined) setRefcountEntry(b, c % s.refblockSize, s.refcountOrder, 1);
     else {
-      const block = yield* s.refcountCache.get(s.refTable[r] as number);
+      const block = yield* s.refcountCache.get(s.refTable[r]);
       setRefcountEntry(block, c % s.refblockSize, s.refcountOrder, 1);
-      s.refcountCache.markDirty(s.refTable[r] as number);
+      s.refcountCache.markDirty(s.refTable[r]);
     }
   }
   yield* s.refcountCache.flush();
@@ -197,9 +197,9 @@ function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co<void> 
  * Underflow and overflow are corruption / -ERANGE as in QEMU. A count
  * reaching zero makes the cluster free for reuse.
  */
-export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, avoidStart = cluster, avoidEnd = cluster + 1): Co<void> {
+export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, avoidStart = cluster, avoidEnd = cluster + 1): Co {
   const idx = Math.floor(cluster / s.refblockSize);
-  let off = idx < s.refTable.length ? (s.refTable[idx] as number) : 0;
+  let off = idx < s.refTable.length ? (s.refTable[idx]) : 0;
   if (off === 0) {
     if (addend < 0) yield* s.signalCorruption(`Freeing cluster ${hex(cluster * s.clusterSize)} that has no refcount block`);
     off = yield* ensureRefblock(s, idx, avoidStart, avoidEnd);
@@ -232,7 +232,7 @@ export function* allocClusters(s: Qcow2State, n: number): Co<number> {
 }
 
 /** qcow2_free_clusters: drop one reference from every cluster in [offset, offset + bytes). */
-export function* freeClusters(s: Qcow2State, offset: number, bytes: number): Co<void> {
+export function* freeClusters(s: Qcow2State, offset: number, bytes: number): Co {
   const first = Math.floor(offset / s.clusterSize);
   const last = Math.floor((offset + bytes - 1) / s.clusterSize);
   for (let c = first; c <= last; c++) yield* updateRefcount(s, c, -1);

@@ -14,7 +14,7 @@ import { allocClusters, freeClusters } from './qcow2-refcount.js';
 import type { Qcow2State } from './qcow2-state.js';
 
 /** bdrv_co_truncate for qcow2. */
-export function* qcow2Resize(s: Qcow2State, size: number, prealloc: PreallocMode): Co<void> {
+export function* qcow2Resize(s: Qcow2State, size: number, prealloc: PreallocMode): Co {
   if (prealloc !== 'off') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
   if (size % 512 !== 0) throw new Qcow2Error('The new size must be a multiple of 512', 'EINVAL');
   if (s.snapshots.length > 0) throw new NotSupportedError("Can't resize an image which has snapshots");
@@ -40,7 +40,7 @@ export function* qcow2Resize(s: Qcow2State, size: number, prealloc: PreallocMode
 }
 
 /** qcow2_grow_l1_table: a new, larger L1 table, on disk before the header points at it. */
-function* growL1(s: Qcow2State, entries: number): Co<void> {
+function* growL1(s: Qcow2State, entries: number): Co {
   if (entries * 8 > QCOW_MAX_L1_SIZE) throw new Qcow2Error('Active L1 table too large', 'EFBIG');
   const cs = s.clusterSize;
   const bytes = entries * 8;

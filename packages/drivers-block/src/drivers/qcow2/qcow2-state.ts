@@ -89,7 +89,7 @@ export class Qcow2State {
   }
 
   /** Load the L1 table, the refcount table and the snapshot list. */
-  *load(): Co<void> {
+  *load(): Co {
     const h = this.header;
     const fileLen = yield* this.file.length();
     const rtBytes = h.refcountTableClusters * this.clusterSize;
@@ -126,7 +126,7 @@ export class Qcow2State {
    * header, the L1 or refcount table, an L2 table, a refcount block or the
    * snapshot table.
    */
-  *checkDataWrite(offset: number, bytes: number): Co<void> {
+  *checkDataWrite(offset: number, bytes: number): Co {
     const cs = this.clusterSize;
     const h = this.header;
     const overlaps = (start: number, len: number): boolean => start < offset + bytes && offset < start + len;
@@ -163,20 +163,20 @@ export class Qcow2State {
   }
 
   /** Rewrite cluster 0 from `header`. */
-  *writeHeader(): Co<void> {
+  *writeHeader(): Co {
     // Cluster 0 holds nothing but the header, so it is rewritten whole.
     yield* this.file.pwrite(0, serializeHeader(this.header));
   }
 
   /** Write L1 entry `i` (in memory already) to disk. */
-  *writeL1Entry(i: number): Co<void> {
+  *writeL1Entry(i: number): Co {
     const at = i - (i % 64); // QEMU writes one 512-byte sector of L1 at a time
     const end = Math.min(this.header.l1Size, at + 64);
     yield* this.file.pwrite(this.header.l1TableOffset + at * 8, this.l1Table.slice(at * 8, end * 8));
   }
 
   /** Write refcount-table entry `i` to disk. */
-  *writeRefTableEntry(i: number): Co<void> {
+  *writeRefTableEntry(i: number): Co {
     const b = new Uint8Array(8);
     writeU64(b, 0, this.refTable[i] ?? 0);
     yield* this.file.pwrite(this.header.refcountTableOffset + i * 8, b);

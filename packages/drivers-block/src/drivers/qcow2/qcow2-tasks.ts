@@ -6,7 +6,7 @@
  */
 import { CoQueue, coroutineCreate, coroutineEnter, type Co } from '@qco/core';
 
-function* runTask(t: { pool: TaskPool; fn: () => Co<void> }): Co<void> {
+function* runTask(t: { pool: TaskPool; fn: () => Co }): Co {
   yield* t.pool.run(t.fn);
 }
 
@@ -28,14 +28,14 @@ export class TaskPool {
   }
 
   /** aio_task_pool_start_task: wait for a free slot, then start `fn` in a new coroutine. */
-  *start(fn: () => Co<void>): Co<void> {
+  *start(fn: () => Co): Co {
     while (this.active >= this.max) yield* this.changed.wait();
     this.active++;
     coroutineEnter(coroutineCreate(runTask, { pool: this, fn }));
   }
 
   /** @internal The body of one task's coroutine. */
-  *run(fn: () => Co<void>): Co<void> {
+  *run(fn: () => Co): Co {
     try {
       yield* fn();
     } catch (err) {
@@ -50,7 +50,7 @@ export class TaskPool {
   }
 
   /** aio_task_pool_wait_all: wait for every task; throw the first error. */
-  *waitAll(): Co<void> {
+  *waitAll(): Co {
     while (this.active > 0) yield* this.changed.wait();
     if (this.failed) throw this.error;
   }

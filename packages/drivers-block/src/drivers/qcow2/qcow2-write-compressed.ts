@@ -30,7 +30,7 @@ function* allocBytes(s: Qcow2State, size: number): Co<number> {
 }
 
 /** Write one guest cluster at cluster-aligned `offset` compressed (the image's last cluster may be short). */
-export function* writeCompressedCluster(s: Qcow2State, backing: BackingLink, offset: number, qiov: IoVector): Co<void> {
+export function* writeCompressedCluster(s: Qcow2State, backing: BackingLink, offset: number, qiov: IoVector): Co {
   const cs = s.clusterSize;
   const data = new Uint8Array(cs);
   qiov.toBufferAt(data, 0, qiov.size);

@@ -56,7 +56,7 @@ export function* contextExtents(exp: NbdExport, name: string, offset: number, le
       flags = st.depth;
     }
     if (len <= 0) break;
-    const last = out[out.length - 1];
+    const last = out.at(-1);
     if (last !== undefined && last[1] === flags && last[0] + len <= 0xffffffff) last[0] += len;
     else out.push([len, flags]);
     at += len;

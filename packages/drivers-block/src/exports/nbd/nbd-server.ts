@@ -9,7 +9,7 @@
  * is given): options before STARTTLS get NBD_REP_ERR_TLS_REQD.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import { TLSSocket, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
 import { coWaitFor } from '@qco/core';
 import { NBD_DEFAULT_PORT } from '../../nbd/constants.js';
@@ -168,7 +168,8 @@ class NbdServerImpl implements NbdServer, HandshakeHost {
     stream.reattach(tls);
     const allow = tlsOpts.authz ?? [];
     if (allow.length > 0) {
-      const cert = tls.getPeerCertificate();
+      // Node gives an empty object when the client sent no certificate, null once the socket is destroyed.
+      const cert = tls.getPeerCertificate() as Partial<PeerCertificate> | null;
       const dn = cert !== null && cert.raw !== undefined ? certificateDn(cert.raw) : '';
       if (!allow.includes(dn)) throw new Error(`TLS x509 authz check for ${dn === '' ? '<no certificate>' : dn} is denied`);
     }

@@ -76,10 +76,10 @@ export interface HandshakeHost {
   /** Whether TLS is configured, and whether it is required. */
   readonly tls: 'off' | 'required';
   /** Upgrade the stream to TLS (after NBD_REP_ACK went out); throws when the handshake or authz fails. */
-  starttls(stream: NbdStream): Co<void>;
+  starttls(stream: NbdStream): Co;
 }
 
-function* send(stream: NbdStream, buf: Buffer): Co<void> {
+function* send(stream: NbdStream, buf: Buffer): Co {
   stream.write(buf);
   yield* stream.drain();
 }
@@ -112,8 +112,8 @@ export function* serverHandshake(stream: NbdStream, host: HandshakeHost): Co<Neg
     const len = hdr.readUInt32BE(12);
     if (len > NBD_MAX_OPTION_SIZE) throw new NbdProtocolError(`Option ${opt} length ${len} is larger than max length ${NBD_MAX_OPTION_SIZE}`);
     const data = len === 0 ? Buffer.alloc(0) : Buffer.from(yield* stream.read(len));
-    const reply = (type: number, payload?: Uint8Array): Co<void> => send(stream, encodeOptionReply(opt, type, payload));
-    const error = (type: number, message: string): Co<void> => send(stream, encodeOptionReply(opt, type, Buffer.from(message)));
+    const reply = (type: number, payload?: Uint8Array): Co => send(stream, encodeOptionReply(opt, type, payload));
+    const error = (type: number, message: string): Co => send(stream, encodeOptionReply(opt, type, Buffer.from(message)));
 
     if (!fixed && opt !== NBD_OPT_EXPORT_NAME) throw new NbdProtocolError(`Unsupported option 0x${opt.toString(16)} without fixed newstyle`);
 
@@ -236,7 +236,7 @@ export function* serverHandshake(stream: NbdStream, host: HandshakeHost): Co<Neg
         }
         const names = matchContexts(exp, req.queries, !set);
         for (const name of names) {
-          const id = set ? (META_CONTEXT_IDS[name] as number) : 0;
+          const id = set ? (META_CONTEXT_IDS[name]) : 0;
           yield* reply(NBD_REP_META_CONTEXT, Buffer.concat([u32(id), Buffer.from(name)]));
           if (set) contexts.set(id, name);
         }

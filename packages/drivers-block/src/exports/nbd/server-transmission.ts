@@ -67,7 +67,7 @@ class RequestError extends Error {
   }
 }
 
-const VALID_FLAGS: Readonly<Record<number, number>> = {
+const VALID_FLAGS: Readonly<Partial<Record<number, number>>> = {
   [NBD_CMD_READ]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_DF,
   [NBD_CMD_WRITE]: NBD_CMD_FLAG_FUA,
   [NBD_CMD_FLUSH]: NBD_CMD_FLAG_FUA,
@@ -94,7 +94,7 @@ export class ServerTransmission {
   ) {}
 
   /** The receive loop (coroutine_fn): returns on NBD_CMD_DISC once in-flight requests are answered; throws on a broken stream or protocol. */
-  *run(): Co<void> {
+  *run(): Co {
     try {
       for (;;) {
         while (this.inFlight >= this.limits.maxRequests) yield* this.waitSlot();
@@ -119,12 +119,12 @@ export class ServerTransmission {
     }
   }
 
-  private *waitSlot(): Co<void> {
+  private *waitSlot(): Co {
     this.receiver = coroutineSelf();
     yield* coroutineYield();
   }
 
-  private *waitIdle(): Co<void> {
+  private *waitIdle(): Co {
     while (this.inFlight > 0) {
       this.idleWaiter = coroutineSelf();
       yield* coroutineYield();
@@ -149,7 +149,7 @@ export class ServerTransmission {
   }
 
   /** @internal Handle one request and send its reply. */
-  *handle(req: NbdRequest, payload: Buffer | null): Co<void> {
+  *handle(req: NbdRequest, payload: Buffer | null): Co {
     const { exp, structured } = this.session;
     try {
       this.check(req);
@@ -213,7 +213,7 @@ export class ServerTransmission {
     }
   }
 
-  private *read(req: NbdRequest): Co<void> {
+  private *read(req: NbdRequest): Co {
     const { exp, structured } = this.session;
     if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) {
       const st = yield* exp.blk.coBlockStatusAbove(req.offset, req.length);
@@ -248,7 +248,7 @@ export class ServerTransmission {
    * structured READ answers zero ranges with OFFSET_HOLE chunks instead of
    * their bytes, and only the data ranges are read and sent.
    */
-  private *sparseRead(req: NbdRequest, first: BlockStatusAbove): Co<void> {
+  private *sparseRead(req: NbdRequest, first: BlockStatusAbove): Co {
     const { exp } = this.session;
     const chunks: Buffer[] = [];
     const pooled: Buffer[] = [];
@@ -283,7 +283,7 @@ export class ServerTransmission {
     }
   }
 
-  private *blockStatus(req: NbdRequest): Co<void> {
+  private *blockStatus(req: NbdRequest): Co {
     const { exp, contexts } = this.session;
     const one = (req.flags & NBD_CMD_FLAG_REQ_ONE) !== 0;
     const chunks: Buffer[] = [];
@@ -303,12 +303,12 @@ export class ServerTransmission {
     yield* this.send(chunks);
   }
 
-  private *sendSimple(cookie: bigint, err: number): Co<void> {
+  private *sendSimple(cookie: bigint, err: number): Co {
     yield* this.send([encodeSimpleReply(err, cookie)]);
   }
 
   /** Send one whole reply under the send lock; wait for the socket to drain before releasing it. */
-  private *send(bufs: Buffer[], sent?: () => void): Co<void> {
+  private *send(bufs: Buffer[], sent?: () => void): Co {
     if (this.stream.closed) {
       sent?.();
       return;
@@ -338,7 +338,7 @@ function toNbdError(e: unknown): [number, string] {
     const err = nbdErrorFromErrno(e.errno);
     return [err === 0 ? NBD_EIO : err, e.message];
   }
-  return [NBD_EIO, (e as Error)?.message ?? String(e)];
+  return [NBD_EIO, e instanceof Error ? e.message : String(e)];
 }
 
 
@@ -348,7 +348,7 @@ interface RequestOpaque {
   payload: Buffer | null;
 }
 
-function* requestEntry(o: RequestOpaque): Co<void> {
+function* requestEntry(o: RequestOpaque): Co {
   try {
     yield* o.t.handle(o.req, o.payload);
   } finally {

@@ -40,7 +40,7 @@ export class GuestMemory {
         const uva = Number(dv.getBigUint64(at + 16, true));
         const off = Number(dv.getBigUint64(at + 24, true));
         if (![gpa, size, uva, off].every(Number.isSafeInteger) || size === 0) throw new Error(`Invalid memory region ${i}`);
-        const mapping = addon.mmap(fds[i] as number, off + size, 0);
+        const mapping = addon.mmap(fds[i], off + size, 0);
         regions.push({ gpa, size, uva, mapping, bytes: new Uint8Array(mapping, off, size) });
       }
     } catch (err) {

@@ -195,9 +195,9 @@ class Connection {
   }
 
   private ring(index: number): Vring {
-    const r = this.rings[index];
-    if (r === undefined) throw new Error(`Invalid vring index: ${index}`);
-    return r;
+    // The index comes from the front-end's message.
+    if (!Number.isInteger(index) || index < 0 || index >= this.rings.length) throw new Error(`Invalid vring index: ${index}`);
+    return this.rings[index];
   }
 
   private need(m: VhostUserMsg, bytes: number): DataView {

@@ -236,7 +236,7 @@ interface RequestArgs {
   readonly done: VirtioBlkComplete;
 }
 
-function* requestCoroutine(a: RequestArgs): Co<void> {
+function* requestCoroutine(a: RequestArgs): Co {
   let r: { status: number; written: number };
   try {
     r = yield* a.dev.handle(a.el);
@@ -252,7 +252,7 @@ function* requestCoroutine(a: RequestArgs): Co<void> {
     return;
   }
   const inSegs = a.el.in;
-  const last = inSegs[inSegs.length - 1] as Uint8Array;
+  const last = inSegs[inSegs.length - 1];
   last[last.length - 1] = r.status;
   a.done(a.el, r.written + 1);
 }
