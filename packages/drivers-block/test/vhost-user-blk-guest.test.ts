@@ -51,6 +51,7 @@ function workload(randReads: number): string {
     'echo "@@qco queues $(ls /sys/block/vda/mq | wc -l)"',
     // Write-through at start, as qemu-storage-daemon's export; then writeback (SET_CONFIG), so the guest flushes.
     'echo "@@qco cache $(cat /sys/block/vda/queue/write_cache)"',
+    'echo "@@qco limits $(cat /sys/block/vda/queue/max_segment_size) $(cat /sys/block/vda/queue/max_segments)"',
     'echo "write back" > /sys/block/vda/cache_type',
     'echo "@@qco md5 $(dd if=/dev/vda bs=1M count=64 iflag=direct 2>/dev/null | md5sum | cut -d" " -f1)"',
     'blkdiscard -o 33554432 -l 1048576 /dev/vda; echo "@@qco discard $?"',
@@ -150,6 +151,7 @@ describe('vhost-user-blk with a real guest', () => {
     expect(r.results.get('serial')).toBe('qco-raw');
     expect(r.results.get('queues')).toBe('1');
     expect(r.results.get('cache')).toBe('write through');
+    expect(r.results.get('limits')).toBe('4096 126');
     expect(exp.writeback).toBe(true);
     expect(r.results.get('discard')).toBe('0');
     expect(r.results.get('zeroout')).toBe('ok');
@@ -272,7 +274,7 @@ describe('vhost-user-blk with a real guest', () => {
     const r = await runGuest({ kernel, initrd, smp: 2, vhostUser: [{ socket: qsock }], timeoutMs: 200_000 });
     qsd.p.kill('SIGTERM');
     expect(r.timedOut, r.console.slice(-3000) + qsd.stderr()).toBe(false);
-    for (const k of ['queues', 'cache', 'md5', 'discard', 'zeroout', 'randread_sum', 'md5after']) expect([k, results.qco?.get(k)]).toEqual([k, r.results.get(k)]);
+    for (const k of ['queues', 'cache', 'limits', 'md5', 'discard', 'zeroout', 'randread_sum', 'md5after']) expect([k, results.qco?.get(k)]).toEqual([k, r.results.get(k)]);
     const cmp = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', join(dir, 'daemon.img'), image], { encoding: 'utf8' });
     expect(cmp.stdout.trim()).toBe('Images are identical.');
   }, 300_000);

@@ -25,6 +25,7 @@ export const VIRTIO_BLK_S_IOERR = 1;
 export const VIRTIO_BLK_S_UNSUPP = 2;
 
 /** Device feature bits (VIRTIO_BLK_F_*), as bigint masks. */
+export const VIRTIO_BLK_F_SIZE_MAX = 1n << 1n;
 export const VIRTIO_BLK_F_SEG_MAX = 1n << 2n;
 export const VIRTIO_BLK_F_RO = 1n << 5n;
 export const VIRTIO_BLK_F_BLK_SIZE = 1n << 6n;
@@ -106,7 +107,8 @@ export class VirtioBlkDevice {
 
   /** The device feature bits (before the transport's). */
   features(): bigint {
-    let f = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_MQ | VIRTIO_BLK_F_CONFIG_WCE;
+    // SIZE_MAX with size_max 0, as QEMU's export: the guest then sends page-sized segments, seg_max of them per request.
+    let f = VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_MQ | VIRTIO_BLK_F_CONFIG_WCE;
     f |= VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_WRITE_ZEROES;
     if (!this.opts.writable) f |= VIRTIO_BLK_F_RO;
     return f;
@@ -118,6 +120,7 @@ export class VirtioBlkDevice {
     const dv = new DataView(b.buffer);
     const lbs = this.opts.logicalBlockSize;
     dv.setBigUint64(0, BigInt(Math.floor(this.capacity / VIRTIO_BLK_SECTOR_SIZE)), true);
+    dv.setUint32(8, 0, true); // size_max
     dv.setUint32(12, this.opts.segMax, true);
     dv.setUint32(20, lbs, true);
     dv.setUint8(24, 0); // physical_block_exp
