@@ -36,6 +36,10 @@ async function run(backend: string, text: string, chunk: number): Promise<{ code
   child.stdout.on('data', (b: Buffer) => out.push(b));
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // A decoder that refuses its input exits before it has read the rest: writing on is EPIPE.
+  child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   // Nothing is written before the decoder runs, so its first read finds the pipe empty and waits.
   await new Promise<void>((resolve) => {
     const check = (): void => {
@@ -44,7 +48,7 @@ async function run(backend: string, text: string, chunk: number): Promise<{ code
     };
     check();
   });
-  for (let i = 0; i < text.length; i += chunk) {
+  for (let i = 0; i < text.length && child.exitCode === null; i += chunk) {
     child.stdin.write(text.slice(i, i + chunk));
     await new Promise((r) => setTimeout(r, 2));
   }
