@@ -9,10 +9,10 @@
 import { processStreams, type CliStreams } from './common/streams.js';
 import { ImgError, usageError } from './img/img-error.js';
 
-type Subcommand = (args: readonly string[], io: CliStreams) => Promise<number | void>;
+type Subcommand = (args: readonly string[], io: CliStreams) => Promise<number> | Promise<void>;
 
 /** Each subcommand's module, loaded on first use; a void result exits 0. */
-const SUBCOMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
+const SUBCOMMANDS: Readonly<Partial<Record<string, () => Promise<Subcommand>>>> = {
   info: async () => (await import('./img/img-info.js')).imgInfo,
   map: async () => (await import('./img/img-map.js')).imgMap,
   create: async () => (await import('./img/img-create.js')).imgCreate,
@@ -47,7 +47,8 @@ Command syntax:
 
 /** Run qco-img with `argv` (without node and script); resolves to the exit status. */
 export async function qcoImgMain(argv: readonly string[], io: CliStreams = processStreams): Promise<number> {
-  const [cmd, ...args] = argv;
+  const cmd = argv.at(0);
+  const args = argv.slice(1);
   try {
     switch (cmd) {
       case undefined:

@@ -13,7 +13,7 @@ export const blockStatusCommands: Command[] = [];
 
 /** bdrv_is_allocated over [offset, offset + bytes): (allocated?, bytes with that answer). */
 async function isAllocated(s: Session, offset: number, bytes: number): Promise<[boolean, number]> {
-  const st = await s.blk!.blockStatus(offset, bytes);
+  const st = await s.image().blockStatus(offset, bytes);
   return [(st.flags & BDRV_BLOCK_ALLOCATED) !== 0, st.bytes];
 }
 
@@ -29,11 +29,11 @@ blockStatusCommands.push({
   async run(s, args) {
     const { o, rest } = opts(s, this, args, 'Cq');
     operandCount(s, this, rest.length, 2, 2);
-    const offset = cvtnum(s, rest[0] as string);
-    const count = cvtnum(s, rest[1] as string);
+    const offset = cvtnum(s, rest[0]);
+    const count = cvtnum(s, rest[1]);
     const t0 = now();
     try {
-      await s.blk!.pdiscard(offset, count);
+      await s.image().pdiscard(offset, count);
     } catch (err) {
       requestFailed(s, 'discard', err);
     }
@@ -49,8 +49,9 @@ blockStatusCommands.push({
   max: 2,
   needsImage: true,
   async run(s, args) {
-    const offset = cvtnum(s, args[0] as string);
-    const count = args[1] !== undefined ? cvtnum(s, args[1]) : 512;
+    const offset = cvtnum(s, args[0]);
+    const countArg = args.at(1);
+    const count = countArg !== undefined ? cvtnum(s, countArg) : 512;
     let sum = 0;
     try {
       for (let at = offset, left = count; left > 0; ) {
@@ -75,11 +76,12 @@ blockStatusCommands.push({
   max: 0,
   needsImage: true,
   async run(s) {
-    const size = await s.blk!.getLength();
+    const size = await s.image().getLength();
     let at = 0;
     try {
       while (at < size) {
-        let [alloc, n] = await isAllocated(s, at, size - at);
+        const [alloc, first] = await isAllocated(s, at, size - at);
+        let n = first;
         // Merge following runs with the same answer.
         while (at + n < size) {
           const [next, m] = await isAllocated(s, at + n, size - at - n);

@@ -47,6 +47,11 @@ export class Session {
   out(s: string): void {
     this.io.out(s);
   }
+  /** The open image; without one the command fails as qemu-io's dispatcher does (commands marked needsImage never get here without one). */
+  image(): BlockBackend {
+    if (this.blk === undefined) this.fail("no file open, try 'help open'");
+    return this.blk;
+  }
   /** Print `line` (stdout, or stderr with or without the program prefix, as qemu-io does for it) and fail the command. */
   fail(line: string, toStderr: boolean | 'bare' = false): never {
     if (toStderr === 'bare') this.io.err(`${line}\n`);
@@ -164,8 +169,8 @@ commands.push({
     operandCount(s, this, rest.length, 2, 2);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
     if (o.has('b')) s.fail('read failed: Operation not supported');
-    const offset = cvtnum(s, rest[0] as string);
-    const count = cvtnum(s, rest[1] as string);
+    const offset = cvtnum(s, rest[0]);
+    const count = cvtnum(s, rest[1]);
     if (count > REQUEST_MAX_BYTES) s.fail(`length cannot exceed ${REQUEST_MAX_BYTES}, given ${rest[1]}`);
     const patOff = o.has('s') ? cvtnum(s, o.get('s') as string) : 0;
     const patLen = o.has('l') ? cvtnum(s, o.get('l') as string) : count - patOff;
@@ -174,7 +179,7 @@ commands.push({
     const buf = new Uint8Array(count).fill(0xab);
     const t0 = now();
     try {
-      await s.blk!.pread(offset, count, buf);
+      await s.image().pread(offset, count, buf);
     } catch (err) {
       requestFailed(s, 'read', err);
     }
@@ -203,11 +208,11 @@ commands.push({
     const { o, rest } = opts(s, this, args, 'CP:qv');
     operandCount(s, this, rest.length, 2, -1);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
-    const offset = cvtnum(s, rest[0] as string);
+    const offset = cvtnum(s, rest[0]);
     const qiov = makeIov(lengths(s, rest.slice(1)), 0xab);
     const t0 = now();
     try {
-      await s.blk!.preadv(offset, qiov);
+      await s.image().preadv(offset, qiov);
     } catch (err) {
       requestFailed(s, 'readv', err);
     }
@@ -245,15 +250,15 @@ commands.push({
     if (o.has('b')) s.fail('write failed: Operation not supported');
     if (o.has('c') && zero) s.fail('-c and -z cannot be specified at the same time');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
-    const offset = cvtnum(s, rest[0] as string);
-    const count = cvtnum(s, rest[1] as string);
+    const offset = cvtnum(s, rest[0]);
+    const count = cvtnum(s, rest[1]);
     if (count > REQUEST_MAX_BYTES && !zero) s.fail(`length cannot exceed ${REQUEST_MAX_BYTES}, given ${rest[1]}`);
     const flags = { fua: o.has('f'), mayUnmap: o.has('u'), noFallback: o.has('n') };
     const t0 = now();
     try {
-      if (zero) await s.blk!.pwriteZeroes(offset, count, flags);
-      else if (o.has('c')) await s.blk!.pwriteCompressed(offset, new Uint8Array(count).fill(pattern));
-      else await s.blk!.pwrite(offset, new Uint8Array(count).fill(pattern), flags);
+      if (zero) await s.image().pwriteZeroes(offset, count, flags);
+      else if (o.has('c')) await s.image().pwriteCompressed(offset, new Uint8Array(count).fill(pattern));
+      else await s.image().pwrite(offset, new Uint8Array(count).fill(pattern), flags);
     } catch (err) {
       requestFailed(s, 'write', err);
     }
@@ -273,11 +278,11 @@ commands.push({
     const { o, rest } = opts(s, this, args, 'CfqP:');
     operandCount(s, this, rest.length, 2, -1);
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
-    const offset = cvtnum(s, rest[0] as string);
+    const offset = cvtnum(s, rest[0]);
     const qiov = makeIov(lengths(s, rest.slice(1)), pattern);
     const t0 = now();
     try {
-      await s.blk!.pwritev(offset, qiov, { fua: o.has('f') });
+      await s.image().pwritev(offset, qiov, { fua: o.has('f') });
     } catch (err) {
       requestFailed(s, 'writev', err);
     }
@@ -297,17 +302,17 @@ commands.push({
   min: 2,
   max: -1,
   needsImage: true,
-  async run(s, args) {
+  run(s, args) {
     const { o, rest } = opts(s, this, args, 'CiP:qv');
     operandCount(s, this, rest.length, 2, -1);
     if (o.has('i')) s.fail('aio_read: -i is not supported');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : undefined;
-    const offset = cvtnum(s, rest[0] as string);
+    const offset = cvtnum(s, rest[0]);
     const qiov = makeIov(lengths(s, rest.slice(1)), 0xab);
     const t0 = now();
     track(
       s,
-      s.blk!.preadv(offset, qiov).then(
+      s.image().preadv(offset, qiov).then(
         () => {
           const t = now() - t0;
           const buf = qiov.toBuffer();
@@ -321,6 +326,7 @@ commands.push({
         (err: unknown) => s.out(`readv failed: ${ioFailure(err)}\n`),
       ),
     );
+    return Promise.resolve();
   },
 });
 
@@ -332,7 +338,7 @@ commands.push({
   max: -1,
   needsImage: true,
   writes: true,
-  async run(s, args) {
+  run(s, args) {
     const { o, rest } = opts(s, this, args, 'CfiqP:uz');
     operandCount(s, this, rest.length, 2, -1);
     const zero = o.has('z');
@@ -340,13 +346,13 @@ commands.push({
     if (o.has('u') && !zero) s.fail('-u requires -z to be specified');
     if (o.has('i')) s.fail('aio_write: -i is not supported');
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
-    const offset = cvtnum(s, rest[0] as string);
+    const offset = cvtnum(s, rest[0]);
     const lens = lengths(s, rest.slice(1));
     if (zero && lens.length !== 1) s.fail('aio_write: -z supports only a single length parameter');
     const size = lens.reduce((a, b) => a + b, 0);
     const t0 = now();
     const flags = { fua: o.has('f'), mayUnmap: o.has('u') };
-    const p = zero ? s.blk!.pwriteZeroes(offset, size, flags) : s.blk!.pwritev(offset, makeIov(lens, pattern), flags);
+    const p = zero ? s.image().pwriteZeroes(offset, size, flags) : s.image().pwritev(offset, makeIov(lens, pattern), flags);
     track(
       s,
       p.then(
@@ -356,11 +362,21 @@ commands.push({
         (err: unknown) => s.out(`aio_write failed: ${ioFailure(err)}\n`),
       ),
     );
+    return Promise.resolve();
   },
 });
 
 export async function drain(s: Session): Promise<void> {
   while (s.aio.size > 0) await Promise.all([...s.aio]);
+}
+
+/** bdrv_flush on the open image; a failure is reported as `what` failed. */
+async function flushImage(s: Session, what: string): Promise<void> {
+  try {
+    await s.image().flush();
+  } catch (err) {
+    requestFailed(s, what, err);
+  }
 }
 
 commands.push({
@@ -372,11 +388,7 @@ commands.push({
   needsImage: true,
   async run(s) {
     await drain(s);
-    try {
-      await s.blk!.flush();
-    } catch (err) {
-      requestFailed(s, 'aio_flush', err);
-    }
+    await flushImage(s, 'aio_flush');
   },
 });
 
@@ -388,12 +400,8 @@ commands.push({
   min: 0,
   max: 0,
   needsImage: true,
-  async run(s) {
-    try {
-      await s.blk!.flush();
-    } catch (err) {
-      requestFailed(s, 'flush', err);
-    }
+  run(s) {
+    return flushImage(s, 'flush');
   },
 });
 
@@ -408,7 +416,7 @@ commands.push({
   async run(s) {
     let size = 0;
     try {
-      size = await s.blk!.getLength();
+      size = await s.image().getLength();
     } catch (err) {
       s.fail(`getlength: ${ioFailure(err)}`);
     }
@@ -425,8 +433,8 @@ commands.push({
   max: 0,
   needsImage: true,
   async run(s) {
-    s.out(`format name: ${s.blk!.driverName}\n`);
-    const info = await s.blk!.getInfo();
+    s.out(`format name: ${s.image().driverName}\n`);
+    const info = await s.image().getInfo();
     s.out(`cluster size: ${cvtstr(info.clusterSize ?? 0)}\n`);
     s.out(`vm state offset: ${cvtstr(0)}\n`);
     for (const [k, v] of Object.entries(info.extra ?? {})) s.out(`${k}: ${v}\n`);
@@ -447,9 +455,9 @@ commands.push({
     operandCount(s, this, rest.length, 1, 1);
     const mode = o.get('m') ?? 'off';
     if (!['off', 'metadata', 'falloc', 'full'].includes(mode)) s.fail(`Invalid preallocation mode '${mode}'`);
-    const offset = cvtnum(s, rest[0] as string);
+    const offset = cvtnum(s, rest[0]);
     try {
-      await s.blk!.truncate(offset, false, mode as 'off');
+      await s.image().truncate(offset, false, mode as 'off');
     } catch (err) {
       s.fail((err as Error).message, true);
     }
@@ -488,7 +496,7 @@ commands.push({
   needsImage: true,
   async run(s) {
     await drain(s);
-    await s.blk!.close();
+    await s.image().close();
     s.blk = undefined;
   },
 });
@@ -501,8 +509,9 @@ commands.push({
   min: 0,
   max: 0,
   needsImage: false,
-  async run(s) {
+  run(s) {
     s.quit = true;
+    return Promise.resolve();
   },
 });
 
@@ -514,11 +523,12 @@ commands.push({
   min: 0,
   max: 1,
   needsImage: false,
-  async run(s, args) {
+  run(s, args) {
     const list = args.length ? commands.filter((c) => c.name === args[0] || c.alt === args[0]) : commands;
-    if (args.length && list.length === 0) s.fail(`command ${args[0] as string} not found`);
+    if (args.length && list.length === 0) s.fail(`command ${args[0]} not found`);
     for (const c of list) s.out(`${c.name}${c.alt ? ` (or ${c.alt})` : ''} ${c.args} -- ${c.oneline}\n`);
     if (!args.length) s.out('\nUse \'help commandname\' for extended help.\n');
+    return Promise.resolve();
   },
 });
 
@@ -526,7 +536,11 @@ commands.push({
 function breakline(line: string): string[] {
   const out: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] ?? m[2] ?? (m[3] as string));
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    // A group whose alternative did not match is undefined (the lib types say string); a bare word is the whole match.
+    const groups: readonly (string | undefined)[] = m;
+    out.push(groups[1] ?? groups[2] ?? m[0]);
+  }
   return out;
 }
 
@@ -538,8 +552,8 @@ export async function runCommand(s: Session, line: string): Promise<boolean> {
   const cmd = commands.find((c) => c.name === name || c.alt === name);
   try {
     if (cmd === undefined) s.fail(`command "${name}" not found`, 'bare');
-    if (cmd.needsImage && s.blk === undefined) s.fail("no file open, try 'help open'");
-    if (cmd.writes && s.blk!.readOnly) s.fail('Block node is read-only', true);
+    if (cmd.needsImage) s.image();
+    if (cmd.writes && s.image().readOnly) s.fail('Block node is read-only', true);
     checkCount(s, cmd, args.length, cmd.min, cmd.max);
     await cmd.run(s, args);
     return true;

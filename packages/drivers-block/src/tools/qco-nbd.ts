@@ -131,7 +131,7 @@ export async function qcoNbdMain(argv: readonly string[], io: CliStreams = proce
     const tls = tlsId !== undefined ? { creds: findTlsCreds(tlsId, 'server'), ...(authzId !== undefined ? { authz: [findAuthz(authzId).identity] } : {}) } : undefined;
 
     const format = o.get('format');
-    const blk = await BlockBackend.open(operands[0] as string, {
+    const blk = await BlockBackend.open(operands[0], {
       ...(format !== undefined ? { format } : {}),
       ...(o.has('image-opts') ? { imageOpts: true } : {}),
       readOnly,
@@ -156,7 +156,7 @@ export async function qcoNbdMain(argv: readonly string[], io: CliStreams = proce
     // Tell a --fork parent we are up (fd 3 is its pipe).
     if (process.env['QCO_NBD_FORKED'] !== undefined) {
       try {
-        writeFileSync(3 as unknown as string, 'ready\n');
+        writeFileSync(3, 'ready\n');
       } catch {
         // The parent is gone: nothing to tell.
       }
@@ -179,7 +179,7 @@ export async function qcoNbdMain(argv: readonly string[], io: CliStreams = proce
 /** --fork: start ourselves in the background and return once it listens. */
 function forkServer(argv: readonly string[], io: CliStreams): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv], {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
       detached: true,
       stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
       env: { ...process.env, QCO_NBD_FORKED: '1' },

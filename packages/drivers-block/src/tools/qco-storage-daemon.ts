@@ -85,12 +85,12 @@ function parseArgs(argv: readonly string[]): DaemonConfig | 'help' | 'version' {
   let pidfile: string | undefined;
   let daemonize = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
+    const a = argv[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : a;
     const value = (): string => {
       if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
+      const v = argv.at(++i);
       if (v === undefined) throw new StorageDaemonError(`option '${name}' requires an argument`);
       return v;
     };
@@ -391,7 +391,7 @@ export async function qcoStorageDaemonMain(argv: readonly string[]): Promise<num
 /** --daemonize: start ourselves detached and exit once the child reports start-up done (or failed). */
 function daemonize(argv: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...argv], {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, QCO_SD_DAEMONIZED: '1' },

@@ -39,7 +39,7 @@ export function getopt(args: readonly string[], optstring: string, longOpts: rea
   };
   const operands: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
+    const a = args[i];
     if (a === '--') {
       operands.push(...args.slice(i + 1));
       break;
@@ -51,7 +51,7 @@ export function getopt(args: readonly string[], optstring: string, longOpts: rea
         if (eq >= 0) throw new GetoptError(`option '--${name}' doesn't allow an argument`, 'unknown', a);
         opts.set(name, 'true');
       } else if (longOpts.includes(`${name}=`)) {
-        let v = eq >= 0 ? a.slice(eq + 1) : args[++i];
+        const v = eq >= 0 ? a.slice(eq + 1) : args.at(++i);
         if (v === undefined) throw new GetoptError(`option '--${name}' requires an argument`, 'missing', a);
         opts.set(name, v);
       } else {
@@ -68,13 +68,13 @@ export function getopt(args: readonly string[], optstring: string, longOpts: rea
       continue;
     }
     for (let j = 1; j < a.length; j++) {
-      const c = a[j] as string;
+      const c = a[j];
       const at = optstring.indexOf(c);
       if (at < 0 || c === ':') throw new GetoptError(`invalid option -- '${c}'`, 'unknown', a);
       if (optstring[at + 1] === ':') {
         let v = a.slice(j + 1);
         if (v === '') {
-          const next = args[++i];
+          const next = args.at(++i);
           if (next === undefined) throw new GetoptError(`option requires an argument -- '${c}'`, 'missing', a);
           v = next;
         }

@@ -26,7 +26,7 @@ export function createProgress(io: CliStreams, total: number, enabled: boolean):
       const out = text === '\n' ? (last === '\r' ? '' : '\r') : text;
       if (out !== '') {
         io.out(out);
-        last = out[out.length - 1] as string;
+        last = out[out.length - 1];
       }
       return true;
     },

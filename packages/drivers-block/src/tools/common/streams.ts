@@ -17,7 +17,8 @@ export interface CliStreams {
 export const processStreams: CliStreams = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
-  isTTY: process.stderr.isTTY === true,
+  // Node types isTTY as boolean, but a stderr that is a pipe or a file has none at all.
+  isTTY: (process.stderr as { isTTY?: boolean }).isTTY === true,
 };
 
 /** Streams that collect into strings, for tests. */

@@ -18,7 +18,7 @@ const CHUNK = 1 << 20;
 export async function imgCommit(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'f:ht:b:dpqr:U', ['image-opts', 'object=', 'help']);
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
   const top = await openImage(name, { readOnly: true, ...(o.has('f') ? { format: o.get('f') as string } : {}) }, false, io);
   let baseName: string;
   let baseFmt: string | undefined;
@@ -77,7 +77,7 @@ export async function imgRebase(args: readonly string[], io: CliStreams): Promis
   const { opts: o, operands } = parseOpts(args, 'hf:F:b:upt:T:qU', ['image-opts', 'object=', 'help', 'force-share', 'compress']);
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
   if (!o.has('b')) throw new ImgError('Must specify backing file (-b) or use unsafe mode (-u)');
-  const name = operands[0] as string;
+  const name = operands[0];
   const newBacking = o.get('b') as string;
   const newFmt = o.get('F');
   const unsafe = o.has('u');

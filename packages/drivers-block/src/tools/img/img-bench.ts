@@ -56,7 +56,7 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
         };
         const finish = (): void => resolve({ requests: completed, seconds: (performance.now() - t0) / 1000 });
         const submit = (slot: number): void => {
-          const qiov = qiovs[slot] as IoVector;
+          const qiov = qiovs[slot];
           const at = advance();
           submitted++;
           inFlight++;
@@ -92,7 +92,10 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
           if (p.write) blk.aioPwritev(at, qiov, {}, done);
           else blk.aioPreadv(at, qiov, {}, done);
         };
-        if (p.count === 0) return finish();
+        if (p.count === 0) {
+          finish();
+          return;
+        }
         // One defer-call section, so batching drivers submit the first wave together.
         deferCallBegin();
         try {
@@ -108,7 +111,7 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
 export async function imgBench(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'hc:d:f:ni:o:qs:S:t:wU', ['image-opts', 'pattern=', 'flush-interval=', 'no-drain', 'format=', 'force-share', 'help']);
   if (operands.length !== 1) throw usageError('Expecting one image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
   const imageOpts = checkImageOpts(o, name);
   const write = o.has('w');
   const uintOpt = (key: string, what: string, max?: number): number => {

@@ -48,7 +48,7 @@ export async function imgCheck(args: readonly string[], io: CliStreams): Promise
   const { opts: o, operands } = parseOpts(args, 'hf:r:T:qU', ['image-opts', 'output=', 'repair=', 'format=', 'force-share', 'help', 'object=']);
   const imageOpts = checkImageOpts(o);
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
   const repairArg = o.get('r') ?? o.get('repair');
   if (repairArg !== undefined && repairArg !== 'leaks' && repairArg !== 'all') throw new ImgError(`Unknown option value for -r (expecting 'leaks' or 'all'): ${repairArg}`);
   const repair = repairArg ?? 'none';

@@ -48,14 +48,14 @@ export function parseOpts(args: readonly string[], short: string, long: string[]
 export function takeObjects(args: readonly string[]): string[] {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
+    const a = args[i];
     if (a === '--') {
       rest.push(...args.slice(i));
       break;
     }
     let spec: string | undefined;
     if (a === '--object') {
-      spec = args[++i];
+      spec = args.at(++i);
       if (spec === undefined) throw usageError("missing argument for option '--object'");
     } else if (a.startsWith('--object=')) {
       spec = a.slice('--object='.length);

@@ -49,7 +49,7 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
   let next = 0;
   let done = 0;
   let failed = false;
-  const worker = function* (): Co<void> {
+  const worker = function* (): Co {
     const buf = new Uint8Array(chunk);
     while (next < size && !failed) {
       const at = next;

@@ -44,11 +44,12 @@ export function formattingLine(name: string, fmt: string, size: number, opts: Bl
 export async function imgCreate(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'F:b:f:ho:quU', ['format=', 'object=', 'help']);
   if (operands.length < 1) throw usageError('Expecting image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
+  const sizeText = operands.at(1);
   // A size in the right syntax but beyond int64 is a range error in qemu-img, not a syntax one.
-  const tooLarge = operands[1] !== undefined && /^\s*[0-9]+(\.[0-9]*)?\s*[kKmMgGtTpPeE]?\s*$/.test(operands[1]) && parseSize(operands[1]) === undefined;
+  const tooLarge = sizeText !== undefined && /^\s*[0-9]+(\.[0-9]*)?\s*[kKmMgGtTpPeE]?\s*$/.test(sizeText) && parseSize(sizeText) === undefined;
   if (tooLarge) throw new ImgError('Invalid image size specified. Must be between 0 and 9223372036854775807.');
-  const size = operands[1] !== undefined ? sizeArg('image size', operands[1]) : undefined;
+  const size = sizeText !== undefined ? sizeArg('image size', sizeText) : undefined;
   const format = o.get('f') ?? o.get('format') ?? 'raw';
   const opts = o.has('o') ? createOptionsArg([o.get('o') as string]) : {};
   const backingFile = o.get('b') ?? (opts['backing_file'] as string | undefined);

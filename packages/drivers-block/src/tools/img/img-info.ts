@@ -120,7 +120,7 @@ function infoHuman(n: NodeInfo, name: string): string {
 export async function imgInfo(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'f:hU', ['image-opts', 'output=', 'format=', 'force-share', 'help', 'backing-chain']);
   if (operands.length !== 1) throw usageError('Expecting one image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
   const output = o.get('output') ?? 'human';
   if (output !== 'human' && output !== 'json') throw new ImgError('--output must be used with human or json as argument.');
   const imageOpts = checkImageOpts(o, name);
@@ -155,7 +155,7 @@ export async function imgSnapshot(args: readonly string[], io: CliStreams): Prom
   const imageOpts = checkImageOpts(o);
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
   if (o.has('c') || o.has('a') || o.has('d')) throw new ImgError('Creating, applying and deleting internal snapshots is not supported by qco-img yet');
-  const blk: BlockBackend = await openImage(operands[0] as string, { ...formatAndCache(o), readOnly: true }, imageOpts, io);
+  const blk: BlockBackend = await openImage(operands[0], { ...formatAndCache(o), readOnly: true }, imageOpts, io);
   try {
     const info = await blk.getInfo();
     const list = info.snapshots ?? [];

@@ -39,7 +39,7 @@ export async function imgMap(args: readonly string[], io: CliStreams): Promise<v
   const { opts: o, operands } = parseOpts(args, 'f:hU', ['image-opts', 'output=', 'format=', 'force-share', 'help', 'start-offset=', 'max-length=']);
   const imageOpts = checkImageOpts(o);
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
-  const name = operands[0] as string;
+  const name = operands[0];
   const output = o.get('output') ?? 'human';
   if (output !== 'human' && output !== 'json') throw new ImgError('--output must be used with human or json as argument.');
   const blk = await openImage(name, { ...formatAndCache(o), readOnly: true }, imageOpts, io);
@@ -62,7 +62,7 @@ export async function imgMap(args: readonly string[], io: CliStreams): Promise<v
         e.offset = st.map;
         e.filename = st.file?.filename ?? name;
       }
-      const last = entries[entries.length - 1];
+      const last = entries.at(-1);
       if (last !== undefined && mergeable(last, e)) last.length += e.length;
       else entries.push(e);
       at += st.bytes;

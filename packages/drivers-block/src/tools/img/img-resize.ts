@@ -11,8 +11,8 @@ export async function imgResize(args: readonly string[], io: CliStreams): Promis
   const sizeIdx = args.findIndex((a, i) => i === args.length - 1 && /^[+-]/.test(a));
   const rest = sizeIdx >= 0 ? args.slice(0, sizeIdx) : args;
   const { opts: o, operands } = parseOpts(rest, 'f:hqU', ['image-opts', 'object=', 'help', 'shrink', 'preallocation=']);
-  const sizeText = sizeIdx >= 0 ? (args[sizeIdx] as string) : operands[1];
-  const name = operands[0];
+  const sizeText = sizeIdx >= 0 ? args[sizeIdx] : operands.at(1);
+  const name = operands.at(0);
   if (name === undefined || sizeText === undefined) throw new ImgError('Expecting image file name and size');
   const prealloc = o.get('preallocation') ?? 'off';
   if (!['off', 'metadata', 'falloc', 'full'].includes(prealloc)) throw new ImgError(`Invalid preallocation mode '${prealloc}'`);
