@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deferCall } from '@qco/core';
 import { BlockBackend, startNbdServer, type NbdServer } from '../src/index.js';
 import {
   NBD_CMD_READ,
@@ -302,6 +303,47 @@ describe('protocol', () => {
     const ok = await c.read(16 + 512);
     expect(ok.readUInt32BE(4)).toBe(0);
     c.destroy();
+  });
+
+  it('requests that arrive together reach the node in one defer-call section (one submission batch), and each is answered', async () => {
+    // A node whose reads queue their submission with deferCall, as the file driver's
+    // thread pool and io_uring do: a batch is one flush for all the reads queued in it.
+    const blk = await BlockBackend.open('json:{"driver":"null-co","size":1048576,"read-zeroes":true}');
+    const flushes: number[] = [];
+    let queued = 0;
+    const flush = (): void => {
+      flushes.push(queued);
+      queued = 0;
+    };
+    const inner = blk.bs.coPreadv.bind(blk.bs);
+    blk.bs.coPreadv = function* (offset, bytes, qiov, flags) {
+      queued++;
+      deferCall(flush, null);
+      yield* inner(offset, bytes, qiov, flags);
+    };
+    const batched = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'b', blk }], log: () => undefined });
+    try {
+      const c = await RawNbd.open(batched.port);
+      await c.go('b');
+      const n = 32;
+      c.write(Buffer.concat(Array.from({ length: n }, (_, i) => request(NBD_CMD_READ, i * 4096, 4096, BigInt(100 + i)))));
+      const cookies = new Set<bigint>();
+      for (let i = 0; i < n; i++) {
+        const h = await c.read(16);
+        expect(h.readUInt32BE(4)).toBe(0);
+        cookies.add(h.readBigUInt64BE(8));
+        expect((await c.read(4096)).every((b) => b === 0)).toBe(true);
+      }
+      expect(cookies.size).toBe(n);
+      expect(flushes.reduce((a, b) => a + b, 0)).toBe(n);
+      // One write of 32 headers arrives in one or a few socket reads: far fewer flushes than reads.
+      expect(flushes.length).toBeLessThanOrEqual(4);
+      expect(Math.max(...flushes)).toBeGreaterThan(1);
+      c.destroy();
+    } finally {
+      await batched.close();
+      await blk.close();
+    }
   });
 
   it('a malformed request drops that client with a logged reason; another client is served throughout', async () => {

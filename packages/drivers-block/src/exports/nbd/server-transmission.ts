@@ -10,7 +10,7 @@
  * TCP holds the client back. Malformed requests (bad magic, oversized
  * writes) drop the connection with a logged reason.
  */
-import { CoMutex, coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, deferCallBegin, deferCallEnd, type Co, type Coroutine } from '@qco/core';
 import { BDRV_BLOCK_ZERO, type BlockRequestFlags } from '../../block/block-driver.js';
 import type { BlockStatusAbove } from '../../block/block-status.js';
 import { BlockError } from '../../block/errors.js';
@@ -95,8 +95,20 @@ export class ServerTransmission {
 
   /** The receive loop (coroutine_fn): returns on NBD_CMD_DISC once in-flight requests are answered; throws on a broken stream or protocol. */
   *run(): Co {
+    // Requests that arrived together are started in one defer-call section, so
+    // their I/O reaches the node's submission queue as one batch (one submit
+    // for the thread pool or io_uring) instead of one per request. The section
+    // is closed before this coroutine can yield: nothing else runs inside it.
+    let batch = false;
+    const endBatch = (): void => {
+      if (batch) {
+        batch = false;
+        deferCallEnd();
+      }
+    };
     try {
       for (;;) {
+        if (this.stream.pending < NBD_REQUEST_SIZE || this.inFlight >= this.limits.maxRequests) endBatch();
         while (this.inFlight >= this.limits.maxRequests) yield* this.waitSlot();
         const hdr = yield* this.stream.read(NBD_REQUEST_SIZE);
         const req = decodeRequest(hdr);
@@ -106,15 +118,21 @@ export class ServerTransmission {
           if (req.length > NBD_MAX_BUFFER_SIZE) {
             throw new NbdProtocolError(`len (${req.length}) is larger than max len (${NBD_MAX_BUFFER_SIZE})`);
           }
+          if (this.stream.pending < req.length || (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes)) endBatch();
           while (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes) yield* this.waitSlot();
           // read() allocates once the bytes are here, so a length claimed and never sent costs nothing.
           payload = req.length === 0 ? Buffer.alloc(0) : yield* this.stream.read(req.length);
           this.payloadBytes += req.length;
         }
+        if (!batch) {
+          batch = true;
+          deferCallBegin();
+        }
         this.inFlight++;
         coroutineEnter(coroutineCreate(requestEntry, { t: this, req, payload }));
       }
     } finally {
+      endBatch();
       yield* this.waitIdle();
     }
   }
