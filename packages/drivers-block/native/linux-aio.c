@@ -3,7 +3,8 @@
  * mode 0 is Linux native AIO (io_setup / io_submit / io_getevents, through
  * raw syscalls so nothing beyond the kernel headers is needed); mode 1 is a
  * pthread pool in the manner of QEMU's util/thread-pool.c (up to max_threads
- * workers started on demand, each doing a blocking pread / pwrite / fdatasync);
+ * workers started on demand, each doing a blocking pread / pwrite / preadv /
+ * pwritev / fdatasync, woken one per batch and passing the wake-up on);
  * mode 2 is io_uring (liburing, where the build found it: QCO_HAVE_LIBURING),
  * one submission-queue entry per request and one io_uring_enter per batch, as
  * QEMU's block/io_uring.c does.
@@ -57,7 +58,7 @@ typedef struct {
   int32_t *ids;
   int32_t *res;
   struct iocb *iocbs;
-  struct iovec *iovs; /* PREP_MAX_IOV per slot, for prepv (linux-aio and io_uring only) */
+  struct iovec *iovs; /* PREP_MAX_IOV per slot, for prepv */
   struct iocb **pending;
   int npending;
   struct io_event *events;
@@ -81,6 +82,16 @@ typedef struct {
 static int64_t do_request(struct iocb *cb) {
   int fd = (int)cb->aio_fildes;
   if (cb->aio_lio_opcode == IOCB_CMD_FDSYNC) return fdatasync(fd) < 0 ? -errno : 0;
+  if (cb->aio_lio_opcode == IOCB_CMD_PREADV || cb->aio_lio_opcode == IOCB_CMD_PWRITEV) {
+    /* One vectored call, as linux-aio does it: a short count goes back to the caller, which resubmits the rest. */
+    const struct iovec *iov = (const struct iovec *)(uintptr_t)cb->aio_buf;
+    int n = (int)cb->aio_nbytes;
+    for (;;) {
+      ssize_t r = cb->aio_lio_opcode == IOCB_CMD_PREADV ? preadv(fd, iov, n, (off_t)cb->aio_offset) : pwritev(fd, iov, n, (off_t)cb->aio_offset);
+      if (r >= 0) return (int64_t)r;
+      if (errno != EINTR) return -errno;
+    }
+  }
   uint8_t *buf = (uint8_t *)(uintptr_t)cb->aio_buf;
   size_t len = (size_t)cb->aio_nbytes, done = 0;
   off_t pos = (off_t)cb->aio_offset;
@@ -115,7 +126,14 @@ static void *worker_main(void *arg) {
     int slot = c->work[c->work_head];
     c->work_head = (c->work_head + 1) % c->depth;
     c->work_len--;
+    /* Pass the wake-up on: the submitter signals one worker per batch and each
+       woken worker wakes the next while queued work outnumbers the wake-ups
+       already on their way, so the futex calls (and the preemption a wake-up
+       costs on a small machine) fall on the workers, not the event loop. */
+    int chain = c->work_len > c->wakes_in_flight && c->idle > c->wakes_in_flight;
+    if (chain) c->wakes_in_flight++;
     pthread_mutex_unlock(&c->lock);
+    if (chain) pthread_cond_signal(&c->cond);
     int64_t r = do_request(&c->iocbs[slot]);
     pthread_mutex_lock(&c->lock);
     int wake = c->done_len == 0;
@@ -193,8 +211,12 @@ static int collect(Ctx *c) {
   return n;
 }
 
+/* Passes one readiness event may make: enough that a busy pool needs few
+   epoll round trips, bounded so the loop's timers and other handles still run. */
+#define DELIVER_MAX_PASSES 8
+
 static void deliver(Ctx *c) {
-  for (;;) {
+  for (int pass = 0; pass < DELIVER_MAX_PASSES; pass++) {
     int n = collect(c);
     if (n <= 0) break;
     c->inflight -= n;
@@ -218,6 +240,8 @@ static void deliver(Ctx *c) {
     }
     napi_close_handle_scope(c->env, scope);
     if (c->closed) return;
+    /* Leaving with completions still queued loses none: a worker that finds the
+       done list empty signals the eventfd again, so the loop comes back. */
     if (c->mode != 1 && n < c->depth) break;
   }
 }
@@ -344,7 +368,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   c->ids = ids;
   c->res = res;
   c->iocbs = calloc((size_t)depth, sizeof *c->iocbs);
-  if (mode != 1) c->iovs = calloc((size_t)depth * PREP_MAX_IOV, sizeof *c->iovs);
+  c->iovs = calloc((size_t)depth * PREP_MAX_IOV, sizeof *c->iovs);
   c->pending = calloc((size_t)depth, sizeof *c->pending);
   c->events = calloc((size_t)depth, sizeof *c->events);
   c->mode = mode;
@@ -355,7 +379,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     c->done_slot = calloc((size_t)depth, sizeof *c->done_slot);
     c->done_res = calloc((size_t)depth, sizeof *c->done_res);
   }
-  if (!c->iocbs || !c->pending || !c->events || (mode != 1 && !c->iovs) || (mode == 1 && (!c->threads || !c->work || !c->done_slot || !c->done_res))) {
+  if (!c->iocbs || !c->pending || !c->events || !c->iovs || (mode == 1 && (!c->threads || !c->work || !c->done_slot || !c->done_res))) {
     free_ctx(c);
     THROW(env, "linux-aio: out of memory");
   }
@@ -459,7 +483,8 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
  * are multiples of align (and there are at most PREP_MAX_IOV of them, under
  * 1 GiB in all) is it queued; false tells the caller to take its bounce path.
  * The buffers must stay alive until the request completes (the caller's
- * waiting coroutine holds them). linux-aio and io_uring only.
+ * waiting coroutine holds them). Every mode: the thread pool's worker makes it
+ * one preadv / pwritev.
  */
 static napi_value js_prepv(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -468,7 +493,6 @@ static napi_value js_prepv(napi_env env, napi_callback_info info) {
   if (argc < 7) THROW(env, "linux-aio: prepv(handle, slot, op, fd, bufs, pos, align)");
   Ctx *c = get_ctx(env, argv[0]);
   if (!c) THROW(env, "linux-aio: closed or invalid handle");
-  if (c->mode == 1) THROW(env, "linux-aio: prepv needs a linux-aio or io_uring context");
   int32_t slot, op, fd, align;
   double pos;
   if (napi_get_value_int32(env, argv[1], &slot) != napi_ok || napi_get_value_int32(env, argv[2], &op) != napi_ok ||
@@ -538,6 +562,7 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
        one of the queued slots, so it must not be counted (or signalled) again */
     int idle = c->idle - c->wakes_in_flight;
     int want = c->work_len - idle;
+    int started = c->nthreads;
     while (want > 0 && c->nthreads < c->max_threads) {
       if (pthread_create(&c->threads[c->nthreads], NULL, worker_main, c) != 0) break;
       c->nthreads++;
@@ -545,13 +570,14 @@ static napi_value js_submit(napi_env env, napi_callback_info info) {
     }
     if (c->nthreads == 0) c->last_error = EAGAIN;
     else done = c->npending;
-    /* one wake-up per request, never a broadcast: 64 threads on a few cores must not stampede */
-    int wakes = c->npending < idle ? c->npending : idle;
-    if (wakes < 0) wakes = 0;
-    c->wakes_in_flight += wakes;
+    /* At most one wake-up from here, never a broadcast (64 threads on a few cores
+       must not stampede): the woken worker passes it on (worker_main). None when
+       the wake-ups already in flight or the new threads cover the queue. */
+    int wake = idle > 0 && c->work_len > c->wakes_in_flight + (c->nthreads - started);
+    if (wake) c->wakes_in_flight++;
     pthread_mutex_unlock(&c->lock);
-    /* signalled after unlocking, so a woken worker does not first block on the mutex */
-    for (int i = 0; i < wakes; i++) pthread_cond_signal(&c->cond);
+    /* signalled after unlocking, so the woken worker does not first block on the mutex */
+    if (wake) pthread_cond_signal(&c->cond);
     if (done == 0) {
       /* no worker could start: take the requests back */
       pthread_mutex_lock(&c->lock);

@@ -7,7 +7,7 @@ import { deferCallBegin, deferCallEnd } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlockDriverState } from '../src/drivers/file/file-driver.js';
 import { linuxAioAvailable } from '../src/drivers/file/linux-aio.js';
-import { allocAligned } from '../src/drivers/file/aligned-memory.js';
+import { allocAligned } from '../src/block/aligned-memory.js';
 import { BlockBackend, IoVector, CouldNotOpenError, ReadOnlyError, SyncUnsupportedError, registerBlockDriver, BLOCK_DRIVER_SPEC, type BlockDriver } from '../src/index.js';
 import { childOf } from '../src/block/block-open.js';
 
@@ -98,8 +98,8 @@ describe('file driver', () => {
     expect([...(await blk.pread(6, 5))]).toEqual([0, 0xee, 0xee, 0xee, 0]);
     await blk.close();
   });
-  for (const aio of ['native', 'io_uring'] as const) {
-    it(`aio=${aio} with O_DIRECT: a request from page-aligned scattered segments goes to the kernel whole (one vectored request, no bounce), an unaligned one through the bounce slots; qemu-io reads both`, async () => {
+  for (const aio of ['native', 'io_uring', 'threads'] as const) {
+    it(`aio=${aio} with O_DIRECT: a request from page-aligned scattered segments goes to the ${aio === 'threads' ? 'pool' : 'kernel'} whole (one vectored request, no bounce), an unaligned one through the bounce slots; qemu-io reads both`, async () => {
       const p = image(`vectored-${aio}.img`, 4 << 20);
       const blk = await BlockBackend.open(p, { format: 'raw', cacheDirect: true, aio });
       const bs = childOf(blk.bs, 'file') as FileBlockDriverState;
@@ -122,10 +122,19 @@ describe('file driver', () => {
       before = ctx.submitted;
       await blk.pwritev(2 << 20, odd);
       expect(ctx.submitted - before).toBe(4);
+      // FUA from aligned memory: the vectored write, then its flush.
+      const fua = mem.subarray(3 << 20, (3 << 20) + 8192).fill(0x5a);
+      before = ctx.submitted;
+      await blk.pwritev(3 << 20, new IoVector([fua]), { fua: true });
+      expect(ctx.submitted - before).toBe(aio === 'native' ? 1 : 2);
       await blk.close();
-      const r = spawnSync('qemu-io', ['-f', 'raw', '-c', `read -P 0x30 ${1 << 20} 65536`, '-c', `read -P 0x3f ${(1 << 20) + 15 * 65536} 65536`, '-c', `read -P 0x77 ${2 << 20} ${1 << 20}`, p], { encoding: 'utf8' });
+      const r = spawnSync(
+        'qemu-io',
+        ['-f', 'raw', '-c', `read -P 0x30 ${1 << 20} 65536`, '-c', `read -P 0x3f ${(1 << 20) + 15 * 65536} 65536`, '-c', `read -P 0x77 ${2 << 20} ${1 << 20}`, '-c', `read -P 0x5a ${3 << 20} 8192`, p],
+        { encoding: 'utf8' },
+      );
       expect(r.stdout).not.toContain('Pattern verification failed');
-      expect(r.stdout.match(/^read /gm)).toHaveLength(3);
+      expect(r.stdout.match(/^read /gm)).toHaveLength(4);
     });
   }
   for (const cacheDirect of [false, true]) {

@@ -34,7 +34,7 @@ import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError, errnoOf
 import { Errno, errnoFromCode, strerror } from '../../block/errno.js';
 import { IoVector } from '../../block/iov.js';
 import { opt } from '../../block/options.js';
-import { allocAligned } from './aligned-memory.js';
+import { allocAligned } from '../../block/aligned-memory.js';
 import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
 import { ioUring, linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
 import { ImageLocks, fileLockAddon, lockForCreate, useLocking } from './file-lock.js';
@@ -101,7 +101,8 @@ export class FileBlockDriverState implements BlockDriverState {
   readonly growable = true;
   /**
    * O_DIRECT requests are split to fit one aligned bounce slot of the I/O pool
-   * (unless a native context takes them whole from aligned memory, vectored);
+   * only on libuv's pool (any addon context takes them whole, vectored, from
+   * aligned memory, and its bounce path splits the rest itself);
    * buffered ones go straight from the caller's memory in one piece, as QEMU's
    * raw_co_prw hands its iovec to preadv.
    */
@@ -133,9 +134,9 @@ export class FileBlockDriverState implements BlockDriverState {
     // io_uring falls back to linux-aio (which is only asynchronous with O_DIRECT), then to the threads.
     this.ring = aio === 'io_uring' ? ioUring(FILE_IO_DEPTH) : null;
     this.native = this.ring ?? (aio === 'native' || (aio === 'io_uring' && flags.cacheDirect) ? linuxAio(FILE_IO_DEPTH) : null);
-    // A native context takes aligned O_DIRECT requests whole (vectored); the bounce path splits the rest itself.
-    this.maxTransfer = flags.cacheDirect && this.native === null ? FILE_IO_SLOT_BYTES : 0;
     this.threads = this.native === null ? nativeThreadPool(FILE_IO_DEPTH) : null;
+    // An addon context takes aligned O_DIRECT requests whole (vectored); the bounce path splits the rest itself.
+    this.maxTransfer = flags.cacheDirect && this.native === null && this.threads === null ? FILE_IO_SLOT_BYTES : 0;
     const lib = useLocking(opt(options, 'locking', 'auto'), fd) ? fileLockAddon() : null;
     this.locks = lib === null ? null : new ImageLocks(fd, filename, lib);
   }
@@ -160,9 +161,9 @@ export class FileBlockDriverState implements BlockDriverState {
     return this.locks?.heldBytes() ?? [];
   }
 
-  /** @internal The native submission context, for the batching counters in tests. */
+  /** @internal The addon context requests go to (io_uring, linux-aio or the pthread pool), for the batching counters in tests. */
   get nativeContext(): LinuxAioContext | null {
-    return this.native;
+    return this.native ?? this.threads;
   }
 
   /** Which submission path requests take: io_uring, linux-aio, the addon's pthread pool, or libuv's pool. */
@@ -189,9 +190,11 @@ export class FileBlockDriverState implements BlockDriverState {
         if (ret < 0) throw new BlockIoError(-ret);
         return;
       }
-      // O_DIRECT with aligned segments: preadv / pwritev straight from the caller's memory (a guest's pages), no copy, no split.
-      if (!sync && this.flags.cacheDirect && this.native !== null && qiov !== null && op !== OP.FLUSH) {
-        const ret = yield* this.vectoredIo(this.native, slot.index, op, qiov.size === bytes ? qiov : qiov.slice(0, bytes), offset, bytes);
+      // O_DIRECT with aligned segments: preadv / pwritev straight from the caller's memory (a guest's pages,
+      // a blockalign'd buffer), no copy, no split, on whichever addon context this file uses.
+      const direct = this.native ?? this.threads;
+      if (!sync && this.flags.cacheDirect && direct !== null && qiov !== null && op !== OP.FLUSH) {
+        const ret = yield* this.vectoredIo(direct, slot.index, op, qiov.size === bytes ? qiov : qiov.slice(0, bytes), offset, bytes);
         if (ret !== null) {
           if (ret < 0) throw new BlockIoError(-ret);
           return;
@@ -244,7 +247,9 @@ export class FileBlockDriverState implements BlockDriverState {
     }
     if (op !== OP.WRITE_FUA) return bytes;
     const any = qiov.iov[0];
-    return this.ring !== null ? yield* this.ring.run(slot, 2, this.fd, any, 0, 0) : yield* libuvIo(OP.FLUSH, this.fd, any, 0, 0);
+    // io_uring and the thread pool flush themselves; linux-aio has no fdatasync.
+    const flusher = this.ring ?? this.threads;
+    return flusher !== null ? yield* flusher.run(slot, 2, this.fd, any, 0, 0) : yield* libuvIo(OP.FLUSH, this.fd, any, 0, 0);
   }
 
   /** linux-aio: a short read is zero-filled and a short write is -ENOSPC, as QEMU's laio does; FUA adds an fdatasync. */

@@ -23,7 +23,7 @@ import {
   type Co,
   type Coroutine,
 } from '@qco/core';
-import { allocAligned } from './aligned-memory.js';
+import { allocAligned } from '../../block/aligned-memory.js';
 import { CTL, FILE_IO_WORKER_SOURCE, OP, SLOT, SLOT_WORDS } from './file-io-worker-source.js';
 
 /** Requests in flight at most (more wait for a free slot). */

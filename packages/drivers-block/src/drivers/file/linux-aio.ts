@@ -61,7 +61,7 @@ export class LinuxAioContext {
   constructor(
     private readonly a: LinuxAioAddon,
     depth: number,
-    private readonly mode: 0 | 1 | 2 = 0,
+    mode: 0 | 1 | 2 = 0,
   ) {
     this.ids = new Int32Array(depth);
     this.res = new Int32Array(depth);
@@ -82,11 +82,11 @@ export class LinuxAioContext {
   /**
    * Read (op 0) or write (op 1) straight from `bufs` at `pos` (preadv / pwritev:
    * no bounce copy), when every segment's address and length are multiples of
-   * `align`; returns bytes or -errno, or null when the request was not taken
-   * (misaligned, too many segments, a thread-pool context) and needs the bounce path.
+   * `align`; returns bytes (possibly short) or -errno, or null when the request
+   * was not taken (misaligned, too many segments) and needs the bounce path.
    */
   *runv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): Co<number | null> {
-    if (this.mode === 1 || !this.a.prepv(this.handle, slot, op, fd, bufs, pos, align)) return null;
+    if (!this.a.prepv(this.handle, slot, op, fd, bufs, pos, align)) return null;
     return yield* this.wait(slot);
   }
 

@@ -5,6 +5,7 @@
  * thing; the benchmarks drive `runBench` in-process too.
  */
 import { deferCallBegin, deferCallEnd } from '@qco/core';
+import { allocAligned } from '../../block/aligned-memory.js';
 import type { BlockBackend } from '../../block/block-backend.js';
 import type { BlockError } from '../../block/errors.js';
 import { strerror } from '../../block/errno.js';
@@ -38,7 +39,8 @@ export function runBench(blk: BlockBackend, p: BenchParams): Promise<BenchResult
   return blk.getLength().then(
     (imageSize) =>
       new Promise<BenchResult>((resolve, reject) => {
-        const buf = new Uint8Array(p.depth * p.bufsize).fill(p.write ? p.pattern : 0);
+        // Page-aligned, as qemu-img bench's blk_blockalign: O_DIRECT then reads and writes it in place, with no bounce copy.
+        const buf = new Uint8Array(allocAligned(p.depth * p.bufsize), 0, p.depth * p.bufsize).fill(p.write ? p.pattern : 0);
         const qiovs = Array.from({ length: p.depth }, (_, i) => new IoVector(buf.subarray(i * p.bufsize, (i + 1) * p.bufsize)));
         let offset = p.offset;
         let submitted = 0;
