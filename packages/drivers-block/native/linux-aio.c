@@ -436,10 +436,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-/* prep(handle, slot, op, fd, buf: Uint8Array, len, pos): queue one request (op 0 read, 1 write) */
+/*
+ * prep(handle, slot, op, fd, buf: Uint8Array, len, pos, align?) -> bool: queue one
+ * request (op 0 read, 1 write, 2 flush). With align (a power of two), only a
+ * buffer whose address and len are multiples of it (len > 0) is queued, and
+ * false says it was not: prepv's check for one segment without the array.
+ */
 static napi_value js_prep(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "linux-aio: bad arguments");
   if (argc < 7) THROW(env, "linux-aio: prep(handle, slot, op, fd, buf, len, pos)");
   Ctx *c = get_ctx(env, argv[0]);
@@ -462,6 +467,15 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
   if (napi_get_typedarray_info(env, argv[4], &type, &length, &data, &ab, &off) != napi_ok || type != napi_uint8_array)
     THROW(env, "linux-aio: buf must be a Uint8Array");
   if ((size_t)len > length) THROW(env, "linux-aio: buffer shorter than the request");
+  napi_value yes, no;
+  napi_get_boolean(env, true, &yes);
+  napi_get_boolean(env, false, &no);
+  if (argc >= 8) {
+    int32_t align;
+    if (napi_get_value_int32(env, argv[7], &align) != napi_ok) THROW(env, "linux-aio: align must be a number");
+    if (align < 1 || (align & (align - 1)) != 0) THROW(env, "linux-aio: align must be a power of two");
+    if (len == 0 || ((uintptr_t)data % (uintptr_t)align) != 0 || len % align != 0) return no;
+  }
   struct iocb *cb = &c->iocbs[slot];
   memset(cb, 0, sizeof *cb);
   cb->aio_data = (uint64_t)slot;
@@ -473,7 +487,7 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
   cb->aio_flags = IOCB_FLAG_RESFD;
   cb->aio_resfd = (uint32_t)c->efd;
   c->pending[c->npending++] = cb;
-  return NULL;
+  return yes;
 }
 
 /*

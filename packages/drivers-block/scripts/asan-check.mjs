@@ -72,6 +72,13 @@ function vectoredMode(mode, next) {
       assert(a.submit(v) === 1, 'vectored read submitted');
       return;
     }
+    if (phase === 2) {
+      // one aligned segment through prep with align: the same 3 pages read back in one piece
+      assert(a.prep(v, 2, 0, fdv, mem.subarray(24 * 4096, 27 * 4096), 3 * 4096, 65536, 4096) === true, 'aligned prep queued');
+      assert(a.submit(v) === 1, 'aligned prep submitted');
+      return;
+    }
+    assert(mem[24 * 4096] === 9 && mem[27 * 4096 - 1] === 9, 'aligned prep read back');
     assert(mem[16 * 4096] === 9 && mem[16 * 4096 + 4095] === 9 && mem[19 * 4096] === 9 && mem[21 * 4096 - 1] === 9, 'vectored read back');
     assert(mem[17 * 4096] === 0, 'gap between segments untouched');
     throws(() => a.prepv({}, 0, 0, fdv, segs(0), 0, 4096), 'prepv: bad handle');
@@ -84,6 +91,11 @@ function vectoredMode(mode, next) {
     assert(a.prepv(v, 0, 0, fdv, [mem.subarray(0, 1000)], 0, 4096) === false, 'prepv: misaligned length refused');
     assert(a.prepv(v, 0, 0, fdv, Array.from({ length: 257 }, () => mem.subarray(0, 4096)), 0, 4096) === false, 'prepv: too many segments refused');
     assert(a.prepv(v, 0, 0, fdv, [], 0, 4096) === false, 'prepv: no segments refused');
+    assert(a.prep(v, 0, 0, fdv, mem.subarray(512, 4608), 4096, 0, 4096) === false, 'prep with align: misaligned address refused');
+    assert(a.prep(v, 0, 0, fdv, mem, 1000, 0, 4096) === false, 'prep with align: misaligned length refused');
+    assert(a.prep(v, 0, 0, fdv, mem, 0, 0, 4096) === false, 'prep with align: empty refused');
+    throws(() => a.prep(v, 0, 0, fdv, mem, 4096, 0, 3000), 'prep: align not a power of two');
+    throws(() => a.prep(v, 0, 0, fdv, mem, 4096, 0, 'x'), 'prep: align not a number');
     a.close(v);
     throws(() => a.prepv(v, 0, 0, fdv, segs(0), 0, 4096), 'prepv after close');
     fs.closeSync(fdv);

@@ -18,7 +18,7 @@ import { aioCoWake, coroutineSelf, coroutineYield, deferCall, deferCallBegin, de
 interface LinuxAioAddon {
   available(): boolean;
   open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array, mode?: number, maxThreads?: number): unknown;
-  prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number): void;
+  prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number, align?: number): boolean;
   prepv(handle: unknown, slot: number, op: number, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): boolean;
   submit(handle: unknown): number;
   lastError(handle: unknown): number;
@@ -86,7 +86,10 @@ export class LinuxAioContext {
    * was not taken (misaligned, too many segments) and needs the bounce path.
    */
   *runv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): Co<number | null> {
-    if (!this.a.prepv(this.handle, slot, op, fd, bufs, pos, align)) return null;
+    // One segment (the common case) needs no array walk across N-API: prep checks its alignment itself.
+    const one = bufs.length === 1 ? bufs[0] : undefined;
+    const taken = one !== undefined ? this.a.prep(this.handle, slot, op, fd, one, one.length, pos, align) : this.a.prepv(this.handle, slot, op, fd, bufs, pos, align);
+    if (!taken) return null;
     return yield* this.wait(slot);
   }
 
