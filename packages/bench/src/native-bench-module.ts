@@ -67,8 +67,7 @@ export function createNativeBenchModule(name: string, mod: NativePerfSource): Be
           : { name: c, backend: name, baseline: 'baseline/generator-next', compareWith: ['c-body/function-call'], params: { body: 'C' } },
       );
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- the BenchModule contract is a Promise; a throw here must reject it
-    async prepare(spec): Promise<BenchFn> {
+    prepare(spec): BenchFn {
       const c = C_CASES[spec.name];
       if (c === undefined) throw new Error(`${suite}: unknown case ${spec.name}`);
       return measuredLoop(mod, c[0], c[1]);

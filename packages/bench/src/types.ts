@@ -66,7 +66,7 @@ export interface Measured {
 export type BenchFn =
   | { readonly kind: 'sync'; readonly fn: () => void; readonly teardown?: () => void | Promise<void> }
   | { readonly kind: 'async'; readonly fn: () => Promise<void>; readonly teardown?: () => void | Promise<void> }
-  | { readonly kind: 'measured'; readonly run: () => Promise<Measured> };
+  | { readonly kind: 'measured'; readonly run: () => Measured | Promise<Measured> };
 
 /** Environment handed to `cases`. */
 export interface BenchEnv {
@@ -82,8 +82,8 @@ export interface BenchModule {
   readonly suite: string;
   /** The cases to run here. */
   cases(env: BenchEnv): BenchCaseSpec[];
-  /** In a fresh child process: set the case up and return what to time. */
-  prepare(spec: BenchCaseSpec): Promise<BenchFn>;
+  /** In a fresh child process: set the case up and return what to time (a throw, or a rejection, fails the case). */
+  prepare(spec: BenchCaseSpec): BenchFn | Promise<BenchFn>;
 }
 
 /** One row of a report. */

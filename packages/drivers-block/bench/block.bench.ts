@@ -56,7 +56,7 @@ function stats(rates: number[]): { hz: number; rme: number; samples: number } {
 function fioBench(img: string, count: number): BenchFn {
   return {
     kind: 'measured',
-    async run() {
+    run() {
       const rates: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const r = spawnSync(
@@ -66,7 +66,7 @@ function fioBench(img: string, count: number): BenchFn {
         );
         if (r.error) throw new Error(`fio could not run (Debian fio, setup/apt-peers.txt): ${r.error.message}`);
         if (r.status !== 0) throw new Error(`fio failed: ${r.stderr || r.stdout}`);
-        const job = (JSON.parse(r.stdout) as { jobs: Array<{ read: { iops: number } }> }).jobs[0];
+        const job = (JSON.parse(r.stdout) as { jobs: Array<{ read: { iops: number } }> }).jobs.at(0);
         if (!job) throw new Error('fio printed no job');
         rates.push(job.read.iops);
       }
@@ -79,7 +79,7 @@ function fioBench(img: string, count: number): BenchFn {
 function qemuImgBench(args: string[], count: number): BenchFn {
   return {
     kind: 'measured',
-    async run() {
+    run() {
       const rates: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const r = spawnSync('qemu-img', ['bench', ...args], { encoding: 'utf8' });
@@ -118,8 +118,10 @@ function qcoImgProcessBench(args: string[], count: number, backend: string | und
 /** Seconds one bench run took by its own "Run completed in" line. */
 function benchSeconds(cmd: string, args: string[]): number {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  const m = /Run completed in ([0-9.]+) seconds/.exec(r.stdout ?? '');
-  if (r.error || r.status !== 0 || !m) throw new Error(`${cmd} bench failed: ${r.error?.message ?? (r.stderr || r.stdout)}`);
+  // A command that could not start has no stdout at all (null, whatever the types say).
+  if (r.error) throw new Error(`${cmd} bench failed: ${r.error.message}`);
+  const m = /Run completed in ([0-9.]+) seconds/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`${cmd} bench failed: ${r.stderr || r.stdout}`);
   return Number(m[1]);
 }
 
@@ -237,7 +239,7 @@ const module: BenchModule = {
     }
     return cases;
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     if (spec.backend) useBackend(spec.backend);
     if (spec.params?.['interleaved'] === true) return interleavedFileBench(String(spec.params['aio']));
     switch (spec.name) {

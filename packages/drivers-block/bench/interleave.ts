@@ -9,16 +9,24 @@ import type { Measured } from '@qco/bench';
 /** Seconds one run of a side took. */
 export type TimedRun = () => number | Promise<number>;
 
-function median(xs: readonly number[]): number {
+/** The median of `xs` (the mean of the middle two for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   const mid = s.length >> 1;
-  return (s.length % 2 === 1 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2) as number;
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** How the sides' own figures are shown beside the result: seconds as ms by default. */
+export interface SideUnit {
+  readonly label: string;
+  readonly scale: number;
 }
 
 /**
  * One warm-up of each side, then `rounds` rounds of a then b; each round's
  * figure is `ratio(ta, tb)` (default tb / ta: a's speed over b's). The result
- * is the median, with both sides' median times (ms, under `names`) and the load beside it.
+ * is the median, with both sides' medians (ms, or `unit`, under `names`) and the load beside it.
  */
 export async function interleavedRatio(
   rounds: number,
@@ -26,13 +34,14 @@ export async function interleavedRatio(
   b: TimedRun,
   ratio: (ta: number, tb: number) => number = (ta, tb) => tb / ta,
   names: readonly [string, string] = ['a', 'b'],
+  unit: SideUnit = { label: 'ms', scale: 1000 },
 ): Promise<Measured> {
   await a();
   await b();
   const ta: number[] = [];
   const tb: number[] = [];
   const r: number[] = [];
-  const loadBefore = loadavg()[0] as number;
+  const loadBefore = loadavg()[0];
   for (let i = 0; i < rounds; i++) {
     const x = await a();
     const y = await b();
@@ -48,10 +57,10 @@ export async function interleavedRatio(
     rme: mean > 0 ? (100 * 1.96 * sd) / Math.sqrt(r.length) / mean : 0,
     samples: r.length,
     info: {
-      [`${names[0]} median ms`]: Number((median(ta) * 1000).toFixed(2)),
-      [`${names[1]} median ms`]: Number((median(tb) * 1000).toFixed(2)),
+      [`${names[0]} median ${unit.label}`]: Number((median(ta) * unit.scale).toFixed(2)),
+      [`${names[1]} median ${unit.label}`]: Number((median(tb) * unit.scale).toFixed(2)),
       rounds: r.map((v) => v.toFixed(2)).join(' '),
-      load: `${loadBefore.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}`,
+      load: `${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
     },
   };
 }

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measuredFromSamples, type BenchCaseSpec, type BenchFn, type BenchModule, type Measured } from '@qco/bench';
 import { packageDir, run } from './transfer-util.js';
+import { median } from './interleave.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
@@ -83,11 +84,6 @@ async function startServer(server: Server, port: number, socket?: string): Promi
   return child;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /** Warm-up plus timed samples of `once`. */
 async function sample(once: () => Promise<void>): Promise<Measured> {
@@ -119,7 +115,7 @@ const module: BenchModule = {
       { name: 'nbd/convert/qco-img', baseline: 'nbd/convert/qemu-img', ...conv, requires: ['qemu-nbd', 'qemu-img'] },
     ];
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     const [, what, who] = spec.name.split('/') as [string, string, string];
     return {
       kind: 'measured',

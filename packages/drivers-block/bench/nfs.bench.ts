@@ -133,7 +133,7 @@ const module: BenchModule = {
     }));
     return [...transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, peer, '/usr/bin/nfs-cp'), ...interleaved];
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     if (spec.backend) useBackend(spec.backend);
     if (spec.params?.['interleaved'] === true) return interleavedConvert(spec.params['direction'] === 'write' ? 'write' : 'read');
     const [, direction, tool] = spec.name.split('/') as [string, Direction, Tool];

@@ -13,6 +13,7 @@ import { aioBhScheduleOneshot, aioWaitWhile, coroutineCreate, coroutineEnter, de
 import { BlockBackend } from '../src/index.js';
 import { IoVector } from '../src/index.js';
 import type { NvmeBlockDriverState } from '../src/drivers/nvme/nvme-driver.js';
+import { median } from './interleave.js';
 
 /** Requests per timed call. */
 const OPS = 1024;
@@ -38,10 +39,10 @@ function makeLoop(depth: number, batched: boolean): Loop {
   let issued = 0;
   let completed = 0;
   let target = 0;
-  let failure: unknown = null;
+  let failure: Error | null = null;
   let bhPending = false;
 
-  function* request(qiov: IoVector): Co<void> {
+  function* request(qiov: IoVector): Co {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
@@ -49,7 +50,7 @@ function makeLoop(depth: number, batched: boolean): Loop {
     try {
       yield* blk.coPreadv(offset, BLOCK, qiov);
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error(String(err));
     }
     completed++;
     free.push(qiov);
@@ -96,10 +97,6 @@ function timeRun(loop: Loop): number {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1] as number;
-}
 
 /** IOPS(batched) / IOPS(unbatched), from alternating rounds of both loops in this process. */
 function interleaved(depth: number): BenchFn {
@@ -109,7 +106,7 @@ function interleaved(depth: number): BenchFn {
   b.run(256);
   return {
     kind: 'measured',
-    async run() {
+    run() {
       const ratios: number[] = [];
       for (let round = 0; round < 30; round++) {
         const ta = timeRun(a);
@@ -154,7 +151,7 @@ const nvmeBench: BenchModule = {
     }
     return out;
   },
-  async prepare(spec: BenchCaseSpec): Promise<BenchFn> {
+  prepare(spec: BenchCaseSpec): BenchFn {
     if (spec.backend) useBackend(spec.backend);
     const depth = Number(spec.params?.['depth'] ?? 1);
     const batched = spec.params?.['batching'] === true;
@@ -166,7 +163,7 @@ const nvmeBench: BenchModule = {
     // A counter per request, measured over a fixed run: reported as the case's rate.
     return {
       kind: 'measured',
-      async run() {
+      run() {
         const samples: number[] = [];
         for (let s = 0; s < 10; s++) {
           const before = loop.bs.ctrl.counters();

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
+import { median } from './interleave.js';
 
 const SAMPLES = 3;
 const CONVERT_BYTES = 1 << 30;
@@ -52,10 +53,6 @@ function allocatedQcow2(): string {
   return p;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 function stats(rates: number[]): { hz: number; rme: number; samples: number } {
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
@@ -74,7 +71,7 @@ function tool(which: string, args: string[]): [string, string[]] {
 function convertCase(which: string, args: () => string[], bytes: number, target: string): BenchFn {
   return {
     kind: 'measured',
-    async run() {
+    run() {
       const rates: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         rmSync(target, { force: true });
@@ -92,7 +89,7 @@ function convertCase(which: string, args: () => string[], bytes: number, target:
 function benchCase(which: string, args: string[], image: () => string): BenchFn {
   return {
     kind: 'measured',
-    async run() {
+    run() {
       const rates: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const img = image();
@@ -167,11 +164,11 @@ const module: BenchModule = {
     }
     return cases;
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     const m = /^(qemu-img|qco-img)\/qcow2-(.+)$/.exec(spec.name);
-    const f = m ? FAMILIES[m[2] as string] : undefined;
+    const f = m ? FAMILIES[m[2]] : undefined;
     if (!m || !f) throw new Error(`unknown case ${spec.name}`);
-    return f.make(m[1] as string);
+    return f.make(m[1]);
   },
 };
 

@@ -85,7 +85,7 @@ const module: BenchModule = {
   cases({ backends }) {
     return transferCases('ssh', 'scp', backends, SIZE, IN_FLIGHT, ['/usr/sbin/sshd'], '/usr/bin/scp');
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     if (spec.backend) useBackend(spec.backend);
     const [, direction, tool] = spec.name.split('/') as [string, Direction, Tool];
     if (!TOOLS.includes(tool)) throw new Error(`unknown ssh bench case ${spec.name}`);

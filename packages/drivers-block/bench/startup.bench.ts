@@ -1,21 +1,44 @@
 /**
- * Start-up of the command-line tools: `qco-img --version` and `qco-io -c quit`
- * (the installed CommonJS executables) beside a bare `node -e 0`, alternating
- * process by process, as the ratio of their wall times (lower is better; the
- * goal is ≤ 1.5×). Drivers and subcommands load only when used, so these
- * commands should cost little more than Node itself.
+ * Start-up cost, each figure beside a bare `node -e 0` in the same run,
+ * alternating process by process:
+ * - the command-line tools, `qco-img --version` and `qco-io -c quit` (the
+ *   installed CommonJS executables), as the ratio of their wall times (lower is
+ *   better; the goal is ≤ 1.5×);
+ * - the library face opening a local file: `import('@qco/drivers-block')`
+ *   (dist/index.js), BlockBackend.open of a raw image, close — what it costs
+ *   above bare Node, in wall ms and in peak RSS MB (the goal: ≤ 30 ms and
+ *   ≤ 5 MB). Drivers load lazily and the remote ones load their libraries
+ *   (ssh2, json-pack) only in `open`, so a local file pays for neither.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { interleavedRatio } from './interleave.js';
 import { packageDir } from './transfer-util.js';
 
-const COMMANDS: Readonly<Record<string, readonly string[]>> = {
+const ROUNDS = 21;
+
+const COMMANDS: Readonly<Partial<Record<string, readonly [string, ...string[]]>>> = {
   'qco-img --version': ['qco-img.cjs', '--version'],
   'qco-io -c quit': ['qco-io.cjs', '-c', 'quit'],
 };
+
+/** The face case's child: import the face (argv[1]), open argv[2] as raw, close, print the peak RSS in KiB. */
+const OPEN_LOCAL = `const { BlockBackend } = await import(process.argv[1]);
+const blk = await BlockBackend.open(process.argv[2], { format: 'raw' });
+await blk.close();
+process.stdout.write(String(process.resourceUsage().maxRSS));`;
+/** The baseline's child: bare Node printing its own peak RSS the same way. */
+const BARE_RSS = 'process.stdout.write(String(process.resourceUsage().maxRSS))';
+
+/** What the face cases measure: wall ms or peak RSS MB above bare Node. */
+const FACE_FIGURES = { 'wall ms': 'ms', 'peak RSS MB': 'MB' } as const;
+type FaceFigure = keyof typeof FACE_FIGURES;
+const FACE_GOALS: Readonly<Record<FaceFigure, string>> = { 'wall ms': '≤ 30 ms', 'peak RSS MB': '≤ 5 MB' };
+const FACE_CASE = 'import @qco/drivers-block + open x.img (raw) + close';
 
 /** Wall seconds of one whole process. */
 function timeProcess(args: readonly string[]): number {
@@ -24,27 +47,69 @@ function timeProcess(args: readonly string[]): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Peak RSS (MB) of one whole process that prints its own maxRSS (KiB). */
+function processRss(args: readonly string[]): number {
+  return Number(execFileSync(process.execPath, args, { encoding: 'utf8' })) / 1024;
+}
+
+/** The built face and a kept 1 MiB raw image (overwritten, not recreated per round). */
+function faceSetup(): { face: string; image: string } {
+  const face = join(packageDir(), 'dist', 'index.js');
+  if (!existsSync(face)) throw new Error(`${face} is missing: build @qco/drivers-block first`);
+  const image = join(tmpdir(), 'qco-startup-bench.img');
+  writeFileSync(image, Buffer.alloc(1 << 20));
+  return { face: pathToFileURL(face).href, image };
+}
+
+function faceCase(figure: FaceFigure): BenchFn {
+  const { face, image } = faceSetup();
+  const child = ['--input-type=module', '-e', OPEN_LOCAL, face, image];
+  const names = [FACE_CASE, 'node -e 0'] as const;
+  return {
+    kind: 'measured',
+    run: () =>
+      figure === 'wall ms'
+        ? interleavedRatio(ROUNDS, () => timeProcess(child), () => timeProcess(['-e', '0']), (a, b) => (a - b) * 1000, names)
+        : interleavedRatio(ROUNDS, () => processRss(child), () => processRss(['-e', BARE_RSS]), (a, b) => a - b, names, { label: 'MB', scale: 1 }),
+  };
+}
+
 const startupBench: BenchModule = {
   suite: 'tools/startup',
   cases(): BenchCaseSpec[] {
-    return Object.keys(COMMANDS).map((cmd) => ({
-      name: `${cmd} ÷ node -e 0 (interleaved)`,
-      measure: 'ratio',
-      better: 'lower',
-      unit: '×',
-      params: { command: cmd, baseline: 'node -e 0', rounds: 21, goal: '≤ 1.5×' },
-    }));
+    const tools = Object.keys(COMMANDS).map(
+      (cmd): BenchCaseSpec => ({
+        name: `${cmd} ÷ node -e 0 (interleaved)`,
+        measure: 'ratio',
+        better: 'lower',
+        unit: '×',
+        params: { command: cmd, baseline: 'node -e 0', rounds: ROUNDS, goal: '≤ 1.5×' },
+      }),
+    );
+    const face = (Object.keys(FACE_FIGURES) as FaceFigure[]).map(
+      (figure): BenchCaseSpec => ({
+        name: `${FACE_CASE} − node -e 0, ${figure} (interleaved)`,
+        measure: 'count',
+        better: 'lower',
+        unit: FACE_FIGURES[figure],
+        params: { face: figure, baseline: 'node -e 0', rounds: ROUNDS, goal: FACE_GOALS[figure] },
+      }),
+    );
+    return [...tools, ...face];
   },
-  async prepare(spec: BenchCaseSpec): Promise<BenchFn> {
-    const [file, ...args] = COMMANDS[String(spec.params?.['command'])] ?? [];
-    if (file === undefined) throw new Error(`unknown start-up case ${spec.name}`);
+  prepare(spec: BenchCaseSpec): BenchFn {
+    const figure = spec.params?.['face'];
+    if (figure === 'wall ms' || figure === 'peak RSS MB') return faceCase(figure);
+    const command = COMMANDS[String(spec.params?.['command'])];
+    if (command === undefined) throw new Error(`unknown start-up case ${spec.name}`);
+    const [file, ...args] = command;
     const cli = join(packageDir(), 'dist', file);
     if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block first`);
     return {
       kind: 'measured',
       run: () =>
         interleavedRatio(
-          21,
+          ROUNDS,
           () => timeProcess([cli, ...args]),
           () => timeProcess(['-e', '0']),
           (tool, node) => tool / node,

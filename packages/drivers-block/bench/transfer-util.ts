@@ -68,6 +68,7 @@ export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
  */
 export function transferCases(protocol: string, copyTool: string, backends: readonly string[], size: number, inFlight: number, peer: readonly string[], copyPath: string): BenchCaseSpec[] {
   const cases: BenchCaseSpec[] = [];
+  const first = backends.at(0);
   const common = { opsPerCall: size, unit: 'byte', requires: peer, params: { size: `${size / (1024 * 1024)} MiB` } } as const;
   for (const direction of ['read', 'write'] as const) {
     const base = `${protocol}/${direction}/qemu-img-convert`;
@@ -78,7 +79,7 @@ export function transferCases(protocol: string, copyTool: string, backends: read
     }
     cases.push({
       name: `${protocol}/${direction}/qco-blk`,
-      ...(backends[0] !== undefined ? { backend: backends[0] } : {}),
+      ...(first !== undefined ? { backend: first } : {}),
       baseline: base,
       compareWith: [copy],
       ...common,

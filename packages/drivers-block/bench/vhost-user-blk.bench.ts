@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
 import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest } from '@qco/test-utils';
+import { median } from './interleave.js';
 
 const ROUNDS = 3;
 const SEQ_BYTES = 64 << 20;
@@ -104,10 +105,6 @@ async function figures(): Promise<Figures> {
   return f;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 function measured(which: Daemon, metric: Metric): BenchFn {
   return {
@@ -133,7 +130,7 @@ const module: BenchModule = {
     }
     return cases;
   },
-  async prepare(spec): Promise<BenchFn> {
+  prepare(spec): BenchFn {
     const [which, metric] = spec.name.split('/') as [Daemon, Metric];
     if (!METRICS.includes(metric)) throw new Error(`unknown case ${spec.name}`);
     return measured(which, metric);

@@ -1,0 +1,80 @@
+/**
+ * Opening a local file through the package face (the built dist/index.js, as a
+ * consumer imports it) loads no remote driver's library: neither ssh2 (the ssh
+ * driver) nor json-pack (the nfs driver's XDR codecs, bundled into the nfs
+ * chunk of dist/). They load inside the drivers' `open`, so only an ssh:// or
+ * nfs:// image pays for them. The child records every module Node loads (a load
+ * hook) and Node's CommonJS cache; the same child then opens an ssh:// and an
+ * nfs:// URL on a closed port, so a probe that could not see the libraries fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const face = join(pkg, 'dist', 'index.js');
+const dir = mkdtempSync(join(tmpdir(), 'qco-lazy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The load hook (runs on Node's loader thread): append each module's URL to the log named by `data`. */
+const HOOK = `import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data; }
+export async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context); }`;
+
+/**
+ * Open argv[2] (raw) through the face at argv[1], close it, and print which driver
+ * libraries are loaded; then open ssh:// and nfs:// on a closed port (both fail to
+ * connect, after loading their libraries) and print them again.
+ */
+const CHILD = `
+import { register, createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const [faceUrl, image, log, hook] = process.argv.slice(1);
+register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url, { data: log });
+const require = createRequire(process.cwd() + '/');
+const JSON_PACK = 'node_modules/@jsonjoy.com/json-pack/';
+function loaded() {
+  const files = [...readFileSync(log, 'utf8').split('\\n').filter((u) => u.startsWith('file:')).map((u) => new URL(u).pathname), ...Object.keys(require.cache)];
+  const found = new Set();
+  for (const f of files) {
+    if (f.includes('/node_modules/ssh2/')) found.add('ssh2');
+    if (f.includes(JSON_PACK) || (f.startsWith(process.cwd() + '/dist/') && readFileSync(f, 'utf8').includes(JSON_PACK))) found.add('json-pack');
+  }
+  return [...found].sort();
+}
+const { BlockBackend } = await import(faceUrl);
+const blk = await BlockBackend.open(image, { format: 'raw' });
+const length = await blk.getLength();
+await blk.close();
+const afterLocal = loaded();
+const refused = [];
+for (const url of ['ssh://127.0.0.1:1/x.img', 'nfs://127.0.0.1:1/export/x.img']) {
+  try {
+    await (await BlockBackend.open(url, { format: 'raw' })).close();
+  } catch (err) {
+    refused.push(url.split(':')[0]);
+  }
+}
+console.log(JSON.stringify({ length, afterLocal, refused, afterRemote: loaded() }));
+`;
+
+describe('package face: a local file loads no remote driver library', () => {
+  it('import + open of a raw file + close loads neither ssh2 nor json-pack', () => {
+    expect(existsSync(face), `${face} is missing: build @qco/drivers-block first`).toBe(true);
+    const img = join(dir, 'x.img');
+    writeFileSync(img, Buffer.alloc(1 << 20));
+    const log = join(dir, 'loaded.log');
+    writeFileSync(log, '');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(face).href, img, log, HOOK], { cwd: pkg, encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out) as { length: number; afterLocal: string[]; refused: string[]; afterRemote: string[] };
+    expect(r.length).toBe(1 << 20);
+    expect(r.afterLocal).toEqual([]);
+    // The probe sees them once a remote open has loaded them.
+    expect(r.refused).toEqual(['ssh', 'nfs']);
+    expect(r.afterRemote).toEqual(['json-pack', 'ssh2']);
+  });
+});
