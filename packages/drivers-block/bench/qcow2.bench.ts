@@ -3,7 +3,8 @@
  * the same arguments: convert of 1 GiB raw → qcow2 and qcow2 → raw, convert
  * -c of 256 MiB, and `bench` with 4 KiB requests at depth 64 stepping
  * sequentially (-S 4096; qemu-img bench has no random mode) — reads on a
- * fully allocated image, writes on a freshly created one (every request
+ * fully allocated image, writes on a fully allocated image (a kept one,
+ * overwritten in place), writes on a freshly created one (every request
  * allocates), and reads through a backing file (an empty overlay). The
  * sources are non-zero data (so neither tool skips zeroes), made once and
  * kept; targets are overwritten. Samples alternate between the two tools
@@ -67,6 +68,15 @@ function tool(which: string, args: string[]): [string, string[]] {
   return which === 'qemu-img' ? ['qemu-img', args] : [process.execPath, [qcoImg, ...args]];
 }
 
+/**
+ * Write back every dirty page before a sample: otherwise the previous
+ * sample's gigabyte of page cache is written back during this one, and the
+ * tool measured second pays for the first (seen as 2-10x swings).
+ */
+function settle(): void {
+  spawnSync('sync');
+}
+
 /** Time a whole convert; the rate is source bytes per second. */
 function convertCase(which: string, args: () => string[], bytes: number, target: string): BenchFn {
   return {
@@ -76,6 +86,7 @@ function convertCase(which: string, args: () => string[], bytes: number, target:
       for (let i = 0; i < SAMPLES; i++) {
         rmSync(target, { force: true });
         const [cmd, argv] = tool(which, args());
+        settle();
         const t0 = performance.now();
         run(cmd, argv);
         rates.push(bytes / ((performance.now() - t0) / 1000));
@@ -93,6 +104,7 @@ function benchCase(which: string, args: string[], image: () => string): BenchFn 
       const rates: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const img = image();
+        settle();
         const [cmd, argv] = tool(which, ['bench', ...args, img]);
         const out = run(cmd, argv);
         const m = /Run completed in ([0-9.]+) seconds/.exec(out);
@@ -102,6 +114,13 @@ function benchCase(which: string, args: string[], image: () => string): BenchFn 
       return stats(rates);
     },
   };
+}
+
+/** A fully allocated qcow2 image that the write case overwrites in place (its own copy, so the read cases' image stays as qemu-img made it); made once and kept. */
+function allocatedForWrites(): string {
+  const p = join(dir, 'allocated-w.qcow2');
+  if (!existsSync(p)) run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('bench.raw', BENCH_IMAGE), p]);
+  return p;
 }
 
 function freshQcow2(): string {
@@ -146,6 +165,7 @@ const FAMILIES: Record<string, { params: Record<string, string | number>; make: 
     make: (w) => convertCase(w, () => ['convert', '-c', '-f', 'raw', '-O', 'qcow2', rawSource('compress.raw', COMPRESS_BYTES), join(dir, `c-${w}.qcow2`)], COMPRESS_BYTES, join(dir, `c-${w}.qcow2`)),
   },
   'bench-read-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M' }, make: (w) => benchCase(w, BENCH_ARGS, allocatedQcow2) },
+  'bench-write-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'no' }, make: (w) => benchCase(w, ['-w', ...BENCH_ARGS], allocatedForWrites) },
   'bench-write-fresh': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'yes' }, make: (w) => benchCase(w, ['-w', ...BENCH_ARGS], freshQcow2) },
   'bench-read-backing': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', through: 'backing file' }, make: (w) => benchCase(w, BENCH_ARGS, overlay) },
 };

@@ -76,20 +76,51 @@ function mapInTable(s: Qcow2State, table: Uint8Array, l2i: number, e: L2Entry, i
   return { type: e.type, host, bytes: Math.min(maxBytes, n * cs - inCluster), entry: e };
 }
 
-/** qcow2_get_host_offset: how guest [offset, offset + bytes) starts to map. */
-export function* mapRange(s: Qcow2State, offset: number, bytes: number): Co<Mapping> {
+/** Where a lookup from memory could not answer: the L2 table to load (and check) first, and the position in it. */
+interface Miss {
+  readonly l1i: number;
+  readonly l2i: number;
+  readonly inCluster: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * How guest [offset, offset + bytes) starts to map, from memory alone: the
+ * mapping, or a Miss when the L2 table is not cached or the L1 or L2 entry
+ * would mark the image corrupt (the loading path reports that).
+ */
+function lookup(s: Qcow2State, offset: number, bytes: number): Mapping | Miss {
   const cs = s.clusterSize;
   const inCluster = offset % cs;
   const cluster = Math.floor(offset / cs);
   const l1i = Math.floor(cluster / s.l2Size);
   const l2i = cluster % s.l2Size;
   const maxBytes = Math.min(bytes, (s.l2Size - l2i) * cs - inCluster);
-  const t = yield* l2TableFor(s, l1i);
-  if (t === undefined) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
-  const e = l2Entry(t.table, l2i, s.clusterBits);
-  const bad = entryCorruption(s, e, t.offset, l2i);
+  if (l1i >= s.header.l1Size) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
+  const l2Offset = entryOffset(entryHi(s.l1Table, l1i), entryLo(s.l1Table, l1i));
+  if (l2Offset === 0) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
+  const table = l1Corruption(s, l2Offset, l1i) === undefined ? s.l2Cache.lookup(l2Offset) : undefined;
+  if (table === undefined) return { l1i, l2i, inCluster, maxBytes };
+  const e = l2Entry(table, l2i, s.clusterBits);
+  if (entryCorruption(s, e, l2Offset, l2i) !== undefined) return { l1i, l2i, inCluster, maxBytes };
+  return mapInTable(s, table, l2i, e, inCluster, maxBytes);
+}
+
+function isMiss(m: Mapping | Miss): m is Miss {
+  return (m as Partial<Mapping>).type === undefined;
+}
+
+/** qcow2_get_host_offset: how guest [offset, offset + bytes) starts to map. */
+export function* mapRange(s: Qcow2State, offset: number, bytes: number): Co<Mapping> {
+  const m = lookup(s, offset, bytes);
+  if (!isMiss(m)) return m;
+  // Load the table (the lock is held, so nothing changes L1 meanwhile); bad entries are reported here.
+  const t = yield* l2TableFor(s, m.l1i);
+  if (t === undefined) return { type: ClusterType.Unallocated, host: 0, bytes: m.maxBytes, entry: UNALLOCATED };
+  const e = l2Entry(t.table, m.l2i, s.clusterBits);
+  const bad = entryCorruption(s, e, t.offset, m.l2i);
   if (bad !== undefined) yield* s.signalCorruption(bad);
-  return mapInTable(s, t.table, l2i, e, inCluster, maxBytes);
+  return mapInTable(s, t.table, m.l2i, e, m.inCluster, m.maxBytes);
 }
 
 /**
@@ -100,21 +131,8 @@ export function* mapRange(s: Qcow2State, offset: number, bytes: number): Co<Mapp
  * half-done update, exactly as if it had taken the lock itself.
  */
 export function mapRangeCached(s: Qcow2State, offset: number, bytes: number): Mapping | undefined {
-  const cs = s.clusterSize;
-  const inCluster = offset % cs;
-  const cluster = Math.floor(offset / cs);
-  const l1i = Math.floor(cluster / s.l2Size);
-  const l2i = cluster % s.l2Size;
-  const maxBytes = Math.min(bytes, (s.l2Size - l2i) * cs - inCluster);
-  if (l1i >= s.header.l1Size) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
-  const l2Offset = entryOffset(entryHi(s.l1Table, l1i), entryLo(s.l1Table, l1i));
-  if (l2Offset === 0) return { type: ClusterType.Unallocated, host: 0, bytes: maxBytes, entry: UNALLOCATED };
-  if (l1Corruption(s, l2Offset, l1i) !== undefined) return undefined;
-  const table = s.l2Cache.lookup(l2Offset);
-  if (table === undefined) return undefined;
-  const e = l2Entry(table, l2i, s.clusterBits);
-  if (entryCorruption(s, e, l2Offset, l2i) !== undefined) return undefined;
-  return mapInTable(s, table, l2i, e, inCluster, maxBytes);
+  const m = lookup(s, offset, bytes);
+  return isMiss(m) ? undefined : m;
 }
 
 /**

@@ -115,9 +115,14 @@ export class Qcow2BlockDriverState implements BlockDriverState {
     return qcow2Preadv(this.state, this.backing, offset, bytes, qiov);
   }
 
-  *coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
+  coPwritev(offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
+    if (flags.fua !== true) return qcow2Pwritev(this.state, this.backing, offset, bytes, qiov);
+    return this.pwritevFua(offset, bytes, qiov);
+  }
+
+  private *pwritevFua(offset: number, bytes: number, qiov: IoVector): Co {
     yield* qcow2Pwritev(this.state, this.backing, offset, bytes, qiov);
-    if (flags.fua === true) yield* qcow2Flush(this.state);
+    yield* qcow2Flush(this.state);
   }
 
   /** bdrv_co_pwritev_compressed: whole clusters (the image's last one may be short), used by convert -c. */

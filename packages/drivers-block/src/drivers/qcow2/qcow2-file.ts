@@ -72,8 +72,15 @@ export class ChildHostFile implements HostFile {
     if (offset + buf.length > this.size) this.size = offset + buf.length;
   }
 
-  *pwritev(offset: number, qiov: IoVector): Co {
-    this.touch(offset + qiov.size);
+  pwritev(offset: number, qiov: IoVector): Co {
+    const end = offset + qiov.size;
+    this.touch(end);
+    // Inside the file as we know it: the request itself, with no frame of ours around it.
+    if (end <= this.size) return bdrvCoPwritev(this.bs, offset, qiov.size, qiov);
+    return this.pwritevGrow(offset, qiov);
+  }
+
+  private *pwritevGrow(offset: number, qiov: IoVector): Co {
     yield* bdrvCoPwritev(this.bs, offset, qiov.size, qiov);
     if (offset + qiov.size > this.size) this.size = offset + qiov.size;
   }

@@ -155,6 +155,12 @@ function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, byte
     }
     yield* markDirty(s);
     const host = yield* allocClusters(s, n);
+    // The overlap check now, in the same section (nothing moves metadata onto clusters we hold).
+    const overlap = s.dataWriteOverlap(host, n * cs);
+    if (overlap !== undefined) {
+      yield* freeClusters(s, host, n * cs);
+      yield* s.signalCorruption(`Preventing invalid write on metadata (overlaps with ${overlap})`);
+    }
     const alloc: InflightAlloc = { start: c0, end: c0 + n, done: new CoQueue() };
     s.inflight.add(alloc);
     const planned = Math.min(bytes, (c0 + n) * cs - offset);
@@ -188,7 +194,6 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, off
   const cs = s.clusterSize;
   const start = plan.c0 * cs;
   const end = (plan.c0 + plan.n) * cs;
-  let linked = false;
   try {
     // With zeroCow the data goes alone; else with what the guest sees around it now (backing file, zeroes, or the old cluster).
     const parts: Uint8Array[] = [];
@@ -204,29 +209,58 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, off
       yield* qcow2Preadv(s, backing, tailStart, tail.length, new IoVector(tail));
       parts.push(tail);
     }
-    yield* locked(s, () => s.checkDataWrite(plan.host, end - start));
     yield* s.file.pwritev(plan.zeroCow ? plan.host + (offset - start) : plan.host, parts.length === qiov.niov ? qiov : new IoVector(parts));
-    yield* locked(s, () => linkClusters(s, plan.c0, plan.n, plan.host));
-    linked = true;
+  } catch (err) {
+    yield* locked(s, () => releasePlan(s, plan));
+    throw err;
+  }
+  // One section links the clusters and lets the writers waiting on them go (QEMU's qcow2_alloc_cluster_link_l2).
+  yield* s.lock.lock();
+  try {
+    yield* linkClusters(s, plan.c0, plan.n, plan.host);
+  } catch (err) {
+    yield* freeClusters(s, plan.host, end - start);
+    throw err;
   } finally {
-    yield* s.lock.lock();
-    try {
-      s.inflight.delete(plan.alloc);
-      plan.alloc.done.restartAll();
-      if (!linked) yield* freeClusters(s, plan.host, end - start);
-    } finally {
-      s.lock.unlock();
-    }
+    s.inflight.delete(plan.alloc);
+    plan.alloc.done.restartAll();
+    s.lock.unlock();
   }
 }
 
+/**
+ * An in-place plan for the first part of a write, from memory alone: when
+ * nobody holds the lock (so nothing is half-updated) and that part's
+ * clusters are allocated, owned (COPIED) and clear of metadata. Anything
+ * else, corruption to report included, is undefined: the locked way.
+ */
+function inPlaceCached(s: Qcow2State, offset: number, bytes: number): WritePlan | undefined {
+  if (s.lock.locked) return undefined;
+  const m = mapRangeCached(s, offset, bytes);
+  if (m === undefined || !inPlace(m.type, m.entry.copied)) return undefined;
+  if (m.host - (offset % s.clusterSize) >= s.fileLength || s.dataWriteOverlap(m.host, m.bytes) !== undefined) return undefined;
+  return { kind: 'inplace', host: m.host, bytes: m.bytes };
+}
+
 /** qcow2_co_pwritev_part */
-export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co {
+export function qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co {
+  const plan = inPlaceCached(s, offset, bytes);
+  // All of it in place: the host file's request itself, with no frame of ours around it.
+  if (plan !== undefined && plan.bytes === bytes) return s.file.pwritev(plan.host, qiov);
+  return pwritevParts(s, backing, offset, bytes, qiov, plan);
+}
+
+function* pwritevParts(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector, first: WritePlan | undefined): Co {
   let pool: TaskPool | undefined;
   let done = 0;
+  let known = first;
   while (done < bytes) {
     const at = offset + done;
-    const plan = yield* locked(s, () => prepareWrite(s, backing, at, bytes - done));
+    let plan = known ?? inPlaceCached(s, at, bytes - done);
+    known = undefined;
+    // (No `??` around a yield: the CommonJS build turns it into a closure.)
+    if (plan === undefined) plan = yield* locked(s, () => prepareWrite(s, backing, at, bytes - done));
+    const thePlan = plan;
     const part = plan.bytes === bytes && done === 0 ? qiov : qiov.slice(done, plan.bytes);
     if (pool === undefined && plan.bytes === bytes - done) {
       yield* executeWrite(s, backing, plan, at, part);
@@ -234,10 +268,10 @@ export function* qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: numbe
       pool ??= new TaskPool();
       if (pool.hasFailed) {
         // Give back what was reserved for a task that will not run.
-        if (plan.kind === 'alloc') yield* locked(s, () => releasePlan(s, plan));
+        if (thePlan.kind === 'alloc') yield* locked(s, () => releasePlan(s, thePlan));
         break;
       }
-      yield* pool.start(() => executeWrite(s, backing, plan, at, part));
+      yield* pool.start(() => executeWrite(s, backing, thePlan, at, part));
     }
     done += plan.bytes;
   }

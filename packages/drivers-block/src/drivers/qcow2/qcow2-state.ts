@@ -122,24 +122,26 @@ export class Qcow2State {
 
   /**
    * qcow2_check_metadata_overlap for a data write to host [offset, offset +
-   * bytes): refuse, marking the image corrupt, when it would land on the
-   * header, the L1 or refcount table, an L2 table, a refcount block or the
-   * snapshot table.
+   * bytes): what metadata it would land on (the header, the L1 or refcount
+   * table, an L2 table, a refcount block or the snapshot table), or undefined.
    */
-  *checkDataWrite(offset: number, bytes: number): Co {
+  dataWriteOverlap(offset: number, bytes: number): string | undefined {
     const cs = this.clusterSize;
     const h = this.header;
     const overlaps = (start: number, len: number): boolean => start < offset + bytes && offset < start + len;
-    let what: string | undefined;
-    if (offset < cs) what = 'qcow2_header';
-    else if (h.l1Size > 0 && overlaps(h.l1TableOffset, h.l1Size * 8)) what = 'active L1 table';
-    else if (overlaps(h.refcountTableOffset, h.refcountTableClusters * cs)) what = 'refcount table';
-    else if (h.nbSnapshots > 0 && overlaps(h.snapshotsOffset, this.snapshots.reduce((n, x) => n + x.entryBytes, 0))) what = 'snapshot table';
-    else {
-      for (let c = Math.floor(offset / cs); c * cs < offset + bytes; c++) {
-        if (this.metadataClusters.has(c)) what = 'metadata (L2 table or refcount block)';
-      }
+    if (offset < cs) return 'qcow2_header';
+    if (h.l1Size > 0 && overlaps(h.l1TableOffset, h.l1Size * 8)) return 'active L1 table';
+    if (overlaps(h.refcountTableOffset, h.refcountTableClusters * cs)) return 'refcount table';
+    if (h.nbSnapshots > 0 && overlaps(h.snapshotsOffset, this.snapshots.reduce((n, x) => n + x.entryBytes, 0))) return 'snapshot table';
+    for (let c = Math.floor(offset / cs); c * cs < offset + bytes; c++) {
+      if (this.metadataClusters.has(c)) return 'metadata (L2 table or refcount block)';
     }
+    return undefined;
+  }
+
+  /** Refuse a data write that dataWriteOverlap finds landing on metadata, marking the image corrupt. */
+  *checkDataWrite(offset: number, bytes: number): Co {
+    const what = this.dataWriteOverlap(offset, bytes);
     if (what !== undefined) yield* this.signalCorruption(`Preventing invalid write on metadata (overlaps with ${what})`);
   }
 
