@@ -275,12 +275,34 @@ export interface Coroutine {
   readonly [coroutineBrand]: true;
 }
 
+/**
+ * Bits of CoroutineState.gate. A const enum, so the values are literals in the
+ * built code (a module-level const is bundled as a `var`, which the optimizer
+ * must load and cannot treat as a Smi).
+ */
+const enum Gate {
+  /** Entered and not yielded since (QEMU's co->caller set). */
+  Entered = 1,
+  /** A scheduler owns its next wake-up. */
+  Scheduled = 2,
+  /** Entered through the general path only: a plain body, a backend that switches contexts, the leader, or terminated. */
+  General = 4,
+  /** A plain body (threads backend): its yield is a blocking switch. */
+  Plain = 8,
+}
+
 /** @internal The core's view of a coroutine: its bookkeeping, for the core's own modules. */
 export class CoroutineState {
-  /** Who entered it and gets control back at its next yield; null when not entered. */
+  /**
+   * Why enter's fast path cannot step it now, as Gate bits; 0 when it can (a
+   * generator body stepped here, not entered, not scheduled). One Smi field, so
+   * the fast path's test is one load and its writes need no write barrier.
+   */
+  gate: number;
+  /** Who entered it (null: the thread's leader), while entered through the general path: a plain body's yield switches there. */
   caller: CoroutineState | null = null;
-  /** Name of the scheduler that owns its next wake-up (aio_co_schedule, qemu_co_sleep_ns), or null. */
-  scheduled: string | null = null;
+  /** Name of the scheduler that owns its next wake-up, or null: `scheduled` reads and writes it, keeping the gate. */
+  private schedName: string | null = null;
   /** CoMutex / CoRwlock locks it holds. */
   locksHeld = 0;
   /** Locks that want to hear if it terminates holding them (CoMutex). */
@@ -294,10 +316,6 @@ export class CoroutineState {
   wakeTail: CoroutineState | null = null;
   /** The pooled context; null for the leader and once terminated. */
   slot: Slot | null;
-  /** A live generator body the core steps itself (the backend steps on the caller's stack): enter's fast path. */
-  direct: boolean;
-  /** A plain body (threads backend): its yield is a blocking switch. */
-  plain = false;
   /** The frame to resume next: the body's generator (null before the first step), or a coroutine_fn it called with coroutineCall. */
   gen: Co<unknown> | null = null;
   /** The frames suspended below `gen` by coroutineCall, innermost last. */
@@ -307,9 +325,19 @@ export class CoroutineState {
     readonly body: CoroutineBody<never> | PlainCoroutineBody<never> | null,
     readonly opaque: unknown,
     slot: Slot | null,
+    plain: boolean,
   ) {
     this.slot = slot;
-    this.direct = slot !== null && slot.direct;
+    this.gate = plain ? Gate.General | Gate.Plain : slot !== null && slot.direct ? 0 : Gate.General;
+  }
+
+  /** Name of the scheduler that owns its next wake-up (aio_co_schedule, qemu_co_sleep_ns), or null. */
+  get scheduled(): string | null {
+    return this.schedName;
+  }
+  set scheduled(name: string | null) {
+    this.schedName = name;
+    this.gate = name === null ? this.gate & ~Gate.Scheduled : this.gate | Gate.Scheduled;
   }
 }
 
@@ -327,9 +355,14 @@ function pub(co: CoroutineState): Coroutine {
 
 let backend: CoroutineBackend | undefined;
 let choice: BackendInfo | undefined;
-let leader: CoroutineState = new CoroutineState(null, undefined, null);
+let leader: CoroutineState = new CoroutineState(null, undefined, null, false);
 let leaderCtx: BackendContext | undefined;
-let current: CoroutineState = leader;
+/**
+ * The running coroutine; null while the leader runs (outside any coroutine).
+ * It is written twice per enter, so the leader is null rather than `leader`:
+ * restoring it is then a constant store, which needs no write barrier.
+ */
+let current: CoroutineState | null = null;
 let pool: Slot[] = [];
 let poolMax = 256;
 let live = 0;
@@ -343,13 +376,13 @@ function activeBackend(): CoroutineBackend {
 }
 
 function install(b: CoroutineBackend, why: BackendInfo): void {
-  if (current !== leader) throw new CoroutineError('The backend cannot be changed from inside a coroutine');
+  if (current !== null) throw new CoroutineError('The backend cannot be changed from inside a coroutine');
   for (const slot of pool) retire(slot);
   pool = [];
   backend = b;
   choice = why;
-  leader = new CoroutineState(null, undefined, null);
-  current = leader;
+  leader = new CoroutineState(null, undefined, null, false);
+  current = null;
   leaderCtx = b.leader();
 }
 
@@ -415,10 +448,9 @@ export function coroutineCreate<A>(body: CoroutineBody<A> | PlainCoroutineBody<A
     );
   }
   const slot = pool.pop() ?? new Slot(b);
-  const co = new CoroutineState(body, opaque, slot);
+  const co = new CoroutineState(body, opaque, slot, kind === 'plain');
   slot.co = co;
   slot.bodyKind = kind;
-  co.plain = kind === 'plain';
   live++;
   return pub(co);
 }
@@ -433,9 +465,9 @@ function retire(slot: Slot): void {
 function detach(co: CoroutineState): Slot {
   const slot = co.slot as Slot;
   co.slot = null;
-  co.direct = false;
   co.caller = null;
   co.scheduled = null;
+  co.gate = Gate.General;
   co.gen = null;
   co.frames = null;
   slot.co = null;
@@ -469,12 +501,14 @@ function terminated(co: CoroutineState): CoroutineLocksHeldError | null {
  * woken coroutines have run.
  */
 export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
-  const to = coState(co);
-  if (to.direct && to.caller === null && to.scheduled === null) {
+  const to = co as unknown as CoroutineState;
+  if (to.gate === 0) {
     // The fast path: step the body here; the general loop only if the step woke
-    // someone, ended, threw or called a coroutine_fn with coroutineCall.
+    // someone, ended, threw or called a coroutine_fn with coroutineCall. Its
+    // writes are Smis and constants, which need no write barrier, but one:
+    // `current = to`. coroutineYield clears Gate.Entered.
     const from = current;
-    to.caller = from;
+    to.gate = Gate.Entered;
     if (ctx !== null) to.ctx = ctx;
     current = to;
     let r: IteratorResult<unknown, unknown>;
@@ -486,9 +520,10 @@ export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
       threw(ctx, from, to, err);
       return;
     }
-    current = from;
+    // `current = from`, written so that the leader's null is a constant store.
+    if (from === null) current = null;
+    else current = from;
     if (r.done !== true) {
-      to.caller = null;
       if (to.wakeHead === null) return;
       settle(ctx, from, to, YIELDED, false, undefined);
       return;
@@ -501,7 +536,7 @@ export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
 }
 
 /** The fast path's step threw: a frame below the thrower may still catch it, else the body ended with it. */
-function threw(ctx: AioContext | null, from: CoroutineState, to: CoroutineState, err: unknown): void {
+function threw(ctx: AioContext | null, from: CoroutineState | null, to: CoroutineState, err: unknown): void {
   if (to.frames === null || to.frames.length === 0) {
     settle(ctx, from, to, ENDED, true, err);
     return;
@@ -523,7 +558,7 @@ function threw(ctx: AioContext | null, from: CoroutineState, to: CoroutineState,
  * After `to` was stepped with outcome `ret` (or threw `failure`): queue what it
  * woke, retire it if it ended, and run the rest of the pending list.
  */
-function settle(ctx: AioContext | null, from: CoroutineState, to: CoroutineState, ret: CoroutineAction, failed: boolean, failure: unknown): void {
+function settle(ctx: AioContext | null, from: CoroutineState | null, to: CoroutineState, ret: CoroutineAction, failed: boolean, failure: unknown): void {
   let pending: CoroutineState | null = null;
   if (to.wakeHead !== null) {
     pending = to.wakeHead;
@@ -536,23 +571,24 @@ function settle(ctx: AioContext | null, from: CoroutineState, to: CoroutineState
       failure = err;
     }
   } else {
-    to.caller = null;
+    to.gate &= ~Gate.Entered;
   }
   runPending(ctx, from, pending, failed, failure);
 }
 
 /** The general enter loop: each pending coroutine in turn, what it wakes first. */
-function runPending(ctx: AioContext | null, from: CoroutineState, pending: CoroutineState | null, failed: boolean, failure: unknown): void {
-  const fromCtx = from.slot === null ? (leaderCtx as BackendContext) : from.slot.ctx;
+function runPending(ctx: AioContext | null, from: CoroutineState | null, pending: CoroutineState | null, failed: boolean, failure: unknown): void {
+  const fromCtx = from === null || from.slot === null ? (leaderCtx as BackendContext) : from.slot.ctx;
   while (pending !== null) {
     const to: CoroutineState = pending;
     pending = to.queueNext;
     to.queueNext = null;
     if (to.scheduled !== null) throw new CoroutineAlreadyScheduledError(to.scheduled);
-    if (to.caller !== null) throw new CoroutineReenteredError();
+    if ((to.gate & Gate.Entered) !== 0) throw new CoroutineReenteredError();
     const slot = to.slot;
     if (slot === null) throw new CoroutineTerminatedError();
-    to.caller = from;
+    if ((to.gate & Gate.Plain) !== 0) to.caller = from;
+    to.gate |= Gate.Entered;
     if (ctx !== null) to.ctx = ctx;
     current = to;
     let ret: CoroutineAction;
@@ -578,8 +614,8 @@ function runPending(ctx: AioContext | null, from: CoroutineState, pending: Corou
         failed = true;
         failure = err;
       }
-    } else if (slot.direct) {
-      to.caller = null;
+    } else {
+      to.gate &= ~Gate.Entered;
     }
   }
   if (failed) throw failure;
@@ -593,7 +629,7 @@ function runPending(ctx: AioContext | null, from: CoroutineState, pending: Corou
 export function coroutineDelete(co: Coroutine): void {
   const st = coState(co);
   if (st.slot === null) return;
-  if (st.caller !== null) throw new CoroutineReenteredError();
+  if ((st.gate & Gate.Entered) !== 0) throw new CoroutineReenteredError();
   retire(detach(st));
 }
 
@@ -610,29 +646,32 @@ export function coroutineEnter(co: Coroutine): void {
  */
 export function coroutineYield(): CoroutineYield {
   const self = current;
-  const to = self.caller;
-  if (to === null) throw new CoroutineYieldToNoOneError();
-  self.caller = null;
-  if (self.plain) {
+  if (self === null) throw new CoroutineYieldToNoOneError();
+  const gate = self.gate;
+  if ((gate & Gate.Entered) === 0) throw new CoroutineYieldToNoOneError();
+  self.gate = gate ^ Gate.Entered;
+  if ((gate & Gate.Plain) !== 0) {
     const slot = self.slot as Slot;
-    slot.backend.switch(slot.ctx, to.slot === null ? (leaderCtx as BackendContext) : to.slot.ctx, CoroutineAction.Yield);
+    const to = self.caller;
+    self.caller = null;
+    slot.backend.switch(slot.ctx, to === null || to.slot === null ? (leaderCtx as BackendContext) : to.slot.ctx, CoroutineAction.Yield);
   }
   return YIELD;
 }
 
 /** qemu_coroutine_self: the running coroutine, or this thread's leader outside any. */
 export function coroutineSelf(): Coroutine {
-  return pub(current);
+  return pub(current ?? leader);
 }
 
 /** qemu_in_coroutine: whether a coroutine is running. */
 export function inCoroutine(): boolean {
-  return current !== leader;
+  return current !== null;
 }
 
 /** qemu_coroutine_entered: whether `co` is entered and has not yielded since. */
 export function coroutineEntered(co: Coroutine): boolean {
-  return coState(co).caller !== null;
+  return (coState(co).gate & Gate.Entered) !== 0;
 }
 
 /** Whether `co` has returned (or thrown, or was deleted): it cannot be entered again. */
@@ -673,7 +712,7 @@ export function setCoroutineWakeRouter(router: CoroutineWakeRouter | null): void
 export function coroutineWake(co: Coroutine): void {
   const st = coState(co);
   if (st.ctx !== null && wakeRouter !== null && wakeRouter(co)) return;
-  if (current !== leader) {
+  if (current !== null) {
     const self = current;
     if (self === st) throw new CoroutineReenteredError();
     st.queueNext = null;
@@ -711,7 +750,7 @@ function cancelNatives(res: SlotResources): void {
  */
 export function holdNative(rt: NativeRuntime, handle: number): { readonly hold: NativeHold; readonly forget: () => void } {
   const hold: NativeHold = { rt, handle, done: false };
-  const slot = current.slot;
+  const slot = current === null ? null : current.slot;
   if (slot === null) return { hold, forget: () => {} };
   const res = slot.res;
   (res.natives ??= []).push(hold);
@@ -730,7 +769,7 @@ export function holdNative(rt: NativeRuntime, handle: number): { readonly hold: 
  * yields is a blocking yield of the plain body. Returns its result.
  */
 export function runCoroutineFn<T>(fn: Co<T>): T {
-  const slot = current.slot;
+  const slot = current === null ? null : current.slot;
   if (slot === null || slot.bodyKind !== 'plain') {
     throw new CoroutineError('runCoroutineFn is for plain coroutine bodies; in a coroutine_fn use yield*');
   }
