@@ -20,6 +20,10 @@ import type { Co } from '@qco/core';
 import { coWaitFor } from '@qco/core';
 import { inSyncWait } from '../../block/sync-run.js';
 import {
+  BDRV_BLOCK_ALLOCATED,
+  BDRV_BLOCK_DATA,
+  BDRV_BLOCK_OFFSET_VALID,
+  BDRV_BLOCK_ZERO,
   BLOCK_DRIVER_SPEC,
   type BlockDriver,
   type BlockDriverInfo,
@@ -28,6 +32,7 @@ import {
   type BlockOpenFlags,
   type BlockOptionDesc,
   type BlockRequestFlags,
+  type BlockStatus,
   type PreallocMode,
 } from '../../block/block-driver.js';
 import { BlockError, BlockIoError, CouldNotOpenError, NotSupportedError, errnoOf } from '../../block/errors.js';
@@ -38,6 +43,7 @@ import { allocAligned } from '../../block/aligned-memory.js';
 import { FILE_IO_DEPTH, FILE_IO_SLOT_BYTES, OP, fileIoPool } from './file-io-pool.js';
 import { ioUring, linuxAio, nativeThreadPool, type LinuxAioContext } from './linux-aio.js';
 import { ImageLocks, fileLockAddon, lockForCreate, useLocking } from './file-lock.js';
+import { findAllocation } from './file-seek.js';
 
 const FILE_OPTIONS: readonly BlockOptionDesc[] = [
   { name: 'filename', type: 'string', help: 'File name of the image', required: true },
@@ -118,6 +124,13 @@ export class FileBlockDriverState implements BlockDriverState {
   private fd: number;
   /** The image's lock bytes (null with locking=off, or where OFD locks are unavailable). */
   private readonly locks: ImageLocks | null;
+  /**
+   * The last data extent block status found (QEMU's block-status cache):
+   * a request inside it is answered without lseek, so a reader asking before
+   * every read (the NBD server's sparse reads) costs no syscalls. Writes only
+   * add data; what can make holes (truncate) forgets it.
+   */
+  private dataExtent: { start: number; end: number } | null = null;
 
   constructor(
     readonly driver: BlockDriver,
@@ -309,6 +322,25 @@ export class FileBlockDriverState implements BlockDriverState {
     yield* this.io(OP.FLUSH, 0, 0, null);
   }
 
+  /**
+   * raw_co_block_status: SEEK_DATA / SEEK_HOLE say whether `offset` is in
+   * data or a hole and where that ends; without them (or `wantZero` false)
+   * everything is data. The whole range is a hole past the last data.
+   */
+  *coBlockStatus(offset: number, bytes: number, wantZero: boolean): Co<BlockStatus> {
+    // A protocol node allocates all it holds, data and holes alike (bdrv_co_block_status adds ALLOCATED for them).
+    const data = { flags: BDRV_BLOCK_DATA | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID, bytes, map: offset, file: this };
+    if (!wantZero || this.fd < 0) return data;
+    const c = this.dataExtent;
+    if (c !== null && offset >= c.start && offset < c.end) return { ...data, bytes: Math.min(bytes, c.end - offset) };
+    const ext = findAllocation(this.fd, offset);
+    if (ext === null) return data;
+    const n = Math.max(1, Math.min(bytes, ext.end - offset));
+    if (!ext.data) return { flags: BDRV_BLOCK_ZERO | BDRV_BLOCK_ALLOCATED | BDRV_BLOCK_OFFSET_VALID, bytes: n, map: offset, file: this };
+    this.dataExtent = { start: offset, end: ext.end };
+    return { ...data, bytes: n };
+  }
+
   *coGetLength(): Co<number> {
     return this.length;
   }
@@ -316,6 +348,7 @@ export class FileBlockDriverState implements BlockDriverState {
   *coTruncate(offset: number, _exact: boolean, prealloc: PreallocMode): Co {
     if (prealloc !== 'off' && prealloc !== 'full') throw new NotSupportedError(`Unsupported preallocation mode '${prealloc}'`);
     const old = this.length;
+    this.dataExtent = null;
     try {
       ftruncateSync(this.fd, offset);
     } catch (err) {
