@@ -215,21 +215,31 @@ export function decodeRequest(b: Buffer): NbdRequest {
 /** A simple reply header. */
 export function encodeSimpleReply(error: number, cookie: bigint): Buffer {
   const b = Buffer.allocUnsafe(NBD_SIMPLE_REPLY_SIZE);
+  writeSimpleReply(b, error, cookie);
+  return b;
+}
+
+/** Write a simple reply header into the first 16 bytes of `b`. */
+export function writeSimpleReply(b: Buffer, error: number, cookie: bigint): void {
   b.writeUInt32BE(NBD_SIMPLE_REPLY_MAGIC, 0);
   b.writeUInt32BE(error >>> 0, 4);
   b.writeBigUInt64BE(cookie, 8);
-  return b;
 }
 
 /** A structured reply chunk header for a payload of `length` bytes. */
 export function encodeChunkHeader(flags: number, type: number, cookie: bigint, length: number, extra = 0): Buffer {
   const b = Buffer.allocUnsafe(NBD_STRUCTURED_REPLY_SIZE + extra);
+  writeChunkHeader(b, flags, type, cookie, length);
+  return b;
+}
+
+/** Write a structured reply chunk header into the first 20 bytes of `b`. */
+export function writeChunkHeader(b: Buffer, flags: number, type: number, cookie: bigint, length: number): void {
   b.writeUInt32BE(NBD_STRUCTURED_REPLY_MAGIC, 0);
   b.writeUInt16BE(flags, 4);
   b.writeUInt16BE(type, 6);
   b.writeBigUInt64BE(cookie, 8);
   b.writeUInt32BE(length >>> 0, 16);
-  return b;
 }
 
 /** An NBD_REPLY_TYPE_ERROR chunk (header and payload). */
