@@ -21,6 +21,7 @@ export type {
 export { measure } from './measure.js';
 export { measuredFromSamples } from './samples.js';
 export { promiseRoundTrip } from './baselines.js';
+export { interleavedRatio, type Loop } from './interleaved.js';
 export { attachBaselines } from './attach-baselines.js';
 export { createNativeBenchModule, type NativePerfSource } from './native-bench-module.js';
 export { backendPackageDirs, benchModuleEntries, registerBackends, workspaceGroups, workspacePackages, workspaceRoot, type BenchModuleEntry, type LoadedBackend, type PackageInfo } from './workspace.js';

@@ -8,7 +8,11 @@
  * enter + yield: control goes to another routine and comes back). One call of a
  * timed function is one QEMU iteration (nesting: one 1000-deep tree).
  * `baseline/generator-next` is the run's one baseline for every cross-backend
- * figure (other suites name it too). Beside the timings, what each backend can
+ * figure (other suites name it too). Two same-process ratios stand beside the
+ * per-process figures, which a loaded machine moves apart: /perf/yield's rate ÷
+ * a raw generator's (issue 21: ≥ 1/1.3 on the generator backend), and on every
+ * other backend its rate ÷ the generator backend's (≥ 1/1.05), short samples of
+ * the two loops alternated in one process. Beside the timings, what each backend can
  * do, as counts: the deepest nesting and the most live coroutines reached (up to
  * a bound), and whether it runs inside a worker thread.
  */
@@ -16,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { coroutineCall, coroutineCreate, coroutineEnter, coroutineYield, useBackend, type Co } from '@qco/core';
-import { promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
+import { interleavedRatio, promiseRoundTrip, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
 
 const NEST_DEPTH = 1000;
 const AWAITS_PER_CALL = 1000;
@@ -54,6 +58,44 @@ function* callDepth2(): Co {
 }
 function* callDepth3(): Co {
   yield* coroutineCall(callDepth2());
+}
+
+const VS_RAW = '/perf/yield÷generator-next (interleaved)';
+const VS_GENERATOR = '/perf/yield÷generator backend (interleaved)';
+
+/**
+ * A raw generator resumed by a loop, and enter + yield on `backend` by the same
+ * loop, in one process. Each loop is its own function, so neither shares the
+ * other's type feedback.
+ */
+function yieldVsRaw(backend: string): BenchFn {
+  const g = (function* () {
+    for (;;) yield 0;
+  })();
+  const raw = (n: number): void => {
+    for (let i = 0; i < n; i++) g.next();
+  };
+  useBackend(backend);
+  const co = coroutineCreate(yieldForever);
+  const ours = (n: number): void => {
+    for (let i = 0; i < n; i++) coroutineEnter(co);
+  };
+  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(raw, ours)) };
+}
+
+/** Enter + yield of the same body on the generator backend and on `backend`, in one process. */
+function yieldVsGenerator(backend: string): BenchFn {
+  useBackend('generator');
+  const onGenerator = coroutineCreate(yieldForever);
+  const base = (n: number): void => {
+    for (let i = 0; i < n; i++) coroutineEnter(onGenerator);
+  };
+  useBackend(backend);
+  const onBackend = coroutineCreate(yieldForever);
+  const ours = (n: number): void => {
+    for (let i = 0; i < n; i++) coroutineEnter(onBackend);
+  };
+  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(base, ours)) };
 }
 
 function* yieldOnce(): Co {
@@ -133,6 +175,7 @@ const module: BenchModule = {
     for (const backend of backends) {
       cases.push(
         { name: '/perf/yield', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/await', 'baseline/promise-round-trip'] },
+        { name: VS_RAW, backend, measure: 'ratio', better: 'higher', unit: '×', params: { interleaved: true } },
         { name: '/perf/yield/depth-3', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/generator-next/depth-3'], params: { depth: 3 } },
         { name: '/perf/yield/depth-3/call', backend, baseline: 'baseline/generator-next', compareWith: ['baseline/generator-next/depth-3'], params: { depth: 3 } },
         { name: '/perf/lifecycle', backend, baseline: 'baseline/generator-next' },
@@ -141,12 +184,15 @@ const module: BenchModule = {
         { name: 'capability/nesting-depth', backend, measure: 'count', unit: 'levels', better: 'higher', params: { bound: DEPTH_STEPS[DEPTH_STEPS.length - 1] } },
         { name: 'capability/live-coroutines', backend, measure: 'count', unit: 'coroutines', better: 'higher', params: { bound: LIVE_STEPS[LIVE_STEPS.length - 1] } },
       );
+      if (backend !== 'generator') cases.push({ name: VS_GENERATOR, backend, measure: 'ratio', better: 'higher', unit: '×', params: { interleaved: true } });
       const dir = backendDirs?.[backend];
       if (dir !== undefined) cases.push({ name: 'capability/worker-threads', backend, measure: 'count', unit: 'yes', better: 'higher', params: { dir } });
     }
     return cases;
   },
   async prepare(spec): Promise<BenchFn> {
+    if (spec.name === VS_RAW) return yieldVsRaw(spec.backend ?? 'generator');
+    if (spec.name === VS_GENERATOR) return yieldVsGenerator(spec.backend ?? 'generator');
     if (spec.backend) useBackend(spec.backend);
     switch (spec.name) {
       case 'baseline/generator-next': {
