@@ -110,7 +110,8 @@ function* markDirty(s: Qcow2State): Co {
 
 type WritePlan =
   | { kind: 'inplace'; host: number; bytes: number }
-  | { kind: 'alloc'; host: number; c0: number; n: number; bytes: number; alloc: InflightAlloc; zeroCow: boolean };
+  | { kind: 'alloc'; host: number; c0: number; n: number; bytes: number; alloc: InflightAlloc; zeroCow: boolean }
+  | { kind: 'wait'; alloc: InflightAlloc };
 
 /** Whether guest cluster entry `e` can take a write in place. */
 function inPlace(type: ClusterType, copied: boolean): boolean {
@@ -123,7 +124,7 @@ function readsZero(s: Qcow2State, backing: BackingLink, c: number, type: Cluster
   return type === ClusterType.Unallocated && (backing.bs === undefined || backing.length <= c * s.clusterSize);
 }
 
-/** Under the lock: decide how the first part of a write goes, allocating host clusters if needed. */
+/** Under the lock: decide how the first part of a write goes, allocating host clusters if needed, or which allocation to wait for first. */
 function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, bytes: number): Co<WritePlan> {
   const cs = s.clusterSize;
   for (;;) {
@@ -137,11 +138,8 @@ function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, byte
     }
     const c0 = Math.floor(offset / cs);
     const busy = s.conflictingAlloc(c0, c0 + 1);
-    if (busy !== undefined) {
-      // QEMU's handle_dependencies: wait for the other allocation, then look again.
-      yield* busy.done.wait(s.lock);
-      continue;
-    }
+    // QEMU's handle_dependencies: wait for the other allocation, then look again (the caller waits, after unlocking).
+    if (busy !== undefined) return { kind: 'wait', alloc: busy };
     // Extend over following clusters of the same L2 table that need allocating too.
     const lastCluster = Math.floor((offset + bytes - 1) / cs);
     const tableEnd = (Math.floor(c0 / s.l2Size) + 1) * s.l2Size;
@@ -189,7 +187,7 @@ function* linkClusters(s: Qcow2State, c0: number, n: number, host: number): Co {
   for (const e of old) yield* freeEntry(s, e);
 }
 
-function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, offset: number, qiov: IoVector): Co {
+function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan & { kind: 'inplace' | 'alloc' }, offset: number, qiov: IoVector): Co {
   if (plan.kind === 'inplace') return yield* s.file.pwritev(plan.host, qiov);
   const cs = s.clusterSize;
   const start = plan.c0 * cs;
@@ -234,7 +232,7 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan, off
  * clusters are allocated, owned (COPIED) and clear of metadata. Anything
  * else, corruption to report included, is undefined: the locked way.
  */
-function inPlaceCached(s: Qcow2State, offset: number, bytes: number): WritePlan | undefined {
+function inPlaceCached(s: Qcow2State, offset: number, bytes: number): (WritePlan & { kind: 'inplace' }) | undefined {
   if (s.lock.locked) return undefined;
   const m = mapRangeCached(s, offset, bytes);
   if (m === undefined || !inPlace(m.type, m.entry.copied)) return undefined;
@@ -260,6 +258,12 @@ function* pwritevParts(s: Qcow2State, backing: BackingLink, offset: number, byte
     known = undefined;
     // (No `??` around a yield: the CommonJS build turns it into a closure.)
     if (plan === undefined) plan = yield* locked(s, () => prepareWrite(s, backing, at, bytes - done));
+    if (plan.kind === 'wait') {
+      // Not holding the lock: once the allocation is linked, the cached mapping usually answers without it.
+      // Nothing yields between the unlock and queueing here, so its wake-up cannot be missed.
+      yield* plan.alloc.done.wait();
+      continue;
+    }
     const thePlan = plan;
     const part = plan.bytes === bytes && done === 0 ? qiov : qiov.slice(done, plan.bytes);
     if (pool === undefined && plan.bytes === bytes - done) {
