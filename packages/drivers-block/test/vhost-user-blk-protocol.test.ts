@@ -233,7 +233,7 @@ describe('vhost-user-blk protocol', () => {
     await exp.whenDisconnected();
   });
 
-  test('/vhost-user-blk/config/writeback: write-through at start (CONFIG_WCE, writeback 0, as QEMU\'s export); SET_CONFIG turns writeback on, other bytes are refused', async () => {
+  test('/vhost-user-blk/config/writeback: write-through at start (CONFIG_WCE, writeback 0, as QEMU\'s export) over a backend whose write cache is on (writethrough=off, as qemu-storage-daemon\'s default); SET_CONFIG sets both, other bytes are refused', async () => {
     const fe = new FrontEnd(sock);
     fe.send(R.GET_FEATURES, new Uint8Array(0));
     expect(((await fe.reply())?.getBigUint64(0, true) as bigint) & (1n << 11n)).toBe(1n << 11n);
@@ -246,6 +246,16 @@ describe('vhost-user-blk protocol', () => {
     };
     expect((await config()).getUint8(12 + 32)).toBe(0);
     expect(exp.writeback).toBe(false);
+    expect(exp.writeCache).toBe(true);
+    // Which writes reach the node as FUA: none while the backend's write cache is on.
+    const fua: boolean[] = [];
+    const bs = blk.bs;
+    const pwritev = bs.coPwritev.bind(bs);
+    bs.coPwritev = function* (offset, bytes, qiov, flags) {
+      fua.push(flags.fua === true);
+      yield* pwritev(offset, bytes, qiov, flags);
+    };
+    expect(await fe.request(1, 16, 4096, true)).toEqual({ status: 0, len: 1 });
     const set = async (offset: number, value: number, flags = 0): Promise<bigint> => {
       const p = new Uint8Array(13);
       const d = new DataView(p.buffer);
@@ -259,11 +269,19 @@ describe('vhost-user-blk protocol', () => {
     expect(await set(0, 9)).toBe(1n); // capacity is not the driver's to change
     expect(await set(32, 1, 1)).toBe(1n); // a migration write (flags 1) is refused
     expect(exp.writeback).toBe(false);
+    expect(exp.writeCache).toBe(true);
     expect(await set(32, 1)).toBe(0n);
     expect(exp.writeback).toBe(true);
+    expect(exp.writeCache).toBe(true);
     expect((await config()).getUint8(12 + 32)).toBe(1);
     expect(await set(32, 0)).toBe(0n);
     expect(exp.writeback).toBe(false);
+    expect(exp.writeCache).toBe(false);
+    expect(await fe.request(1, 16, 4096, true)).toEqual({ status: 0, len: 1 });
+    Reflect.deleteProperty(bs, 'coPwritev');
+    expect(fua).toEqual([false, true]);
+    expect(await set(32, 1)).toBe(0n);
+    expect(exp.writeCache).toBe(true);
     fe.close();
     await exp.whenDisconnected();
   });
@@ -294,7 +312,17 @@ describe('vhost-user-blk protocol', () => {
     fe.publish(3);
     expect(await fe.used()).toEqual({ id: 3, len: 513 });
     expect(Buffer.from(fe.u8.subarray(DATA + 0x1000, DATA + 0x1200)).equals(content.subarray(0, 512))).toBe(true);
-    expect(exp.requestCounts).toMatchObject({ in: 4, out: 1, flush: 1, getId: 1, other: 1 });
+    // A header split over two descriptors and the status byte at the end of a longer last one.
+    fe.header(DATA, 0, 1);
+    fe.u8.fill(0xee, DATA + 0x1000, DATA + 0x1201);
+    fe.desc(DESC, 0, DATA, 8, 1, 1);
+    fe.desc(DESC, 1, DATA + 8, 8, 1, 2);
+    fe.desc(DESC, 2, DATA + 0x1000, 513, 2, 0);
+    fe.publish(0);
+    expect(await fe.used()).toEqual({ id: 0, len: 513 });
+    expect(Buffer.from(fe.u8.subarray(DATA + 0x1000, DATA + 0x1200)).equals(content.subarray(512, 1024))).toBe(true);
+    expect(fe.u8[DATA + 0x1200]).toBe(0);
+    expect(exp.requestCounts).toMatchObject({ in: 5, out: 3, flush: 1, getId: 1, other: 1 });
     fe.close();
     await exp.whenDisconnected();
   });

@@ -270,6 +270,7 @@ async function startDaemon(cfg: DaemonConfig): Promise<StorageDaemon> {
         writable: bool(e, 'writable', false),
         numQueues: int(e, 'num-queues', 1),
         logicalBlockSize: int(e, 'logical-block-size', 512),
+        writethrough: bool(e, 'writethrough', false),
         serial: id,
       }),
     );

@@ -32,6 +32,12 @@ export interface VhostUserBlkExportOptions {
   readonly writable?: boolean;
   /** Logical block size (logical-block-size, default 512). */
   readonly logicalBlockSize?: number;
+  /**
+   * qemu-storage-daemon's writethrough export option (default false): when
+   * true every write is FUA until the guest turns writeback on; otherwise the
+   * backend's write cache is on from the start, as QEMU's export has it.
+   */
+  readonly writethrough?: boolean;
   /** Serial for GET_ID (the export id by default). */
   readonly serial?: string;
   /** Where protocol problems are reported (stderr by default). */
@@ -48,8 +54,10 @@ export interface VhostUserBlkExport {
   readonly failures: number;
   /** Requests seen, by virtio-blk type. */
   readonly requestCounts: VirtioBlkRequestCounts;
-  /** The device's write cache mode: false (write-through, every write FUA) until the guest turns writeback on. */
+  /** The config space's writeback byte (wce): false (the guest sees write-through) until the guest turns writeback on. */
   readonly writeback: boolean;
+  /** The backend's write cache: false while every write is FUA (writethrough=on, or the guest turned writeback off). */
+  readonly writeCache: boolean;
   /** Whether a front-end is connected. */
   readonly connected: boolean;
   /** Resolve when the current front-end has gone. */
@@ -79,7 +87,7 @@ export async function startVhostUserBlkExport(opts: VhostUserBlkExportOptions): 
   const writable = opts.writable ?? false;
   if (writable && blk.readOnly) throw new Error('Cannot export a read-only node as writable');
   const capacity = await blk.getLength();
-  const dev = new VirtioBlkDevice({ blk, writable, numQueues, logicalBlockSize: lbs, serial: opts.serial ?? '', segMax: SEG_MAX }, capacity);
+  const dev = new VirtioBlkDevice({ blk, writable, numQueues, logicalBlockSize: lbs, serial: opts.serial ?? '', segMax: SEG_MAX, writethrough: opts.writethrough ?? false }, capacity);
   const ring = VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX | VIRTIO_F_NOTIFY_ON_EMPTY | VIRTIO_F_VERSION_1 | VHOST_USER_F_PROTOCOL_FEATURES;
   const server = new VhostUserServer({
     socket: opts.socket,
@@ -102,6 +110,9 @@ export async function startVhostUserBlkExport(opts: VhostUserBlkExportOptions): 
     requestCounts: dev.counts,
     get writeback() {
       return dev.writeback;
+    },
+    get writeCache() {
+      return dev.writeCache;
     },
     get connected() {
       return server.connected;

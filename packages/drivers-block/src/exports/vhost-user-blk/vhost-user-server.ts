@@ -82,6 +82,8 @@ class Vring {
   errFd = -1;
   enabled = false;
   vq: VirtQueue | null = null;
+  /** The completion of `vq`'s requests, made once per start rather than per request. */
+  onDone: ((el: VirtqElement, written: number) => void) | null = null;
   kickWatch: object | null = null;
   inflight = 0;
   private idle: (() => void)[] = [];
@@ -353,7 +355,9 @@ class Connection {
     if (r.vq !== null || this.closed || !r.enabled || r.kickFd < 0 || r.num === 0 || this.mem === null || r.desc < 0) return;
     const mem = this.mem;
     const eventIdx = (this.features & VIRTIO_RING_F_EVENT_IDX) !== 0n;
-    r.vq = new VirtQueue(mem, r.num, { desc: mem.uvaToGpa(r.desc), avail: mem.uvaToGpa(r.avail), used: mem.uvaToGpa(r.used) }, r.base, eventIdx);
+    const vq = new VirtQueue(mem, r.num, { desc: mem.uvaToGpa(r.desc), avail: mem.uvaToGpa(r.avail), used: mem.uvaToGpa(r.used) }, r.base, eventIdx);
+    r.vq = vq;
+    r.onDone = (el, written) => this.complete(r, vq, el, written);
     r.kickWatch = this.a.watch(r.kickFd, () => this.onKick(r), true);
     // A kick sent before we watched is not lost: look at the ring once now.
     setImmediate(() => this.onKick(r));
@@ -373,7 +377,8 @@ class Connection {
   /** virtio_blk_handle_vq: take every chain inside one defer-call section. */
   private onKick(r: Vring): void {
     const vq = r.vq;
-    if (vq === null || !r.enabled || this.closed) return;
+    const done = r.onDone;
+    if (vq === null || done === null || !r.enabled || this.closed) return;
     const stats = this.server.stats;
     const dev = this.server.device;
     stats.kicks++;
@@ -384,7 +389,7 @@ class Connection {
         while ((el = vq.pop()) !== null) {
           r.inflight++;
           stats.requests++;
-          dev.submit(el, (done, written) => this.complete(r, vq, done, written));
+          dev.submit(el, done);
         }
         vq.enableNotification();
         if (!vq.hasWork()) break;

@@ -10,7 +10,11 @@ import { aioCoEnter, coroutineCreate, getMainAioContext, type Co } from '@qco/co
 import type { BlockBackend } from '../../block/block-backend.js';
 import { BlockError } from '../../block/errors.js';
 import { IoVector } from '../../block/iov.js';
+import type { BlockRequestFlags } from '../../block/block-driver.js';
 import type { VirtqElement } from './virtqueue.js';
+
+const NO_FLAGS: BlockRequestFlags = Object.freeze({});
+const FUA: BlockRequestFlags = Object.freeze({ fua: true });
 
 /** Request types (VIRTIO_BLK_T_*). */
 export const VIRTIO_BLK_T_IN = 0;
@@ -56,6 +60,8 @@ export interface VirtioBlkOptions {
   readonly logicalBlockSize: number;
   /** Serial returned by GET_ID (at most 20 bytes used). */
   readonly serial: string;
+  /** The export's writethrough option: the backend's write cache starts off (every write FUA) when true. */
+  readonly writethrough?: boolean;
   /** The largest number of data segments per request (seg_max). */
   readonly segMax: number;
 }
@@ -92,17 +98,26 @@ export class VirtioBlkDevice {
   /** Requests seen, by type. */
   readonly counts: VirtioBlkRequestCounts = { in: 0, out: 0, flush: 0, getId: 0, discard: 0, writeZeroes: 0, other: 0 };
   /**
-   * The config space's writeback flag. Off at start, as QEMU's export has it:
-   * the guest sees a write-through cache, so each write is durable when it
-   * completes (FUA) and the guest sends no flushes of its own.
+   * The config space's writeback flag (wce). Off at start, as QEMU's export
+   * has it: the guest sees a write-through cache and sends no flushes.
    */
   writeback = false;
+  /**
+   * The backend's write cache (blk_enable_write_cache): while off, every write
+   * is FUA. As in qemu-storage-daemon, it starts as the export's writethrough
+   * option says (on unless writethrough=on), whatever the config byte shows,
+   * and a driver's SET_CONFIG of wce sets both.
+   */
+  writeCache: boolean;
+  /** Scratch for a header split over segments (read before the request first yields). */
+  private readonly hdr = new Uint8Array(16);
 
   constructor(
     readonly opts: VirtioBlkOptions,
     capacity: number,
   ) {
     this.capacity = capacity;
+    this.writeCache = opts.writethrough !== true;
   }
 
   /** The device feature bits (before the transport's). */
@@ -141,53 +156,84 @@ export class VirtioBlkDevice {
   setConfig(offset: number, data: Uint8Array): boolean {
     if (offset !== VIRTIO_BLK_CONFIG_WRITEBACK || data.length !== 1) return false;
     this.writeback = data[0] !== 0;
+    this.writeCache = this.writeback;
     return true;
   }
 
   /** Start `el` as a coroutine on the main AioContext; `done` runs when it finishes. */
   submit(el: VirtqElement, done: VirtioBlkComplete): void {
-    aioCoEnter(getMainAioContext(), coroutineCreate(requestCoroutine, { dev: this, el, done }));
+    aioCoEnter(getMainAioContext(), coroutineCreate(requestCoroutine, new VirtioBlkRequest(this, el, done)));
   }
 
-  /** Run one request; returns the status byte and the data bytes written into the chain. */
-  *handle(el: VirtqElement): Co<{ status: number; written: number }> {
-    const hdr = new Uint8Array(16);
-    const inBytes = totalBytes(el.in);
-    if (copyFrom(el.out, 0, hdr) < 16 || inBytes < 1) return { status: -1, written: 0 };
-    const dv = new DataView(hdr.buffer);
-    const type = dv.getUint32(0, true);
-    const sector = dv.getBigUint64(8, true);
-    const dataIn = sliceSegments(el.in, 0, inBytes - 1);
-    const outBytes = totalBytes(el.out);
+  /**
+   * Run one request: its status byte (-1: no room for a header or a status
+   * byte), with the data bytes written into the chain left in `req.written`.
+   * The usual chain (a 16-byte header segment, data, a 1-byte status segment)
+   * is parsed in place: the element's own segment lists become the I/O vector.
+   */
+  *handle(req: VirtioBlkRequest): Co<number> {
+    const el = req.el;
+    const out = el.out;
+    const ins = el.in;
+    if (out.length === 0 || ins.length === 0) return -1;
+    const first = out[0];
+    const last = ins[ins.length - 1];
+    if (last.length === 0) return -1;
+    let type: number;
+    let sectorLo: number;
+    let sectorHi: number;
+    if (first.length >= 16) {
+      type = le32(first, 0);
+      sectorLo = le32(first, 8);
+      sectorHi = le32(first, 12);
+    } else {
+      const hdr = this.hdr;
+      if (copyFrom(out, 0, hdr) < 16) return -1;
+      type = le32(hdr, 0);
+      sectorLo = le32(hdr, 8);
+      sectorHi = le32(hdr, 12);
+    }
+    // The status byte is the chain's last; it leaves the data segments.
+    req.status = last;
+    if (last.length === 1) ins.pop();
+    else ins[ins.length - 1] = last.subarray(0, last.length - 1);
+    // The header leaves the device-readable segments.
+    if (first.length === 16) out.shift();
+    else if (first.length > 16) out[0] = first.subarray(16);
+    else el.out = sliceSegments(out, 16, totalBytes(out) - 16);
     this.counts[COUNT_KEYS[type] ?? 'other']++;
     try {
       switch (type) {
         case VIRTIO_BLK_T_IN:
         case VIRTIO_BLK_T_OUT: {
           const write = type === VIRTIO_BLK_T_OUT;
-          const segs = write ? sliceSegments(el.out, 16, outBytes - 16) : dataIn;
-          const bytes = totalBytes(segs);
-          const offset = this.checkRange(sector, bytes);
+          const qiov = new IoVector(write ? el.out : ins);
+          const bytes = qiov.size;
+          const offset = this.checkRange(sectorLo, sectorHi, bytes);
           if (offset < 0) return this.fail(VIRTIO_BLK_S_IOERR);
           if (write && !this.opts.writable) return this.fail(VIRTIO_BLK_S_IOERR);
-          if (bytes === 0) return { status: VIRTIO_BLK_S_OK, written: 0 };
-          const qiov = new IoVector(segs);
-          if (write) yield* this.opts.blk.coPwritev(offset, bytes, qiov, this.writeback ? {} : { fua: true });
-          else yield* this.opts.blk.coPreadv(offset, bytes, qiov);
-          return { status: VIRTIO_BLK_S_OK, written: write ? 0 : bytes };
+          if (bytes === 0) return VIRTIO_BLK_S_OK;
+          if (write) {
+            yield* this.opts.blk.coPwritev(offset, bytes, qiov, this.writeCache ? NO_FLAGS : FUA);
+          } else {
+            yield* this.opts.blk.coPreadv(offset, bytes, qiov, NO_FLAGS);
+            req.written = bytes;
+          }
+          return VIRTIO_BLK_S_OK;
         }
         case VIRTIO_BLK_T_FLUSH:
           yield* this.opts.blk.coFlush();
-          return { status: VIRTIO_BLK_S_OK, written: 0 };
+          return VIRTIO_BLK_S_OK;
         case VIRTIO_BLK_T_GET_ID: {
           const id = new TextEncoder().encode(this.opts.serial).subarray(0, VIRTIO_BLK_ID_BYTES);
-          const padded = new Uint8Array(Math.min(VIRTIO_BLK_ID_BYTES, inBytes - 1));
+          const padded = new Uint8Array(Math.min(VIRTIO_BLK_ID_BYTES, totalBytes(ins)));
           padded.set(id.subarray(0, padded.length));
-          return { status: VIRTIO_BLK_S_OK, written: copyTo(dataIn, padded) };
+          req.written = copyTo(ins, padded);
+          return VIRTIO_BLK_S_OK;
         }
         case VIRTIO_BLK_T_DISCARD:
         case VIRTIO_BLK_T_WRITE_ZEROES:
-          return yield* this.discardOrZeroes(type === VIRTIO_BLK_T_WRITE_ZEROES, sliceSegments(el.out, 16, outBytes - 16));
+          return yield* this.discardOrZeroes(type === VIRTIO_BLK_T_WRITE_ZEROES, el.out);
         default:
           return this.fail(VIRTIO_BLK_S_UNSUPP);
       }
@@ -197,67 +243,78 @@ export class VirtioBlkDevice {
     }
   }
 
-  private *discardOrZeroes(zeroes: boolean, segs: Uint8Array[]): Co<{ status: number; written: number }> {
+  private *discardOrZeroes(zeroes: boolean, segs: Uint8Array[]): Co<number> {
     const seg = new Uint8Array(16);
     // One segment per request, as max_discard_seg / max_write_zeroes_seg say.
     if (totalBytes(segs) !== 16 || copyFrom(segs, 0, seg) !== 16) return this.fail(VIRTIO_BLK_S_UNSUPP);
     if (!this.opts.writable) return this.fail(VIRTIO_BLK_S_IOERR);
-    const dv = new DataView(seg.buffer);
-    const sector = dv.getBigUint64(0, true);
-    const sectors = dv.getUint32(8, true);
-    const flags = dv.getUint32(12, true);
+    const sectors = le32(seg, 8);
+    const flags = le32(seg, 12);
     const max = zeroes ? VIRTIO_BLK_MAX_WRITE_ZEROES_SECTORS : VIRTIO_BLK_MAX_DISCARD_SECTORS;
     if (sectors > max) return this.fail(VIRTIO_BLK_S_IOERR);
     if (zeroes ? (flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) !== 0 : flags !== 0) return this.fail(VIRTIO_BLK_S_UNSUPP);
     const bytes = sectors * VIRTIO_BLK_SECTOR_SIZE;
-    const offset = this.checkRange(sector, bytes);
+    const offset = this.checkRange(le32(seg, 0), le32(seg, 4), bytes);
     if (offset < 0) return this.fail(VIRTIO_BLK_S_IOERR);
     if (zeroes) yield* this.opts.blk.coPwriteZeroes(offset, bytes, { mayUnmap: (flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) !== 0 });
     else yield* this.opts.blk.coPdiscard(offset, bytes); // advisory: a node without discard keeps its data
-    return { status: VIRTIO_BLK_S_OK, written: 0 };
+    return VIRTIO_BLK_S_OK;
   }
 
-  /** The byte offset of a request, or -1 when it is misaligned or past the end. */
-  private checkRange(sector: bigint, bytes: number): number {
+  /** The byte offset of a request at sector `hi:lo`, or -1 when it is misaligned or past the end. */
+  private checkRange(lo: number, hi: number, bytes: number): number {
     const lbs = this.opts.logicalBlockSize;
-    if (sector > BigInt(Math.floor(Number.MAX_SAFE_INTEGER / VIRTIO_BLK_SECTOR_SIZE))) return -1;
-    const offset = Number(sector) * VIRTIO_BLK_SECTOR_SIZE;
+    const offset = (hi * 0x100000000 + lo) * VIRTIO_BLK_SECTOR_SIZE;
+    if (!Number.isSafeInteger(offset)) return -1;
     if (offset % lbs !== 0 || bytes % lbs !== 0) return -1;
     if (offset > this.capacity || this.capacity - offset < bytes) return -1;
     return offset;
   }
 
-  private fail(status: number): { status: number; written: number } {
+  private fail(status: number): number {
     this.failures++;
-    return { status, written: 0 };
+    return status;
   }
 }
 
-interface RequestArgs {
-  readonly dev: VirtioBlkDevice;
-  readonly el: VirtqElement;
-  readonly done: VirtioBlkComplete;
+/** One request in flight: the coroutine's argument. */
+class VirtioBlkRequest {
+  /** The segment the status byte goes to (its last byte). */
+  status: Uint8Array | null = null;
+  /** Data bytes written into the chain. */
+  written = 0;
+
+  constructor(
+    readonly dev: VirtioBlkDevice,
+    readonly el: VirtqElement,
+    readonly done: VirtioBlkComplete,
+  ) {}
 }
 
-function* requestCoroutine(a: RequestArgs): Co {
-  let r: { status: number; written: number };
+function* requestCoroutine(req: VirtioBlkRequest): Co {
+  let status: number;
   try {
-    r = yield* a.dev.handle(a.el);
+    status = yield* req.dev.handle(req);
   } catch {
     // Not a block-layer error: still answer the guest, never leave its request hanging.
-    a.dev.failures++;
-    r = { status: VIRTIO_BLK_S_IOERR, written: 0 };
+    req.dev.failures++;
+    status = VIRTIO_BLK_S_IOERR;
+    req.written = 0;
   }
-  if (r.status < 0) {
+  const st = req.status;
+  if (status < 0 || st === null) {
     // No room for a header or a status byte: nothing to answer in, return the chain empty.
-    a.dev.failures++;
-    a.done(a.el, 0);
+    req.dev.failures++;
+    req.done(req.el, 0);
     return;
   }
-  const inSegs = a.el.in;
-  const last = inSegs[inSegs.length - 1];
-  last[last.length - 1] = r.status;
-  a.done(a.el, r.written + 1);
+  st[st.length - 1] = status;
+  req.done(req.el, req.written + 1);
+}
+
+/** A little-endian 32-bit word of `b` at `at`. */
+function le32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 }
 
 function totalBytes(segs: Uint8Array[]): number {

@@ -25,14 +25,14 @@ export class VirtqueueError extends Error {
   }
 }
 
-/** One popped descriptor chain. */
+/** One popped descriptor chain; the device may trim its segment lists in place (header, status byte). */
 export interface VirtqElement {
   /** The head descriptor index (the used ring's id). */
   readonly head: number;
   /** Device-readable segments, in order. */
-  readonly out: Uint8Array[];
+  out: Uint8Array[];
   /** Device-writable segments, in order. */
-  readonly in: Uint8Array[];
+  in: Uint8Array[];
 }
 
 /** Where a queue's three parts are, in guest-physical addresses. */
@@ -118,7 +118,8 @@ export class VirtQueue {
     let indirect = false;
     for (;;) {
       const at = i * 16;
-      const addr = Number(table.getBigUint64(at, true));
+      // Two 32-bit reads rather than a BigInt per descriptor; above 2^53 it is not a safe integer and maps to nothing.
+      const addr = table.getUint32(at + 4, true) * 0x100000000 + table.getUint32(at, true);
       const len = table.getUint32(at + 8, true);
       const flags = table.getUint16(at + 12, true);
       const next = table.getUint16(at + 14, true);
