@@ -10,7 +10,7 @@
  * QEMU's block/io_uring.c does.
  * Requests are prepared one by one into per-slot iocbs and submitted in
  * batches (the caller batches with defer-call, as QEMU's linux-aio does);
- * completions signal an eventfd that a libuv poll handle watches, and the
+ * completions signal an eventfd (io_uring: its own ring fd) that a libuv poll handle watches, and the
  * handler hands (slot, result) pairs to JavaScript through two Int32Arrays
  * shared at open. The poll handle stays registered once started, but is
  * referenced only while requests are in flight, so an idle context does not
@@ -193,12 +193,15 @@ static int collect(Ctx *c) {
   if (c->mode == 2) {
     int n = 0;
     struct io_uring_cqe *cqe;
-    while (n < c->depth && io_uring_peek_cqe(&c->ring, &cqe) == 0) {
+    unsigned head;
+    /* Every ready entry read from the shared ring, then one release of the head for them all. */
+    io_uring_for_each_cqe(&c->ring, head, cqe) {
+      if (n >= c->depth) break;
       c->ids[n] = (int32_t)cqe->user_data;
       c->res[n] = (int32_t)cqe->res;
-      io_uring_cqe_seen(&c->ring, cqe);
       n++;
     }
+    if (n > 0) io_uring_cq_advance(&c->ring, (unsigned)n);
     return n;
   }
 #endif
@@ -241,8 +244,11 @@ static void deliver(Ctx *c) {
     napi_close_handle_scope(c->env, scope);
     if (c->closed) return;
     /* Leaving with completions still queued loses none: a worker that finds the
-       done list empty signals the eventfd again, so the loop comes back. */
-    if (c->mode != 1 && n < c->depth) break;
+       done list empty signals the eventfd again, and a non-empty completion ring
+       keeps its fd readable, so the loop comes back. The pool's list and the
+       ring are looked at again for free; linux-aio's io_getevents is a syscall,
+       so it is asked again only after a full batch. */
+    if (c->mode == 0 && n < c->depth) break;
   }
 }
 
@@ -250,10 +256,12 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   (void)status;
   (void)events;
   Ctx *c = (Ctx *)h->data;
-  uint64_t v;
-  /* One read takes the whole eventfd counter; a second would only fail with EAGAIN. */
-  ssize_t r = read(c->efd, &v, sizeof v);
-  (void)r;
+  if (c->mode != 2) {
+    uint64_t v;
+    /* One read takes the whole eventfd counter; a second would only fail with EAGAIN. */
+    ssize_t r = read(c->efd, &v, sizeof v);
+    (void)r;
+  }
   deliver(c);
 }
 
@@ -285,6 +293,8 @@ static void release(Ctx *c) {
   if (c->closed) return;
   c->closed = 1;
   stop_polling(c);
+  /* Off libuv's epoll set before its fd is closed below (on_close runs on a later loop turn, so c stays valid here). */
+  uv_close((uv_handle_t *)&c->poll, on_close);
   if (c->mode == 1) {
     pthread_mutex_lock(&c->lock);
     c->stop = 1;
@@ -312,7 +322,6 @@ static void release(Ctx *c) {
   free(c->iovs);
   free(c->pending);
   free(c->events);
-  uv_close((uv_handle_t *)&c->poll, on_close);
 }
 
 static int32_t *int32_data(napi_env env, napi_value v, size_t min_len) {
@@ -403,7 +412,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   uv_loop_t *loop;
-  if (c->efd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &c->poll, c->efd) != 0) {
+  /* io_uring's own fd is readable while its completion ring holds entries (as
+     QEMU watches it): no eventfd to signal per completion and to read per wake-up. */
+  int poll_fd = c->efd;
+#ifdef QCO_HAVE_LIBURING
+  if (mode == 2) poll_fd = c->ring.ring_fd;
+#endif
+  if (c->efd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &c->poll, poll_fd) != 0) {
     if (c->efd >= 0) close(c->efd);
     if (mode == 1) {
       pthread_mutex_destroy(&c->lock);
@@ -418,14 +433,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     free_ctx(c);
     THROW(env, "linux-aio: eventfd / poll setup failed");
   }
-#ifdef QCO_HAVE_LIBURING
-  if (mode == 2 && io_uring_register_eventfd(&c->ring, c->efd) < 0) {
-    close(c->efd);
-    io_uring_queue_exit(&c->ring);
-    free_ctx(c);
-    THROW(env, "io_uring: cannot register the completion eventfd");
-  }
-#endif
   c->poll.data = c;
   napi_create_reference(env, argv[1], 1, &c->cb);
   napi_create_reference(env, argv[2], 1, &c->ids_ref);
