@@ -62,6 +62,9 @@ function* callDepth3(): Co {
 
 const VS_RAW = '/perf/yield÷generator-next (interleaved)';
 const VS_GENERATOR = '/perf/yield÷generator backend (interleaved)';
+/** Interleaved samples of about 2 ms, 200 rounds (under a second per case): enough for a steady 10th percentile at load 10+. */
+const SAMPLE_NS = 2e6;
+const ROUNDS = 200;
 
 /**
  * A raw generator resumed by a loop, and enter + yield on `backend` by the same
@@ -80,7 +83,7 @@ function yieldVsRaw(backend: string): BenchFn {
   const ours = (n: number): void => {
     for (let i = 0; i < n; i++) coroutineEnter(co);
   };
-  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(raw, ours)) };
+  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(raw, ours, SAMPLE_NS, ROUNDS)) };
 }
 
 /** Enter + yield of the same body on the generator backend and on `backend`, in one process. */
@@ -95,7 +98,7 @@ function yieldVsGenerator(backend: string): BenchFn {
   const ours = (n: number): void => {
     for (let i = 0; i < n; i++) coroutineEnter(onBackend);
   };
-  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(base, ours)) };
+  return { kind: 'measured', run: () => Promise.resolve(interleavedRatio(base, ours, SAMPLE_NS, ROUNDS)) };
 }
 
 function* yieldOnce(): Co {
