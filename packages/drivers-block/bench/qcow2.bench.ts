@@ -7,9 +7,11 @@
  * overwritten in place), writes on a freshly created one (every request
  * allocates), and reads through a backing file (an empty overlay). The
  * sources are non-zero data (so neither tool skips zeroes), made once and
- * kept; targets are overwritten. Samples alternate between the two tools
- * inside each case pair's measurement only through the harness order; each
- * figure is the median of its samples.
+ * kept; targets are overwritten. Every sample starts after a sync, so no
+ * tool pays for the previous one's page-cache write-back. Each family has a
+ * case per tool (the median of its samples) and an `(interleaved)` case
+ * alternating the two sample by sample: the median of the per-round
+ * qco-img÷qemu-img ratios, the figure to judge on a loaded machine.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -17,9 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
-import { median } from './interleave.js';
+import { interleavedRatio, median } from './interleave.js';
 
 const SAMPLES = 3;
+/** Rounds of an interleaved case (after one warm-up of each side). */
+const ROUNDS = 3;
 const CONVERT_BYTES = 1 << 30;
 const COMPRESS_BYTES = 256 << 20;
 const BENCH_COUNT = 100_000;
@@ -77,42 +81,51 @@ function settle(): void {
   spawnSync('sync');
 }
 
-/** Time a whole convert; the rate is source bytes per second. */
-function convertCase(which: string, args: () => string[], bytes: number, target: string): BenchFn {
+/** Seconds one sample of `which` takes; `work` is what the sample moves (bytes or requests). */
+type Sample = (which: string) => number;
+
+/** One whole convert: the target removed first; the sample is its wall time. */
+function convertSample(args: (which: string) => string[], target: (which: string) => string): Sample {
+  return (which) => {
+    rmSync(target(which), { force: true });
+    const [cmd, argv] = tool(which, args(which));
+    settle();
+    const t0 = performance.now();
+    run(cmd, argv);
+    return (performance.now() - t0) / 1000;
+  };
+}
+
+/** One `bench` run as both tools time it ("Run completed in X seconds."); `image` gives the image of each sample (a fresh one for allocating writes). */
+function benchSample(args: string[], image: () => string): Sample {
+  return (which) => {
+    const img = image();
+    settle();
+    const [cmd, argv] = tool(which, ['bench', ...args, img]);
+    const out = run(cmd, argv);
+    const m = /Run completed in ([0-9.]+) seconds/.exec(out);
+    if (!m) throw new Error(`${which} bench printed no timing: ${out}`);
+    return Number(m[1]);
+  };
+}
+
+/** One tool's rate (work per second) over SAMPLES samples. */
+function rateCase(which: string, sample: Sample, work: number): BenchFn {
   return {
     kind: 'measured',
     run() {
       const rates: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) {
-        rmSync(target, { force: true });
-        const [cmd, argv] = tool(which, args());
-        settle();
-        const t0 = performance.now();
-        run(cmd, argv);
-        rates.push(bytes / ((performance.now() - t0) / 1000));
-      }
+      for (let i = 0; i < SAMPLES; i++) rates.push(work / sample(which));
       return stats(rates);
     },
   };
 }
 
-/** `bench` as both tools print it ("Run completed in X seconds."); `image` gives the image of each sample (a fresh one for allocating writes). */
-function benchCase(which: string, args: string[], image: () => string): BenchFn {
+/** qco-img's speed over qemu-img's, alternating sample by sample (the median of the per-round ratios). */
+function interleavedCase(sample: Sample): BenchFn {
   return {
     kind: 'measured',
-    run() {
-      const rates: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) {
-        const img = image();
-        settle();
-        const [cmd, argv] = tool(which, ['bench', ...args, img]);
-        const out = run(cmd, argv);
-        const m = /Run completed in ([0-9.]+) seconds/.exec(out);
-        if (!m) throw new Error(`${which} bench printed no timing: ${out}`);
-        rates.push(BENCH_COUNT / Number(m[1]));
-      }
-      return stats(rates);
-    },
+    run: () => interleavedRatio(ROUNDS, () => sample('qco-img'), () => sample('qemu-img'), undefined, ['qco-img', 'qemu-img']),
   };
 }
 
@@ -139,35 +152,37 @@ function overlay(): string {
 
 const BENCH_ARGS = ['-c', String(BENCH_COUNT), '-d', '64', '-s', '4k', '-S', '4096', '-f', 'qcow2'];
 
-/** The case families; each is measured for qemu-img and for qco-img. */
-const FAMILIES: Record<string, { params: Record<string, string | number>; make: (which: string) => BenchFn }> = {
+const convertSrc = (): string => {
+  const src = join(dir, 'convert-src.qcow2');
+  if (!existsSync(src)) run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), src]);
+  return src;
+};
+
+/** The case families; each is measured for qemu-img and for qco-img, and as their interleaved ratio. */
+const FAMILIES: Record<string, { params: Record<string, string | number>; sample: Sample; work: number }> = {
   'convert-raw-to-qcow2': {
     params: { bytes: '1G', from: 'raw', to: 'qcow2' },
-    make: (w) => convertCase(w, () => ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), join(dir, `to-${w}.qcow2`)], CONVERT_BYTES, join(dir, `to-${w}.qcow2`)),
+    sample: convertSample((w) => ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), join(dir, `to-${w}.qcow2`)], (w) => join(dir, `to-${w}.qcow2`)),
+    work: CONVERT_BYTES,
   },
   'convert-qcow2-to-raw': {
     params: { bytes: '1G', from: 'qcow2', to: 'raw' },
-    make: (w) => {
-      const src = join(dir, 'convert-src.qcow2');
-      return convertCase(
-        w,
-        () => {
-          if (!existsSync(src)) run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), src]);
-          return ['convert', '-f', 'qcow2', '-O', 'raw', src, join(dir, `from-${w}.raw`)];
-        },
-        CONVERT_BYTES,
-        join(dir, `from-${w}.raw`),
-      );
-    },
+    sample: convertSample((w) => ['convert', '-f', 'qcow2', '-O', 'raw', convertSrc(), join(dir, `from-${w}.raw`)], (w) => join(dir, `from-${w}.raw`)),
+    work: CONVERT_BYTES,
   },
   'convert-compressed': {
     params: { bytes: '256M', from: 'raw', to: 'qcow2 -c' },
-    make: (w) => convertCase(w, () => ['convert', '-c', '-f', 'raw', '-O', 'qcow2', rawSource('compress.raw', COMPRESS_BYTES), join(dir, `c-${w}.qcow2`)], COMPRESS_BYTES, join(dir, `c-${w}.qcow2`)),
+    sample: convertSample((w) => ['convert', '-c', '-f', 'raw', '-O', 'qcow2', rawSource('compress.raw', COMPRESS_BYTES), join(dir, `c-${w}.qcow2`)], (w) => join(dir, `c-${w}.qcow2`)),
+    work: COMPRESS_BYTES,
   },
-  'bench-read-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M' }, make: (w) => benchCase(w, BENCH_ARGS, allocatedQcow2) },
-  'bench-write-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'no' }, make: (w) => benchCase(w, ['-w', ...BENCH_ARGS], allocatedForWrites) },
-  'bench-write-fresh': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'yes' }, make: (w) => benchCase(w, ['-w', ...BENCH_ARGS], freshQcow2) },
-  'bench-read-backing': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', through: 'backing file' }, make: (w) => benchCase(w, BENCH_ARGS, overlay) },
+  'bench-read-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M' }, sample: benchSample(BENCH_ARGS, allocatedQcow2), work: BENCH_COUNT },
+  'bench-write-allocated': {
+    params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'no' },
+    sample: benchSample(['-w', ...BENCH_ARGS], allocatedForWrites),
+    work: BENCH_COUNT,
+  },
+  'bench-write-fresh': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', allocating: 'yes' }, sample: benchSample(['-w', ...BENCH_ARGS], freshQcow2), work: BENCH_COUNT },
+  'bench-read-backing': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M', through: 'backing file' }, sample: benchSample(BENCH_ARGS, overlay), work: BENCH_COUNT },
 };
 
 const module: BenchModule = {
@@ -181,14 +196,24 @@ const module: BenchModule = {
       for (const backend of backends.filter((b) => b === 'generator')) {
         cases.push({ name: `qco-img/qcow2-${family}`, backend, unit, requires: ['qemu-img'], baseline: `qemu-img/qcow2-${family}`, driverOptions: { format: 'qcow2' }, params: f.params });
       }
+      // The same pair alternating sample by sample, so the machine's load (and its page-cache write-back) hits both alike.
+      cases.push({
+        name: `qco-img÷qemu-img/qcow2-${family} (interleaved)`,
+        measure: 'ratio',
+        better: 'higher',
+        unit: '×',
+        requires: ['qemu-img'],
+        driverOptions: { format: 'qcow2' },
+        params: { ...f.params, interleaved: true, rounds: ROUNDS, goal: '≥ 1.0×' },
+      });
     }
     return cases;
   },
   prepare(spec): BenchFn {
-    const m = /^(qemu-img|qco-img)\/qcow2-(.+)$/.exec(spec.name);
+    const m = /^(qemu-img|qco-img|qco-img÷qemu-img)\/qcow2-(.+?)( \(interleaved\))?$/.exec(spec.name);
     const f = m ? FAMILIES[m[2]] : undefined;
     if (!m || !f) throw new Error(`unknown case ${spec.name}`);
-    return f.make(m[1]);
+    return spec.params?.['interleaved'] === true ? interleavedCase(f.sample) : rateCase(m[1], f.sample, f.work);
   },
 };
 
