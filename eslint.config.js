@@ -1,15 +1,13 @@
 // The repository's ESLint setup: type-aware (typescript-eslint's project service
 // finds each file's package tsconfig) with qco's own coroutine_fn rules on every
 // TypeScript file of every package, and typescript-eslint's strict type-checked
-// rules on the packages listed in STRICT (package by package, each clean when it
-// joins, until every package is). Each package's `lint` script runs it.
+// rules on every workspace package listed in STRICT (packages/, apps/ and the
+// examples, each clean). Each package's `lint` script runs it.
 import qco from '@qco/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-/** drivers-block's rooms already clean under the strict rules (the package joins STRICT whole once every room is). */
-const DRIVERS_BLOCK_CLEAN = ['src/block', 'src/bin', 'src/drivers/null', 'src/drivers/ssh', 'src/drivers/nvme', 'src/drivers/raw', 'src/drivers/file', 'src/drivers/nfs', 'src/drivers/builtin.ts', 'src/drivers/qcow2', 'src/drivers/nbd', 'src/nbd', 'src/exports', 'src/tools', 'bench', 'test/face-lazy-load.test.ts'];
-/** The packages under the strict type-checked rules. */
-const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads', 'packages/native-common', 'packages/test-utils', 'packages/nvme-emulator', 'packages/bench', 'packages/eslint-plugin', 'apps/dashboard', ...DRIVERS_BLOCK_CLEAN.map((room) => `packages/drivers-block/${room}`)];
+/** The packages under the strict type-checked rules: every one of the workspace. */
+const STRICT = ['packages/core', 'packages/conformance', 'packages/backend-api', 'packages/backend-generator', 'packages/backend-asyncify', 'packages/backend-native-ucontext', 'packages/backend-sigaltstack', 'packages/backend-threads', 'packages/native-common', 'packages/test-utils', 'packages/nvme-emulator', 'packages/bench', 'packages/eslint-plugin', 'apps/dashboard', 'packages/drivers-block', 'examples'];
 
 /**
  * drivers-block's rooms and what each may not import (the dependency runs one way:

@@ -176,7 +176,9 @@ function run(bin: string, args: readonly string[], timeoutS: number, viaNode: bo
   const argv = args.map((a) => a.replaceAll('$IMG', imagePath).replaceAll('$DIR', dir));
   const r = spawnSync(viaNode ? process.execPath : bin, viaNode ? [bin, ...argv] : argv, { encoding: 'utf8', timeout: timeoutS * 1000, cwd: dir });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${bin} could not run (install qemu-utils, listed in setup/apt-peers.txt)`);
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
+  // A child that could not start has null streams, whatever the types say.
+  const streams = r as { stdout: string | null; stderr: string | null };
+  return { status: r.status, signal: r.signal, stdout: streams.stdout ?? '', stderr: streams.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
 }
 
 /** Drop timing lines, which differ run to run. */
@@ -202,7 +204,7 @@ interface Verdict {
 function judge(c: Case): Verdict {
   const theirs = run(c.tool === 'io' ? 'qemu-io' : 'qemu-img', c.args, c.qemuTimeout ?? 20, false);
   const ours = run(join(pkg, 'dist', c.tool === 'io' ? 'qco-io.cjs' : 'qco-img.cjs'), c.args, 30, true);
-  const pick = (s: string): string => (c.stdoutFirstLine ? (s.split('\n')[0] as string) : untimed(s));
+  const pick = (s: string): string => (c.stdoutFirstLine ? s.split('\n')[0] : untimed(s));
   const expected = { status: theirs.status, stderr: swap(untimed(theirs.stderr)), stdout: swap(pick(theirs.stdout)) };
   const got = { status: ours.status, stderr: untimed(ours.stderr), stdout: pick(ours.stdout) };
   const same = !theirs.timedOut && JSON.stringify(expected) === JSON.stringify(got);

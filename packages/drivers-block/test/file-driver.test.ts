@@ -185,7 +185,6 @@ describe('file driver', () => {
       options: [],
       completions: 'event-loop',
       parseFilename: () => ({}),
-      // eslint-disable-next-line require-yield
       *open() {
         opened = true;
         throw new Error('not reached');

@@ -125,21 +125,21 @@ describe('/locking/bytes', () => {
       const lib = fileLockAddon();
       if (lib === null) throw new Error('file-lock addon missing');
       const fd = openSync(img, 'r+');
-      const refusedBy: Record<string, string[]> = { qemu: [], qco: [] };
+      const refusedBy = { qemu: [] as string[], qco: [] as string[] };
       try {
         for (const kind of [2, 1] as const) {
           for (const b of bytes) {
             expect(lib.setLock(fd, b, 1, kind)).toBe(0);
             const label = `${kind === 2 ? 'exclusive' : 'shared'} ${b}`;
-            if (qemu(tool, argv(img)).status !== 0) refusedBy['qemu']?.push(label);
-            if ((await qco(tool, argv(img))).status !== 0) refusedBy['qco']?.push(label);
+            if (qemu(tool, argv(img)).status !== 0) refusedBy.qemu.push(label);
+            if ((await qco(tool, argv(img))).status !== 0) refusedBy.qco.push(label);
             expect(lib.setLock(fd, b, 1, 0)).toBe(0);
           }
         }
       } finally {
         closeSync(fd);
       }
-      expect(refusedBy['qco']).toEqual(refusedBy['qemu']);
+      expect(refusedBy.qco).toEqual(refusedBy.qemu);
     });
   }
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import { coroutineRun } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
@@ -23,19 +23,6 @@ const MiB = 1 << 20;
 let dir = '';
 const peers: NbdPeer[] = [];
 
-function co<T>(fn: () => Co<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          resolve(yield* fn());
-        } catch (e) {
-          reject(e);
-        }
-      }),
-    );
-  });
-}
 
 async function qcoIo(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
   const io = captureStreams();
@@ -85,7 +72,7 @@ describe('against qemu-nbd', () => {
       const reads: Array<[number, number]> = [];
       for (let i = 0; i < 12; i++) reads.push([i * 2 * MiB, 2 * MiB], [i * 2 * MiB + 4096 * i + 1, 4096], [i * MiB + 7, 1], [i * 1_000_003, 65_537 + i * 999]);
       const got = await Promise.all(reads.map(([off, len]) => blk.pread(off, len)));
-      reads.forEach(([off, len], i) => expect(Buffer.compare(Buffer.from(got[i] as Uint8Array), data.subarray(off, off + len))).toBe(0));
+      reads.forEach(([off, len], i) => expect(Buffer.compare(Buffer.from(got[i]), data.subarray(off, off + len))).toBe(0));
       await blk.close();
       await peer.stop();
     }
@@ -112,16 +99,16 @@ describe('against qemu-nbd', () => {
     const peer = await startQemuNbd(img, { name: 'bs', format: 'qcow2' });
     peers.push(peer);
     const blk = await BlockBackend.open(peer.url('bs'), { readOnly: true });
-    const st: BlockStatus[] = await co(function* () {
+    const st: BlockStatus[] = await coroutineRun(function* () {
       return [yield* blk.coBlockStatus(0, 8 * MiB), yield* blk.coBlockStatus(MiB, 7 * MiB), yield* blk.coBlockStatus(2 * MiB, 6 * MiB)];
     });
     expect(st[0]).toMatchObject({ bytes: MiB });
-    expect((st[0] as BlockStatus).flags & BDRV_BLOCK_DATA).toBe(0);
-    expect((st[0] as BlockStatus).flags & BDRV_BLOCK_ZERO).toBe(BDRV_BLOCK_ZERO);
+    expect(st[0].flags & BDRV_BLOCK_DATA).toBe(0);
+    expect(st[0].flags & BDRV_BLOCK_ZERO).toBe(BDRV_BLOCK_ZERO);
     expect(st[1]).toMatchObject({ bytes: MiB });
-    expect((st[1] as BlockStatus).flags & BDRV_BLOCK_DATA).toBe(BDRV_BLOCK_DATA);
+    expect(st[1].flags & BDRV_BLOCK_DATA).toBe(BDRV_BLOCK_DATA);
     expect(st[2]).toMatchObject({ bytes: 6 * MiB });
-    expect((st[2] as BlockStatus).flags & BDRV_BLOCK_DATA).toBe(0);
+    expect(st[2].flags & BDRV_BLOCK_DATA).toBe(0);
     await blk.close();
   });
 
@@ -167,7 +154,7 @@ describe('against nbdkit', () => {
     await blk.flush();
     const back = await blk.pread(0, 4 * MiB);
     expect(Buffer.from(back).equals(data)).toBe(true);
-    const st = await co(() => blk.coBlockStatus(32 * MiB, 32 * MiB));
+    const st = await coroutineRun(() => blk.coBlockStatus(32 * MiB, 32 * MiB));
     expect(st.flags & BDRV_BLOCK_DATA).toBe(0);
     expect(st.bytes).toBe(32 * MiB);
     await blk.close();

@@ -11,7 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nbdshEnv, runTool, startQemuNbd, type NbdPeer } from '@qco/test-utils';
+import { endStarted, nbdshEnv, runTool, startQemuNbd, type NbdPeer } from '@qco/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, NbdBlockDriverState, startNbdServer, type NbdServer } from '../src/index.js';
 
@@ -29,10 +29,7 @@ afterAll(async () => {
 describe('our server', () => {
   let server: NbdServer;
   let blk: BlockBackend;
-  afterAll(async () => {
-    await server?.close();
-    await blk?.close();
-  });
+  afterAll(() => endStarted(server, blk));
 
   it('a client killed mid-write leaves the export consistent and the others served', async () => {
     const img = join(dir, 'kill.img');
@@ -90,7 +87,7 @@ while True:
     let newSectors = 0;
     const torn: number[] = [];
     for (let s = 0; s < 16 * MiB; s += 512) {
-      const first = data[s] as number;
+      const first = data[s];
       if ((first !== 0 && first !== 0x77) || !data.subarray(s, s + 512).every((b) => b === first)) torn.push(s);
       if (first === 0x77) newSectors++;
     }
@@ -106,7 +103,7 @@ describe('our client with reconnect-delay', () => {
     const first = await startQemuNbd(img, { name: 'r' });
     const port = first.port;
     const blk = await BlockBackend.open(`json:{"driver":"nbd","server":{"host":"127.0.0.1","port":${port}},"export":"r","reconnect-delay":10}`);
-    const client = (blk.bs as NbdBlockDriverState).clients[0];
+    const client = (blk.bs as NbdBlockDriverState).clients.at(0);
     await blk.pwrite(0, new Uint8Array(MiB).fill(0x10));
     await blk.flush();
     await first.stop('SIGKILL');

@@ -26,7 +26,7 @@ import {
 } from '../src/nbd/constants.js';
 import { encodeGoPayload, encodeMetaContextPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { request } from './nbd-raw.js';
-import { seededRandom } from '@qco/test-utils';
+import { endStarted, seededRandom } from '@qco/test-utils';
 
 const SEED = Number(process.env['QCO_FUZZ_SEED'] ?? 0x5eed);
 const CASES = 10_000;
@@ -56,9 +56,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await server?.close();
-  await blk?.close();
-  await goodBlk?.close();
+  await endStarted(server, blk, goodBlk);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,7 +66,7 @@ function bytes(r: () => number, max: number): Buffer {
   for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
   return b;
 }
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const u32 = (v: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(v >>> 0);
@@ -164,10 +162,10 @@ function runCase(port: number, c: { early: Buffer | null; late: Buffer[] }): Pro
 
 it(`survives ${CASES} malformed handshakes and requests (seed ${SEED}) while serving a good client`, { timeout: 120_000 }, async () => {
   const good = await BlockBackend.open(`nbd://127.0.0.1:${server.port}/good`);
-  let stop = false;
+  const stop = new AbortController();
   let rounds = 0;
   const goodLoop = (async () => {
-    for (let i = 0; !stop; i++) {
+    for (let i = 0; !stop.signal.aborted; i++) {
       const data = new Uint8Array(65536).fill(i & 0xff);
       const at = (i % 16) * 65536;
       await good.pwrite(at, data);
@@ -185,7 +183,7 @@ it(`survives ${CASES} malformed handshakes and requests (seed ${SEED}) while ser
     while (next < cases.length) {
       const i = next++;
       try {
-        await runCase(server.port, cases[i] as { early: Buffer | null; late: Buffer[] });
+        await runCase(server.port, cases[i]);
       } catch (e) {
         throw new Error(`case ${i} (seed ${SEED}): ${(e as Error).message}`);
       }
@@ -193,7 +191,7 @@ it(`survives ${CASES} malformed handshakes and requests (seed ${SEED}) while ser
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  stop = true;
+  stop.abort();
   await goodLoop;
   const final = await good.pread(0, 65536);
   expect(final.length).toBe(65536);

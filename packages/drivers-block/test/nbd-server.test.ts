@@ -31,7 +31,7 @@ import { encodeGoPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { RawNbd, request } from './nbd-raw.js';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
-import { freePort, nbdshEnv, runTool, startNbdkit, startQemuNbd, type NbdPeer } from '@qco/test-utils';
+import { endStarted, freePort, nbdshEnv, runTool, startNbdkit, startQemuNbd, type NbdPeer } from '@qco/test-utils';
 
 const MiB = 1 << 20;
 let dir = '';
@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
+  await endStarted(server);
   for (const b of backends) await b.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, makeTlsTestCerts, nbdshEnv, runTool, startQemuNbd, type NbdPeer, type TlsTestCerts } from '@qco/test-utils';
+import { endStarted, freePort, makeTlsTestCerts, nbdshEnv, runTool, startQemuNbd, type NbdPeer, type TlsTestCerts } from '@qco/test-utils';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, TlsCredsX509, registerTlsCreds, startNbdServer, type NbdServer } from '../src/index.js';
@@ -66,10 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
-  await rogueServer?.close();
-  await blk?.close();
-  await qblk?.close();
+  await endStarted(server, rogueServer, blk, qblk);
   for (const p of peers) await p.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -136,7 +133,7 @@ describe('our server over TLS', () => {
     const shape = (out: string): string => {
       const merged: Array<[number, number, boolean, boolean]> = [];
       for (const e of JSON.parse(out) as Array<{ start: number; length: number; data: boolean; zero: boolean }>) {
-        const last = merged[merged.length - 1];
+        const last = merged.at(-1);
         if (last !== undefined && last[2] === e.data && last[3] === e.zero && last[0] + last[1] === e.start) last[1] += e.length;
         else merged.push([e.start, e.length, e.data, e.zero]);
       }

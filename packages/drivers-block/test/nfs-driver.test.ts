@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlockBackend, IoVector, NfsBlockDriverState, NfsOpenError, NfsUriError, parseNfsUri } from '../src/index.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { captureStreams } from '../src/tools/common/streams.js';
-import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
+import { endStarted, startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 const IMAGE = 64 * MiB;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   peer = await startGanesha();
 });
 afterAll(async () => {
-  await peer?.stop();
+  await endStarted(peer);
 });
 
 function qemuIo(args: string[]): string {

@@ -12,7 +12,7 @@ import { closeSync, openSync, readFileSync, truncateSync, writeFileSync, writeSy
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { BlockBackend, BlockError, NfsBlockDriverState, setNfsDriverTuning } from '../src/index.js';
-import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
+import { endStarted, startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   setNfsDriverTuning({});
-  await peer?.stop();
+  await endStarted(peer);
 });
 afterEach(async () => {
   setNfsDriverTuning({});

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coroutineRun } from '@qco/core';
 import { NfsOpenError } from '../src/drivers/nfs/errors.js';
 import { NfsFile } from '../src/drivers/nfs/nfs-file.js';
-import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
+import { endStarted, startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 let peer: GaneshaPeer;
 beforeAll(async () => {
   peer = await startGanesha();
 });
 afterAll(async () => {
-  await peer?.stop();
+  await endStarted(peer);
 });
 
 function pattern(n: number, seed: number): Uint8Array {

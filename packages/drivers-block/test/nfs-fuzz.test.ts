@@ -52,20 +52,20 @@ function randomBytes(n: number): Uint8Array {
 }
 
 const t = new Nfsv3Time(1, 2);
-const fattr = new Nfsv3Fattr(1 as never, 0o644, 1, 0, 0, 4096n, 4096n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
+const fattr = new Nfsv3Fattr(1, 0o644, 1, 0, 0, 4096n, 4096n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
 const wcc = new Nfsv3WccData(new Nfsv3PreOpAttr(false), new Nfsv3PostOpAttr(true, fattr));
 const verf = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
 const samples: [number, Nfsv3Response][] = [
-  [Nfs3ProcNo.READ, new Nfsv3ReadResponse(0 as never, new Nfsv3ReadResOk(new Nfsv3PostOpAttr(true, fattr), 37, false, randomBytes(37)))],
-  [Nfs3ProcNo.WRITE, new Nfsv3WriteResponse(0 as never, new Nfsv3WriteResOk(wcc, 4096, 0, verf))],
-  [Nfs3ProcNo.COMMIT, new Nfsv3CommitResponse(0 as never, new Nfsv3CommitResOk(wcc, verf))],
-  [Nfs3ProcNo.GETATTR, new Nfsv3GetattrResponse(0 as never, new Nfsv3GetattrResOk(fattr))],
-  [Nfs3ProcNo.LOOKUP, new Nfsv3LookupResponse(0 as never, new Nfsv3LookupResOk(new Nfsv3Fh(randomBytes(28)), new Nfsv3PostOpAttr(true, fattr), new Nfsv3PostOpAttr(false)))],
+  [Nfs3ProcNo.READ, new Nfsv3ReadResponse(0, new Nfsv3ReadResOk(new Nfsv3PostOpAttr(true, fattr), 37, false, randomBytes(37)))],
+  [Nfs3ProcNo.WRITE, new Nfsv3WriteResponse(0, new Nfsv3WriteResOk(wcc, 4096, 0, verf))],
+  [Nfs3ProcNo.COMMIT, new Nfsv3CommitResponse(0, new Nfsv3CommitResOk(wcc, verf))],
+  [Nfs3ProcNo.GETATTR, new Nfsv3GetattrResponse(0, new Nfsv3GetattrResOk(fattr))],
+  [Nfs3ProcNo.LOOKUP, new Nfsv3LookupResponse(0, new Nfsv3LookupResOk(new Nfsv3Fh(randomBytes(28)), new Nfsv3PostOpAttr(true, fattr), new Nfsv3PostOpAttr(false)))],
 ];
-const noAuth = new RpcOpaqueAuth(0 as never, new Reader(new Uint8Array(0)));
+const noAuth = new RpcOpaqueAuth(0, new Reader(new Uint8Array(0)));
 
 function validReply(xid: number, proc: number, res: Nfsv3Response): Uint8Array {
-  const results = new Nfsv3Encoder().encodeMessage(res, proc as never, false).slice();
+  const results = new Nfsv3Encoder().encodeMessage(res, proc, false).slice();
   return new RpcMessageEncoder().encodeAcceptedReply(xid, noAuth, 0, undefined, results).slice();
 }
 
@@ -114,7 +114,7 @@ describe('nfs reply decoder fuzz', () => {
   it('thousands of bit-flipped and random replies never crash', () => {
     let runs = 0;
     for (let i = 0; i < 4000; i++) {
-      const [proc, res] = samples[rnd(samples.length)] as [number, Nfsv3Response];
+      const [proc, res] = samples[rnd(samples.length)];
       const rec = validReply(i, proc, res);
       const flips = 1 + rnd(6);
       for (let k = 0; k < flips; k++) rec[rnd(rec.length)] ^= 1 << rnd(8);
@@ -231,7 +231,7 @@ describe('nfs RPC client against a misbehaving server', () => {
 
   it('large calls that outgrow the encoder buffer are framed correctly, many in flight', async () => {
     // A server that parses our record marking and answers each call by xid.
-    const port = await serve(function (this: void, s, d) {
+    const port = await serve((s, d) => {
       const st = s as Socket & { rr?: RecordReader };
       st.rr ??= new RecordReader(8 << 20);
       for (const rec of st.rr.push(d)) {

@@ -40,9 +40,10 @@ import { RpcCallMessage, RpcMessageDecoder, RpcMessageEncoder, RpcOpaqueAuth } f
 import { afterEach, describe, expect, test } from 'vitest';
 import { BlockBackend, BlockError, NfsBlockDriverState, setNfsDriverTuning } from '../src/index.js';
 import { RecordReader } from '../src/drivers/nfs/rpc/record-marking.js';
+import { endStarted } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
-const noAuth = new RpcOpaqueAuth(0 as never, new Reader(new Uint8Array(0)));
+const noAuth = new RpcOpaqueAuth(0, new Reader(new Uint8Array(0)));
 const t = new Nfsv3Time(0, 0);
 const FH = new Uint8Array([9, 9, 9, 9, 1, 2, 3, 4]);
 const wcc = new Nfsv3WccData(new Nfsv3PreOpAttr(false), new Nfsv3PostOpAttr(false));
@@ -108,29 +109,29 @@ class FakeNfsServer {
   }
 
   private nfs(proc: number, res: Nfsv3Response): Uint8Array {
-    return new Nfsv3Encoder().encodeMessage(res, proc as never, false).slice();
+    return new Nfsv3Encoder().encodeMessage(res, proc, false).slice();
   }
 
   private handle(call: RpcCallMessage): Uint8Array {
     const args = call.params ?? new Reader(new Uint8Array(0));
     if (call.prog === 100005) {
       if (call.proc !== 1) return new Uint8Array(0);
-      return new MountEncoder().encodeMessage(new MountMntResponse(0 as never, new MountMntResOk(new MountFhandle3(new Reader(FH)), [1])), 1 as never, false).slice();
+      return new MountEncoder().encodeMessage(new MountMntResponse(0, new MountMntResOk(new MountFhandle3(new Reader(FH)), [1])), 1, false).slice();
     }
-    const attr = new Nfsv3Fattr(1 as never, 0o644, 1, 0, 0, BigInt(this.file.length), 0n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
-    const req = new Nfsv3Decoder().decodeMessage(args, call.proc as never, true);
+    const attr = new Nfsv3Fattr(1, 0o644, 1, 0, 0, BigInt(this.file.length), 0n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
+    const req = new Nfsv3Decoder().decodeMessage(args, call.proc, true);
     switch (call.proc) {
       case 3:
-        return this.nfs(3, new Nfsv3LookupResponse(0 as never, new Nfsv3LookupResOk(new Nfsv3Fh(FH), new Nfsv3PostOpAttr(false), new Nfsv3PostOpAttr(false))));
+        return this.nfs(3, new Nfsv3LookupResponse(0, new Nfsv3LookupResOk(new Nfsv3Fh(FH), new Nfsv3PostOpAttr(false), new Nfsv3PostOpAttr(false))));
       case 1:
-        return this.nfs(1, new Nfsv3GetattrResponse(0 as never, new Nfsv3GetattrResOk(attr)));
+        return this.nfs(1, new Nfsv3GetattrResponse(0, new Nfsv3GetattrResOk(attr)));
       case 19:
-        return this.nfs(19, new Nfsv3FsinfoResponse(0 as never, new Nfsv3FsinfoResOk(new Nfsv3PostOpAttr(false), 65536, 65536, 4096, 65536, 65536, 4096, 4096, 1n << 40n, { seconds: 0, nseconds: 1 }, 0)));
+        return this.nfs(19, new Nfsv3FsinfoResponse(0, new Nfsv3FsinfoResOk(new Nfsv3PostOpAttr(false), 65536, 65536, 4096, 65536, 65536, 4096, 4096, 1n << 40n, { seconds: 0, nseconds: 1 }, 0)));
       case 6: {
         const r = req as Nfsv3ReadRequest;
         const off = Number(r.offset);
         const data = this.file.slice(off, off + r.count);
-        return this.nfs(6, new Nfsv3ReadResponse(0 as never, new Nfsv3ReadResOk(new Nfsv3PostOpAttr(false), data.length, off + data.length >= this.file.length, data)));
+        return this.nfs(6, new Nfsv3ReadResponse(0, new Nfsv3ReadResOk(new Nfsv3PostOpAttr(false), data.length, off + data.length >= this.file.length, data)));
       }
       case 7: {
         const w = req as Nfsv3WriteRequest;
@@ -138,10 +139,10 @@ class FakeNfsServer {
         this.file.set(w.data, off);
         this.writes.push({ offset: off, length: w.data.length, stable: w.stable });
         const count = this.shortWrites ? w.data.length - 1 : w.data.length;
-        return this.nfs(7, new Nfsv3WriteResponse(0 as never, new Nfsv3WriteResOk(wcc, count, w.stable, this.writeVerf)));
+        return this.nfs(7, new Nfsv3WriteResponse(0, new Nfsv3WriteResOk(wcc, count, w.stable, this.writeVerf)));
       }
       case 21:
-        return this.nfs(21, new Nfsv3CommitResponse(0 as never, new Nfsv3CommitResOk(wcc, this.commitVerf)));
+        return this.nfs(21, new Nfsv3CommitResponse(0, new Nfsv3CommitResOk(wcc, this.commitVerf)));
       default:
         throw new Error(`fake server: procedure ${call.proc}`);
     }
@@ -151,7 +152,7 @@ class FakeNfsServer {
 let server: FakeNfsServer;
 afterEach(async () => {
   setNfsDriverTuning({});
-  await server?.close();
+  await endStarted(server);
 });
 
 async function open(): Promise<BlockBackend> {

@@ -16,16 +16,16 @@ import { RecordReader, type DirectPayload } from '../src/drivers/nfs/rpc/record-
 import { seededRandom } from '@qco/test-utils';
 
 const t = new Nfsv3Time(1, 2);
-const attr = new Nfsv3Fattr(1 as never, 0o644, 1, 0, 0, 1n << 20n, 0n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
+const attr = new Nfsv3Fattr(1, 0o644, 1, 0, 0, 1n << 20n, 0n, new Nfsv3SpecData(0, 0), 1n, 2n, t, t, t);
 
 function readReply(xid: number, data: Uint8Array, opts: { attrs?: boolean; status?: number; eof?: boolean; count?: number; verf?: Uint8Array } = {}): Uint8Array {
   const post = new Nfsv3PostOpAttr(opts.attrs ?? true, (opts.attrs ?? true) ? attr : undefined);
   const res =
     (opts.status ?? 0) === 0
-      ? new Nfsv3ReadResponse(0 as never, new Nfsv3ReadResOk(post, opts.count ?? data.length, opts.eof ?? false, data))
+      ? new Nfsv3ReadResponse(0, new Nfsv3ReadResOk(post, opts.count ?? data.length, opts.eof ?? false, data))
       : new Nfsv3ReadResponse(opts.status as never, undefined, new Nfsv3ReadResFail(post));
-  const results = new Nfsv3Encoder().encodeMessage(res, Nfs3ProcNo.READ as never, false).slice();
-  const verf = new RpcOpaqueAuth(0 as never, new Reader(opts.verf ?? new Uint8Array(0)));
+  const results = new Nfsv3Encoder().encodeMessage(res, Nfs3ProcNo.READ, false).slice();
+  const verf = new RpcOpaqueAuth(0, new Reader(opts.verf ?? new Uint8Array(0)));
   const body = new RpcMessageEncoder().encodeAcceptedReply(xid, verf, 0, undefined, results).slice();
   const rec = new Uint8Array(4 + body.length);
   new DataView(rec.buffer).setUint32(0, 0x80000000 + body.length);
@@ -110,7 +110,7 @@ describe('READ replies received in place', () => {
       const out = rr.push(rec);
       expect(inPlace).toEqual([]);
       expect(out).toHaveLength(1);
-      expect(Buffer.from(out[0] as Uint8Array).equals(Buffer.from(rec.subarray(4)))).toBe(true);
+      expect(Buffer.from(out[0]).equals(Buffer.from(rec.subarray(4)))).toBe(true);
     }
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, type Co } from '@qco/core';
+import { coroutineRun, deferCallBegin, deferCallEnd } from '@qco/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BlockBackend,
@@ -52,20 +52,6 @@ export async function openNvme(opts: { size?: number; queueSize?: number; extra?
   };
 }
 
-/** Start a coroutine running `fn` now; the Promise settles with its result. */
-export function startCo<T>(fn: () => Co<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          resolve(yield* fn());
-        } catch (err) {
-          reject(err);
-        }
-      }),
-    );
-  });
-}
 
 /** A deterministic byte pattern for request `id`. */
 export function pattern(id: number, bytes: number): Uint8Array {
@@ -98,7 +84,7 @@ afterEach(async () => {
 
 async function setup(opts: { size?: number; queueSize?: number; extra?: string } = {}) {
   const t = await openNvme(opts);
-  cleanups.push(t.close);
+  cleanups.push(() => t.close());
   return t;
 }
 
@@ -170,7 +156,7 @@ describe("nvme status to errno (QEMU's block/nvme.c)", () => {
 
   it('statuses the controller itself returns map the same way', async () => {
     const { bs } = await setup();
-    const admin = (fill: (c: DataView) => void) => startCo(() => bs.adminCmd(fill));
+    const admin = (fill: (c: DataView) => void) => coroutineRun(() => bs.adminCmd(fill));
     // An opcode the controller does not implement.
     expect((await admin((c) => c.setUint8(Sqe.CDW0, 0x7f))).ret).toBe(-Errno.ENOSYS);
     // Identify with a CNS value it does not know.
@@ -222,7 +208,7 @@ describe('nvme data integrity', () => {
       const data = pattern(id + 1, sectors * 512);
       shadow.set(data, start);
       jobs.push(
-        startCo(function* () {
+        coroutineRun(function* () {
           yield* blk.coPwrite(start, data);
           const back = yield* blk.coPread(start, data.length);
           if (!Buffer.from(back).equals(Buffer.from(data))) throw new Error(`region ${id}: read back differs`);
@@ -252,7 +238,7 @@ describe('nvme data integrity', () => {
     const back = await blk.pread(0, 65536);
     expect(back.subarray(4096, 12288).every((b) => b === 0)).toBe(true);
     expect(Buffer.from(back.subarray(0, 4096)).equals(Buffer.from(pattern(3, 65536).subarray(0, 4096)))).toBe(true);
-    await startCo(() => bs.coPdiscard(32768, 16384));
+    await coroutineRun(() => bs.coPdiscard(32768, 16384));
     const after = await blk.pread(32768, 16384);
     expect(after.every((b) => b === 0)).toBe(true);
     await blk.flush();
@@ -318,7 +304,7 @@ describe('nvme queue full', () => {
     for (let id = 0; id < 40; id++) {
       const data = pattern(100 + id, 4096);
       jobs.push(
-        startCo(function* () {
+        coroutineRun(function* () {
           yield* blk.coPwrite(id * 4096, data);
           const back = yield* blk.coPread(id * 4096, 4096);
           if (!Buffer.from(back).equals(Buffer.from(data))) throw new Error(`request ${id}: read back differs`);
@@ -341,7 +327,7 @@ describe('nvme controller reset', () => {
     const jobs: Array<Promise<void>> = [];
     for (let id = 0; id < 64; id++) {
       const data = pattern(500 + id, 8192);
-      jobs.push(startCo(() => blk.coPwrite(id * 8192, data)));
+      jobs.push(coroutineRun(() => blk.coPwrite(id * 8192, data)));
     }
     await Promise.all(jobs);
     expect(bs.recoveries).toBe(1);
@@ -386,7 +372,7 @@ describe('nvme doorbell batching (defer-call)', () => {
     const before = bs.ctrl.counters();
     const jobs: Array<Promise<Uint8Array>> = [];
     if (batched) deferCallBegin();
-    for (let i = 0; i < 64; i++) jobs.push(startCo(() => blk.coPread(i * 4096, 4096)));
+    for (let i = 0; i < 64; i++) jobs.push(coroutineRun(() => blk.coPread(i * 4096, 4096)));
     if (batched) deferCallEnd();
     await Promise.all(jobs);
     const after = bs.ctrl.counters();

@@ -39,8 +39,8 @@ describe('qco-img info', () => {
     const theirs = qemuImg(['info', img]);
     expect(ours.status).toBe(0);
     expect(ours.stdout).toBe(theirs.stdout);
-    const oursJson = JSON.parse((await qcoImg(['info', '--output=json', img])).stdout);
-    const theirsJson = JSON.parse(qemuImg(['info', '--output=json', img]).stdout);
+    const oursJson: unknown = JSON.parse((await qcoImg(['info', '--output=json', img])).stdout);
+    const theirsJson: unknown = JSON.parse(qemuImg(['info', '--output=json', img]).stdout);
     expect(oursJson).toEqual(theirsJson);
   });
   it('null-co through --image-opts', async () => {

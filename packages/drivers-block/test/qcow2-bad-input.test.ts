@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
+import { coroutineRun } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, BlockError } from '../src/index.js';
 import { IoVector } from '../src/block/iov.js';
@@ -21,6 +21,13 @@ import { writeCompressedCluster } from '../src/drivers/qcow2/qcow2-write-compres
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
 import { seededRandom } from '@qco/test-utils';
+
+/** What these tests read of `qemu-img info --output=json`. */
+interface QemuImgInfo {
+  readonly format: string;
+  readonly 'virtual-size': number;
+  readonly 'format-specific': { readonly data: { readonly corrupt?: boolean } };
+}
 
 let dir = '';
 beforeAll(() => {
@@ -34,19 +41,6 @@ function qemu(tool: string, args: string[]): { out: string; status: number } {
   return { out: r.stdout + r.stderr, status: r.status ?? -1 };
 }
 
-function run<T>(fn: () => Co<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          resolve(yield* fn());
-        } catch (e) {
-          reject(e);
-        }
-      }),
-    );
-  });
-}
 
 /** A copy of a fresh 1 MiB image with 64 KiB of data, with `bytes` written at `at`. */
 function mutated(name: string, at: number, bytes: Buffer): string {
@@ -108,7 +102,7 @@ describe('bad qcow2 images', () => {
     const img = mutated('bad-l1-unaligned.qcow2', 0x30000, u64((1n << 63n) | 0x40200n));
     const r = await qcoIo(['-f', 'qcow2', '-c', 'read 0 64k', img]);
     expect(r.stdout).toContain('read failed: Input/output error');
-    expect(JSON.parse(qemu('qemu-img', ['info', '--output=json', img]).out)['format-specific'].data.corrupt).toBe(true);
+    expect((JSON.parse(qemu('qemu-img', ['info', '--output=json', img]).out) as QemuImgInfo)['format-specific'].data.corrupt).toBe(true);
   });
   it('L1 and L2 entries past the end of the file: a clear error, no write outside the image', async () => {
     const l1 = mutated('bad-l1-past.qcow2', 0x30000, u64((1n << 63n) | 0x7000000n));
@@ -126,18 +120,18 @@ describe('bad qcow2 images', () => {
     const r = await qcoIo(['-f', 'qcow2', '-c', 'write -P 2 0 4k', img]);
     expect(r.stdout).toContain('write failed: Input/output error');
     expect(readFileSync(img).readBigUInt64BE(0x30000)).toBe((1n << 63n) | 0x40000n);
-    expect(JSON.parse(qemu('qemu-img', ['info', '--output=json', img]).out)['format-specific'].data.corrupt).toBe(true);
+    expect((JSON.parse(qemu('qemu-img', ['info', '--output=json', img]).out) as QemuImgInfo)['format-specific'].data.corrupt).toBe(true);
     const blk = await BlockBackend.open(img, { readOnly: true });
     await blk.close();
   });
   it('refcount overflow: a refcount_bits=1 image cannot share a host cluster', async () => {
     const f = new MemoryHostFile();
-    await run(() => qcow2Create(f, { size: 1 << 20, refcountBits: 1 }));
-    const s = await run(() => openQcow2State(f, 'rc1.qcow2', false));
+    await coroutineRun(() => qcow2Create(f, { size: 1 << 20, refcountBits: 1 }));
+    const s = await coroutineRun(() => openQcow2State(f, 'rc1.qcow2', false));
     const backing = { bs: undefined, length: 0 };
     const cs = s.clusterSize;
-    await run(() => writeCompressedCluster(s, backing, 0, new IoVector(new Uint8Array(cs).fill(3))));
-    const err = await run(() => writeCompressedCluster(s, backing, cs, new IoVector(new Uint8Array(cs).fill(4)))).catch((e: unknown) => e);
+    await coroutineRun(() => writeCompressedCluster(s, backing, 0, new IoVector(new Uint8Array(cs).fill(3))));
+    const err = await coroutineRun(() => writeCompressedCluster(s, backing, cs, new IoVector(new Uint8Array(cs).fill(4)))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlockError);
     expect((err as BlockError).message).toContain('Refcount overflow');
     expect((err as BlockError).errno).toBe(34);
@@ -165,13 +159,13 @@ interface Seed {
 
 async function makeSeed(clusterSize: number, compat: '0.10' | '1.1'): Promise<Seed> {
   const f = new MemoryHostFile();
-  await run(() => qcow2Create(f, { size: 256 * 1024, clusterSize, compat }));
-  const s = await run(() => openQcow2State(f, 'seed.qcow2', false));
+  await coroutineRun(() => qcow2Create(f, { size: 256 * 1024, clusterSize, compat }));
+  const s = await coroutineRun(() => openQcow2State(f, 'seed.qcow2', false));
   const backing = { bs: undefined, length: 0 };
-  await run(() => qcow2Pwritev(s, backing, 1000, 5000, new IoVector(new Uint8Array(5000).fill(9))));
-  await run(() => qcow2Pwritev(s, backing, 100 * 1024, 40 * 1024, new IoVector(new Uint8Array(40 * 1024).fill(7))));
-  await run(() => writeCompressedCluster(s, backing, 200 * 1024 - ((200 * 1024) % clusterSize), new IoVector(new Uint8Array(clusterSize).fill(5))));
-  await run(() => qcow2Flush(s));
+  await coroutineRun(() => qcow2Pwritev(s, backing, 1000, 5000, new IoVector(new Uint8Array(5000).fill(9))));
+  await coroutineRun(() => qcow2Pwritev(s, backing, 100 * 1024, 40 * 1024, new IoVector(new Uint8Array(40 * 1024).fill(7))));
+  await coroutineRun(() => writeCompressedCluster(s, backing, 200 * 1024 - ((200 * 1024) % clusterSize), new IoVector(new Uint8Array(clusterSize).fill(5))));
+  await coroutineRun(() => qcow2Flush(s));
   const h = s.header;
   const hot = [0, 8, 20, 24, 36, 40, 48, 56, 60, 64, 72, 96, 100, h.l1TableOffset, h.refcountTableOffset, ...s.refTable.filter((x) => x > 0)];
   for (let i = 0; i < h.l1Size; i++) {
@@ -191,30 +185,30 @@ async function exercise(image: Uint8Array, readOnly: boolean, r: () => number): 
     yield* write(offset, buf);
   };
   try {
-    const s = await run(() => openQcow2State(f, 'fuzz.qcow2', readOnly));
+    const s = await coroutineRun(() => openQcow2State(f, 'fuzz.qcow2', readOnly));
     const size = Math.min(s.header.size, 256 * 1024);
     const backing = { bs: undefined, length: 0 };
     // The start of the disk and one random window (where the seeds keep data, zeroes and a compressed cluster).
     const head = Math.min(size, 16 * 1024);
-    await run(() => qcow2Preadv(s, backing, 0, head, new IoVector(new Uint8Array(head))));
+    await coroutineRun(() => qcow2Preadv(s, backing, 0, head, new IoVector(new Uint8Array(head))));
     if (size > head) {
       const at = head + Math.floor(r() * (size - head));
       const n = Math.min(size - at, 64 * 1024);
-      await run(() => qcow2Preadv(s, backing, at, n, new IoVector(new Uint8Array(n))));
+      await coroutineRun(() => qcow2Preadv(s, backing, at, n, new IoVector(new Uint8Array(n))));
     }
     if (!readOnly && size > 0) {
       const at = Math.floor(r() * size);
       const n = Math.min(size - at, 1 + Math.floor(r() * 9000));
-      await run(() => qcow2Pwritev(s, backing, at, n, new IoVector(new Uint8Array(n).fill(0x3c))));
+      await coroutineRun(() => qcow2Pwritev(s, backing, at, n, new IoVector(new Uint8Array(n).fill(0x3c))));
       const back = new Uint8Array(n);
-      await run(() => qcow2Preadv(s, backing, at, n, new IoVector(back)));
+      await coroutineRun(() => qcow2Preadv(s, backing, at, n, new IoVector(back)));
       if (!back.every((b) => b === 0x3c)) return 'a write that succeeded did not read back';
-      await run(() => qcow2Flush(s));
+      await coroutineRun(() => qcow2Flush(s));
     }
     return 'ok';
   } catch (err) {
     if (err instanceof BlockError) return 'error';
-    return `not a BlockError: ${(err as Error)?.stack ?? String(err)}`;
+    return `not a BlockError: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   }
 }
 
@@ -224,13 +218,13 @@ describe('qcow2 fuzz', () => {
     const r = seededRandom(20261201);
     const outcomes = { ok: 0, error: 0 };
     for (let i = 0; i < 10_000; i++) {
-      const seed = seeds[i % seeds.length] as Seed;
+      const seed = seeds[i % seeds.length];
       const img = seed.bytes.slice();
       const flips = 1 + Math.floor(r() * 4);
       for (let k = 0; k < flips; k++) {
-        const base = seed.hot[Math.floor(r() * seed.hot.length)] as number;
+        const base = seed.hot[Math.floor(r() * seed.hot.length)];
         const at = Math.min(img.length - 1, base + Math.floor(r() * (base === 0 ? 112 : Math.min(seed.clusterSize, 256))));
-        img[at] = r() < 0.5 ? Math.floor(r() * 256) : (img[at] as number) ^ (1 << Math.floor(r() * 8));
+        img[at] = r() < 0.5 ? Math.floor(r() * 256) : img[at] ^ (1 << Math.floor(r() * 8));
       }
       const readOnly = r() < 0.5;
       let timer: ReturnType<typeof setTimeout> | undefined;

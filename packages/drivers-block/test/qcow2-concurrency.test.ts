@@ -62,7 +62,7 @@ async function run(backend: string, clusterSize: number, seed: number): Promise<
   const free = (a: number, b: number): boolean => busy.every(([x, y]) => b <= x || y <= a);
   let writes = 0;
   let waitedOnSharedCluster = 0;
-  const writer = function* (id: number): Co<void> {
+  const writer = function* (id: number): Co {
     ranOn += currentBackend().name === backend ? 1 : 0;
     for (let n = 0; n < WRITES_EACH; n++) {
       let off = 0;

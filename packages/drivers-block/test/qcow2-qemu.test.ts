@@ -16,6 +16,13 @@ import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
 
+/** What these tests read of `qemu-img info --output=json`. */
+interface QemuImgInfo {
+  readonly format: string;
+  readonly 'virtual-size': number;
+  readonly 'format-specific': { readonly data: { readonly corrupt?: boolean } };
+}
+
 interface Run {
   stdout: string;
   stderr: string;
@@ -98,7 +105,7 @@ describe('qco-img create -f qcow2', () => {
     const ours = JSON.parse(ok(await qcoImg(['info', '--output=json', '--backing-chain', p('over.qcow2')]), 'info').stdout) as Record<string, unknown>[];
     expect(ours.length).toBe(2);
     ours.forEach((o, i) => {
-      for (const k of Object.keys(o).filter((x) => x in (theirs[i] as object))) expect(o[k], `${i}.${k}`).toEqual((theirs[i] as Record<string, unknown>)[k]);
+      for (const k of Object.keys(o).filter((x) => x in (theirs[i] as object))) expect(o[k], `${i}.${k}`).toEqual(theirs[i][k]);
     });
   });
   it('refuses a backing file without its format, and a missing backing file, as qemu-img does', async () => {
@@ -181,7 +188,7 @@ describe('probing', () => {
     expect(info.stdout).toContain('file format: qcow2\nvirtual size: 64 MiB (67108864 bytes)\n');
     const w = ok(await qcoIo(['-c', 'write -P 0x55 0 4k', p('probe.qcow2')]), 'write');
     expect(w.stderr).toBe('');
-    expect(JSON.parse(qemu('qemu-img', ['info', '--output=json', p('probe.qcow2')]).stdout).format).toBe('qcow2');
+    expect((JSON.parse(qemu('qemu-img', ['info', '--output=json', p('probe.qcow2')]).stdout) as QemuImgInfo).format).toBe('qcow2');
     ok(qemu('qemu-io', ['-c', 'read -P 0x55 0 4k', p('probe.qcow2')]), 'qemu-io');
   });
   it('a probed raw image gets QEMU warning and block 0 may not become a qcow2 header; -f raw may', async () => {
@@ -309,7 +316,7 @@ describe('qco-img map, check, commit, rebase, resize, snapshot', () => {
     ok(await qcoIo(['-c', 'write -P 7 15M 1M', p('rs.qcow2')]), 'write');
     expect(ok(await qcoImg(['resize', p('rs.qcow2'), '+2G']), 'grow').stdout).toBe('Image resized.\n');
     checkClean(p('rs.qcow2'));
-    expect(JSON.parse(qemu('qemu-img', ['info', '--output=json', p('rs.qcow2')]).stdout)['virtual-size']).toBe((16 << 20) + 2 ** 31);
+    expect((JSON.parse(qemu('qemu-img', ['info', '--output=json', p('rs.qcow2')]).stdout) as QemuImgInfo)['virtual-size']).toBe((16 << 20) + 2 ** 31);
     ok(qemu('qemu-io', ['-c', 'read -P 7 15M 1M', '-c', 'read -P 0 2G 1M', p('rs.qcow2')]), 'read');
     const s = await qcoImg(['resize', p('rs.qcow2'), '8M']);
     expect(s.status).toBe(1);

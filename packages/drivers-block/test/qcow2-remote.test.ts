@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGanesha, startSshd, type GaneshaPeer, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
+import { endStarted, startGanesha, startSshd, type GaneshaPeer, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, type BlockOpenOptions } from '../src/index.js';
 
@@ -78,8 +78,7 @@ describe('qcow2 over ssh', () => {
   afterAll(async () => {
     if (savedSock === undefined) delete process.env['SSH_AUTH_SOCK'];
     else process.env['SSH_AUTH_SOCK'] = savedSock;
-    agent?.stop();
-    await peer?.stop();
+    await endStarted(agent, peer);
   });
   it('qco writes through qcow2 over ssh, qemu-io reads over ssh, and back; qemu-img check is clean', async () => {
     const url = (name: string): string => peer.url(join(peer.dataDir, name), `?host_key_check=sha256:${peer.hostKeyHash()}`);
@@ -91,7 +90,7 @@ describe('qcow2 over ssh', () => {
         backing: { driver: 'qcow2', file: { driver: 'file', filename: join(peer.dataDir, 'base.qcow2') } },
       })}`;
     await roundTrip(url, peer.dataDir, { options: { 'identity-file': peer.clientKeyPath } }, (args) => {
-      const r = spawnSync('qemu-io', [...args.slice(2, -1), qemuSpec(args[args.length - 1] as string)], { env: agent.env, encoding: 'utf8' });
+      const r = spawnSync('qemu-io', [...args.slice(2, -1), qemuSpec(args[args.length - 1])], { env: agent.env, encoding: 'utf8' });
       expect(r.status, r.stderr + r.stdout).toBe(0);
       return r.stdout;
     });
@@ -104,7 +103,7 @@ describe('qcow2 over nfs', () => {
     peer = await startGanesha();
   });
   afterAll(async () => {
-    await peer?.stop();
+    await endStarted(peer);
   });
   it('qco writes through qcow2 over nfs, qemu-io reads over nfs, and back; qemu-img check is clean', async () => {
     // ganesha refuses qemu's second MOUNT of the export for the backing file: name the backing file locally in the json.
@@ -115,7 +114,7 @@ describe('qcow2 over nfs', () => {
         backing: { driver: 'qcow2', file: { driver: 'file', filename: join(peer.exportDir, 'base.qcow2') } },
       })}`;
     await roundTrip((name) => peer.url(name), peer.exportDir, {}, (args) => {
-      const r = spawnSync('qemu-io', [...args.slice(2, -1), qemuSpec(args[args.length - 1] as string)], { encoding: 'utf8' });
+      const r = spawnSync('qemu-io', [...args.slice(2, -1), qemuSpec(args[args.length - 1])], { encoding: 'utf8' });
       expect(r.status, r.stderr + r.stdout).toBe(0);
       return r.stdout;
     });

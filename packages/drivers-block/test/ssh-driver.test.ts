@@ -30,7 +30,7 @@ import {
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
-import { startSshd, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
+import { endStarted, startSshd, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 const IMAGE = 64 * MiB;
@@ -58,10 +58,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const [k, v] of Object.entries(savedEnv)) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- deleting is the only way to unset an environment variable
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  await peer?.stop();
+  await endStarted(peer);
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -311,7 +312,7 @@ describe('requests', () => {
     const warnings: string[] = [];
     setSshWarningHandler((m) => warnings.push(m));
     try {
-      const noFsync = Object.create(bs.conn, { hasFsync: { value: false } });
+      const noFsync = Object.create(bs.conn, { hasFsync: { value: false } }) as typeof bs.conn;
       const bs2 = new SshBlockDriverState(sshDriver, bs.options, bs.flags, bs.config, noFsync, {});
       const blk2 = new BlockBackend(bs2);
       await blk2.flush();

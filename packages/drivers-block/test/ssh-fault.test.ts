@@ -10,7 +10,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BlockBackend, BlockError, setSshDriverTuning } from '../src/index.js';
-import { startSshd, type SshdPeer } from '@qco/test-utils';
+import { endStarted, startSshd, type SshdPeer } from '@qco/test-utils';
 
 const MiB = 1024 * 1024;
 /** If pending requests have not failed by then, they hang: a behaviour failure, not a timing one. */
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   setSshDriverTuning({});
-  await peer?.stop();
+  await endStarted(peer);
 });
 
 const spec = (name: string): string => peer.url(join(peer.dataDir, name), `?host_key_check=sha256:${peer.hostKeyHash()}`);
@@ -67,12 +67,13 @@ test('sshd killed mid-write: pending writes fail with EIO, acknowledged data sur
   const acked = new Set<number>();
   const outcomes: Promise<unknown>[] = [];
   let pendingAtKill = -1;
-  let killed: Promise<void> | null = null;
+  // Set inside the completions (a holder, so the check below is not narrowed to its initial null).
+  const kill: { killed: Promise<void> | null } = { killed: null };
   let next = 0;
   let inFlight = 0;
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      while (inFlight < 8 && next < total && killed === null) {
+      while (inFlight < 8 && next < total && kill.killed === null) {
         const i = next++;
         inFlight++;
         const p = blk.pwrite(i * MiB, block(i));
@@ -81,9 +82,9 @@ test('sshd killed mid-write: pending writes fail with EIO, acknowledged data sur
           () => {
             inFlight--;
             acked.add(i);
-            if (acked.size >= 16 && killed === null) {
+            if (acked.size >= 16 && kill.killed === null) {
               pendingAtKill = inFlight;
-              killed = peer.kill('SIGKILL');
+              kill.killed = peer.kill('SIGKILL');
               resolve();
             }
             pump();
@@ -97,7 +98,7 @@ test('sshd killed mid-write: pending writes fail with EIO, acknowledged data sur
     pump();
   });
   expect(pendingAtKill).toBeGreaterThan(0);
-  await killed;
+  await kill.killed;
   const results = await settleWithin(outcomes, 'writes after the kill');
   const failed = results.filter((r) => !r.ok);
   expect(failed.length).toBeGreaterThan(0);
@@ -106,7 +107,7 @@ test('sshd killed mid-write: pending writes fail with EIO, acknowledged data sur
   expect(results.filter((r) => r.ok).length).toBe(acked.size);
 
   // The node is dead: new requests fail at once with EIO.
-  expectEio((await settleWithin([blk.pwrite(0, Buffer.alloc(4096)), blk.pread(0, 4096)], 'requests on a dead node'))[0] as Outcome);
+  expectEio((await settleWithin([blk.pwrite(0, Buffer.alloc(4096)), blk.pread(0, 4096)], 'requests on a dead node'))[0]);
   await blk.close();
 
   await peer.start();

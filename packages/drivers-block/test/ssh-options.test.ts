@@ -97,7 +97,7 @@ describe('host_key_check strings', () => {
 
 describe('known_hosts', () => {
   const key = blob('ssh-ed25519', 'server');
-  const line = (hosts: string, k = key): string => `${hosts} ${'ssh-ed25519'} ${k.toString('base64')}`;
+  const line = (hosts: string, k = key): string => `${hosts} ssh-ed25519 ${k.toString('base64')}`;
 
   test('names: plain on port 22, [host]:port otherwise', () => {
     expect(knownHostsName('h', 22)).toBe('h');

@@ -86,7 +86,7 @@ function startProcess(cmd: string, args: string[]): { p: ChildProcess; stderr: (
   const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(p);
   let err = '';
-  p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return { p, stderr: () => err };
 }
 
@@ -135,7 +135,7 @@ describe('vhost-user-blk with a real guest', () => {
     // The file node's shared linux-aio context (aio=native): its io_submit calls and the requests they carried.
     const aio = linuxAio(1);
     if (aio === null) throw new Error('aio=native needs the linux-aio addon and io_setup');
-    const at: Record<string, { stats: typeof exp.stats; aio: { submits: number; requests: number } }> = {};
+    const at: Partial<Record<string, { stats: typeof exp.stats; aio: { submits: number; requests: number } }>> = {};
     const r = await runGuest({
       kernel,
       initrd,
@@ -170,10 +170,11 @@ describe('vhost-user-blk with a real guest', () => {
     const s0 = at['randread-start'];
     const s1 = at['randread-end'];
     expect(s0 && s1).toBeTruthy();
-    const d = (k: keyof typeof exp.stats): number => s1!.stats[k] - s0!.stats[k];
+    if (s0 === undefined || s1 === undefined) throw new Error('the guest printed no randread-start / randread-end mark');
+    const d = (k: keyof typeof exp.stats): number => s1.stats[k] - s0.stats[k];
     const requests = d('requests');
-    const submits = s1!.aio.submits - s0!.aio.submits;
-    const submitted = s1!.aio.requests - s0!.aio.requests;
+    const submits = s1.aio.submits - s0.aio.submits;
+    const submitted = s1.aio.requests - s0.aio.requests;
     console.log(`randread: ${requests} requests, ${d('kicks')} kicks, ${d('batches')} batches, ${d('notifications')} notifications (${(d('notifications') / requests).toFixed(3)}/request), ${d('suppressed')} suppressed; ${submits} io_submit for ${submitted} requests (${(submits / submitted).toFixed(3)}/request)`);
     expect(requests).toBeGreaterThan(2500);
     expect(d('notifications')).toBeLessThan(requests);
@@ -223,7 +224,7 @@ describe('vhost-user-blk with a real guest', () => {
     expect(r.results.get('md5after')).toBe(md5File(img, IMAGE_SIZE));
   }, 300_000);
 
-  const results: Record<string, Map<string, string>> = {};
+  const results: Partial<Record<string, Map<string, string>>> = {};
   let daemon: ReturnType<typeof startProcess>;
   const dsock = join(dir, 'daemon.sock');
   const pidfile = join(dir, 'daemon.pid');

@@ -184,7 +184,7 @@ class FrontEnd {
     this.desc(DESC, 2, DATA + 0x100, 1, 2, 0);
     this.publish(0);
     const u = await this.used();
-    return u === null ? null : { status: this.u8[DATA + 0x100] as number, len: u.len };
+    return u === null ? null : { status: this.u8[DATA + 0x100], len: u.len };
   }
 
   close(): void {

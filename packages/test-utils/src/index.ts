@@ -9,3 +9,4 @@ export * from './nbd-peers.js';
 export * from './tls-certs.js';
 export * from './guest.js';
 export * from './seeded-random.js';
+export * from './teardown.js';

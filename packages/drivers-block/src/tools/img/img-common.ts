@@ -4,7 +4,6 @@
  * --image-opts, probing warnings on standard error) and running a
  * coroutine_fn to a Promise.
  */
-import { coroutineCreate, coroutineEnter, type Co } from '@qco/core';
 import { BlockBackend } from '../../block/block-backend.js';
 import type { BlockOptionsDict } from '../../block/block-driver.js';
 import { parseAioMode, parseCacheMode, type BlockOpenOptions } from '../../block/block-open.js';
@@ -123,21 +122,6 @@ export function intArg(what: string, v: string, min = 1): number {
   const n = uintArg(v, 0x7fffffff);
   if (n === undefined || n < min) throw new ImgError(`Invalid ${what} specified`);
   return n;
-}
-
-/** Run a coroutine_fn in a new coroutine; resolves with its result. */
-export function runCo<T>(fn: () => Co<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          resolve(yield* fn());
-        } catch (err) {
-          reject(err);
-        }
-      }),
-    );
-  });
 }
 
 /** Parse `-o a=b,c=d` (several -o accumulate) into options. */

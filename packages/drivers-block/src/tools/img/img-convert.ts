@@ -5,7 +5,7 @@
  * create options (-o), and the source's block status used to skip what
  * reads as zeroes on a freshly created target.
  */
-import type { Co } from '@qco/core';
+import { coroutineRun, type Co } from '@qco/core';
 import { BlockBackend } from '../../block/block-backend.js';
 import { BDRV_BLOCK_ZERO } from '../../block/block-driver.js';
 import { statSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { strerror } from '../../block/errno.js';
 import { IoVector } from '../../block/iov.js';
 import { createProgress } from '../common/progress.js';
 import type { CliStreams } from '../common/streams.js';
-import { ImgError, cacheMode, checkImageOpts, createOptionsArg, formatAndCache, openImage, parseOpts, runCo, sizeArg, specOf, uintArg } from './img-common.js';
+import { ImgError, cacheMode, checkImageOpts, createOptionsArg, formatAndCache, openImage, parseOpts, sizeArg, specOf, uintArg } from './img-common.js';
 
 /** How convertCopy copies. */
 export interface ConvertCopyOptions {
@@ -86,7 +86,7 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
       opts.onProgress?.(done);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, () => runCo(worker)));
+  await Promise.all(Array.from({ length: parallel }, () => coroutineRun(worker)));
 }
 
 /** Whether `target` names the file under `src`'s graph (same device and inode). */

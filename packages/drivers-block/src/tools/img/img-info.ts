@@ -3,13 +3,13 @@
  * human form and field for field in --output=json, for one image or (with
  * --backing-chain) every image of its backing chain.
  */
-import type { Co } from '@qco/core';
+import { coroutineRun, type Co } from '@qco/core';
 import type { BlockBackend } from '../../block/block-backend.js';
 import type { BlockDriverInfo, BlockDriverState, BlockSnapshotInfo } from '../../block/block-driver.js';
 import { backingFilename, childOf } from '../../block/block-open.js';
 import { sizeToStr } from '../common/format.js';
 import type { CliStreams } from '../common/streams.js';
-import { ImgError, checkImageOpts, formatAndCache, openImage, parseOpts, runCo, usageError } from './img-common.js';
+import { ImgError, checkImageOpts, formatAndCache, openImage, parseOpts, usageError } from './img-common.js';
 
 /** qemu's JSON pretty printer: 4 spaces per level, "key": value. */
 export function qemuJson(v: unknown, indent = 0): string {
@@ -132,7 +132,7 @@ export async function imgInfo(args: readonly string[], io: CliStreams): Promise<
     let cur = name;
     while (bs !== undefined) {
       const node = bs;
-      chain.push({ n: await runCo(() => nodeInfo(node)), name: cur });
+      chain.push({ n: await coroutineRun(nodeInfo, node), name: cur });
       if (!o.has('backing-chain')) break;
       const next = childOf(bs, 'backing');
       if (next !== undefined && bs.backingFile !== undefined) cur = backingFilename(bs.backingFile, cur);
