@@ -16,12 +16,16 @@ export interface GuestRegion {
   readonly uva: number;
   /** The region's bytes, byte 0 at `gpa`. */
   readonly bytes: Uint8Array;
+  /** The same bytes as one DataView, made once (descriptor tables are read through it). */
+  readonly dv: DataView;
   /** The whole mapping (mmap_offset + size), for munmap. */
   readonly mapping: ArrayBuffer;
 }
 
 /** The regions of one memory table. */
 export class GuestMemory {
+  private lastRegion: GuestRegion | null = null;
+
   constructor(
     private readonly addon: VhostUserAddon,
     readonly regions: readonly GuestRegion[],
@@ -41,7 +45,7 @@ export class GuestMemory {
         const off = Number(dv.getBigUint64(at + 24, true));
         if (![gpa, size, uva, off].every(Number.isSafeInteger) || size === 0) throw new Error(`Invalid memory region ${i}`);
         const mapping = addon.mmap(fds[i], off + size, 0);
-        regions.push({ gpa, size, uva, mapping, bytes: new Uint8Array(mapping, off, size) });
+        regions.push({ gpa, size, uva, mapping, bytes: new Uint8Array(mapping, off, size), dv: new DataView(mapping, off, size) });
       }
     } catch (err) {
       for (const r of regions) addon.munmap(r.mapping);
@@ -69,6 +73,12 @@ export class GuestMemory {
     return true;
   }
 
+  /** The region holding all of [gpa, gpa+len), or null when it is outside memory or crosses regions. */
+  regionFor(gpa: number, len: number): GuestRegion | null {
+    const r = this.regionOf(gpa);
+    return r !== null && len <= r.size - (gpa - r.gpa) ? r : null;
+  }
+
   /** One contiguous view of [gpa, gpa+len), or null when it is outside memory or crosses regions. */
   view(gpa: number, len: number): Uint8Array | null {
     const r = this.regionOf(gpa);
@@ -91,7 +101,15 @@ export class GuestMemory {
 
   private regionOf(gpa: number): GuestRegion | null {
     if (!Number.isSafeInteger(gpa) || gpa < 0) return null;
-    for (const r of this.regions) if (gpa >= r.gpa && gpa - r.gpa < r.size) return r;
+    // Most descriptors of a chain lie in the region of the one before.
+    const last = this.lastRegion;
+    if (last !== null && gpa >= last.gpa && gpa - last.gpa < last.size) return last;
+    for (const r of this.regions) {
+      if (gpa >= r.gpa && gpa - r.gpa < r.size) {
+        this.lastRegion = r;
+        return r;
+      }
+    }
     return null;
   }
 }

@@ -111,13 +111,15 @@ export class VirtQueue {
     this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;
     if (head >= this.num) return this.fail(`Guest says index ${head} is available`);
     const el: VirtqElement = { head, out: [], in: [] };
+    // The table being walked, and where in it the descriptors start (an indirect one is read in place in its region).
     let table = this.desc;
+    let base = 0;
     let max = this.num;
     let i = head;
     let seen = 0;
     let indirect = false;
     for (;;) {
-      const at = i * 16;
+      const at = base + i * 16;
       // Two 32-bit reads rather than a BigInt per descriptor; above 2^53 it is not a safe integer and maps to nothing.
       const addr = table.getUint32(at + 4, true) * 0x100000000 + table.getUint32(at, true);
       const len = table.getUint32(at + 8, true);
@@ -127,9 +129,10 @@ export class VirtQueue {
         if (indirect) return this.fail('Nested indirect descriptor');
         if (flags & VRING_DESC_F_NEXT) return this.fail('Indirect descriptor with NEXT set');
         if (len === 0 || len % 16 !== 0) return this.fail(`Invalid size for indirect buffer table: ${len}`);
-        const t = this.mem.view(addr, len);
+        const t = this.mem.regionFor(addr, len);
         if (t === null) return this.fail('Cannot map indirect buffer');
-        table = new DataView(t.buffer, t.byteOffset, t.byteLength);
+        table = t.dv;
+        base = addr - t.gpa;
         max = len / 16;
         i = 0;
         seen = 0;
