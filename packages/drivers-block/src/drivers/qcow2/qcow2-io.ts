@@ -227,24 +227,30 @@ function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan & { 
 }
 
 /**
- * An in-place plan for the first part of a write, from memory alone: when
- * nobody holds the lock (so nothing is half-updated) and that part's
- * clusters are allocated, owned (COPIED) and clear of metadata. Anything
- * else, corruption to report included, is undefined: the locked way.
+ * A plan for the first part of a write from memory alone, when nobody holds
+ * the lock (so nothing is half-updated): in place when that part's clusters
+ * are allocated, owned (COPIED) and clear of metadata; a wait when another
+ * write is allocating its cluster. Anything else, corruption to report
+ * included, is undefined: the locked way.
  */
-function inPlaceCached(s: Qcow2State, offset: number, bytes: number): (WritePlan & { kind: 'inplace' }) | undefined {
+function planCached(s: Qcow2State, offset: number, bytes: number): (WritePlan & { kind: 'inplace' | 'wait' }) | undefined {
   if (s.lock.locked) return undefined;
   const m = mapRangeCached(s, offset, bytes);
-  if (m === undefined || !inPlace(m.type, m.entry.copied)) return undefined;
+  if (m === undefined) return undefined;
+  if (!inPlace(m.type, m.entry.copied)) {
+    const c0 = Math.floor(offset / s.clusterSize);
+    const busy = s.conflictingAlloc(c0, c0 + 1);
+    return busy === undefined ? undefined : { kind: 'wait', alloc: busy };
+  }
   if (m.host - (offset % s.clusterSize) >= s.fileLength || s.dataWriteOverlap(m.host, m.bytes) !== undefined) return undefined;
   return { kind: 'inplace', host: m.host, bytes: m.bytes };
 }
 
 /** qcow2_co_pwritev_part */
 export function qcow2Pwritev(s: Qcow2State, backing: BackingLink, offset: number, bytes: number, qiov: IoVector): Co {
-  const plan = inPlaceCached(s, offset, bytes);
+  const plan = planCached(s, offset, bytes);
   // All of it in place: the host file's request itself, with no frame of ours around it.
-  if (plan !== undefined && plan.bytes === bytes) return s.file.pwritev(plan.host, qiov);
+  if (plan?.kind === 'inplace' && plan.bytes === bytes) return s.file.pwritev(plan.host, qiov);
   return pwritevParts(s, backing, offset, bytes, qiov, plan);
 }
 
@@ -254,13 +260,13 @@ function* pwritevParts(s: Qcow2State, backing: BackingLink, offset: number, byte
   let known = first;
   while (done < bytes) {
     const at = offset + done;
-    let plan = known ?? inPlaceCached(s, at, bytes - done);
+    let plan = known ?? planCached(s, at, bytes - done);
     known = undefined;
     // (No `??` around a yield: the CommonJS build turns it into a closure.)
     if (plan === undefined) plan = yield* locked(s, () => prepareWrite(s, backing, at, bytes - done));
     if (plan.kind === 'wait') {
       // Not holding the lock: once the allocation is linked, the cached mapping usually answers without it.
-      // Nothing yields between the unlock and queueing here, so its wake-up cannot be missed.
+      // Nothing yields between finding the allocation (or the unlock) and queueing here, so its wake-up cannot be missed.
       yield* plan.alloc.done.wait();
       continue;
     }
