@@ -53,6 +53,8 @@ export class FileIoPool {
   private readonly waiting = new Map<number, Coroutine>();
   private readonly slotWaiters: Coroutine[] = [];
   private readonly views: Uint8Array[] = [];
+  /** One slot object per index, handed out again and again (no allocation per request). */
+  private readonly handles: FileIoSlot[] = [];
   private readonly workers: Worker[] = [];
   private readonly notifier = new EventNotifier();
   private cqConsumed = 0;
@@ -65,6 +67,13 @@ export class FileIoPool {
       this.free.push(i);
       this.views[i] = new Uint8Array(this.mem, i * FILE_IO_SLOT_BYTES, FILE_IO_SLOT_BYTES);
     }
+    for (let i = 0; i < FILE_IO_DEPTH; i++) this.handles[i] = { index: i, bytes: this.views[i] };
+  }
+
+  /** A free slot now, or undefined when all are busy (then `acquire` waits for one): no coroutine frame when one is free. */
+  tryAcquire(): FileIoSlot | undefined {
+    const idx = this.free.pop();
+    return idx === undefined ? undefined : this.handles[idx];
   }
 
   /** Take a free slot, waiting (in the coroutine) while all are busy. */
@@ -75,7 +84,7 @@ export class FileIoPool {
       yield* coroutineYield();
       idx = this.free.pop();
     }
-    return { index: idx, bytes: this.views[idx] };
+    return this.handles[idx];
   }
 
   /** Give a slot back. */
