@@ -297,8 +297,10 @@ export class CoroutineState {
    * Why enter's fast path cannot step it now, as Gate bits; 0 when it can (a
    * generator body stepped here, not entered, not scheduled). One Smi field, so
    * the fast path's test is one load and its writes need no write barrier.
+   * Initialised here, not only in the constructor: a class field without one
+   * starts as undefined, and the field would then not be kept as a Smi.
    */
-  gate: number;
+  gate: number = Gate.General;
   /** Who entered it (null: the thread's leader), while entered through the general path: a plain body's yield switches there. */
   caller: CoroutineState | null = null;
   /** Name of the scheduler that owns its next wake-up, or null: `scheduled` reads and writes it, keeping the gate. */
