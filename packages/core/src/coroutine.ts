@@ -515,7 +515,8 @@ export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
     current = to;
     let r: IteratorResult<unknown, unknown>;
     try {
-      r = (to.gen ?? start(to)).next();
+      // `gen` is never undefined: one compare with null, where `??` makes two.
+      r = (to.gen !== null ? to.gen : start(to)).next();
       if (r.value !== YIELD || r.done === true) r = walk(to, r);
     } catch (err) {
       current = from;
