@@ -55,6 +55,7 @@ typedef struct {
   napi_ref cb;
   napi_ref ids_ref;
   napi_ref res_ref;
+  napi_async_context actx; /* one async resource for every completion callback, made at open */
   int32_t *ids;
   int32_t *res;
   struct iocb *iocbs;
@@ -231,16 +232,9 @@ static void deliver(Ctx *c) {
     napi_handle_scope scope;
     if (napi_open_handle_scope(c->env, &scope) != napi_ok) return;
     napi_value cb, global, argv[1], result;
-    napi_async_context actx = NULL;
     if (napi_get_reference_value(c->env, c->cb, &cb) == napi_ok && napi_get_global(c->env, &global) == napi_ok &&
-        napi_create_int32(c->env, n, &argv[0]) == napi_ok) {
-      napi_value resname;
-      napi_create_string_utf8(c->env, "qco-linux-aio", NAPI_AUTO_LENGTH, &resname);
-      if (napi_async_init(c->env, NULL, resname, &actx) == napi_ok) {
-        napi_make_callback(c->env, actx, global, cb, 1, argv, &result);
-        napi_async_destroy(c->env, actx);
-      }
-    }
+        napi_create_int32(c->env, n, &argv[0]) == napi_ok)
+      napi_make_callback(c->env, c->actx, global, cb, 1, argv, &result);
     napi_close_handle_scope(c->env, scope);
     if (c->closed) return;
     /* Leaving with completions still queued loses none: a worker that finds the
@@ -318,6 +312,7 @@ static void release(Ctx *c) {
   napi_delete_reference(c->env, c->cb);
   napi_delete_reference(c->env, c->ids_ref);
   napi_delete_reference(c->env, c->res_ref);
+  if (c->actx) napi_async_destroy(c->env, c->actx);
   free(c->iocbs);
   free(c->iovs);
   free(c->pending);
@@ -433,6 +428,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     free_ctx(c);
     THROW(env, "linux-aio: eventfd / poll setup failed");
   }
+  napi_value resname;
+  /* Should this fail, NULL still calls back (only async hooks lose track of it). */
+  if (napi_create_string_utf8(env, "qco-linux-aio", NAPI_AUTO_LENGTH, &resname) != napi_ok || napi_async_init(env, NULL, resname, &c->actx) != napi_ok)
+    c->actx = NULL;
   c->poll.data = c;
   napi_create_reference(env, argv[1], 1, &c->cb);
   napi_create_reference(env, argv[2], 1, &c->ids_ref);

@@ -193,7 +193,9 @@ export class FileBlockDriverState implements BlockDriverState {
    */
   private *io(op: number, offset: number, bytes: number, qiov: IoVector | null): Co {
     if (this.fd < 0) throw new BlockIoError(Errno.EBADF);
-    const slot = this.pool.tryAcquire() ?? (yield* this.pool.acquire());
+    // Not `??` around the yield: the CommonJS build lowers `??` to a closure, where a yield cannot stand.
+    let slot = this.pool.tryAcquire();
+    if (slot === undefined) slot = yield* this.pool.acquire();
     try {
       const sync = inSyncWait();
       // Buffered I/O from one contiguous buffer needs no bounce copy: the thread
