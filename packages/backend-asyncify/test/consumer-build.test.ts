@@ -8,9 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coroutineCreate, coroutineEnter, coroutineIsTerminated, nativeCall, useBackend, useNativeFunctions, type Co } from '@qco/core';
+import { nativeCall, useBackend, useNativeFunctions } from '@qco/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAsyncifyBackend } from '../src/index.js';
+import { runToEnd } from '@qco/conformance';
 
 const bin = fileURLToPath(new URL('../scripts/qco-asyncify-build.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'qco-asyncify-consumer-'));
@@ -69,19 +70,6 @@ QCO_MAIN(register_functions)
 
 function build(file: string, out: string, ...extra: string[]): ReturnType<typeof spawnSync> {
   return spawnSync(process.execPath, [bin, '-o', out, ...extra, file], { encoding: 'utf8' });
-}
-
-function runToEnd<T>(fn: () => Co<T>): { value: T; yields: number } {
-  let value: T | undefined;
-  const co = coroutineCreate(function* () {
-    value = yield* fn();
-  });
-  let yields = -1;
-  while (!coroutineIsTerminated(co)) {
-    coroutineEnter(co);
-    yields++;
-  }
-  return { value: value as T, yields };
 }
 
 describe('qco-asyncify-build: a consumer C file into a module the backend loads', () => {

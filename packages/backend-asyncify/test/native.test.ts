@@ -2,25 +2,12 @@
 // source the native backends run) compiled into the wasm module, each case run
 // in the leader's place, and C bodies that suspend the JavaScript coroutine
 // from deep inside nested C calls and C coroutines.
-import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, setNativeWaitServer, useBackend, type Co, type Coroutine } from '@qco/core';
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, setNativeWaitServer, useBackend } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAsyncifyBackend, type AsyncifyBackend } from '../src/index.js';
+import { runToEnd } from '@qco/conformance';
 
 let backend: AsyncifyBackend;
-
-/** Run `fn` as a coroutine to its end (entering it again while it yields); returns its result and how many yields it made. */
-function runToEnd<T>(fn: () => Co<T>): { value: T; yields: number } {
-  let value: T | undefined;
-  const co: Coroutine = coroutineCreate(function* () {
-    value = yield* fn();
-  });
-  let yields = -1;
-  while (!coroutineIsTerminated(co)) {
-    coroutineEnter(co);
-    yields++;
-  }
-  return { value: value as T, yields };
-}
 
 /** Run one C test case; returns the failing line or 0. */
 function cCase(name: string, args: number[] = []): number {

@@ -9,33 +9,15 @@
  * backend is "not available"; importing never throws.
  */
 import { fileURLToPath } from 'node:url';
-import { findPackageDir, nativeBackendModule, type NativeAddon, type NativeBackendOptions } from '@qco/native-common';
-import type { CoroutineBackend } from '@qco/backend-api';
+import { findPackageDir, nativeBackendFace, nativeBackendModule } from '@qco/native-common';
 
 /** Name under which the core selects this backend. */
 export const backendName = 'sigaltstack';
 
 const module = nativeBackendModule(backendName, () => findPackageDir(fileURLToPath(import.meta.url)), 'qco_sigaltstack');
 
-/** Whether the addon built and loads here. */
-export function isAvailable(): boolean {
-  return module.isAvailable();
-}
-
-/** Create the backend; throws BackendNotAvailableError (with the reason) when not available. */
-export function createBackend(options?: NativeBackendOptions): CoroutineBackend {
-  return module.createBackend(options);
-}
-
-/** The loaded addon (tests, benchmarks), or null. */
-export function nativeAddon(): NativeAddon | null {
-  return module.addon();
-}
-
-/** Why the backend is not available ('' when it is). */
-export function unavailableReason(): string {
-  return module.unavailableReason();
-}
+/** isAvailable, createBackend, nativeAddon and unavailableReason: the native backends' common face (NativeBackendFace). */
+export const { isAvailable, createBackend, nativeAddon, unavailableReason } = nativeBackendFace(module);
 
 /** This package as a BackendModule, for registerBackend and the bench module. */
 export const sigaltstackBackendModule = module;

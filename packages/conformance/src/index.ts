@@ -11,3 +11,4 @@ export { aioConformance, type AioSuiteOptions } from './aio-suite.js';
 export { threadPoolConformance, type ThreadPoolSuiteOptions } from './thread-pool-suite.js';
 export { differentialConformance, type DifferentialOptions } from './differential-suite.js';
 export { gcStress, type SuiteBackend, type SuiteBodies, type SuiteOptions } from './suite-options.js';
+export { enterUntilDone, runToEnd } from './run-to-end.js';

@@ -43,3 +43,25 @@ export function nativeBackendModule(name: string, packageDir: () => string, targ
     },
   };
 }
+
+/** The functions a native backend package exports, the same in each. */
+export interface NativeBackendFace {
+  /** Whether the addon built and loads here. */
+  readonly isAvailable: () => boolean;
+  /** Create the backend; throws BackendNotAvailableError (with the reason) when not available. */
+  readonly createBackend: (options?: NativeBackendOptions) => CoroutineBackend;
+  /** The loaded addon (tests, benchmarks), or null. */
+  readonly nativeAddon: () => NativeAddon | null;
+  /** Why the backend is not available ('' when it is). */
+  readonly unavailableReason: () => string;
+}
+
+/** A native backend package's exported functions over its module. */
+export function nativeBackendFace(module: NativeBackendModule): NativeBackendFace {
+  return {
+    isAvailable: () => module.isAvailable(),
+    createBackend: (options) => module.createBackend(options),
+    nativeAddon: () => module.addon(),
+    unavailableReason: () => module.unavailableReason(),
+  };
+}

@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { coroutineCreate, coroutineDelete, coroutineEnter, CoroutineError, coroutineIsTerminated, coroutineSelf, coroutineYield, nativeCall, registerBackend, setNativeWaitServer, useBackend, type Co, type Coroutine, type NativeWaitServer } from '@qco/core';
+import { enterUntilDone } from '@qco/conformance';
+import { coroutineCreate, coroutineDelete, coroutineEnter, CoroutineError, coroutineIsTerminated, coroutineRun, coroutineSelf, coroutineYield, nativeCall, registerBackend, setNativeWaitServer, useBackend, type Co, type Coroutine, type NativeWaitServer } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBackendModule } from './backend-module.js';
 import { nativeBackendModule } from './backend-module.js';
@@ -22,28 +23,25 @@ function gc(): void {
   g();
 }
 
-/** Run a coroutine to its end, entered once now and then by whatever wakes it; resolves with its result. */
-function runToEnd<T>(body: () => Co<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const co = coroutineCreate(function* () {
-      try {
-        resolve(yield* body());
-      } catch (err) {
-        reject(err);
-      }
+/** C bodies write `total` pattern bytes into a pipe and sum them from the other end, each side in a coroutine of its own; both sides' results are checked. */
+async function fdRoundTrip(total: number): Promise<void> {
+  const fifo = openFifo();
+  let expectedSum = 0;
+  for (let i = 0; i < total; i++) expectedSum += i % 251;
+  try {
+    const reader = coroutineRun(function* () {
+      return yield* nativeCall('fd_read_sum', [fifo.readFd]);
     });
-    coroutineEnter(co);
-  });
-}
-
-/** Enter `co` until it terminates; returns how many enters it took. */
-function enterUntilDone(co: Coroutine): number {
-  let n = 0;
-  while (!coroutineIsTerminated(co)) {
-    coroutineEnter(co);
-    n++;
+    const writer = coroutineRun(function* () {
+      const n = yield* nativeCall('fd_write_pattern', [fifo.writeFd, total]);
+      closeSync(fifo.writeFd);
+      return n;
+    });
+    expect(await writer).toBe(total);
+    expect(await reader).toBe(expectedSum);
+  } finally {
+    fifo.close();
   }
-  return n;
 }
 
 /**
@@ -177,52 +175,22 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
       });
 
       it('/native-call/fd: non-blocking read and write that yield until the fd is ready', async () => {
-        const fifo = openFifo();
-        const total = 1 << 20; // far more than a pipe holds: both sides must wait
-        let expectedSum = 0;
-        for (let i = 0; i < total; i++) expectedSum += i % 251;
-        try {
-          const reader = runToEnd(function* () {
-            return yield* nativeCall('fd_read_sum', [fifo.readFd]);
-          });
-          const writer = runToEnd(function* () {
-            const n = yield* nativeCall('fd_write_pattern', [fifo.writeFd, total]);
-            closeSync(fifo.writeFd);
-            return n;
-          });
-          expect(await writer).toBe(total);
-          expect(await reader).toBe(expectedSum);
-        } finally {
-          fifo.close();
-        }
+        // Far more than a pipe holds: both sides must wait.
+        await fdRoundTrip(1 << 20);
       });
 
       it('/native-call/fd-through-the-aio-context: the same routines with the event loop layer serving the waits', async () => {
         setNativeWaitServer(undefined);
-        const fifo = openFifo();
-        const total = 256 * 1024;
-        let expectedSum = 0;
-        for (let i = 0; i < total; i++) expectedSum += i % 251;
         try {
-          const reader = runToEnd(function* () {
-            return yield* nativeCall('fd_read_sum', [fifo.readFd]);
-          });
-          const writer = runToEnd(function* () {
-            const n = yield* nativeCall('fd_write_pattern', [fifo.writeFd, total]);
-            closeSync(fifo.writeFd);
-            return n;
-          });
-          expect(await writer).toBe(total);
-          expect(await reader).toBe(expectedSum);
+          await fdRoundTrip(256 * 1024);
         } finally {
-          fifo.close();
           setNativeWaitServer(pollingWaitServer(addon()));
         }
       });
 
       it('/native-call/sleep', async () => {
         let after = false;
-        const done = runToEnd(function* () {
+        const done = coroutineRun(function* () {
           const r = yield* nativeCall('sleep_ns', [2_000_000]);
           after = true;
           return r;

@@ -7,6 +7,6 @@
  */
 export type { NativeAddon } from './addon.js';
 export { addonFile, addonPath, addonVariant, findPackageDir, loadAddon, type AddonLoad } from './addon-loader.js';
-export { nativeBackendModule, type NativeBackendModule } from './backend-module.js';
+export { nativeBackendFace, nativeBackendModule, type NativeBackendFace, type NativeBackendModule } from './backend-module.js';
 export { createNativeBackend, NativeBackendError, type NativeBackendOptions } from './native-backend.js';
 export { createNativeRuntime } from './native-runtime.js';
