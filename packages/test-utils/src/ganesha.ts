@@ -9,10 +9,11 @@
  * restart ganesha in the middle of a test (fault injection).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logFileTail } from './log-tail.js';
 
 /** Fixed loopback ports the test server listens on. */
 export const GANESHA_NFS_PORT = 2049;
@@ -131,13 +132,7 @@ export async function startGanesha(): Promise<GaneshaPeer> {
     rpcbind?.kill('SIGKILL');
   };
   process.once('exit', onExit);
-  const logTail = (lines = 20): string => {
-    try {
-      return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
+  const logTail = (lines = 20): string => logFileTail(logPath, lines);
   const start = async (): Promise<void> => {
     if (ganesha !== null) return;
     const child = spawn(GANESHA_BIN, ['-F', '-f', confPath, '-L', logPath, '-p', join(dir, 'ganesha.pid')], { stdio: 'ignore' });

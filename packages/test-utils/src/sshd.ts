@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { logFileTail } from './log-tail.js';
 
 const SSHD_BIN = '/usr/sbin/sshd';
 const SSH_KEYGEN_BIN = '/usr/bin/ssh-keygen';
@@ -189,13 +190,7 @@ export async function startSshd(options: { firstPort?: number; hostKeyType?: 'ed
 
   let sshd: ChildProcess | null = null;
   const agents: SshAgentPeer[] = [];
-  const logTail = (lines = 20): string => {
-    try {
-      return readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
+  const logTail = (lines = 20): string => logFileTail(logPath, lines);
   const start = async (): Promise<void> => {
     if (sshd !== null) return;
     const child = spawn(SSHD_BIN, ['-D', '-f', confPath, '-E', logPath], { stdio: 'ignore' });
