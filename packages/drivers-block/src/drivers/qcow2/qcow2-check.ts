@@ -10,25 +10,13 @@
  * COPIED flags.
  */
 import type { Co } from '@qco/core';
+import type { BlockCheckResult } from '../../block/block-driver.js';
 import { ClusterType, compressedClusters, entryWords, l1Entry, l2Entry, setEntryWords, OFLAG_COPIED_HI } from './qcow2-entry.js';
 import { getRefcount, getRefcountEntry, setRefcountEntry, updateRefcount } from './qcow2-refcount.js';
 import type { Qcow2State } from './qcow2-state.js';
 
-/** What a check found (QEMU's BdrvCheckResult). */
-export interface Qcow2CheckResult {
-  corruptions: number;
-  leaks: number;
-  checkErrors: number;
-  corruptionsFixed: number;
-  leaksFixed: number;
-  imageEndOffset: number;
-  totalClusters: number;
-  allocatedClusters: number;
-  fragmentedClusters: number;
-  compressedClusters: number;
-  /** Lines qemu-img prints on stderr while checking ("Leaked cluster …", "ERROR …"). */
-  messages: string[];
-}
+/** What a check found: the block layer's BlockCheckResult (QEMU's BdrvCheckResult). */
+export type Qcow2CheckResult = BlockCheckResult;
 
 /** Which problems to repair: none, leaks, or all. */
 export type Qcow2RepairMode = 'none' | 'leaks' | 'all';
