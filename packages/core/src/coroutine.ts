@@ -557,6 +557,13 @@ function threw(ctx: AioContext | null, from: CoroutineState | null, to: Coroutin
   settle(ctx, from, to, r.done === true ? ENDED : YIELDED, false, undefined);
 }
 
+/** A step of `to` returned `ret`: retire it if it ended (the error of a lock it still held), else it is no longer entered. */
+function stepped(to: CoroutineState, ret: CoroutineAction): CoroutineLocksHeldError | null {
+  if (ret === ENDED) return terminated(to);
+  to.gate &= ~Gate.Entered;
+  return null;
+}
+
 /**
  * After `to` was stepped with outcome `ret` (or threw `failure`): queue what it
  * woke, retire it if it ended, and run the rest of the pending list.
@@ -567,14 +574,10 @@ function settle(ctx: AioContext | null, from: CoroutineState | null, to: Corouti
     pending = to.wakeHead;
     to.wakeHead = to.wakeTail = null;
   }
-  if (ret === ENDED) {
-    const err = terminated(to);
-    if (err !== null && !failed) {
-      failed = true;
-      failure = err;
-    }
-  } else {
-    to.gate &= ~Gate.Entered;
+  const err = stepped(to, ret);
+  if (err !== null && !failed) {
+    failed = true;
+    failure = err;
   }
   runPending(ctx, from, pending, failed, failure);
 }
@@ -611,14 +614,10 @@ function runPending(ctx: AioContext | null, from: CoroutineState | null, pending
       pending = to.wakeHead;
       to.wakeHead = to.wakeTail = null;
     }
-    if (ret === ENDED) {
-      const err = terminated(to);
-      if (err !== null && !failed) {
-        failed = true;
-        failure = err;
-      }
-    } else {
-      to.gate &= ~Gate.Entered;
+    const err = stepped(to, ret);
+    if (err !== null && !failed) {
+      failed = true;
+      failure = err;
     }
   }
   if (failed) throw failure;
