@@ -15,7 +15,6 @@ export function coroutineRun<A extends unknown[], T>(body: (...args: A) => Co<T>
           resolve(yield* body(...args));
         } catch (err) {
           // What the body threw, unchanged, as an await of the coroutine_fn would see it.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(err);
         }
       }),
