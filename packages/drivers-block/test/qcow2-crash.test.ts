@@ -61,7 +61,9 @@ describe('qcow2 crash consistency', () => {
   it('SIGKILL with 64 writes in flight: no corruption, every flushed write present, leaks repaired by check -r leaks', async () => {
     expect(existsSync(join(here, '../dist/index.js')), 'the package is built before its tests (turbo test dependsOn build)').toBe(true);
     const img = join(dir, 'crash.qcow2');
-    await BlockBackend.create({ filename: img, format: 'qcow2', size: 1 << 30 });
+    // Room for all three rounds however fast the writer is: it covers 1 GiB of slots in ~3.5 s on an
+    // idle machine, and a writer that reaches the end exits before its kill (seen in a clean-clone run).
+    await BlockBackend.create({ filename: img, format: 'qcow2', size: 8 * 2 ** 30 });
     const durable: number[] = [];
     let first = 0;
     for (const [round, afterMs] of [1300, 1900, 1600].entries()) {
