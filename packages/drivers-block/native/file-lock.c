@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include "napi-int-arg.h"
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,23 +29,6 @@ static napi_value make_int(napi_env env, int32_t v) {
   return out;
 }
 
-/* Read argument i as an integer in [lo, hi]; throws and returns 0 on misuse. */
-static int get_int64(napi_env env, napi_value *argv, size_t argc, size_t i, int64_t lo, int64_t hi, int64_t *out) {
-  napi_valuetype t;
-  double d;
-  if (i >= argc || napi_typeof(env, argv[i], &t) != napi_ok || t != napi_number) {
-    napi_throw_type_error(env, NULL, "file-lock: expected a number argument");
-    return 0;
-  }
-  napi_get_value_double(env, argv[i], &d);
-  if (!(d >= (double)lo && d <= (double)hi) || d != (double)(int64_t)d) {
-    napi_throw_range_error(env, NULL, "file-lock: argument out of range");
-    return 0;
-  }
-  *out = (int64_t)d;
-  return 1;
-}
-
 /* Shared argument checks of setLock / testLock: (fd, start, len, kind). */
 static int get_lock_args(napi_env env, napi_callback_info info, int *fd, struct flock *fl, int64_t kind_hi, int64_t *kind) {
   size_t argc = 4;
@@ -52,10 +36,10 @@ static int get_lock_args(napi_env env, napi_callback_info info, int *fd, struct 
   int64_t v_fd, v_start, v_len;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   /* Offsets are what JavaScript numbers hold exactly (2^53), which covers any file. */
-  if (!get_int64(env, argv, argc, 0, 0, INT32_MAX, &v_fd)) return 0;
-  if (!get_int64(env, argv, argc, 1, 0, (int64_t)1 << 53, &v_start)) return 0;
-  if (!get_int64(env, argv, argc, 2, 0, (int64_t)1 << 53, &v_len)) return 0;
-  if (!get_int64(env, argv, argc, 3, 0, kind_hi, kind)) return 0;
+  if (!napi_int_arg(env, "file-lock", argv, argc, 0, 0, INT32_MAX, &v_fd)) return 0;
+  if (!napi_int_arg(env, "file-lock", argv, argc, 1, 0, (int64_t)1 << 53, &v_start)) return 0;
+  if (!napi_int_arg(env, "file-lock", argv, argc, 2, 0, (int64_t)1 << 53, &v_len)) return 0;
+  if (!napi_int_arg(env, "file-lock", argv, argc, 3, 0, kind_hi, kind)) return 0;
   memset(fl, 0, sizeof *fl);
   fl->l_whence = SEEK_SET;
   fl->l_start = (off_t)v_start;
@@ -101,7 +85,7 @@ static napi_value available(napi_env env, napi_callback_info info) {
   int64_t fd;
   napi_value out;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (!get_int64(env, argv, argc, 0, 0, INT32_MAX, &fd)) return NULL;
+  if (!napi_int_arg(env, "file-lock", argv, argc, 0, 0, INT32_MAX, &fd)) return NULL;
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_whence = SEEK_SET;
