@@ -122,6 +122,19 @@ describe('qemu tools', () => {
   });
 });
 
+/** `qemu-img map` (json and human) and `nbdinfo --map` see the same extents on our export as on qemu-nbd's; nbdinfo's map of ours. */
+async function expectMapsAgree(oursUrl: string, theirsUrl: string): Promise<string> {
+  for (const output of ['json', 'human']) {
+    const a = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', oursUrl]);
+    const b = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', theirsUrl]);
+    expect(a.stderr).toBe('');
+    expect(a.stdout.replaceAll(oursUrl, 'URL')).toBe(b.stdout.replaceAll(theirsUrl, 'URL'));
+  }
+  const m = await runTool('nbdinfo', ['--map', oursUrl]);
+  expect(m.stdout).toBe((await runTool('nbdinfo', ['--map', theirsUrl])).stdout);
+  return m.stdout;
+}
+
 describe('base:allocation from the format', () => {
   it('a sparse raw file maps as qemu-nbd maps it (SEEK_DATA / SEEK_HOLE: qemu-img map, nbdinfo --map, qco-img map on the file), holes read as zeroes', async () => {
     const img = join(dir, 'sparse.raw');
@@ -134,19 +147,14 @@ describe('base:allocation from the format', () => {
       blk = await BlockBackend.open(img, { format: 'raw', readOnly: true });
       ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'r', blk }], log: () => undefined });
       const oursUrl = `nbd://127.0.0.1:${ours.port}/r`;
+      const m = await expectMapsAgree(oursUrl, theirsPeer.url('r'));
+      expect(m).toContain('hole,zero');
       for (const output of ['json', 'human']) {
-        const a = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', oursUrl]);
-        const b = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', theirsPeer.url('r')]);
-        expect(a.stderr).toBe('');
-        expect(a.stdout.replaceAll(oursUrl, 'URL')).toBe(b.stdout.replaceAll(theirsPeer.url('r'), 'URL'));
         // The file driver's own answer, without NBD in between.
         const io = captureStreams();
         expect(await qcoImgMain(['map', `--output=${output}`, '-f', 'raw', img], io)).toBe(0);
         expect(io.stdout).toBe((await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', img])).stdout);
       }
-      const m = await runTool('nbdinfo', ['--map', oursUrl]);
-      expect(m.stdout).toBe((await runTool('nbdinfo', ['--map', theirsPeer.url('r')])).stdout);
-      expect(m.stdout).toContain('hole,zero');
       const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 2M 4M', '-c', 'read -P 2 6M 64k', '-c', 'read -P 3 8128k 64k']);
       expect(r.stdout).not.toContain('Pattern verification failed');
     } finally {
@@ -167,15 +175,7 @@ describe('base:allocation from the format', () => {
       blk = await BlockBackend.open(img, { format: 'qcow2', readOnly: true });
       ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'q', blk }], log: () => undefined });
       const oursUrl = `nbd://127.0.0.1:${ours.port}/q`;
-      for (const output of ['json', 'human']) {
-        const a = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', oursUrl]);
-        const b = await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', theirsPeer.url('q')]);
-        expect(a.stderr).toBe('');
-        expect(a.stdout.replaceAll(oursUrl, 'URL')).toBe(b.stdout.replaceAll(theirsPeer.url('q'), 'URL'));
-      }
-      const m = await runTool('nbdinfo', ['--map', oursUrl]);
-      const n = await runTool('nbdinfo', ['--map', theirsPeer.url('q')]);
-      expect(m.stdout).toBe(n.stdout);
+      await expectMapsAgree(oursUrl, theirsPeer.url('q'));
       const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 4M 1M', '-c', 'read -P 2 6M 64k']);
       expect(r.stdout).not.toContain('Pattern verification failed');
     } finally {
