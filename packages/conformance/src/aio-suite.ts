@@ -51,7 +51,7 @@ import {
 import { Socket, createServer, type Server } from 'node:net';
 import { Worker, isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aioSeedCases } from './aio-seeds.js';
+import { aioPlainSeedCases, aioSeedCases } from './aio-seeds.js';
 import { bodyOf, itWithoutBodies as casesWithoutBodies, suiteTitle, useSuiteBackend, type SuiteBackend, type SuiteOptions } from './suite-options.js';
 
 /** Options of the aio conformance suite. */
@@ -657,6 +657,7 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
     });
 
     aioSeedCases(asBody, itWithoutBodies);
+    if (options.bodies === 'plain') aioPlainSeedCases();
 
     afterAll(() => {
       while (aioPoll(getMainAioContext(), false));
