@@ -1,3 +1,3 @@
 import { qcoPackage } from '../../tsup.shared.js';
 
-export default qcoPackage({ index: 'src/index.ts' }, { shims: true, external: ['vitest'] });
+export default qcoPackage({ index: 'src/index.ts', 'seeded-random': 'src/seeded-random.ts' }, { shims: true, external: ['vitest'] });

@@ -28,6 +28,7 @@ import {
 import { createGeneratorBackend } from '@qco/backend-generator';
 import { describe, expect, it } from 'vitest';
 import { backendLabel, bodyOf, useSuiteBackend, type AsBody, type SuiteBackend, type SuiteOptions } from './suite-options.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Options of the differential suite (its `label` and `stress` are not used). */
 export interface DifferentialOptions extends SuiteOptions {
@@ -45,18 +46,6 @@ type Op =
   | { readonly k: 'locked'; readonly mutex: number; readonly body: readonly Op[] }
   | { readonly k: 'bh'; readonly target: number }
   | { readonly k: 'throw' };
-
-/** Small, fast, seedable PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function genScript(r: () => number, coroutines: number, depth: number, inLock: boolean): Op[] {
   const ops: Op[] = [];
@@ -76,7 +65,7 @@ function genScript(r: () => number, coroutines: number, depth: number, inLock: b
 
 /** Run one program and return its trace. */
 function runProgram(seed: number, asBody: AsBody): string[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const count = 2 + Math.floor(r() * 5);
   const scripts = Array.from({ length: count }, () => genScript(r, count, 0, false));
   const trace: string[] = [];

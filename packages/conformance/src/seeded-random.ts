@@ -1,6 +1,9 @@
 /**
  * A small seeded pseudo-random generator (mulberry32) for the tests that make
- * random cases: the same seed gives the same cases, so a failure replays.
+ * random cases (the differential suite's programs, and through @qco/test-utils
+ * the block tests' fuzzers): the same seed gives the same cases, so a failure
+ * replays. A subpath of its own (`@qco/conformance/seeded-random`) so that a
+ * user of it does not load vitest with the suites.
  */
 
 /** A generator of numbers in [0, 1) starting from `seed`. */
