@@ -157,7 +157,13 @@ export class NvmeControllerCore {
       this.drainControl();
       this.checkCc();
       const progress = this.enabled && this.processQueues();
-      if (!progress) Atomics.wait(this.ctl, Ctl.MMIO_SEQ, seq);
+      if (!progress) {
+        // Say so before the last look at MMIO_SEQ (the wait's own compare): a writer
+        // that missed the flag bumped MMIO_SEQ before it, and the wait returns at once.
+        Atomics.store(this.ctl, Ctl.ASLEEP, 1);
+        Atomics.wait(this.ctl, Ctl.MMIO_SEQ, seq);
+        Atomics.store(this.ctl, Ctl.ASLEEP, 0);
+      }
     }
     this.backing.close();
     this.irq?.port.close();
@@ -267,6 +273,7 @@ export class NvmeControllerCore {
   /** One pass over every submission queue; true when a command ran. */
   private processQueues(): boolean {
     let progress = false;
+    let cqFull = false;
     for (let qid = 0; qid < this.sqs.length; qid++) {
       const sq = this.sqs[qid];
       if (sq === undefined) continue;
@@ -278,7 +285,10 @@ export class NvmeControllerCore {
       // interrupt wiring) must apply to the commands it rang for.
       if (sq.head !== tail) this.drainControl();
       while (sq.head !== tail && this.enabled && this.sqs[qid] === sq) {
-        if ((cq.tail + 1) % cq.size === cq.head) break; // CQ full: wait for the host to consume
+        if ((cq.tail + 1) % cq.size === cq.head) {
+          cqFull = true; // wait for the host to consume
+          break;
+        }
         const entry = sq.base + sq.head * NVME_SQ_ENTRY_BYTES;
         sq.head = (sq.head + 1) % sq.size;
         const cdw0 = this.dmaView.getUint32(entry + Sqe.CDW0, true);
@@ -298,6 +308,8 @@ export class NvmeControllerCore {
         progress = true;
       }
     }
+    // Before the worker's next look at MMIO_SEQ, so a head doorbell written after this pass wakes it.
+    Atomics.store(this.ctl, Ctl.CQ_WAIT, cqFull ? 1 : 0);
     for (const cq of this.cqs) {
       if (cq !== undefined && cq.posted > 0) {
         cq.posted = 0;

@@ -2,8 +2,10 @@
  * The plumbing words shared between the emulated controller's worker and the
  * thread that owns its "PCI bus" side: what a real machine gets from the memory
  * controller and the MSI-X logic. Register writes land in BAR0 (a
- * SharedArrayBuffer); every MMIO write also bumps MMIO_SEQ so the worker, asleep in
- * Atomics.wait, notices it — the emulation of the device observing its bus. The
+ * SharedArrayBuffer); every MMIO write also bumps MMIO_SEQ so the worker notices it — the emulation
+ * of the device observing its bus; it is notified (a futex wake, microseconds
+ * of the writer's time) only when the worker says it sleeps, and a CQ head
+ * doorbell only when the device waits for completion queue space. The
  * counters are the device's own statistics, read by tests and benchmarks.
  */
 
@@ -31,6 +33,10 @@ export const Ctl = {
   IO_SQ_DOORBELL_WRITES: 9,
   /** Bumped by the worker after every CSTS change, so a waiter can sleep on it. */
   CSTS_SEQ: 10,
+  /** 1 while the worker sleeps in Atomics.wait on MMIO_SEQ: only then does an MMIO write notify it. */
+  ASLEEP: 11,
+  /** 1 while the device stopped on a full completion queue: only then does a CQ head doorbell wake it. */
+  CQ_WAIT: 12,
 } as const;
 
 /** Number of Int32 words in the control buffer. */

@@ -68,17 +68,30 @@ export class NvmeBar {
     return this.read32(off) + this.read32(off + 4) * 2 ** 32;
   }
 
-  /** A 32-bit MMIO write: the device sees it, doorbell writes are counted. */
+  /**
+   * A 32-bit MMIO write: the device sees it, doorbell writes are counted. A
+   * futex wake costs the writer microseconds, so the device is notified only
+   * when it sleeps, and for a CQ head only when it waits for queue space.
+   */
   write32(off: number, value: number): void {
     Atomics.store(this.regs, off >> 2, value | 0);
+    let cqHead = false;
     if (off >= NvmeReg.DOORBELLS && off < this.doorbellEnd) {
       // Stride 0: even slots are SQ tails, odd slots CQ heads.
       if (((off - NvmeReg.DOORBELLS) >> 2) % 2 === 0) {
         Atomics.add(this.ctl, Ctl.SQ_DOORBELL_WRITES, 1);
         if (off === nvmeDoorbellOffset(1, false)) Atomics.add(this.ctl, Ctl.IO_SQ_DOORBELL_WRITES, 1);
-      } else Atomics.add(this.ctl, Ctl.CQ_DOORBELL_WRITES, 1);
+      } else {
+        Atomics.add(this.ctl, Ctl.CQ_DOORBELL_WRITES, 1);
+        cqHead = true;
+      }
     }
+    // The store above, this bump and the loads below are sequentially consistent:
+    // a worker about to sleep has either said so before we look or sees the bump.
     Atomics.add(this.ctl, Ctl.MMIO_SEQ, 1);
+    if (Atomics.load(this.ctl, Ctl.ASLEEP) === 0) return;
+    // A CQ head only matters to a device that stopped on a full completion queue.
+    if (cqHead && Atomics.load(this.ctl, Ctl.CQ_WAIT) === 0) return;
     Atomics.notify(this.ctl, Ctl.MMIO_SEQ);
   }
 
