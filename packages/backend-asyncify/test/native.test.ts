@@ -2,10 +2,10 @@
 // source the native backends run) compiled into the wasm module, each case run
 // in the leader's place, and C bodies that suspend the JavaScript coroutine
 // from deep inside nested C calls and C coroutines.
-import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, setNativeWaitServer, useBackend } from '@qco/core';
+import { CoMutex, coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, nativeCall, nativeMutex, useBackend } from '@qco/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAsyncifyBackend, type AsyncifyBackend } from '../src/index.js';
-import { runToEnd } from '@qco/conformance';
+import { nativeWaitInCCoroutineCase, runToEnd } from '@qco/conformance';
 
 let backend: AsyncifyBackend;
 
@@ -63,27 +63,7 @@ describe('native calls from JavaScript coroutines [asyncify]', () => {
     expect(r.value).toBe((16 * 17) / 2);
   });
 
-  it('a wait from a C coroutine inside the call, 32 calls deep, suspends the whole call', () => {
-    let waits = 0;
-    setNativeWaitServer({
-      *waitFd(fd) {
-        waits++;
-        yield coroutineYield();
-        return fd === -1 ? 0 : -1;
-      },
-      *sleepNs() {
-        return -1;
-      },
-    });
-    try {
-      const r = runToEnd(() => nativeCall('nested_wait', [32, 4]));
-      expect(r.yields).toBe(4);
-      expect(waits).toBe(4);
-      expect(r.value).toBe((32 * 33) / 2);
-    } finally {
-      setNativeWaitServer(undefined);
-    }
-  });
+  nativeWaitInCCoroutineCase(() => undefined);
 
   it('a Uint8Array argument is lent to the C function and written back', () => {
     const buf = new Uint8Array(300);

@@ -12,3 +12,4 @@ export { threadPoolConformance, type ThreadPoolSuiteOptions } from './thread-poo
 export { differentialConformance, type DifferentialOptions } from './differential-suite.js';
 export { gcStress, type SuiteBackend, type SuiteBodies, type SuiteOptions } from './suite-options.js';
 export { enterUntilDone, runToEnd } from './run-to-end.js';
+export { nativeWaitInCCoroutineCase } from './native-call-cases.js';

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { enterUntilDone } from '@qco/conformance';
+import { enterUntilDone, nativeWaitInCCoroutineCase } from '@qco/conformance';
 import { coroutineCreate, coroutineDelete, coroutineEnter, CoroutineError, coroutineIsTerminated, coroutineRun, coroutineSelf, coroutineYield, nativeCall, registerBackend, setNativeWaitServer, useBackend, type Co, type Coroutine, type NativeWaitServer } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeBackendModule } from './backend-module.js';
@@ -121,30 +121,7 @@ export function nativeBackendSuite(mod: NativeBackendModule): void {
         expect(out).toEqual([(16 * 17) / 2 + 3]);
       });
 
-      it('/native-call/wait-in-a-c-coroutine: a wait 32 calls deep in a C coroutine of the call suspends the whole call', () => {
-        let waits = 0;
-        setNativeWaitServer({
-          *waitFd(fd) {
-            waits++;
-            yield coroutineYield();
-            return fd === -1 ? 0 : -1;
-          },
-          *sleepNs() {
-            return -1;
-          },
-        });
-        try {
-          const out: number[] = [];
-          const co = coroutineCreate(function* () {
-            out.push(yield* nativeCall('nested_wait', [32, 4]));
-          });
-          expect(enterUntilDone(co)).toBe(5);
-          expect(waits).toBe(4);
-          expect(out).toEqual([(32 * 33) / 2]);
-        } finally {
-          setNativeWaitServer(pollingWaitServer(addon()));
-        }
-      });
+      nativeWaitInCCoroutineCase(() => pollingWaitServer(addon()));
 
       it('/native-call/nesting: 128 nested JS coroutines each running a C body', () => {
         const d = { nEnter: 0, nReturn: 0, sum: 0 };
