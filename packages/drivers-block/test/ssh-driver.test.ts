@@ -6,7 +6,7 @@
  * authentication, open errors, flush, truncate, create and pipelining.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,11 +31,7 @@ import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
 import { endStarted, startSshd, type SshAgentPeer, type SshdPeer } from '@qco/test-utils';
-
-const MiB = 1024 * 1024;
-const IMAGE = 64 * MiB;
-const REGION = 256 * 1024; // 256 regions of 64 MiB, each with its own byte
-const regionByte = (r: number): number => (r * 167 + 13) & 0xff;
+import { IMAGE, MiB, expectReadBack, expectRegionsVerified, regionIoCommands, regionPattern, sha, writeInFlight } from './region-image.js';
 
 let peer: SshdPeer;
 let agent: SshAgentPeer;
@@ -84,14 +80,6 @@ function sftp(commands: string): void {
   );
 }
 
-function regionPattern(): Buffer {
-  const buf = Buffer.alloc(IMAGE);
-  for (let r = 0; r < IMAGE / REGION; r++) buf.fill(regionByte(r), r * REGION, (r + 1) * REGION);
-  return buf;
-}
-
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 async function expectError<T extends Error>(p: Promise<unknown>, cls: new (...a: never[]) => T): Promise<T> {
   try {
     await p;
@@ -109,20 +97,13 @@ describe('data written by one side reads back on the other', () => {
     truncateSync(join(peer.dataDir, name), IMAGE);
     const data = regionPattern();
     const blk = await BlockBackend.open(spec(name), withKey());
-    // Eight requests in flight at once, as qemu-img convert issues them.
-    const reqs: Promise<void>[] = [];
-    for (let off = 0; off < IMAGE; off += 2 * MiB) reqs.push(blk.pwrite(off, data.subarray(off, off + 2 * MiB)));
-    await Promise.all(reqs);
+    await writeInFlight(blk, data);
     await blk.flush();
     expect(await blk.getLength()).toBe(IMAGE);
     await blk.close();
 
     // qemu-io over QEMU's ssh driver: every 256 KiB region holds its own byte.
-    const cmds: string[] = [];
-    for (let r = 0; r < IMAGE / REGION; r++) cmds.push('-c', `read -P 0x${regionByte(r).toString(16)} ${r * REGION} ${REGION}`);
-    const out = qemu('qemu-io', ['-f', 'raw', ...cmds, spec(name)]);
-    expect(out).not.toMatch(/Pattern verification failed|error/i);
-    expect(out.match(/^read 262144\/262144 bytes/gm)?.length).toBe(IMAGE / REGION);
+    expectRegionsVerified(qemu('qemu-io', ['-f', 'raw', ...regionIoCommands('read'), spec(name)]));
 
     // qemu-img convert over ssh:// to a local file: byte for byte.
     const viaQemu = join(peer.dir, 'via-qemu.img');
@@ -141,28 +122,17 @@ describe('data written by one side reads back on the other', () => {
     const name = 'theirs.img';
     writeFileSync(join(peer.dataDir, name), '');
     truncateSync(join(peer.dataDir, name), IMAGE);
-    const cmds: string[] = [];
-    for (let r = 0; r < IMAGE / REGION; r++) cmds.push('-c', `write -P 0x${regionByte(r).toString(16)} ${r * REGION} ${REGION}`);
-    qemu('qemu-io', ['-f', 'raw', ...cmds, spec(name)]);
-    const blk = await BlockBackend.open(spec(name), { ...withKey(), readOnly: true });
-    expect(await blk.getLength()).toBe(IMAGE);
-    const back = Buffer.from(await blk.pread(0, IMAGE));
-    await blk.close();
-    expect(sha(back)).toBe(sha(regionPattern()));
-
-    const random = randomBytes(IMAGE);
-    const local = join(peer.dir, 'random.img');
-    writeFileSync(local, random);
-    sftp(`put ${local} ${join(peer.dataDir, 'random.img')}\n`);
-    rmSync(local);
-    const blk2 = await BlockBackend.open(spec('random.img'), { ...withKey(), readOnly: true });
-    // A scattered read (three segments) exercises the bounce-buffer path too.
-    const a = new Uint8Array(1000);
-    const b = new Uint8Array(IMAGE - 3000);
-    const c = new Uint8Array(2000);
-    await blk2.preadv(0, new IoVector([a, b, c]));
-    await blk2.close();
-    expect(sha(Buffer.concat([a, b, c]))).toBe(sha(random));
+    qemu('qemu-io', ['-f', 'raw', ...regionIoCommands('write'), spec(name)]);
+    await expectReadBack(
+      name,
+      (file) => BlockBackend.open(spec(file), { ...withKey(), readOnly: true }),
+      (file, data) => {
+        const local = join(peer.dir, file);
+        writeFileSync(local, data);
+        sftp(`put ${local} ${join(peer.dataDir, file)}\n`);
+        rmSync(local);
+      },
+    );
   });
 });
 
