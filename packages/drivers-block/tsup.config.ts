@@ -5,6 +5,8 @@ import { qcoPackage } from '../../tsup.shared.js';
 export default qcoPackage(
   {
     index: 'src/index.ts',
+    nbd: 'src/nbd.ts',
+    'vhost-user-blk': 'src/vhost-user-blk.ts',
     'qco-io': 'src/bin/qco-io.ts',
     'qco-img': 'src/bin/qco-img.ts',
     'qco-nbd': 'src/bin/qco-nbd.ts',

@@ -3,7 +3,10 @@
  * contract, option parsing with QEMU's messages, the generic request path
  * (alignment, splitting), BlockBackend with coroutine, Promise and synchronous
  * faces, and the drivers. The block layer (src/block/) knows no driver: this
- * face registers the built-in ones. Drivers append their exports at the end.
+ * face registers the built-in ones. What only servers and the NBD client use
+ * (sockets, TLS, the virtio device) is behind subpaths, `@qco/drivers-block/nbd`
+ * and `@qco/drivers-block/vhost-user-blk`, and behind each driver's `open`, so
+ * importing the face and opening a local file loads none of it.
  */
 import { registerBuiltinBlockDrivers } from './drivers/builtin.js';
 
@@ -28,20 +31,11 @@ export * from './drivers/nvme/index.js';
 export { FileBlockDriverState, fileDriver } from './drivers/file/file-driver.js';
 export { RAW_LOCK_PERM_BASE, RAW_LOCK_SHARED_BASE } from './drivers/file/file-lock.js';
 export * from './drivers/nfs/index.js';
-export * from './drivers/nbd/index.js';
-export * from './exports/nbd/index.js';
-export { TlsCredsX509, NbdTlsError, createObjectFromSpec, findAuthz, findTlsCreds, registerAuthz, registerTlsCreds, type AuthzSimple, type TlsCredsX509Options } from './nbd/tls-creds.js';
+export { NBD_OPTIONS, nbdDriver, nbdTcpDriver, nbdUnixDriver } from './drivers/nbd/nbd-driver.js';
+export type { NbdBlockDriverState } from './drivers/nbd/nbd-node.js';
+export { NbdClientError } from './drivers/nbd/nbd-errors.js';
 export { bdrvCreate, type BlockCreateOptions } from './block/block-create.js';
 export { bdrvCoBlockStatus, bdrvCoBlockStatusAbove, type BlockStatusAbove } from './block/block-status.js';
 export { RawBlockDriverState, rawDriver } from './drivers/raw/raw-driver.js';
 export { Qcow2BlockDriverState, qcow2Driver } from './drivers/qcow2/qcow2-driver.js';
 export { Qcow2Error } from './drivers/qcow2/qcow2-errors.js';
-export {
-  LogicalBlockSizeError,
-  startVhostUserBlkExport,
-  type VhostUserBlkExport,
-  type VhostUserBlkExportOptions,
-} from './exports/vhost-user-blk/vhost-user-blk-export.js';
-export type { VhostUserStats } from './exports/vhost-user-blk/vhost-user-server.js';
-export type { VirtioBlkRequestCounts } from './exports/vhost-user-blk/virtio-blk.js';
-export { VhostUserAddonMissingError } from './exports/vhost-user-blk/vhost-user-addon.js';

@@ -3,7 +3,10 @@
  * consumer imports it) loads no remote driver's library: neither ssh2 (the ssh
  * driver) nor json-pack (the nfs driver's XDR codecs, bundled into the nfs
  * chunk of dist/). They load inside the drivers' `open`, so only an ssh:// or
- * nfs:// image pays for them. The child records every module Node loads (a load
+ * nfs:// image pays for them. Nor does it load Node's sockets, TLS, zlib,
+ * crypto or worker_threads: the NBD client and server, the vhost-user export
+ * and the TLS objects are behind their own subpaths or opens, and compressed
+ * clusters and worker threads take their modules when first used. The child records every module Node loads (a load
  * hook) and Node's CommonJS cache; the same child then opens an ssh:// and an
  * nfs:// URL on a closed port, so a probe that could not see the libraries fails.
  */
@@ -62,7 +65,27 @@ for (const url of ['ssh://127.0.0.1:1/x.img', 'nfs://127.0.0.1:1/export/x.img'])
 console.log(JSON.stringify({ length, afterLocal, refused, afterRemote: loaded() }));
 `;
 
+/** Open argv[2] (raw) through the face at argv[1], close it, and print which of BUILTINS Node has loaded (no hooks: they would start a thread). */
+const BUILTINS_CHILD = `
+const [faceUrl, image] = process.argv.slice(1);
+const { BlockBackend } = await import(faceUrl);
+const blk = await BlockBackend.open(image, { format: 'raw' });
+await blk.getLength();
+await blk.close();
+const loaded = ['net', 'tls', 'zlib', 'crypto', 'worker_threads'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m));
+// A cut that missed a library would show here; node:fs is the control that the list is read right.
+console.log(JSON.stringify({ loaded, control: process.moduleLoadList.includes('NativeModule fs') }));
+`;
+
 describe('package face: a local file loads no remote driver library', () => {
+  it('import + open of a raw file + close loads none of node:net, tls, zlib, crypto, worker_threads', () => {
+    expect(existsSync(face), `${face} is missing: build @qco/drivers-block first`).toBe(true);
+    const img = join(dir, 'y.img');
+    writeFileSync(img, Buffer.alloc(1 << 20));
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', BUILTINS_CHILD, pathToFileURL(face).href, img], { cwd: pkg, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(out)).toEqual({ loaded: [], control: true });
+  });
+
   it('import + open of a raw file + close loads neither ssh2 nor json-pack', () => {
     expect(existsSync(face), `${face} is missing: build @qco/drivers-block first`).toBe(true);
     const img = join(dir, 'x.img');

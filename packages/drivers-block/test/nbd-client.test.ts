@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStreams } from '../src/tools/common/streams.js';
 import { qcoIoMain } from '../src/tools/qco-io.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
-import { BDRV_BLOCK_DATA, BDRV_BLOCK_ZERO, BlockBackend, NbdBlockDriverState, type BlockStatus } from '../src/index.js';
+import { BDRV_BLOCK_DATA, BDRV_BLOCK_ZERO, BlockBackend, type NbdBlockDriverState, type BlockStatus } from '../src/index.js';
 import { runTool, startNbdkit, startQemuNbd, startQemuNbdUnix, type NbdPeer } from '@qco/test-utils';
 
 const MiB = 1 << 20;

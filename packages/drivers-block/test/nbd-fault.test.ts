@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endStarted, nbdshEnv, runTool, startQemuNbd, type NbdPeer } from '@qco/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlockBackend, NbdBlockDriverState, startNbdServer, type NbdServer } from '../src/index.js';
+import { BlockBackend, type NbdBlockDriverState } from '../src/index.js';
+import { startNbdServer, type NbdServer } from '../src/nbd.js';
 
 const MiB = 1 << 20;
 let dir = '';

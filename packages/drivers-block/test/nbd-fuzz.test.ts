@@ -14,7 +14,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BlockBackend, startNbdServer, type NbdServer } from '../src/index.js';
+import { BlockBackend } from '../src/index.js';
+import { startNbdServer, type NbdServer } from '../src/nbd.js';
 import {
   NBD_OPTS_MAGIC,
   NBD_OPT_GO,

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deferCall } from '@qco/core';
-import { BlockBackend, startNbdServer, type NbdServer } from '../src/index.js';
+import { BlockBackend } from '../src/index.js';
+import { startNbdServer, type NbdServer } from '../src/nbd.js';
 import {
   NBD_CMD_READ,
   NBD_CMD_WRITE,

@@ -10,7 +10,7 @@
  * chosen commands, a controller fatal status that requires a reset) arrive on a
  * control port read synchronously, so they take effect before the next doorbell.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { Ctl, type ControllerCommand, type ControllerWorkerData, type InjectedErrorRule, type IrqNotifier } from './controller-layout.js';
 import { FileBacking, MemoryBacking, type NamespaceBacking } from './namespace-backing.js';
 import {
@@ -170,6 +170,8 @@ export class NvmeControllerCore {
   }
 
   private drainControl(): void {
+    // Taken here, not imported: the package face loads this module on the main thread too.
+    const { receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
     for (;;) {
       const m = receiveMessageOnPort(this.controlPort);
       if (m === undefined) return;

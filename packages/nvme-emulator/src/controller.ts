@@ -7,7 +7,7 @@
  * writes are the only MMIO the device sees.
  */
 import { statSync } from 'node:fs';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { Ctl, CTL_WORDS, type ControllerCommand, type ControllerWorkerData, type InjectedErrorRule, type IrqNotifier } from './controller-layout.js';
 import { nvmePowerOnRegisters } from './controller-core.js';
 import { DmaMemory } from './dma-memory.js';
@@ -151,6 +151,7 @@ export class EmulatedNvmeController {
       controlPort: control.port2,
     };
     const script = controllerWorkerScript();
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     this.worker = new Worker(script.kind === 'file' ? script.path : script.code, {
       eval: script.kind === 'eval',
       workerData,

@@ -6,7 +6,7 @@
  * `eventNotifierSetShared(handle)`, which both wakes a blocking aio_poll
  * (Atomics.notify) and reaches an idle libuv loop (a message on the port).
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { addRemoteSource, threadWakeWord, wakeThread } from './wake.js';
 
 /** A handler for a ready event notifier (EventNotifierHandler). */

@@ -8,7 +8,7 @@
  * load @qco/core to use it. While a handle is open its context counts as able to
  * make progress, so AIO_WAIT_WHILE waits for it instead of reporting a deadlock.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { Coroutine } from '../coroutine.js';
 import type { AioContext } from './aio-context.js';
 import { aioCoSchedule } from './aio-co.js';

@@ -9,7 +9,7 @@
  * receiveMessageOnPort; when the thread is not blocked, the same ports deliver
  * through libuv as ordinary 'message' events, so either path sees each message once.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 
 /** The shared word a thread's blocking aio_poll waits on. */
 export const threadWakeWord: Int32Array = new Int32Array(new SharedArrayBuffer(4));
@@ -27,12 +27,15 @@ interface RemoteSource {
 }
 
 const sources = new Set<RemoteSource>();
+/** worker_threads' receiveMessageOnPort, taken when the first source is added: the core does not load worker_threads until a port exists. */
+let receiveMessageOnPort: typeof import('node:worker_threads').receiveMessageOnPort | undefined;
 
 /**
  * Listen on `port` both through libuv (unref'd: an idle port never keeps the
  * process alive) and from blocking polls. Returns a function that stops listening and closes the port.
  */
 export function addRemoteSource(port: MessagePort, onMessage: (msg: unknown) => void): () => void {
+  receiveMessageOnPort ??= process.getBuiltinModule('node:worker_threads').receiveMessageOnPort;
   const src: RemoteSource = { port, onMessage };
   sources.add(src);
   port.on('message', onMessage);
@@ -47,6 +50,7 @@ export function addRemoteSource(port: MessagePort, onMessage: (msg: unknown) => 
 /** Deliver every queued message of every remote source now; true when any came. */
 export function drainRemoteSources(): boolean {
   let any = false;
+  if (receiveMessageOnPort === undefined) return any;
   for (const src of sources) {
     while (sources.has(src)) {
       const m = receiveMessageOnPort(src.port);

@@ -11,7 +11,7 @@
  * -ECANCELED; running ones finish normally.
  */
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
+import type { Transferable, Worker } from 'node:worker_threads';
 import { coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { Errno } from '../errno.js';
 import { CoroutineError } from '../errors.js';
@@ -224,6 +224,8 @@ export class ThreadPool {
   }
 
   private spawn(): PoolWorker {
+    // node:worker_threads loads with the first worker, not with the core.
+    const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(THREAD_POOL_WORKER_SOURCE, {
       eval: true,

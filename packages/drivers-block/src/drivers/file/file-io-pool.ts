@@ -11,7 +11,7 @@
  * makes a blocking aio_poll wait for it; while requests are in flight the
  * workers are ref'd so the process waits for them.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   EventNotifier,
   aioCoWake,
@@ -150,6 +150,8 @@ export class FileIoPool {
   private spawn(): void {
     // Each worker gets its own handle: a MessagePort moves to one thread only.
     const shared = this.notifier.share();
+    // node:worker_threads loads with the first worker, not with the driver.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     const w = new Worker(FILE_IO_WORKER_SOURCE, {
       eval: true,
       workerData: {

@@ -6,6 +6,7 @@
  */
 import { InvalidFilenameError } from '../../block/errors.js';
 import { NBD_DEFAULT_PORT } from '../../nbd/constants.js';
+import type { NbdServerAddress } from './nbd-client.js';
 
 /** Options parsed from a filename (flat, dotted keys). */
 export type NbdFilenameOptions = Record<string, string | number>;
@@ -73,4 +74,12 @@ function parseLegacy(filename: string): NbdFilenameOptions {
 /** bdrv_parse_filename for nbd. */
 export function parseNbdFilename(filename: string): NbdFilenameOptions {
   return filename.includes('://') ? parseUri(filename) : filename.startsWith('nbd:') ? parseLegacy(filename) : bad('No valid URL specified');
+}
+
+/** nbd://host:port/export or nbd+unix:///export?socket=path, as QEMU prints it. */
+export function nbdFilename(a: NbdServerAddress, exportName: string): string {
+  const ex = exportName === '' ? '' : `/${exportName}`;
+  if (a.type === 'unix') return `nbd+unix://${ex}?socket=${a.path}`;
+  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return `nbd://${host}:${a.port}${ex}`;
 }

@@ -5,7 +5,6 @@
  * `convert -c -m N` compresses N clusters at once. Output is bounded to one
  * cluster: a hostile image cannot make us inflate without limit.
  */
-import { deflateRaw, inflateRaw, constants } from 'node:zlib';
 import type { Co } from '@qco/core';
 import { coWaitFor } from '@qco/core';
 import { Qcow2Error } from './qcow2-errors.js';
@@ -14,6 +13,8 @@ import { Qcow2Error } from './qcow2-errors.js';
 export function* inflateCluster(data: Uint8Array, clusterSize: number, what: string): Co<Uint8Array> {
   let out: Buffer;
   try {
+    // node:zlib loads with the first compressed cluster, not with the package face.
+    const { inflateRaw, constants } = process.getBuiltinModule('node:zlib');
     out = yield* coWaitFor<Buffer>((done) => inflateRaw(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH }, done));
   } catch (err) {
     throw new Qcow2Error(`Could not decompress cluster of ${what}: ${(err as Error).message}`, 'EIO');
@@ -25,6 +26,7 @@ export function* inflateCluster(data: Uint8Array, clusterSize: number, what: str
 
 /** Deflate one cluster; undefined when compressing would not save space (QEMU then writes it uncompressed). */
 export function* deflateCluster(data: Uint8Array, clusterSize: number): Co<Uint8Array | undefined> {
+  const { deflateRaw, constants } = process.getBuiltinModule('node:zlib');
   const out = yield* coWaitFor<Buffer>((done) => deflateRaw(data, { windowBits: 12, level: constants.Z_DEFAULT_COMPRESSION, memLevel: 9 }, done));
   if (out.length > clusterSize - 1) return undefined;
   return new Uint8Array(out.buffer, out.byteOffset, out.length);

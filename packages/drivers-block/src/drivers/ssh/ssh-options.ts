@@ -7,7 +7,6 @@
  * that). Everything is resolved into one SshConfig here so the connection code
  * never looks at raw option strings.
  */
-import { homedir, userInfo } from 'node:os';
 import type { BlockDriverOptions, BlockOptionDesc, BlockOptionsDict } from '../../block/block-driver.js';
 import { SshOptionError } from './ssh-errors.js';
 
@@ -108,14 +107,14 @@ export function sshConfigFromOptions(options: BlockDriverOptions, env: NodeJS.Pr
     throw new SshOptionError(`Parameter 'mode' does not accept value '${mode}'`);
   }
 
-  const home = env['HOME'] ?? homedir();
+  const home = env['HOME'] ?? process.getBuiltinModule('node:os').homedir();
   const identityFile = str(options, 'identity-file');
   const agentSocket = env['SSH_AUTH_SOCK'];
   return {
     host,
     port,
     path,
-    user: str(options, 'user') ?? env['USER'] ?? userInfo().username,
+    user: str(options, 'user') ?? env['USER'] ?? process.getBuiltinModule('node:os').userInfo().username,
     hostKeyCheck,
     ...(identityFile !== undefined ? { identityFile } : {}),
     ...(agentSocket !== undefined && agentSocket !== '' ? { agentSocket } : {}),
