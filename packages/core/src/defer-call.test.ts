@@ -60,4 +60,31 @@ describe('defer-call', () => {
     expect(log).toEqual(['after']);
     expect(() => deferCallEnd()).toThrow(/without a matching/);
   });
+
+  it('deduplicates past the scanned first entries too, and a section opened by a deferred call runs its own calls', () => {
+    const log: number[] = [];
+    const rec = (n: number): void => {
+      log.push(n);
+    };
+    deferCallBegin();
+    for (let round = 0; round < 3; round++) for (let n = 0; n < 40; n++) deferCall(rec, n);
+    expect(deferCallState()).toEqual({ nesting: 1, pending: 40 });
+    deferCallEnd();
+    expect(log).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    log.length = 0;
+    const inner = (n: number): void => {
+      withDeferCall(() => {
+        deferCall(rec, n * 10);
+        deferCall(rec, n * 10);
+        deferCall(rec, n * 10 + 1);
+      });
+    };
+    withDeferCall(() => {
+      deferCall(inner, 1);
+      deferCall(inner, 2);
+      deferCall(inner, 1);
+    });
+    expect(log).toEqual([10, 11, 20, 21]);
+    expect(deferCallState()).toEqual({ nesting: 0, pending: 0 });
+  });
 });
