@@ -364,59 +364,144 @@ static napi_value js_munmap(napi_env env, napi_callback_info info) {
 
 /* ----- poll handles ------------------------------------------------------- */
 
+/*
+ * Readiness reaches JavaScript in batches: libuv reports each ready descriptor
+ * of a poll pass on its own, so a watch only joins its environment's queue
+ * there, and one check handle (libuv runs check handles right after the poll
+ * phase) calls every queued watch's callback inside one callback scope. One
+ * entry into JavaScript and one microtask / nextTick drain per pass, however
+ * many kicks (and the socket) became readable together, and no async resource
+ * made per call.
+ */
+typedef struct Watch Watch;
+
 typedef struct {
+  uv_check_t check;
+  napi_env env;
+  napi_async_context actx; /* the one async resource of every callback */
+  napi_ref resource;       /* its resource object */
+  Watch *head;             /* watches that became ready this pass, in order */
+  Watch *tail;
+  int started;  /* the check handle is active */
+  int closed;   /* the environment is going away: the check handle is closed */
+  int released; /* libuv is done with the check handle */
+  int watches;  /* Watch structs still pointing here */
+} Batch;
+
+struct Watch {
   uv_poll_t poll;
+  Batch *batch;
   napi_env env;
   napi_ref cb;
+  Watch *next; /* in batch->head while queued */
   int fd;
   int drain; /* an eventfd: read it empty before calling back */
+  int status;
+  int queued;
   int stopped;
   int closed;    /* libuv is done with the handle */
   int finalized; /* the JavaScript handle object is gone */
-} Watch;
+};
+
+static void batch_maybe_free(Batch *b) {
+  if (b->released && b->watches == 0) free(b);
+}
+
+static void watch_free(Watch *w) {
+  Batch *b = w->batch;
+  free(w);
+  b->watches--;
+  batch_maybe_free(b);
+}
+
+static void watch_unqueue(Watch *w) {
+  if (!w->queued) return;
+  Batch *b = w->batch;
+  Watch *prev = NULL;
+  for (Watch *p = b->head; p != NULL; prev = p, p = p->next) {
+    if (p != w) continue;
+    if (prev == NULL) b->head = w->next;
+    else prev->next = w->next;
+    if (b->tail == w) b->tail = prev;
+    break;
+  }
+  w->next = NULL;
+  w->queued = 0;
+}
 
 static void watch_closed(uv_handle_t *h) {
   Watch *w = h->data;
   w->closed = 1;
-  if (w->finalized) free(w);
+  if (w->finalized) watch_free(w);
 }
 
 static void watch_stop(Watch *w) {
   if (w->stopped) return;
   w->stopped = 1;
+  watch_unqueue(w);
   uv_poll_stop(&w->poll);
   napi_delete_reference(w->env, w->cb);
   w->cb = NULL;
   uv_close((uv_handle_t *)&w->poll, watch_closed);
 }
 
+/* Call every queued watch back, in the order they became ready, inside one callback scope. */
+static void batch_run(uv_check_t *h) {
+  Batch *b = h->data;
+  napi_env env = b->env;
+  uv_check_stop(&b->check);
+  b->started = 0;
+  if (b->head == NULL) return;
+  napi_handle_scope hs;
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  napi_value resource, global;
+  napi_callback_scope cs;
+  if (napi_get_reference_value(env, b->resource, &resource) != napi_ok || resource == NULL || napi_get_global(env, &global) != napi_ok ||
+      napi_open_callback_scope(env, resource, b->actx, &cs) != napi_ok) {
+    napi_close_handle_scope(env, hs);
+    return;
+  }
+  Watch *w;
+  /* Taken one at a time: a callback may unwatch (and so unqueue) any other watch. */
+  while ((w = b->head) != NULL) {
+    b->head = w->next;
+    if (b->head == NULL) b->tail = NULL;
+    w->next = NULL;
+    w->queued = 0;
+    napi_value cb, arg, result;
+    if (w->stopped || napi_get_reference_value(env, w->cb, &cb) != napi_ok || cb == NULL) continue;
+    napi_create_int32(env, w->status, &arg);
+    /* The callback may unwatch w: it stays allocated until libuv's close callback, which runs later. */
+    if (napi_call_function(env, global, cb, 1, &arg, &result) == napi_pending_exception) {
+      napi_value e;
+      napi_get_and_clear_last_exception(env, &e);
+      napi_fatal_exception(env, e);
+    }
+  }
+  /* Closing the scope drains nextTicks and microtasks once for the whole pass. */
+  napi_close_callback_scope(env, cs);
+  napi_close_handle_scope(env, hs);
+}
+
 static void watch_ready(uv_poll_t *h, int status, int events) {
   (void)events;
   Watch *w = h->data;
-  napi_env env = w->env;
-  if (w->stopped) return;
+  Batch *b = w->batch;
+  if (w->stopped || b->closed) return;
   if (w->drain && status == 0) {
     uint64_t v;
     if (read(w->fd, &v, sizeof v) != sizeof v) return; /* spurious: nothing to report */
   }
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, global, arg, result, resname;
-  napi_async_context actx;
-  if (napi_get_reference_value(env, w->cb, &cb) == napi_ok && cb != NULL && napi_get_global(env, &global) == napi_ok) {
-    arg = num(env, status);
-    napi_create_string_utf8(env, "qco-vhost-user", NAPI_AUTO_LENGTH, &resname);
-    if (napi_async_init(env, NULL, resname, &actx) == napi_ok) {
-      /* the callback may unwatch: w stays allocated until libuv's close callback, which runs later */
-      if (napi_make_callback(env, actx, global, cb, 1, &arg, &result) == napi_pending_exception) {
-        napi_value e;
-        napi_get_and_clear_last_exception(env, &e);
-        napi_fatal_exception(env, e);
-      }
-      napi_async_destroy(env, actx);
-    }
+  if (w->queued) {
+    if (status < 0) w->status = status;
+    return;
   }
-  napi_close_handle_scope(env, scope);
+  w->status = status;
+  w->queued = 1;
+  if (b->tail != NULL) b->tail->next = w;
+  else b->head = w;
+  b->tail = w;
+  if (!b->started && uv_check_start(&b->check, batch_run) == 0) b->started = 1;
 }
 
 static void watch_finalize(napi_env env, void *data, void *hint) {
@@ -425,13 +510,63 @@ static void watch_finalize(napi_env env, void *data, void *hint) {
   Watch *w = data;
   watch_stop(w);
   w->finalized = 1;
-  if (w->closed) free(w);
+  if (w->closed) watch_free(w);
+}
+
+static void batch_released(uv_handle_t *h) {
+  Batch *b = h->data;
+  b->released = 1;
+  batch_maybe_free(b);
+}
+
+/* The environment is going away: no more callbacks; the check handle is closed before its loop. */
+static void batch_cleanup(void *arg) {
+  Batch *b = arg;
+  b->closed = 1;
+  while (b->head != NULL) watch_unqueue(b->head);
+  if (b->resource != NULL) napi_delete_reference(b->env, b->resource);
+  b->resource = NULL;
+  uv_check_stop(&b->check);
+  uv_close((uv_handle_t *)&b->check, batch_released);
+}
+
+/* This environment's batch, made on first use. */
+static Batch *env_batch(napi_env env) {
+  Batch *b = NULL;
+  if (napi_get_instance_data(env, (void **)&b) == napi_ok && b != NULL) return b->closed ? NULL : b;
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  b = calloc(1, sizeof *b);
+  if (b == NULL) return NULL;
+  napi_value resource, resname;
+  if (napi_create_object(env, &resource) != napi_ok || napi_create_string_utf8(env, "qco-vhost-user", NAPI_AUTO_LENGTH, &resname) != napi_ok ||
+      napi_create_reference(env, resource, 1, &b->resource) != napi_ok) {
+    free(b);
+    return NULL;
+  }
+  if (napi_async_init(env, resource, resname, &b->actx) != napi_ok || uv_check_init(loop, &b->check) != 0) {
+    napi_delete_reference(env, b->resource);
+    free(b);
+    return NULL;
+  }
+  b->env = env;
+  b->check.data = b;
+  /* Pending callbacks alone do not keep the process alive; the poll handles do. */
+  uv_unref((uv_handle_t *)&b->check);
+  if (napi_set_instance_data(env, b, NULL, NULL) != napi_ok || napi_add_env_cleanup_hook(env, batch_cleanup, b) != napi_ok) {
+    /* Not reachable from the environment: close it now rather than leave it half set up. */
+    batch_cleanup(b);
+    return NULL;
+  }
+  return b;
 }
 
 /*
  * watch(fd, cb, drainEventfd?): call cb(status) whenever fd is readable
  * (status < 0 on a poll error); with drainEventfd the eventfd is read first and
- * cb runs only when its counter was non-zero. Returns a handle for unwatch.
+ * cb runs only when its counter was non-zero. Calls come after libuv's poll
+ * phase, with every other watch that became ready in the same pass. Returns a
+ * handle for unwatch.
  */
 static napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -445,6 +580,8 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   if (fstat(fd, &st) != 0) THROW(env, strerror(errno));
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) THROW(env, "vhost-user: no event loop");
+  Batch *b = env_batch(env);
+  if (b == NULL) THROW(env, "vhost-user: cannot set up callbacks in this environment");
   Watch *w = calloc(1, sizeof *w);
   if (w == NULL) THROW(env, "vhost-user: out of memory");
   w->env = env;
@@ -454,12 +591,15 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     free(w);
     THROW(env, "vhost-user: cannot poll this descriptor");
   }
+  w->batch = b;
+  b->watches++;
   w->poll.data = w;
   napi_create_reference(env, argv[1], 1, &w->cb);
   uv_poll_start(&w->poll, UV_READABLE, watch_ready);
   napi_value handle;
   if (napi_create_object(env, &handle) != napi_ok || napi_wrap(env, handle, w, watch_finalize, NULL, NULL) != napi_ok) {
     watch_stop(w);
+    w->finalized = 1; /* nothing else will: libuv's close callback frees it */
     THROW(env, "vhost-user: cannot create a watch handle");
   }
   return handle;

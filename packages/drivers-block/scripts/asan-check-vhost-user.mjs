@@ -72,10 +72,30 @@ setTimeout(() => {
   a.close(c);
   assert(a.recv(s, new Uint8Array(4))[0] === 0, 'EOF after the peer closed');
   a.munmap(m1);
+  // Three eventfds ready in one poll pass are called back together, in order: the first
+  // callback unwatches the second (never called after) and throws nothing; the third still runs.
+  const e1 = a.eventfd(), e2 = a.eventfd(), e3 = a.eventfd();
+  const seen = [];
+  let w2 = null;
+  const w1 = a.watch(e1, () => { seen.push(1); a.unwatch(w2); }, true);
+  w2 = a.watch(e2, () => { seen.push(2); }, true);
+  const w3 = a.watch(e3, () => { seen.push(3); Promise.resolve().then(() => seen.push('microtask')); }, true);
+  for (const e of [e1, e2, e3]) a.eventfdWrite(e);
   if (global.gc) global.gc();
   setTimeout(() => {
-    for (const fd of [s, l, mfd, efd, got[1], got[2]]) a.close(fd);
-    console.log('vhost-user addon: all checks passed under AddressSanitizer');
-  }, 20);
+    assert(seen.join() === '1,3,microtask', 'one pass, an unwatched watch skipped, microtasks drained: ' + seen.join());
+    a.unwatch(w1);
+    a.unwatch(w3);
+    // a watch dropped while its fd is ready (queued, then collected) is safe too
+    const e4 = a.eventfd();
+    (function () { a.watch(e4, () => {}, true); })();
+    a.eventfdWrite(e4);
+    if (global.gc) global.gc();
+    setTimeout(() => {
+      if (global.gc) global.gc();
+      for (const fd of [s, l, mfd, efd, got[1], got[2], e1, e2, e3, e4]) a.close(fd);
+      console.log('vhost-user addon: all checks passed under AddressSanitizer');
+    }, 20);
+  }, 30);
 }, 50);
 ` });

@@ -405,7 +405,7 @@ class Connection {
 
   private complete(r: Vring, vq: VirtQueue, el: VirtqElement, written: number): void {
     // Memory stays mapped until every in-flight request of the connection settled, so this is safe after a stop.
-    vq.push(el.head, written);
+    vq.push(el, written);
     this.server.stats.completions++;
     if (r.vq === vq && !this.closed) deferCall(notifyRing, r);
     r.settle();

@@ -162,7 +162,13 @@ export class VirtioBlkDevice {
 
   /** Start `el` as a coroutine on the main AioContext; `done` runs when it finishes. */
   submit(el: VirtqElement, done: VirtioBlkComplete): void {
-    aioCoEnter(getMainAioContext(), coroutineCreate(requestCoroutine, new VirtioBlkRequest(this, el, done)));
+    // The element's request object is reused: its head is not popped again before this one completes.
+    let req = el.deviceData as VirtioBlkRequest | null;
+    if (req === null || req.dev !== this) el.deviceData = req = new VirtioBlkRequest(this, el);
+    req.done = done;
+    req.status = null;
+    req.written = 0;
+    aioCoEnter(getMainAioContext(), coroutineCreate(requestCoroutine, req));
   }
 
   /**
@@ -277,18 +283,23 @@ export class VirtioBlkDevice {
   }
 }
 
-/** One request in flight: the coroutine's argument. */
+/** One request in flight: the coroutine's argument, one per virtqueue element and reused with it. */
 class VirtioBlkRequest {
   /** The segment the status byte goes to (its last byte). */
   status: Uint8Array | null = null;
   /** Data bytes written into the chain. */
   written = 0;
+  /** Where the finished request goes. */
+  done: VirtioBlkComplete = noCompletion;
 
   constructor(
     readonly dev: VirtioBlkDevice,
     readonly el: VirtqElement,
-    readonly done: VirtioBlkComplete,
   ) {}
+}
+
+function noCompletion(): void {
+  // replaced at submit
 }
 
 function* requestCoroutine(req: VirtioBlkRequest): Co {
@@ -302,6 +313,7 @@ function* requestCoroutine(req: VirtioBlkRequest): Co {
     req.written = 0;
   }
   const st = req.status;
+  req.status = null;
   if (status < 0 || st === null) {
     // No room for a header or a status byte: nothing to answer in, return the chain empty.
     req.dev.failures++;

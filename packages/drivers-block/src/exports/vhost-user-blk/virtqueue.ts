@@ -25,14 +25,24 @@ export class VirtqueueError extends Error {
   }
 }
 
-/** One popped descriptor chain; the device may trim its segment lists in place (header, status byte). */
-export interface VirtqElement {
-  /** The head descriptor index (the used ring's id). */
-  readonly head: number;
+/**
+ * One popped descriptor chain; the device may trim its segment lists in place
+ * (header, status byte). A queue keeps one element per head index and reuses
+ * it each time that head is popped (a head cannot be popped again before it is
+ * pushed back), so taking a request off the ring allocates only its views.
+ */
+export class VirtqElement {
   /** Device-readable segments, in order. */
-  out: Uint8Array[];
+  out: Uint8Array[] = [];
   /** Device-writable segments, in order. */
-  in: Uint8Array[];
+  in: Uint8Array[] = [];
+  /** Popped and not yet pushed back. */
+  inUse = false;
+  /** The device's own per-element state (its request object), kept with the element for reuse. */
+  deviceData: object | null = null;
+
+  /** @param head The head descriptor index (the used ring's id). */
+  constructor(readonly head: number) {}
 }
 
 /** Where a queue's three parts are, in guest-physical addresses. */
@@ -61,6 +71,8 @@ export class VirtQueue {
   private signalledUsedValid = false;
   /** Set once the guest broke the rules. */
   broken: string | null = null;
+  /** The element of each head index, made when that head is first popped. */
+  private readonly elements: (VirtqElement | undefined)[];
 
   constructor(
     private readonly mem: GuestMemory,
@@ -78,6 +90,7 @@ export class VirtQueue {
     this.used = new DataView(u.buffer, u.byteOffset, u.byteLength);
     this.lastAvailIdx = lastAvailIdx & 0xffff;
     this.usedIdx = this.used.getUint16(2, true);
+    this.elements = new Array<VirtqElement | undefined>(num);
   }
 
   /** The driver's avail index. */
@@ -110,7 +123,11 @@ export class VirtQueue {
     const head = this.avail.getUint16(4 + 2 * (this.lastAvailIdx % this.num), true);
     this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;
     if (head >= this.num) return this.fail(`Guest says index ${head} is available`);
-    const el: VirtqElement = { head, out: [], in: [] };
+    let el = this.elements[head];
+    if (el === undefined) this.elements[head] = el = new VirtqElement(head);
+    else if (el.inUse) return this.fail(`Guest says index ${head} is available while it is in use`);
+    el.out.length = 0;
+    el.in.length = 0;
     // The table being walked, and where in it the descriptors start (an indirect one is read in place in its region).
     let table = this.desc;
     let base = 0;
@@ -150,11 +167,17 @@ export class VirtQueue {
       if (next >= max) return this.fail(`Desc next is ${next}`);
       i = next;
     }
+    el.inUse = true;
     return el;
   }
 
-  /** Return chain `head` to the driver with `len` bytes written. */
-  push(head: number, len: number): void {
+  /** Return chain `el` to the driver with `len` bytes written. */
+  push(el: VirtqElement, len: number): void {
+    const head = el.head;
+    el.inUse = false;
+    // Its views go with it, so nothing keeps a stale view of guest memory alive.
+    el.out.length = 0;
+    el.in.length = 0;
     const at = 4 + 8 * (this.usedIdx % this.num);
     this.used.setUint32(at, head, true);
     this.used.setUint32(at + 4, len, true);
