@@ -202,8 +202,10 @@ export class BlockBackend {
     this.inflight++;
     try {
       if (bytes === 0) return;
-      // Fast path: nothing to pad or split, straight to the driver.
-      if (bs.requestAlignment <= 1 && (bs.maxTransfer === undefined || bs.maxTransfer === 0 || bytes <= bs.maxTransfer)) {
+      // Fast path: nothing to pad or split, straight to the driver (an aligned read
+      // needs nothing of bdrv_co_preadv either; a write may need its tracking).
+      const a = bs.requestAlignment;
+      if ((a <= 1 || (!write && offset % a === 0 && bytes % a === 0)) && (bs.maxTransfer === undefined || bs.maxTransfer === 0 || bytes <= bs.maxTransfer)) {
         if (write) yield* bs.coPwritev(offset, bytes, qiov, flags);
         else yield* bs.coPreadv(offset, bytes, qiov, flags);
       } else if (write) {

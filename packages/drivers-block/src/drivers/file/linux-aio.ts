@@ -76,7 +76,9 @@ export class LinuxAioContext {
   /** Read (op 0), write (op 1) or, on the thread pool and io_uring, flush (op 2) `len` bytes of `buf` at `pos` of `fd` on `slot`; yields until done; returns bytes or -errno. */
   *run(slot: number, op: 0 | 1 | 2, fd: number, buf: Uint8Array, pos: number, len: number): Co<number> {
     this.a.prep(this.handle, slot, op, fd, buf, len, pos);
-    return yield* this.wait(slot);
+    this.queue(slot);
+    while (this.busy(slot)) yield coroutineYield();
+    return this.take(slot);
   }
 
   /**
@@ -86,24 +88,44 @@ export class LinuxAioContext {
    * was not taken (misaligned, too many segments) and needs the bounce path.
    */
   *runv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): Co<number | null> {
+    if (!this.startv(slot, op, fd, bufs, pos, align)) return null;
+    while (this.busy(slot)) yield coroutineYield();
+    return this.take(slot);
+  }
+
+  /**
+   * runv without the wait: queue the request and return whether it was taken.
+   * The caller yields while `busy(slot)` and then calls `take(slot)`, so a
+   * request's hot path has no generator frame of ours between it and its yield
+   * (each frame is resumed again when the completion arrives).
+   */
+  startv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): boolean {
     // One segment (the common case) needs no array walk across N-API: prep checks its alignment itself.
     const one = bufs.length === 1 ? bufs[0] : undefined;
     const taken = one !== undefined ? this.a.prep(this.handle, slot, op, fd, one, one.length, pos, align) : this.a.prepv(this.handle, slot, op, fd, bufs, pos, align);
-    if (!taken) return null;
-    return yield* this.wait(slot);
+    if (taken) this.queue(slot);
+    return taken;
   }
 
-  /** Queue `slot` for the next io_submit and yield until it completes. */
-  private *wait(slot: number): Co<number> {
+  /** Whether `slot`'s request has not completed yet. */
+  busy(slot: number): boolean {
+    return this.state[slot] !== DONE;
+  }
+
+  /** The completed request's result (bytes or -errno); frees `slot` for the next one. */
+  take(slot: number): number {
+    this.state[slot] = 0;
+    this.waiters[slot] = null;
+    return this.results[slot];
+  }
+
+  /** Queue prepared `slot` for the next io_submit, to wake the calling coroutine when it completes. */
+  private queue(slot: number): void {
     this.state[slot] = PENDING;
     this.waiters[slot] = coroutineSelf();
     this.pending.push(slot);
     if (this.pending.length >= this.maxBatch) this.flush();
     else deferCall(flushContext, this);
-    while (this.state[slot] !== DONE) yield* coroutineYield();
-    this.state[slot] = 0;
-    this.waiters[slot] = null;
-    return this.results[slot];
   }
 
   /** io_submit everything prepared; requests the kernel refused complete with its errno. */
