@@ -9,7 +9,6 @@
  * same registry holds authz-simple objects (one allowed client identity, the
  * certificate's distinguished name as gnutls prints it).
  */
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
@@ -117,7 +116,8 @@ export function findAuthz(id: string): AuthzSimple {
 
 /** A certificate's subject as gnutls prints a DN (most specific first: 'CN=…,O=…,C=…'). */
 export function certificateDn(der: Buffer): string {
-  const subject = new X509Certificate(der).subject;
+  // node:crypto loads with the first client certificate checked, not with every tool that takes --object.
+  const subject = new (process.getBuiltinModule('node:crypto').X509Certificate)(der).subject;
   return subject.split('\n').reverse().join(',');
 }
 
