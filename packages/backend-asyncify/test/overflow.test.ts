@@ -4,6 +4,7 @@
 // neighbouring contexts are intact, and the backend stays usable.
 import { coroutineCreate, coroutineEnter, coroutineIsTerminated, coroutineYield, inCoroutine, nativeCall, useBackend, type Co, type Coroutine } from '@qco/core';
 import { describe, expect, it } from 'vitest';
+import { enterUntilDone } from '@qco/conformance';
 import { AsyncifyDataOverflowError, AsyncifyStackOverflowError, createAsyncifyBackend } from '../src/index.js';
 
 /** Start a native call in a coroutine and leave it suspended after its first yield; returns a getter of its result. */
@@ -16,8 +17,19 @@ function suspendedCall(name: string, args: number[]): { co: Coroutine; result: (
   return { co, result: () => result };
 }
 
-function finish(co: Coroutine): void {
-  while (!coroutineIsTerminated(co)) coroutineEnter(co);
+/** Run a native call in a new coroutine entered once; returns what it threw (undefined when it did not). */
+function callError(name: string, args: number[]): unknown {
+  let failed: unknown;
+  coroutineEnter(
+    coroutineCreate(function* () {
+      try {
+        yield* nativeCall(name, args);
+      } catch (err) {
+        failed = err;
+      }
+    }),
+  );
+  return failed;
 }
 
 describe('overflow detection [asyncify]', () => {
@@ -25,30 +37,16 @@ describe('overflow detection [asyncify]', () => {
     const backend = createAsyncifyBackend();
     useBackend(backend);
     const before = suspendedCall('deep_yield', [24, 2]);
-    let failed: unknown;
-    const co = coroutineCreate(function* () {
-      try {
-        yield* nativeCall('stack_overflow', [200]); // ~200 KiB of frames in a 48 KiB stack
-      } catch (err) {
-        failed = err;
-      }
-    });
-    coroutineEnter(co);
+    const failed = callError('stack_overflow', [200]); // ~200 KiB of frames in a 48 KiB stack
     expect(failed).toBeInstanceOf(AsyncifyStackOverflowError);
     expect((failed as Error).message).toMatch(/^Coroutine stack overflow in the context at 0x[0-9a-f]+: its \d+-byte shadow stack is exhausted/);
     const after = suspendedCall('deep_yield', [24, 2]);
-    finish(before.co);
-    finish(after.co);
+    enterUntilDone(before.co);
+    enterUntilDone(after.co);
     expect(before.result()).toBe((24 * 25) / 2);
     expect(after.result()).toBe((24 * 25) / 2);
     // Within bounds the same function is fine.
-    let ok: number | undefined;
-    coroutineEnter(
-      coroutineCreate(function* () {
-        ok = yield* nativeCall('stack_overflow', [20]);
-      }),
-    );
-    expect(ok).toBe(210);
+    expect(suspendedCall('stack_overflow', [20]).result()).toBe(210);
   });
 
   it('an overflow propagates to the enterer like any exception when not caught', () => {
@@ -66,46 +64,22 @@ describe('overflow detection [asyncify]', () => {
     const backend = createAsyncifyBackend({ nativeDataSize: 1024 });
     useBackend(backend);
     const before = suspendedCall('deep_yield', [8, 2]);
-    let failed: unknown;
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          yield* nativeCall('data_overflow', [400]);
-        } catch (err) {
-          failed = err;
-        }
-      }),
-    );
+    const failed = callError('data_overflow', [400]);
     expect(failed).toBeInstanceOf(AsyncifyDataOverflowError);
     expect((failed as Error).message).toMatch(/^Coroutine asyncify data overflow in the context at 0x[0-9a-f]+: the suspended call stack does not fit in its 1024-byte data region/);
-    finish(before.co);
+    enterUntilDone(before.co);
     expect(before.result()).toBe((8 * 9) / 2);
     // A shallow call of the same function still works.
     const shallow = suspendedCall('data_overflow', [2]);
-    finish(shallow.co);
+    enterUntilDone(shallow.co);
     expect(typeof shallow.result()).toBe('number');
   });
 
   it('overflow inside a C coroutine of the call is caught the same way', () => {
     useBackend(createAsyncifyBackend());
-    let failed: unknown;
-    coroutineEnter(
-      coroutineCreate(function* () {
-        try {
-          yield* nativeCall('coroutine_depth', [5000]);
-        } catch (err) {
-          failed = err;
-        }
-      }),
-    );
+    const failed = callError('coroutine_depth', [5000]);
     expect(failed).toBeInstanceOf(AsyncifyStackOverflowError);
-    let ok: number | undefined;
-    coroutineEnter(
-      coroutineCreate(function* () {
-        ok = yield* nativeCall('coroutine_depth', [16]);
-      }),
-    );
-    expect(ok).toBe((16 * 17) / 2);
+    expect(suspendedCall('coroutine_depth', [16]).result()).toBe((16 * 17) / 2);
   });
 });
 

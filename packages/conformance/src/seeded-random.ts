@@ -17,3 +17,31 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** One xorshift32 step (Marsaglia's 13, 17, 5). */
+function xorshiftStep(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x;
+}
+
+/** A generator of numbers in [0, 1) by xorshift32 from `seed` (0 counts as 1). */
+export function xorshiftRandom(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x = xorshiftStep(x);
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/** `n` bytes of a deterministic pattern: the low byte of each xorshift32 state from `seed` (0 counts as 1). */
+export function seededBytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x = xorshiftStep(x);
+    b[i] = x & 0xff;
+  }
+  return b;
+}

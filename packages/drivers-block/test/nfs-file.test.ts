@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coroutineRun } from '@qco/core';
 import { NfsOpenError } from '../src/drivers/nfs/errors.js';
 import { NfsFile } from '../src/drivers/nfs/nfs-file.js';
-import { endStarted, startGanesha, type GaneshaPeer } from '@qco/test-utils';
+import { endStarted, seededBytes, startGanesha, type GaneshaPeer } from '@qco/test-utils';
 
 let peer: GaneshaPeer;
 beforeAll(async () => {
@@ -19,21 +19,9 @@ afterAll(async () => {
   await endStarted(peer);
 });
 
-function pattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
 describe('NfsFile', () => {
   it('reads a file written on the export, in chunks with many calls in flight', async () => {
-    const data = pattern(5 * 1024 * 1024 + 123, 7);
+    const data = seededBytes(5 * 1024 * 1024 + 123, 7);
     writeFileSync(join(peer.exportDir, 'r.img'), data);
     const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/r.img`, maxTransfer: 256 * 1024 }));
     expect(f.size).toBe(data.length);
@@ -49,7 +37,7 @@ describe('NfsFile', () => {
   });
 
   it('creates, writes UNSTABLE, commits, and the bytes are on disk', async () => {
-    const data = pattern(3 * 1024 * 1024 + 5, 9);
+    const data = seededBytes(3 * 1024 * 1024 + 5, 9);
     const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/w.img`, create: true }));
     await coroutineRun(() => f.pwrite(4096, data));
     expect(f.pendingCommitBytes).toBeGreaterThan(0);
@@ -65,7 +53,7 @@ describe('NfsFile', () => {
   });
 
   it('without keepUncommitted (cache.no-flush) writes keep no copy and send no COMMIT, and the bytes reach the server', async () => {
-    const data = pattern(2 * 1024 * 1024 + 77, 11);
+    const data = seededBytes(2 * 1024 * 1024 + 77, 11);
     const f = await coroutineRun(() => NfsFile.open({ host: '127.0.0.1', path: `${peer.exportDir}/u.img`, create: true, keepUncommitted: false }));
     await coroutineRun(() => f.pwrite(0, data));
     expect(f.pendingCommitBytes).toBe(0);

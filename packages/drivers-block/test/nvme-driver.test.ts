@@ -16,6 +16,7 @@ import {
 import { nvmeTranslateError } from '../src/drivers/nvme/nvme-status.js';
 import { EmulatedNvmeController } from '@qco/nvme-emulator';
 import { NvmeAdminOpcode, NvmeIoOpcode, NvmeSct, Sqe, nvmeStatusField } from '@qco/nvme-emulator/spec';
+import { seededBytes, xorshiftRandom } from '@qco/test-utils';
 
 // Helpers: a registered controller per test and a way to run coroutine_fns.
 let seq = 0;
@@ -54,27 +55,8 @@ export async function openNvme(opts: { size?: number; queueSize?: number; extra?
 
 
 /** A deterministic byte pattern for request `id`. */
-export function pattern(id: number, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = (id * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < bytes; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** A small seeded PRNG (xorshift32) for offsets and sizes. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
+function pattern(id: number, bytes: number): Uint8Array {
+  return seededBytes(bytes, (id * 2654435761) >>> 0);
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -199,7 +181,7 @@ describe('nvme data integrity', () => {
     const { ctrl, blk } = await setup({ size });
     const regions = 256;
     const regionBytes = size / regions;
-    const r = rng(42);
+    const r = xorshiftRandom(42);
     const shadow = new Uint8Array(size);
     const jobs: Array<Promise<void>> = [];
     for (let id = 0; id < regions; id++) {

@@ -8,5 +8,5 @@ export * from './ganesha.js';
 export * from './nbd-peers.js';
 export * from './tls-certs.js';
 export * from './guest.js';
-export { seededRandom } from '@qco/conformance/seeded-random';
+export { seededBytes, seededRandom, xorshiftRandom } from '@qco/conformance/seeded-random';
 export * from './teardown.js';

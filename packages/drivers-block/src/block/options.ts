@@ -39,13 +39,8 @@ export function filenameProtocol(filename: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/**
- * qemu_opts_parse: `key=value,key=value`, with ',,' standing for a literal comma.
- * A bare `key` means `key=on`. With `impliedKey`, a first element without '='
- * is that key's value (QEMU's implied_opt_name).
- */
-export function parseQemuOptsString(text: string, impliedKey?: string): BlockOptionsDict {
-  const out = emptyOptions();
+/** Split a QEMU option list at its commas, ',,' standing for a literal comma (QemuOpts and keyval alike). */
+export function splitQemuOptsList(text: string): string[] {
   const parts: string[] = [];
   let cur = '';
   for (let i = 0; i < text.length; i++) {
@@ -63,6 +58,17 @@ export function parseQemuOptsString(text: string, impliedKey?: string): BlockOpt
     cur += c;
   }
   parts.push(cur);
+  return parts;
+}
+
+/**
+ * qemu_opts_parse: `key=value,key=value`, with ',,' standing for a literal comma.
+ * A bare `key` means `key=on`. With `impliedKey`, a first element without '='
+ * is that key's value (QEMU's implied_opt_name).
+ */
+export function parseQemuOptsString(text: string, impliedKey?: string): BlockOptionsDict {
+  const out = emptyOptions();
+  const parts = splitQemuOptsList(text);
   parts.forEach((part, index) => {
     if (part === '' && index === parts.length - 1 && index > 0) return;
     const eq = part.indexOf('=');

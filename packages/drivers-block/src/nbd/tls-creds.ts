@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
+import { splitQemuOptsList } from '../block/options.js';
 
 /** A TLS or authz object could not be created or found (QEMU's messages). */
 export class NbdTlsError extends Error {
@@ -126,24 +127,7 @@ export function certificateDn(der: Buffer): string {
  * is a literal comma) and create the object. Returns its id.
  */
 export function createObjectFromSpec(spec: string): string {
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < spec.length; i++) {
-    const ch = spec[i];
-    if (ch === ',') {
-      if (spec[i + 1] === ',') {
-        cur += ',';
-        i++;
-      } else {
-        parts.push(cur);
-        cur = '';
-      }
-    } else {
-      cur += ch;
-    }
-  }
-  parts.push(cur);
-  const [first, ...rest] = parts;
+  const [first, ...rest] = splitQemuOptsList(spec);
   const props = new Map<string, string>();
   let type = first;
   if (type.startsWith('qom-type=')) type = type.slice('qom-type='.length);

@@ -169,40 +169,46 @@ function flushContext(ctx: LinuxAioContext): void {
   ctx.flush();
 }
 
-let shared: LinuxAioContext | null | undefined;
-let sharedPool: LinuxAioContext | null | undefined;
-let sharedRing: LinuxAioContext | null | undefined;
+/** This thread's one context per mode (0 linux-aio, 1 thread pool, 2 io_uring); undefined until first asked for. */
+const shared: [LinuxAioContext | null | undefined, LinuxAioContext | null | undefined, LinuxAioContext | null | undefined] = [undefined, undefined, undefined];
+
+/**
+ * The shared context of `mode`, made with `depth` slots on first use; null where
+ * the addon is not built, and for linux-aio and io_uring also where the kernel
+ * refuses them (io_setup / io_uring_setup fail in some containers, seccomp
+ * profiles, or a build without liburing). The thread pool needs no kernel
+ * facility, so a failure to make it is not hidden.
+ */
+function sharedContext(mode: 0 | 1 | 2, depth: number): LinuxAioContext | null {
+  const have = shared[mode];
+  if (have !== undefined) return have;
+  const a = loadAddon();
+  let ctx: LinuxAioContext | null = null;
+  if (a && mode === 1) ctx = new LinuxAioContext(a, depth, mode);
+  else if (a) {
+    try {
+      ctx = new LinuxAioContext(a, depth, mode);
+    } catch {
+      ctx = null;
+    }
+  }
+  shared[mode] = ctx;
+  return ctx;
+}
 
 /** This thread's linux-aio context with `depth` slots, or null where native AIO is not available. */
 export function linuxAio(depth: number): LinuxAioContext | null {
-  if (shared !== undefined) return shared;
-  const a = loadAddon();
-  try {
-    shared = a ? new LinuxAioContext(a, depth, 0) : null;
-  } catch {
-    shared = null; // io_setup refused (no native AIO in this kernel or container)
-  }
-  return shared;
+  return sharedContext(0, depth);
 }
 
 /** This thread's io_uring with `depth` slots, or null where the addon has no liburing or the kernel refuses io_uring. */
 export function ioUring(depth: number): LinuxAioContext | null {
-  if (sharedRing !== undefined) return sharedRing;
-  const a = loadAddon();
-  try {
-    sharedRing = a ? new LinuxAioContext(a, depth, 2) : null;
-  } catch {
-    sharedRing = null; // built without liburing, or io_uring_setup refused (disabled, seccomp)
-  }
-  return sharedRing;
+  return sharedContext(2, depth);
 }
 
 /** This thread's native thread pool with `depth` slots, or null where the addon is not built. */
 export function nativeThreadPool(depth: number): LinuxAioContext | null {
-  if (sharedPool !== undefined) return sharedPool;
-  const a = loadAddon();
-  sharedPool = a ? new LinuxAioContext(a, depth, 1) : null;
-  return sharedPool;
+  return sharedContext(1, depth);
 }
 
 /** Whether the native AIO addon loaded and the kernel accepts io_setup. */

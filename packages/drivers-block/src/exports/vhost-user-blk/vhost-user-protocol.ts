@@ -73,16 +73,10 @@ export interface VhostUserMsg {
 
 /** Encode a reply to `request` with `payload`. */
 export function encodeReply(request: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(VHOST_USER_HDR_SIZE + payload.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, request, true);
-  dv.setUint32(4, VHOST_USER_VERSION | VHOST_USER_REPLY_MASK, true);
-  dv.setUint32(8, payload.length, true);
-  out.set(payload, VHOST_USER_HDR_SIZE);
-  return out;
+  return encodeRequest(request, payload, VHOST_USER_REPLY_MASK);
 }
 
-/** Encode a front-end message (tests play the front-end with it). */
+/** Encode a message: a front-end's request (tests play the front-end with it), or with VHOST_USER_REPLY_MASK in `flags` a reply. */
 export function encodeRequest(request: number, payload: Uint8Array, flags = 0): Uint8Array {
   const out = new Uint8Array(VHOST_USER_HDR_SIZE + payload.length);
   const dv = new DataView(out.buffer);
