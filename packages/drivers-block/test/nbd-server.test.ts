@@ -16,6 +16,7 @@ import { BlockBackend } from '../src/index.js';
 import { startNbdServer, type NbdServer } from '../src/nbd.js';
 import {
   NBD_CMD_READ,
+  NBD_CMD_WRITE_ZEROES,
   NBD_CMD_WRITE,
   NBD_EINVAL,
   NBD_EPERM,
@@ -299,6 +300,46 @@ describe('protocol', () => {
       expect(q.stdout).not.toContain('Pattern verification failed');
     } finally {
       await chained?.close();
+      await inner?.close();
+      await kit.stop();
+    }
+  });
+
+  it('a READ after a zero write through the export answers the new hole with OFFSET_HOLE, and every reply echoes its 64-bit cookie', async () => {
+    const kit: NbdPeer = await startNbdkit(['memory', '4M']);
+    let inner: BlockBackend | undefined;
+    let srv: NbdServer | undefined;
+    try {
+      inner = await BlockBackend.open(kit.url());
+      await inner.pwrite(0, new Uint8Array(MiB).fill(0x3c));
+      srv = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'm', blk: inner }], log: () => undefined });
+      const c = await RawNbd.open(srv.port);
+      await c.go('m', true);
+      const chunksOf = async (cookie: bigint): Promise<Array<{ type: number; offset: number; length: number }>> => {
+        const out: Array<{ type: number; offset: number; length: number }> = [];
+        for (;;) {
+          const h = await c.read(20);
+          expect(h.readBigUInt64BE(8)).toBe(cookie);
+          const payload = await c.read(h.readUInt32BE(16));
+          const type = h.readUInt16BE(6);
+          if (type !== 0) out.push({ type, offset: Number(payload.readBigUInt64BE(0)), length: type === 2 ? payload.readUInt32BE(8) : payload.length - 8 });
+          if (h.readUInt16BE(4) & 1) return out;
+        }
+      };
+      const high = 0xfedcba9876543210n;
+      c.write(request(NBD_CMD_READ, 0, 65536, high));
+      expect(await chunksOf(high)).toEqual([{ type: 1, offset: 0, length: 65536 }]);
+      // Data known there now; a zero write that may unmap, through the export, must not leave the server believing it.
+      c.write(request(NBD_CMD_WRITE_ZEROES, 65536, 65536, high - 1n));
+      const t = await c.read(16);
+      expect([t.readUInt32BE(0), t.readUInt32BE(4), t.readBigUInt64BE(8)]).toEqual([0x67446698, 0, high - 1n]);
+      c.write(request(NBD_CMD_READ, 65536, 65536, 0x8000000000000001n));
+      expect(await chunksOf(0x8000000000000001n)).toEqual([{ type: 2, offset: 65536, length: 65536 }]);
+      c.write(request(NBD_CMD_READ, 0, 4096, 7n));
+      expect(await chunksOf(7n)).toEqual([{ type: 1, offset: 0, length: 4096 }]);
+      c.destroy();
+    } finally {
+      await srv?.close();
       await inner?.close();
       await kit.stop();
     }

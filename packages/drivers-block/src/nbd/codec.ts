@@ -197,53 +197,72 @@ export function encodeRequest(r: NbdRequest): Buffer {
   return b;
 }
 
-/** Decode a request header; throws NbdProtocolError on a bad magic. Offsets above 2^53 are kept as Infinity-like (unsafe) numbers and fail range checks. */
-export function decodeRequest(b: Buffer): NbdRequest {
-  const magic = b.readUInt32BE(0);
+/** A request's cookie as its two 32-bit halves: the server echoes it and never interprets it, so it never becomes a BigInt. */
+export interface NbdCookie {
+  /** Bytes 0-3 of the cookie. */
+  cookieHi: number;
+  /** Bytes 4-7 of the cookie. */
+  cookieLo: number;
+}
+
+/** A request header as the server parses it in place. */
+export interface NbdRequestHeader extends NbdCookie {
+  /** NBD_CMD_FLAG_* bits. */
+  flags: number;
+  /** NBD_CMD_*. */
+  type: number;
+  /** Byte offset (values above 2^53 lose precision and fail range checks). */
+  offset: number;
+  /** Byte length (payload length of a WRITE). */
+  length: number;
+}
+
+/** Parse the request header at `b[at..at+28)` into `into` (no copy, no allocation); throws NbdProtocolError on a bad magic. */
+export function decodeRequestInto(b: Buffer, at: number, into: NbdRequestHeader): void {
+  const magic = b.readUInt32BE(at);
   if (magic !== NBD_REQUEST_MAGIC) throw new NbdProtocolError(`invalid magic (got 0x${magic.toString(16)})`);
-  const hi = b.readUInt32BE(16);
-  const lo = b.readUInt32BE(20);
-  return {
-    flags: b.readUInt16BE(4),
-    type: b.readUInt16BE(6),
-    cookie: b.readBigUInt64BE(8),
-    offset: hi * 0x100000000 + lo,
-    length: b.readUInt32BE(24),
-  };
+  into.flags = b.readUInt16BE(at + 4);
+  into.type = b.readUInt16BE(at + 6);
+  into.cookieHi = b.readUInt32BE(at + 8);
+  into.cookieLo = b.readUInt32BE(at + 12);
+  into.offset = b.readUInt32BE(at + 16) * 0x100000000 + b.readUInt32BE(at + 20);
+  into.length = b.readUInt32BE(at + 24);
 }
 
 /** A simple reply header. */
-export function encodeSimpleReply(error: number, cookie: bigint): Buffer {
+export function encodeSimpleReply(error: number, cookie: NbdCookie): Buffer {
   const b = Buffer.allocUnsafe(NBD_SIMPLE_REPLY_SIZE);
   writeSimpleReply(b, error, cookie);
   return b;
 }
 
 /** Write a simple reply header into the first 16 bytes of `b`. */
-export function writeSimpleReply(b: Buffer, error: number, cookie: bigint): void {
+export function writeSimpleReply(b: Buffer, error: number, cookie: NbdCookie): void {
   b.writeUInt32BE(NBD_SIMPLE_REPLY_MAGIC, 0);
   b.writeUInt32BE(error >>> 0, 4);
-  b.writeBigUInt64BE(cookie, 8);
+  b.writeUInt32BE(cookie.cookieHi, 8);
+  b.writeUInt32BE(cookie.cookieLo, 12);
 }
 
 /** A structured reply chunk header for a payload of `length` bytes. */
-export function encodeChunkHeader(flags: number, type: number, cookie: bigint, length: number, extra = 0): Buffer {
+export function encodeChunkHeader(flags: number, type: number, cookie: NbdCookie, length: number, extra = 0): Buffer {
   const b = Buffer.allocUnsafe(NBD_STRUCTURED_REPLY_SIZE + extra);
   writeChunkHeader(b, flags, type, cookie, length);
   return b;
 }
 
 /** Write a structured reply chunk header into the first 20 bytes of `b`. */
-export function writeChunkHeader(b: Buffer, flags: number, type: number, cookie: bigint, length: number): void {
+export function writeChunkHeader(b: Buffer, flags: number, type: number, cookie: NbdCookie, length: number): void {
   b.writeUInt32BE(NBD_STRUCTURED_REPLY_MAGIC, 0);
   b.writeUInt16BE(flags, 4);
   b.writeUInt16BE(type, 6);
-  b.writeBigUInt64BE(cookie, 8);
+  b.writeUInt32BE(cookie.cookieHi, 8);
+  b.writeUInt32BE(cookie.cookieLo, 12);
   b.writeUInt32BE(length >>> 0, 16);
 }
 
 /** An NBD_REPLY_TYPE_ERROR chunk (header and payload). */
-export function encodeErrorChunk(flags: number, type: number, cookie: bigint, error: number, message: string): Buffer {
+export function encodeErrorChunk(flags: number, type: number, cookie: NbdCookie, error: number, message: string): Buffer {
   const msg = Buffer.from(message.slice(0, NBD_MAX_STRING_SIZE), 'utf8').subarray(0, NBD_MAX_STRING_SIZE);
   const b = encodeChunkHeader(flags, type, cookie, 6 + msg.length, 6 + msg.length);
   b.writeUInt32BE(error >>> 0, 20);

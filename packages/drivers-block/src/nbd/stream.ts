@@ -65,7 +65,7 @@ export class NbdStream {
     // Let what is queued go out on this socket before it is handed over.
     if (this.batching) {
       this.batching = false;
-      this.uncork();
+      this.flushWrites();
     }
     s.off('data', this.onData);
     s.off('close', this.onClose);
@@ -179,6 +179,16 @@ export class NbdStream {
   /** Read exactly `n` bytes. */
   *read(n: number): Co<Buffer> {
     if (this.buffered < n) yield* this.waitFor(n);
+    return this.take(n);
+  }
+
+  /** Yield until at least `n` bytes are queued (throws once closed before they came). */
+  *fill(n: number): Co {
+    if (this.buffered < n) yield* this.waitFor(n);
+  }
+
+  /** The next `n` queued bytes without waiting (`pending` must be at least `n`): a view of the received chunk when one holds them, else a copy. */
+  take(n: number): Buffer {
     const first = this.chunks.at(0);
     if (first !== undefined && first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
@@ -188,6 +198,27 @@ export class NbdStream {
     const out = Buffer.allocUnsafe(n);
     this.copyOut(out, 0, n);
     return out;
+  }
+
+  /**
+   * The received chunk holding the next `n` queued bytes, when one does, for
+   * parsing them in place (they start at `readOffset`; `advance(n)` once
+   * done): no view and no copy per request header. Null when they straddle
+   * chunks or have not all arrived.
+   */
+  peek(n: number): Buffer | null {
+    const first = this.chunks.at(0);
+    return first !== undefined && first.length - this.head >= n ? first : null;
+  }
+
+  /** Where the next queued byte lies in the chunk `peek` gave. */
+  get readOffset(): number {
+    return this.head;
+  }
+
+  /** Drop `n` queued bytes (at most `pending`), as after parsing them in place. */
+  advance(n: number): void {
+    this.consume(n);
   }
 
   /** Read exactly `dst.length` bytes into `dst`. Long reads are taken in pieces so the queue never holds them whole. */
@@ -265,39 +296,84 @@ export class NbdStream {
   }
 
   /**
-   * Queue bytes for sending; false when the socket's buffer is full (then
-   * `drain`). Writes of one event-loop turn leave together: the first corks
-   * the socket and an immediate uncorks it, so 64 replies (or requests)
-   * finishing in one turn cost one writev instead of 64 syscalls.
+   * Queue bytes for sending (false once the stream is closed). Writes of one
+   * event-loop turn leave together: they are collected here and an immediate
+   * hands them to the socket in one corked run, so 64 replies (or requests)
+   * finishing in one turn cost one writev instead of 64 syscalls, and one
+   * write callback for the whole run instead of one closure per write.
+   * `owner`, when given, is handed to `onWritten` once the socket has taken
+   * the bytes (the buffer `buf` lies in, back to its pool).
    */
-  write(buf: Uint8Array, written?: () => void): boolean {
+  write(buf: Uint8Array, owner?: Buffer): boolean {
     if (this.closedErr !== null) {
-      written?.();
+      if (owner !== undefined) this.onWritten?.(owner);
       return false;
     }
     if (!this.batching) {
       this.batching = true;
-      this.cork();
       setImmediate(this.endBatch);
     }
+    this.outBufs.push(buf);
+    if (owner !== undefined) this.outOwners.push(owner);
+    this.outBytes += buf.length;
     this.unflushed += buf.length;
-    const n = buf.length;
-    return this.socket.write(buf, () => {
-      this.unflushed -= n;
-      if (this.unflushed <= SEND_QUEUE_LIMIT) this.wakeDrain();
-      written?.();
-    });
+    return true;
   }
+
+  /** Hand `owner` to `onWritten` once the writes queued so far are written (at once when none is queued or the stream is closed). */
+  releaseAfterWrites(owner: Buffer): void {
+    if (this.closedErr === null && this.outBufs.length > 0) this.outOwners.push(owner);
+    else this.onWritten?.(owner);
+  }
+
+  /** Called with each `owner` given to write() once its bytes are written (or dropped with the connection). */
+  onWritten: ((owner: Buffer) => void) | null = null;
 
   /** Bytes handed to write() that the socket has not passed to the kernel yet. */
   private unflushed = 0;
+  /** This turn's writes, not yet given to the socket. */
+  private outBufs: Uint8Array[] = [];
+  private outOwners: Buffer[] = [];
+  private outBytes = 0;
 
   private batching = false;
   private readonly endBatch = (): void => {
     if (!this.batching) return;
     this.batching = false;
-    this.uncork();
+    this.flushWrites();
   };
+
+  /** Give this turn's writes to the socket, corked when there are several, with one callback for them all. */
+  private flushWrites(): void {
+    const bufs = this.outBufs;
+    if (bufs.length === 0) return;
+    const owners = this.outOwners;
+    const bytes = this.outBytes;
+    this.outBufs = [];
+    this.outOwners = [];
+    this.outBytes = 0;
+    const done = (): void => {
+      this.unflushed -= bytes;
+      const release = this.onWritten;
+      if (release !== null) for (const o of owners) release(o);
+      if (this.unflushed <= SEND_QUEUE_LIMIT) this.wakeDrain();
+    };
+    if (this.closedErr !== null) {
+      done();
+      return;
+    }
+    const s = this.socket;
+    const last = bufs.length - 1;
+    if (last > 0) this.cork();
+    for (let i = 0; i < last; i++) s.write(bufs[i]);
+    s.write(bufs[last], done);
+    if (last > 0) this.uncork();
+  }
+
+  /** Whether a writer would not wait in `drain` now (open, and the send queue below its limit). */
+  get writable(): boolean {
+    return this.closedErr === null && this.unflushed <= SEND_QUEUE_LIMIT;
+  }
 
   /**
    * Yield while more than `limit` bytes wait in the socket's send queue
@@ -327,6 +403,7 @@ export class NbdStream {
 
   /** Close after queued writes went out. */
   end(): void {
+    this.endBatch();
     this.socket.end();
   }
 

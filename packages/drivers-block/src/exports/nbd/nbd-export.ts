@@ -53,6 +53,16 @@ export interface NbdExport {
   readonly multiConn: boolean;
   /** Offer qemu:allocation-depth. */
   readonly allocationDepth: boolean;
+  /**
+   * A range block status last found to be data throughout ([dataStart,
+   * dataEnd)), so a READ inside it skips the lookup (QEMU's file-posix keeps
+   * the same one-extent cache). Writes through the export forget it; a range
+   * that became a hole some other way only goes out as zeroes in an
+   * OFFSET_DATA chunk instead of an OFFSET_HOLE: the same bytes either way.
+   */
+  dataStart: number;
+  /** End of the known-data range (dataStart when none is known). */
+  dataEnd: number;
 }
 
 /** Normalise the options of one export. */
@@ -65,6 +75,8 @@ export function makeExport(o: NbdExportOptions, size: number): NbdExport {
     size,
     multiConn: o.multiConn ?? true,
     allocationDepth: o.allocationDepth ?? true,
+    dataStart: 0,
+    dataEnd: 0,
   };
 }
 

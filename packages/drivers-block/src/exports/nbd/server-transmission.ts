@@ -46,14 +46,14 @@ import {
 } from '../../nbd/constants.js';
 import {
   NbdProtocolError,
-  decodeRequest,
+  decodeRequestInto,
   encodeChunkHeader,
   encodeErrorChunk,
   encodeSimpleReply,
   writeChunkHeader,
   writeSimpleReply,
   writeUint64BE,
-  type NbdRequest,
+  type NbdRequestHeader,
 } from '../../nbd/codec.js';
 import { nbdErrorFromErrno } from '../../nbd/errno.js';
 import type { NbdStream } from '../../nbd/stream.js';
@@ -71,6 +71,24 @@ export interface TransmissionLimits {
 
 /** READ replies up to this size go out as one buffer, header and data together. */
 const INLINE_REPLY_MAX = 64 * 1024;
+
+/** How far past a READ block status looks for data, so the next reads find it known (NbdExport.dataStart). */
+const DATA_PROBE_BYTES = 64 * 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/** One request being served: its header, parsed in place from the receive buffer, and a WRITE's payload. */
+class ServerRequest implements NbdRequestHeader {
+  flags = 0;
+  type = 0;
+  cookieHi = 0;
+  cookieLo = 0;
+  offset = 0;
+  length = 0;
+  payload: Buffer | null = null;
+
+  constructor(readonly t: ServerTransmission) {}
+}
 
 /** A request that fails with an NBD error value and a message for the error chunk. */
 class RequestError extends Error {
@@ -106,7 +124,10 @@ export class ServerTransmission {
     private readonly stream: NbdStream,
     private readonly session: NegotiatedSession,
     private readonly limits: TransmissionLimits,
-  ) {}
+  ) {
+    // READ replies lie in pooled buffers: back to the pool once the socket has taken them.
+    stream.onWritten = giveReadBuffer;
+  }
 
   /** The receive loop (coroutine_fn): returns on NBD_CMD_DISC once in-flight requests are answered; throws on a broken stream or protocol. */
   *run(): Co {
@@ -125,18 +146,27 @@ export class ServerTransmission {
       for (;;) {
         if (this.stream.pending < NBD_REQUEST_SIZE || this.inFlight >= this.limits.maxRequests) endBatch();
         while (this.inFlight >= this.limits.maxRequests) yield* this.waitSlot();
-        const hdr = yield* this.stream.read(NBD_REQUEST_SIZE);
-        const req = decodeRequest(hdr);
+        const stream = this.stream;
+        if (stream.pending < NBD_REQUEST_SIZE) yield* stream.fill(NBD_REQUEST_SIZE);
+        // The header is parsed where the socket's chunk holds it: no view, no copy, no BigInt.
+        const req = new ServerRequest(this);
+        const chunk = stream.peek(NBD_REQUEST_SIZE);
+        if (chunk !== null) {
+          decodeRequestInto(chunk, stream.readOffset, req);
+          stream.advance(NBD_REQUEST_SIZE);
+        } else {
+          decodeRequestInto(stream.take(NBD_REQUEST_SIZE), 0, req);
+        }
         if (req.type === NBD_CMD_DISC) break;
-        let payload: Buffer | null = null;
         if (req.type === NBD_CMD_WRITE) {
           if (req.length > NBD_MAX_BUFFER_SIZE) {
             throw new NbdProtocolError(`len (${req.length}) is larger than max len (${NBD_MAX_BUFFER_SIZE})`);
           }
-          if (this.stream.pending < req.length || (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes)) endBatch();
+          if (stream.pending < req.length || (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes)) endBatch();
           while (this.inFlight > 0 && this.payloadBytes + req.length > this.limits.maxPayloadBytes) yield* this.waitSlot();
           // read() allocates once the bytes are here, so a length claimed and never sent costs nothing.
-          payload = req.length === 0 ? Buffer.alloc(0) : yield* this.stream.read(req.length);
+          if (req.length === 0) req.payload = EMPTY;
+          else req.payload = stream.pending >= req.length ? stream.take(req.length) : yield* stream.read(req.length);
           this.payloadBytes += req.length;
         }
         if (!batch) {
@@ -144,7 +174,7 @@ export class ServerTransmission {
           deferCallBegin();
         }
         this.inFlight++;
-        coroutineEnter(coroutineCreate(requestEntry, { t: this, req, payload }));
+        coroutineEnter(coroutineCreate(requestEntry, req));
       }
     } finally {
       endBatch();
@@ -165,10 +195,10 @@ export class ServerTransmission {
   }
 
   /** @internal A request coroutine finished. */
-  finished(payload: Buffer | null): void {
+  finished(req: ServerRequest): void {
     this.inFlight--;
     this.served++;
-    if (payload !== null) this.payloadBytes -= payload.length;
+    if (req.payload !== null) this.payloadBytes -= req.payload.length;
     const r = this.receiver;
     if (r !== null) {
       this.receiver = null;
@@ -181,52 +211,54 @@ export class ServerTransmission {
     }
   }
 
-  /** @internal Handle one request and send its reply. */
-  *handle(req: NbdRequest, payload: Buffer | null): Co {
-    const { exp, structured } = this.session;
-    try {
-      this.check(req);
-      switch (req.type) {
-        case NBD_CMD_READ:
-          return yield* this.read(req);
-        case NBD_CMD_WRITE:
-          yield* exp.blk.coPwrite(req.offset, payload as Buffer, fua(req));
-          break;
-        case NBD_CMD_FLUSH:
-          yield* exp.blk.coFlush();
-          break;
-        case NBD_CMD_TRIM:
-          // Advisory (proto.md): the node deallocates where it can; FUA makes it durable.
-          yield* exp.blk.coPdiscard(req.offset, req.length);
-          if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-          break;
-        case NBD_CMD_CACHE:
-          break;
-        case NBD_CMD_WRITE_ZEROES: {
-          const flags: BlockRequestFlags = {
-            fua: (req.flags & NBD_CMD_FLAG_FUA) !== 0,
-            mayUnmap: (req.flags & NBD_CMD_FLAG_NO_HOLE) === 0,
-            noFallback: (req.flags & NBD_CMD_FLAG_FAST_ZERO) !== 0,
-          };
-          // A node without a zero write would write zero buffers: not fast, so refuse as proto.md asks.
-          if (flags.noFallback && exp.blk.bs.coPwriteZeroes === undefined) throw new RequestError(NBD_ENOTSUP, 'fast zero not supported');
-          yield* exp.blk.coPwriteZeroes(req.offset, req.length, flags);
-          if (flags.fua) yield* exp.blk.coFlush();
-          break;
-        }
-        case NBD_CMD_BLOCK_STATUS:
-          return yield* this.blockStatus(req);
+  /** @internal Every command but READ, and its simple reply. */
+  *command(req: ServerRequest): Co {
+    const { exp } = this.session;
+    switch (req.type) {
+      case NBD_CMD_WRITE:
+        forgetData(exp);
+        yield* exp.blk.coPwrite(req.offset, req.payload as Buffer, fua(req));
+        break;
+      case NBD_CMD_FLUSH:
+        yield* exp.blk.coFlush();
+        break;
+      case NBD_CMD_TRIM:
+        forgetData(exp);
+        // Advisory (proto.md): the node deallocates where it can; FUA makes it durable.
+        yield* exp.blk.coPdiscard(req.offset, req.length);
+        forgetData(exp);
+        if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
+        break;
+      case NBD_CMD_CACHE:
+        break;
+      case NBD_CMD_WRITE_ZEROES: {
+        const flags: BlockRequestFlags = {
+          fua: (req.flags & NBD_CMD_FLAG_FUA) !== 0,
+          mayUnmap: (req.flags & NBD_CMD_FLAG_NO_HOLE) === 0,
+          noFallback: (req.flags & NBD_CMD_FLAG_FAST_ZERO) !== 0,
+        };
+        // A node without a zero write would write zero buffers: not fast, so refuse as proto.md asks.
+        if (flags.noFallback && exp.blk.bs.coPwriteZeroes === undefined) throw new RequestError(NBD_ENOTSUP, 'fast zero not supported');
+        forgetData(exp);
+        yield* exp.blk.coPwriteZeroes(req.offset, req.length, flags);
+        forgetData(exp);
+        if (flags.fua) yield* exp.blk.coFlush();
+        break;
       }
-      yield* this.sendSimple(req.cookie, 0);
-    } catch (e) {
-      const [err, msg] = toNbdError(e);
-      if (structured) yield* this.send([encodeErrorChunk(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_ERROR, req.cookie, err, msg)]);
-      else yield* this.sendSimple(req.cookie, err);
+      case NBD_CMD_BLOCK_STATUS:
+        return yield* this.blockStatus(req);
     }
+    yield* this.send([encodeSimpleReply(0, req)]);
   }
 
-  /** QEMU's nbd_co_receive_request checks. */
-  private check(req: NbdRequest): void {
+  /** @internal The error reply of a failed request. */
+  *replyError(req: ServerRequest, e: unknown): Co {
+    const [err, msg] = toNbdError(e);
+    yield* this.send([this.session.structured ? encodeErrorChunk(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_ERROR, req, err, msg) : encodeSimpleReply(err, req)]);
+  }
+
+  /** @internal QEMU's nbd_co_receive_request checks. */
+  check(req: ServerRequest): void {
     const { exp, structured, contexts } = this.session;
     const valid = VALID_FLAGS[req.type];
     if (valid === undefined) throw new RequestError(NBD_EINVAL, `unsupported command ${req.type}`);
@@ -246,41 +278,46 @@ export class ServerTransmission {
     }
   }
 
-  private *read(req: NbdRequest): Co {
+  /** @internal NBD_CMD_READ. */
+  *read(req: ServerRequest): Co {
     const { exp, structured } = this.session;
-    if (structured && req.length > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined) {
-      const st = yield* exp.blk.coBlockStatusAbove(req.offset, req.length);
+    const len = req.length;
+    if (structured && len > 0 && !(req.flags & NBD_CMD_FLAG_DF) && exp.blk.bs.coBlockStatus !== undefined && (req.offset < exp.dataStart || req.offset + len > exp.dataEnd)) {
+      const st = yield* exp.blk.coBlockStatusAbove(req.offset, Math.min(exp.size - req.offset, Math.max(len, DATA_PROBE_BYTES)));
       // Data all the way (a raw file, a fully allocated range): one OFFSET_DATA chunk from a pooled buffer.
-      if ((st.flags & BDRV_BLOCK_ZERO) !== 0 || st.bytes < req.length) return yield* this.sparseRead(req, st);
+      if ((st.flags & BDRV_BLOCK_ZERO) !== 0 || st.bytes < len) return yield* this.sparseRead(req, st);
+      exp.dataStart = req.offset;
+      exp.dataEnd = req.offset + st.bytes;
     }
-    if (structured && req.length === 0) {
+    if (structured && len === 0) {
       if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-      yield* this.send([encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, req.cookie, 0)]);
-      return;
+      return yield* this.send([encodeChunkHeader(NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, req, 0)]);
     }
     // A small reply is read in behind its header and leaves as one buffer (one
     // socket write instead of two: at 4 KiB the writes cost more than the bytes).
     // Large ones, and O_DIRECT nodes that want aligned buffers, keep them apart.
     const hlen = structured ? NBD_STRUCTURED_REPLY_SIZE + 8 : NBD_SIMPLE_REPLY_SIZE;
-    const inline = req.length <= INLINE_REPLY_MAX && !exp.blk.bs.flags.cacheDirect;
-    const whole = takeReadBuffer(inline ? hlen + req.length : req.length);
-    let handedOver = false;
+    const inline = len <= INLINE_REPLY_MAX && !exp.blk.bs.flags.cacheDirect;
+    const whole = takeReadBuffer(inline ? hlen + len : len);
+    const buf = inline ? whole.subarray(hlen, hlen + len) : whole.subarray(0, len);
+    const hdr = inline ? whole : Buffer.allocUnsafe(hlen);
     try {
-      const buf = inline ? whole.subarray(hlen, hlen + req.length) : whole.subarray(0, req.length);
-      if (req.length > 0) yield* exp.blk.coPreadv(req.offset, req.length, new IoVector(buf));
+      if (len > 0) yield* exp.blk.coPreadv(req.offset, len, new IoVector(buf));
       if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-      const hdr = inline ? whole.subarray(0, hlen) : Buffer.allocUnsafe(hlen);
-      if (structured) {
-        writeChunkHeader(hdr, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + req.length);
-        writeUint64BE(hdr, req.offset, NBD_STRUCTURED_REPLY_SIZE);
-      } else {
-        writeSimpleReply(hdr, 0, req.cookie);
-      }
-      handedOver = true;
-      yield* this.send(inline ? [whole.subarray(0, hlen + req.length)] : [hdr, buf], () => giveReadBuffer(whole));
-    } finally {
-      if (!handedOver) giveReadBuffer(whole);
+    } catch (e) {
+      giveReadBuffer(whole);
+      throw e;
     }
+    if (structured) {
+      writeChunkHeader(hdr, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, req, 8 + len);
+      writeUint64BE(hdr, req.offset, NBD_STRUCTURED_REPLY_SIZE);
+    } else {
+      writeSimpleReply(hdr, 0, req);
+    }
+    const out = inline ? whole.subarray(0, hlen + len) : hdr;
+    // The common case, a small reply with the lock free: written here, no array and no frame.
+    if (inline && this.canReplyNow()) this.stream.write(out, whole);
+    else yield* this.sendLocked(inline ? [out] : [out, buf], [whole]);
   }
 
   /**
@@ -288,24 +325,23 @@ export class ServerTransmission {
    * structured READ answers zero ranges with OFFSET_HOLE chunks instead of
    * their bytes, and only the data ranges are read and sent.
    */
-  private *sparseRead(req: NbdRequest, first: BlockStatusAbove): Co {
+  private *sparseRead(req: ServerRequest, first: BlockStatusAbove): Co {
     const { exp } = this.session;
     const chunks: Buffer[] = [];
     const pooled: Buffer[] = [];
     const end = req.offset + req.length;
-    let handedOver = false;
     try {
       for (let at = req.offset; at < end; ) {
         const st = at === req.offset ? first : yield* exp.blk.coBlockStatusAbove(at, end - at);
         const n = Math.max(1, Math.min(st.bytes, end - at));
         const last = at + n >= end ? NBD_REPLY_FLAG_DONE : 0;
         if (st.flags & BDRV_BLOCK_ZERO) {
-          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req.cookie, 12, 12);
+          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_HOLE, req, 12, 12);
           writeUint64BE(h, at, 20);
           h.writeUInt32BE(n, 28);
           chunks.push(h);
         } else {
-          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req.cookie, 8 + n, 8);
+          const h = encodeChunkHeader(last, NBD_REPLY_TYPE_OFFSET_DATA, req, 8 + n, 8);
           writeUint64BE(h, at, 20);
           const whole = takeReadBuffer(n);
           pooled.push(whole);
@@ -316,14 +352,14 @@ export class ServerTransmission {
         at += n;
       }
       if (req.flags & NBD_CMD_FLAG_FUA) yield* exp.blk.coFlush();
-      handedOver = true;
-      yield* this.send(chunks, () => pooled.forEach(giveReadBuffer));
-    } finally {
-      if (!handedOver) pooled.forEach(giveReadBuffer);
+    } catch (e) {
+      pooled.forEach(giveReadBuffer);
+      throw e;
     }
+    yield* this.send(chunks, pooled);
   }
 
-  private *blockStatus(req: NbdRequest): Co {
+  private *blockStatus(req: ServerRequest): Co {
     const { exp, contexts } = this.session;
     const one = (req.flags & NBD_CMD_FLAG_REQ_ONE) !== 0;
     const chunks: Buffer[] = [];
@@ -332,7 +368,7 @@ export class ServerTransmission {
       const extents = yield* contextExtents(exp, name, req.offset, req.length, one);
       const payload = 4 + 8 * extents.length;
       const last = ++i === contexts.size;
-      const b = encodeChunkHeader(last ? NBD_REPLY_FLAG_DONE : 0, NBD_REPLY_TYPE_BLOCK_STATUS, req.cookie, payload, payload);
+      const b = encodeChunkHeader(last ? NBD_REPLY_FLAG_DONE : 0, NBD_REPLY_TYPE_BLOCK_STATUS, req, payload, payload);
       b.writeUInt32BE(id, 20);
       extents.forEach(([len, flags], k) => {
         b.writeUInt32BE(len >>> 0, 24 + 8 * k);
@@ -343,22 +379,37 @@ export class ServerTransmission {
     yield* this.send(chunks);
   }
 
-  private *sendSimple(cookie: bigint, err: number): Co {
-    yield* this.send([encodeSimpleReply(err, cookie)]);
+  /**
+   * Whether a reply can be written at once: no coroutine holds the send lock
+   * and the socket is not backed up — then taking the lock, writing, finding
+   * nothing to drain and unlocking is just the write, so it costs no frame.
+   * Otherwise the request waits its turn in `sendLocked`, still counted in
+   * flight, so a client that stops reading replies stops being read too.
+   */
+  private canReplyNow(): boolean {
+    return !this.sendLock.locked && this.stream.writable;
+  }
+
+  /** @internal Send a reply of one or more buffers (never interleaved with another's); `owners` go back to the read-buffer pool once written. */
+  *send(bufs: Buffer[], owners: Buffer[] = []): Co {
+    if (this.canReplyNow()) this.writeParts(bufs, owners);
+    else yield* this.sendLocked(bufs, owners);
+  }
+
+  private writeParts(bufs: Buffer[], owners: Buffer[]): void {
+    for (const b of bufs) this.stream.write(b);
+    for (const o of owners) this.stream.releaseAfterWrites(o);
   }
 
   /** Send one whole reply under the send lock; wait for the socket to drain before releasing it. */
-  private *send(bufs: Buffer[], sent?: () => void): Co {
+  private *sendLocked(bufs: Buffer[], owners: Buffer[]): Co {
     if (this.stream.closed) {
-      sent?.();
+      this.writeParts(bufs, owners);
       return;
     }
     yield* this.sendLock.lock();
     try {
-      if (bufs.length > 1) this.stream.cork();
-      const last = bufs.length - 1;
-      bufs.forEach((b, i) => this.stream.write(b, i === last ? sent : undefined));
-      if (bufs.length > 1) this.stream.uncork();
+      this.writeParts(bufs, owners);
       yield* this.stream.drain();
     } catch {
       // The client went away: nothing more to tell it.
@@ -368,8 +419,13 @@ export class ServerTransmission {
   }
 }
 
-function fua(req: NbdRequest): BlockRequestFlags {
+function fua(req: ServerRequest): BlockRequestFlags {
   return req.flags & NBD_CMD_FLAG_FUA ? { fua: true } : {};
+}
+
+/** Writes through the export may make holes: what block status said about data no longer holds. */
+function forgetData(exp: NegotiatedSession['exp']): void {
+  exp.dataEnd = exp.dataStart;
 }
 
 function toNbdError(e: unknown): [number, string] {
@@ -381,17 +437,17 @@ function toNbdError(e: unknown): [number, string] {
   return [NBD_EIO, e instanceof Error ? e.message : String(e)];
 }
 
-
-interface RequestOpaque {
-  t: ServerTransmission;
-  req: NbdRequest;
-  payload: Buffer | null;
-}
-
-function* requestEntry(o: RequestOpaque): Co {
+/** One request's coroutine (QEMU's nbd_trip): check, serve, reply. */
+function* requestEntry(req: ServerRequest): Co {
+  const t = req.t;
   try {
-    yield* o.t.handle(o.req, o.payload);
+    t.check(req);
+    if (req.type === NBD_CMD_READ) yield* t.read(req);
+    else yield* t.command(req);
+  } catch (e) {
+    yield* t.replyError(req, e);
   } finally {
-    o.t.finished(o.payload);
+    t.finished(req);
   }
 }
+
