@@ -1,19 +1,29 @@
 import { qcoPackage } from '../../tsup.shared.js';
 
-// The package (dist/, published). Its benchmark modules (bench/) are bundled by
-// qco-perf into .qco-bench/ when a run starts, never built into dist/.
-export default qcoPackage(
-  {
-    index: 'src/index.ts',
-    nbd: 'src/nbd.ts',
-    'vhost-user-blk': 'src/vhost-user-blk.ts',
-    'qco-io': 'src/bin/qco-io.ts',
-    'qco-img': 'src/bin/qco-img.ts',
-    'qco-nbd': 'src/bin/qco-nbd.ts',
-    'qco-storage-daemon': 'src/bin/qco-storage-daemon.ts',
-  },
-  // ESM chunks keep what a driver loads on open (ssh2, the NFS codecs) out of start-up.
-  // json-pack's codecs are bundled into the nfs chunk: as its ~50 separate CommonJS
-  // files they cost more to resolve and load than a whole 256 MiB nfs read takes.
-  { shims: true, splitting: true, noExternal: [/^@jsonjoy\.com\//], dts: { compilerOptions: { stripInternal: true } } },
-);
+// Two builds into dist/ (published); `pnpm build` empties dist/ first. The
+// library's faces are one build and the commands another, so the chunks a
+// library consumer loads are cut only by what the faces share with each other
+// and with what their drivers load on open (ssh2, the NFS codecs, the NBD
+// client), not by every subset the four commands happen to share: fewer files
+// to resolve at import. The commands are CommonJS executables (package.json
+// "bin"). Benchmark modules (bench/) are bundled by qco-perf into .qco-bench/
+// when a run starts, never built into dist/.
+// json-pack's codecs are bundled into the nfs chunk: as its ~50 separate CommonJS
+// files they cost more to resolve and load than a whole 256 MiB nfs read takes.
+const shared = { shims: true, splitting: true, clean: false, noExternal: [/^@jsonjoy\.com\//] };
+
+export default [
+  qcoPackage(
+    { index: 'src/index.ts', nbd: 'src/nbd.ts', 'vhost-user-blk': 'src/vhost-user-blk.ts' },
+    { ...shared, dts: { compilerOptions: { stripInternal: true } } },
+  ),
+  qcoPackage(
+    {
+      'qco-io': 'src/bin/qco-io.ts',
+      'qco-img': 'src/bin/qco-img.ts',
+      'qco-nbd': 'src/bin/qco-nbd.ts',
+      'qco-storage-daemon': 'src/bin/qco-storage-daemon.ts',
+    },
+    { ...shared, format: ['cjs'], dts: false },
+  ),
+];

@@ -63,7 +63,7 @@ async function transfer(tool: Tool, direction: Direction, s: Setup): Promise<voi
         ? run('/usr/bin/qemu-img', ['convert', '-f', 'raw', '-O', 'raw', s.url(s.remote), out], s.env)
         : run('/usr/bin/qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', s.local, s.url(s.remote)], s.env);
     case 'qco-img-convert': {
-      const cli = join(packageDir(), 'dist', 'qco-img.js');
+      const cli = join(packageDir(), 'dist', 'qco-img.cjs');
       if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block (qco-img) first`);
       return direction === 'read'
         ? run(process.execPath, [cli, 'convert', '-f', 'raw', '-O', 'raw', s.url(s.remote), out], s.env)
