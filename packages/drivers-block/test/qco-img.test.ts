@@ -1,6 +1,6 @@
 /** qco-img: info and bench output as qemu-img prints them, convert between drivers with -p. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,38 @@ describe('qco-img convert', () => {
     expect((await qcoIo(['-c', 'read -P 0 0 2M', dst])).status).toBe(0);
     const b = await qcoImg(['convert', '-f', 'raw', dst, 'null-co://']);
     expect(b.status).toBe(0);
+  });
+  /** What qemu-img map says is data and what zero, without host offsets (out of order, clusters land in any order). */
+  function allocation(img: string) {
+    const runs: { start: number; length: number; data: boolean; zero: boolean }[] = [];
+    for (const { start, length, data, zero } of JSON.parse(qemuImg(['map', '--output=json', img]).stdout) as { start: number; length: number; data: boolean; zero: boolean }[]) {
+      const last = runs.at(-1);
+      if (last !== undefined && last.data === data && last.zero === zero) last.length += length;
+      else runs.push({ start, length, data, zero });
+    }
+    return runs;
+  }
+  it('in order (default) and out of order (-W), 16 coroutines, over data, a hole and written zeroes: what qemu-img convert makes', async () => {
+    const src = join(dir, 'mixed.raw');
+    const mib = 1 << 20;
+    writeFileSync(src, Buffer.alloc(0));
+    truncateSync(src, 12 * mib);
+    const fd = openSync(src, 'r+');
+    writeSync(fd, Buffer.alloc(2 * mib, 0x11), 0, 2 * mib, 0);
+    writeSync(fd, Buffer.alloc(2 * mib, 0), 0, 2 * mib, 4 * mib); // [2M, 4M) stays a hole
+    writeSync(fd, Buffer.alloc(3 * mib, 0x22), 0, 3 * mib, 6 * mib);
+    writeSync(fd, Buffer.alloc(4096, 0x33), 0, 4096, 12 * mib - 4096);
+    closeSync(fd);
+    const theirs = join(dir, 'mixed-qemu.qcow2');
+    expect(qemuImg(['convert', '-f', 'raw', '-O', 'qcow2', src, theirs]).status).toBe(0);
+    for (const w of [[], ['-W']]) {
+      const ours = join(dir, `mixed${w.join('')}.qcow2`);
+      const r = await qcoImg(['convert', '-m', '16', ...w, '-f', 'raw', '-O', 'qcow2', src, ours]);
+      expect(r.stderr).toBe('');
+      expect(qemuImg(['compare', '-f', 'raw', '-F', 'qcow2', src, ours]).stdout).toBe('Images are identical.\n');
+      expect(qemuImg(['check', ours]).stdout).toContain('No errors were found on the image.');
+      expect(allocation(ours)).toEqual(allocation(theirs));
+    }
   });
   it('reports a target it cannot create', async () => {
     const src = join(dir, 'src2.img');

@@ -84,6 +84,11 @@ export function makeEntry(offset: number, copied: boolean, zero = false): [numbe
   return [hi >>> 0, ((offset >>> 0) | (zero ? OFLAG_ZERO_LO : 0)) >>> 0];
 }
 
+/** Set entry `i` to a standard entry for host `offset` (makeEntry without the pair it returns). */
+export function setStandardEntry(t: Uint8Array, i: number, offset: number, copied: boolean): void {
+  setEntryWords(t, i, (Math.floor(offset / 0x100000000) & OFFSET_HI_MASK) | (copied ? OFLAG_COPIED_HI : 0), offset >>> 0);
+}
+
 /** Decode L1 entry `i`: the L2 table offset (0 = none) and its COPIED flag. */
 export function l1Entry(t: Uint8Array, i: number): { offset: number; copied: boolean; reserved: boolean } {
   const hi = entryHi(t, i);

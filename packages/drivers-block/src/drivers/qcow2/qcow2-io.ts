@@ -16,7 +16,7 @@ import { bdrvCoPreadv } from '../../block/io.js';
 import { IoVector } from '../../block/iov.js';
 import { mapRange, mapRangeCached, freeEntry, l2TableForWrite, type Mapping } from './qcow2-cluster.js';
 import { inflateCluster } from './qcow2-compress.js';
-import { ClusterType, l2Entry, makeEntry, setEntryWords, OFLAG_ZERO_LO, entryWords } from './qcow2-entry.js';
+import { ClusterType, entryHi, entryLo, l2Entry, setEntryWords, setStandardEntry, OFLAG_ZERO_LO, entryWords, type L2Entry } from './qcow2-entry.js';
 import { INCOMPAT_DIRTY } from './qcow2-header.js';
 import { allocClusters, freeClusters } from './qcow2-refcount.js';
 import { hex, type InflightAlloc, type Qcow2State } from './qcow2-state.js';
@@ -140,15 +140,16 @@ function* prepareWrite(s: Qcow2State, backing: BackingLink, offset: number, byte
     const busy = s.conflictingAlloc(c0, c0 + 1);
     // QEMU's handle_dependencies: wait for the other allocation, then look again (the caller waits, after unlocking).
     if (busy !== undefined) return { kind: 'wait', alloc: busy };
-    // Extend over following clusters of the same L2 table that need allocating too.
-    const lastCluster = Math.floor((offset + bytes - 1) / cs);
+    // QEMU's handle_alloc: the following clusters of the same L2 table that need allocating too, up to the
+    // first one another write is allocating, taken a mapping run at a time (one allocation, one L2 update).
     const tableEnd = (Math.floor(c0 / s.l2Size) + 1) * s.l2Size;
-    let n = 1;
+    const limit = s.firstAllocFrom(c0 + 1, Math.min(Math.floor((offset + bytes - 1) / cs) + 1, tableEnd));
+    let n = Math.min(limit - c0, Math.ceil(((offset % cs) + m.bytes) / cs));
     let lastType = m.type;
-    for (; c0 + n <= lastCluster && c0 + n < tableEnd; n++) {
-      if (s.conflictingAlloc(c0 + n, c0 + n + 1) !== undefined) break;
-      const next = yield* mapRange(s, (c0 + n) * cs, cs);
+    while (c0 + n < limit) {
+      const next = yield* mapRange(s, (c0 + n) * cs, (limit - c0 - n) * cs);
       if (inPlace(next.type, next.entry.copied)) break;
+      n += Math.min(limit - c0 - n, Math.ceil(next.bytes / cs));
       lastType = next.type;
     }
     yield* markDirty(s);
@@ -176,15 +177,16 @@ function* linkClusters(s: Qcow2State, c0: number, n: number, host: number): Co {
   const l1i = Math.floor(c0 / s.l2Size);
   const t = yield* l2TableForWrite(s, l1i);
   if (!s.lazyRefcounts) yield* s.l2Cache.setDependency(s.refcountCache);
-  const old = [];
+  const table = t.table;
+  const first = c0 % s.l2Size;
+  let old: L2Entry[] | undefined;
   for (let k = 0; k < n; k++) {
-    const l2i = (c0 + k) % s.l2Size;
-    old.push(l2Entry(t.table, l2i, s.clusterBits));
-    const [hi, lo] = makeEntry(host + k * s.clusterSize, true);
-    setEntryWords(t.table, l2i, hi, lo);
+    // An unallocated entry (all zero words, what a fresh image holds) has nothing to drop.
+    if (entryHi(table, first + k) !== 0 || entryLo(table, first + k) !== 0) (old ??= []).push(l2Entry(table, first + k, s.clusterBits));
+    setStandardEntry(table, first + k, host + k * s.clusterSize, true);
   }
   s.l2Cache.markDirty(t.offset);
-  for (const e of old) yield* freeEntry(s, e);
+  if (old !== undefined) for (const e of old) yield* freeEntry(s, e);
 }
 
 function* executeWrite(s: Qcow2State, backing: BackingLink, plan: WritePlan & { kind: 'inplace' | 'alloc' }, offset: number, qiov: IoVector): Co {

@@ -206,20 +206,67 @@ export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, 
   }
   if (addend < 0 && !s.lazyRefcounts) yield* s.refcountCache.setDependency(s.l2Cache);
   const block = yield* s.refcountCache.get(off);
+  s.refcountCache.markDirty(off);
+  if (updateEntry(s, block, cluster, addend) === NEGATIVE) yield* negativeRefcount(s, cluster);
+}
+
+const NEGATIVE = -1;
+const FREED = 1;
+
+function negativeRefcount(s: Qcow2State, cluster: number): Co<never> {
+  return s.signalCorruption(`Refcount of cluster ${hex(cluster * s.clusterSize)} would become negative`);
+}
+
+/**
+ * Add `addend` to the refcount of `cluster`, whose entry is in `block`
+ * (marked dirty by the caller): FREED when it reached zero, NEGATIVE (and
+ * nothing changed) when it would go below, else 0. No yield, so a run of
+ * clusters costs no coroutine frame each.
+ */
+function updateEntry(s: Qcow2State, block: Uint8Array, cluster: number, addend: number): number {
   const i = cluster % s.refblockSize;
-  const old = getRefcountEntry(block, i, s.refcountOrder);
-  const v = old + addend;
-  if (v < 0) yield* s.signalCorruption(`Refcount of cluster ${hex(cluster * s.clusterSize)} would become negative`);
+  const v = getRefcountEntry(block, i, s.refcountOrder) + addend;
+  if (v < 0) return NEGATIVE;
   if (v > s.refcountMax) throw new Qcow2Error(`Refcount overflow on cluster ${hex(cluster * s.clusterSize)} of '${s.name}'`, 'ERANGE');
   setRefcountEntry(block, i, s.refcountOrder, v);
-  s.refcountCache.markDirty(off);
-  if (v === 0) {
-    if (cluster < s.freeClusterIndex) s.freeClusterIndex = cluster;
-    s.metadataClusters.delete(cluster);
-    if (Math.floor(s.freeByteOffset / s.clusterSize) === cluster) s.freeByteOffset = 0;
-    // A freed cluster may have held a table: drop it from the caches so it is never written back.
-    s.l2Cache.discard(cluster * s.clusterSize);
-    s.refcountCache.discard(cluster * s.clusterSize);
+  if (v !== 0) return 0;
+  if (cluster < s.freeClusterIndex) s.freeClusterIndex = cluster;
+  s.metadataClusters.delete(cluster);
+  if (Math.floor(s.freeByteOffset / s.clusterSize) === cluster) s.freeByteOffset = 0;
+  // A freed cluster may have held a table: drop it from the caches so it is never written back.
+  s.l2Cache.discard(cluster * s.clusterSize);
+  s.refcountCache.discard(cluster * s.clusterSize);
+  return FREED;
+}
+
+/**
+ * updateRefcount for clusters [first, first + n): one refcount-block lookup
+ * per block the run crosses instead of one per cluster (QEMU's
+ * update_refcount walks a range the same way). A cluster no block covers
+ * yet goes the one-cluster way, which allocates the block.
+ */
+export function* updateRefcounts(s: Qcow2State, first: number, n: number, addend: number, avoidStart?: number, avoidEnd?: number): Co {
+  const end = first + n;
+  let c = first;
+  while (c < end) {
+    const idx = Math.floor(c / s.refblockSize);
+    const off = idx < s.refTable.length ? s.refTable[idx] : 0;
+    if (off === 0) {
+      yield* updateRefcount(s, c, addend, avoidStart ?? c, avoidEnd ?? c + 1);
+      c++;
+      continue;
+    }
+    if (addend < 0 && !s.lazyRefcounts) yield* s.refcountCache.setDependency(s.l2Cache);
+    const block = yield* s.refcountCache.get(off);
+    s.refcountCache.markDirty(off);
+    const stop = Math.min(end, (idx + 1) * s.refblockSize);
+    while (c < stop) {
+      const r = updateEntry(s, block, c, addend);
+      if (r === NEGATIVE) yield* negativeRefcount(s, c);
+      c++;
+      // The block freed its own cluster: it left the cache, so the next cluster looks it up again.
+      if (r === FREED && (c - 1) * s.clusterSize === off) break;
+    }
   }
 }
 
@@ -227,7 +274,7 @@ export function* updateRefcount(s: Qcow2State, cluster: number, addend: number, 
 export function* allocClusters(s: Qcow2State, n: number): Co<number> {
   const start = yield* findFreeClusters(s, n);
   s.endCluster = Math.max(s.endCluster, start + n);
-  for (let c = start; c < start + n; c++) yield* updateRefcount(s, c, 1, start, start + n);
+  yield* updateRefcounts(s, start, n, 1, start, start + n);
   return start * s.clusterSize;
 }
 
@@ -235,5 +282,5 @@ export function* allocClusters(s: Qcow2State, n: number): Co<number> {
 export function* freeClusters(s: Qcow2State, offset: number, bytes: number): Co {
   const first = Math.floor(offset / s.clusterSize);
   const last = Math.floor((offset + bytes - 1) / s.clusterSize);
-  for (let c = first; c <= last; c++) yield* updateRefcount(s, c, -1);
+  yield* updateRefcounts(s, first, last - first + 1, -1);
 }

@@ -184,6 +184,13 @@ export class Qcow2State {
     yield* this.file.pwrite(this.header.refcountTableOffset + i * 8, b);
   }
 
+  /** The first guest cluster in [start, end) an allocating write in flight covers, else `end`. */
+  firstAllocFrom(start: number, end: number): number {
+    let first = end;
+    for (const a of this.inflight) if (a.start < first && start < a.end) first = Math.max(a.start, start);
+    return first;
+  }
+
   /** The allocating write in flight that covers any of guest clusters [start, end), if one does. */
   conflictingAlloc(start: number, end: number): InflightAlloc | undefined {
     for (const a of this.inflight) if (a.start < end && start < a.end) return a;

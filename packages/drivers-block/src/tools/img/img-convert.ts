@@ -1,11 +1,11 @@
 /**
  * qco-img convert: copy any image to any format over any protocol, with
- * `-m` coroutines in flight (`-W`: out of order, which is how they always
- * run here), qemu-img's progress line (-p), compressed clusters (-c),
+ * `-m` coroutines in flight (writing in order, as qemu-img does, unless
+ * `-W` lets them write as their reads complete), qemu-img's progress line (-p), compressed clusters (-c),
  * create options (-o), and the source's block status used to skip what
  * reads as zeroes on a freshly created target.
  */
-import { coroutineRun, type Co } from '@qco/core';
+import { CoMutex, CoQueue, coroutineRun, type Co } from '@qco/core';
 import { BlockBackend } from '../../block/block-backend.js';
 import { BDRV_BLOCK_ZERO } from '../../block/block-driver.js';
 import { statSync } from 'node:fs';
@@ -26,62 +26,98 @@ export interface ConvertCopyOptions {
   parallel?: number;
   /** The target reads as zeroes already: skip zero ranges. */
   sparse?: boolean;
+  /** Write chunks as they are read (-W); else in order, as qemu-img does by default. */
+  outOfOrder?: boolean;
   /** Write compressed clusters (the target must support it). */
   compress?: boolean;
   /** Called with the bytes done so far. */
   onProgress?: (done: number) => void;
 }
 
+/**
+ * Whether `b` is all zero bytes (QEMU's buffer_is_zero): the first 16 bytes
+ * by hand, then the buffer against itself shifted by 16 with one memcmp, so
+ * a zero chunk costs a native pass and data usually fails on the first word.
+ */
 function isZero(b: Uint8Array): boolean {
-  const words = b.byteOffset % 8 === 0 && b.length % 8 === 0 ? new BigUint64Array(b.buffer, b.byteOffset, b.length / 8) : null;
-  if (words) {
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-    return true;
-  }
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
+  const head = Math.min(16, b.length);
+  for (let i = 0; i < head; i++) if (b[i] !== 0) return false;
+  return b.length <= 16 || Buffer.compare(b.subarray(0, b.length - 16), b.subarray(16)) === 0;
 }
 
 /** Copy `size` bytes from `src` to `dst` in chunks with `parallel` coroutines. */
 export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: number, opts: ConvertCopyOptions = {}): Promise<void> {
   const chunk = opts.chunk ?? 2 * 1024 * 1024;
   const parallel = Math.max(1, opts.parallel ?? 8);
+  const inOrder = opts.outOfOrder !== true;
   let next = 0;
   let done = 0;
   let failed = false;
+  // QEMU's wr_offs: with writes in order, the chunk at `written` is the only one that may write now.
+  let written = 0;
+  const turn = new CoQueue();
+  /** Wait until the chunk at `at` is next to write; false when the copy failed meanwhile. */
+  function* waitTurn(at: number): Co<boolean> {
+    while (written !== at && !failed) yield* turn.wait();
+    return !failed;
+  }
+  /** Stop the copy: no chunk starts, and those waiting for their turn give up. */
+  function fail(): void {
+    failed = true;
+    turn.restartAll();
+  }
+  function passTurn(to: number): void {
+    written = to;
+    turn.restartAll();
+  }
+  // QEMU's s->lock: a chunk is claimed (its block status asked, `next` moved past it) by one coroutine at a time.
+  const claim = new CoMutex();
   const worker = function* (): Co {
     const buf = new Uint8Array(chunk);
-    while (next < size && !failed) {
+    for (;;) {
+      yield* claim.lock();
       const at = next;
       let n = Math.min(chunk, size - at);
-      if (opts.sparse === true) {
-        // Where the source reads as zeroes there is nothing to write on a fresh target.
-        const st = yield* src.coBlockStatusAbove(at, n);
-        if ((st.flags & BDRV_BLOCK_ZERO) !== 0) {
-          next = at + st.bytes;
-          done += st.bytes;
-          opts.onProgress?.(done);
-          continue;
+      let zero = false;
+      try {
+        if (at >= size || failed) return;
+        if (opts.sparse === true) {
+          // Where the source reads as zeroes there is nothing to write on a fresh target.
+          const st = yield* src.coBlockStatusAbove(at, n);
+          zero = (st.flags & BDRV_BLOCK_ZERO) !== 0;
+          n = Math.min(n, st.bytes);
         }
-        n = Math.min(n, st.bytes);
+        next = at + n;
+      } catch (err) {
+        fail();
+        throw err;
+      } finally {
+        claim.unlock();
       }
-      next = at + n;
+      if (zero) {
+        if (inOrder && (yield* waitTurn(at))) passTurn(at + n);
+        done += n;
+        opts.onProgress?.(done);
+        continue;
+      }
       const view = buf.subarray(0, n);
       try {
         yield* src.coPreadv(at, n, new IoVector(view));
       } catch (err) {
-        failed = true;
+        fail();
         throw new ImgError(`error while reading at byte ${at}: ${strerror(err instanceof BlockError ? err.errno : 5)}`);
       }
+      if (inOrder && !(yield* waitTurn(at))) return;
       try {
         if (!(opts.sparse === true && isZero(view))) {
           if (opts.compress === true) yield* dst.coPwriteCompressed(at, view);
           else yield* dst.coPwritev(at, n, new IoVector(view));
         }
       } catch (err) {
-        failed = true;
+        fail();
         throw new ImgError(`error while writing at byte ${at}: ${err instanceof BlockError ? (err.message || strerror(err.errno)) : String(err)}`);
       }
+      if (inOrder) passTurn(at + n);
       done += n;
       opts.onProgress?.(done);
     }
@@ -167,6 +203,7 @@ export async function imgConvert(args: readonly string[], io: CliStreams): Promi
       try {
         await convertCopy(src, dst, size, {
           parallel,
+          outOfOrder: o.has('W'),
           sparse,
           compress,
           ...(compress && info.clusterSize !== undefined ? { chunk: Math.max(info.clusterSize, 2 * 1024 * 1024 - ((2 * 1024 * 1024) % info.clusterSize)) } : {}),
