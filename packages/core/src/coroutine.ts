@@ -648,6 +648,11 @@ export function coroutineEnter(co: Coroutine): void {
  */
 export function coroutineYield(): CoroutineYield {
   const self = current;
+  // The fast path's coroutine (gate exactly Entered): one compare, one Smi store.
+  if (self !== null && self.gate === Gate.Entered) {
+    self.gate = 0;
+    return YIELD;
+  }
   if (self === null) throw new CoroutineYieldToNoOneError();
   const gate = self.gate;
   if ((gate & Gate.Entered) === 0) throw new CoroutineYieldToNoOneError();
