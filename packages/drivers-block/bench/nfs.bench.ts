@@ -9,20 +9,21 @@
  * driver without the tool around it. Each sample is one whole transfer: one
  * warm-up, then `QCO_NFS_BENCH_SAMPLES` (default 4) timed runs. Both convert
  * tools overwrite one kept target (`-n`): first-touch of fresh page-cache
- * pages would swing either tool's time more than the difference measured.
+ * pages would swing either tool's time more than the difference measured; the
+ * local image and target are on tmpfs where the machine has one (scratchDir),
+ * so neither tool's time depends on the disk's writeback.
  * The `(interleaved)` cases alternate qemu-img and qco-img run by run against
  * one ganesha and report the median of the per-round ratios, so the machine's
  * load hits both alike. `QCO_IMG_JS` points at another qco-img build than this
  * package's dist/qco-img.cjs (the installed executable).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
 import { measuredFromSamples as stats, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
 import { interleavedRatio } from './interleave.js';
-import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, transferCases, type Direction } from './transfer-util.js';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, scratchDir, scratchStorage, transferCases, type Direction } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
 
@@ -38,7 +39,7 @@ interface Setup {
 
 async function setUp(direction: Direction): Promise<Setup> {
   const peer = await startGanesha();
-  const dir = mkdtempSync(join(tmpdir(), 'qco-nfs-bench-'));
+  const dir = scratchDir('qco-nfs-bench-');
   const remote = join(peer.exportDir, 'image.raw');
   const local = join(dir, 'local.raw');
   const data = randomBytes(SIZE);
@@ -129,9 +130,11 @@ const module: BenchModule = {
       better: 'higher',
       unit: '×',
       requires: [...peer, 'qemu-img'],
-      params: { size: `${SIZE / (1024 * 1024)} MiB`, direction, interleaved: true, rounds: ROUNDS, goal: '≥ 1.0×' },
+      params: { size: `${SIZE / (1024 * 1024)} MiB`, direction, interleaved: true, rounds: ROUNDS, goal: '≥ 1.0×', localFiles: scratchStorage() },
     }));
-    return [...transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, peer, '/usr/bin/nfs-cp'), ...interleaved];
+    // Local images and targets live on tmpfs where there is one (scratchDir), said in each case's params.
+    const separate = transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, peer, '/usr/bin/nfs-cp').map((c) => ({ ...c, params: { ...c.params, localFiles: scratchStorage() } }));
+    return [...separate, ...interleaved];
   },
   prepare(spec): BenchFn {
     if (spec.backend) useBackend(spec.backend);

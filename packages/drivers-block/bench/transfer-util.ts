@@ -1,10 +1,13 @@
 /**
  * What the whole-transfer benchmarks (ssh, nfs) share: the transfer's shape,
- * where the package lives (to find its built tools), running an external
- * command to completion, and the library-face copy loop.
+ * where the package lives (to find its built tools), where local images and
+ * targets go, running an external command to completion, and the
+ * library-face copy loop.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec } from '@qco/bench';
@@ -44,6 +47,26 @@ export async function blkTransfer(blk: BlockBackend, direction: Direction, flush
 /** The package directory (.qco-bench/*.bench.mjs, where qco-perf bundles the module → the package). */
 export function packageDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Where a case's local images and targets go here: 'tmpfs' (/dev/shm), or 'disk' when /dev/shm is not writable. */
+export function scratchStorage(): 'tmpfs' | 'disk' {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return 'tmpfs';
+  } catch {
+    return 'disk';
+  }
+}
+
+/**
+ * A fresh directory for a case's local images and targets, on tmpfs where the
+ * machine has one: writing 256 MiB to this VM's disk makes either tool's time
+ * depend on when the kernel writes its dirty pages back (seconds, either way),
+ * which is not what the case compares. Both tools of a case use the same one.
+ */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(scratchStorage() === 'tmpfs' ? '/dev/shm' : tmpdir(), prefix));
 }
 
 /** Run `cmd args` to completion; rejects with its stderr when it fails. */
