@@ -314,15 +314,59 @@ describe('vhost-user-blk protocol', () => {
     expect(Buffer.from(fe.u8.subarray(DATA + 0x1000, DATA + 0x1200)).equals(content.subarray(0, 512))).toBe(true);
     // A header split over two descriptors and the status byte at the end of a longer last one.
     fe.header(DATA, 0, 1);
+    fe.u8.copyWithin(DATA + 0x20, DATA + 8, DATA + 16); // the second half elsewhere, so the halves stay two segments
     fe.u8.fill(0xee, DATA + 0x1000, DATA + 0x1201);
     fe.desc(DESC, 0, DATA, 8, 1, 1);
-    fe.desc(DESC, 1, DATA + 8, 8, 1, 2);
+    fe.desc(DESC, 1, DATA + 0x20, 8, 1, 2);
     fe.desc(DESC, 2, DATA + 0x1000, 513, 2, 0);
     fe.publish(0);
     expect(await fe.used()).toEqual({ id: 0, len: 513 });
     expect(Buffer.from(fe.u8.subarray(DATA + 0x1000, DATA + 0x1200)).equals(content.subarray(512, 1024))).toBe(true);
     expect(fe.u8[DATA + 0x1200]).toBe(0);
     expect(exp.requestCounts).toMatchObject({ in: 5, out: 3, flush: 1, getId: 1, other: 1 });
+    fe.close();
+    await exp.whenDisconnected();
+  });
+
+  test('/vhost-user-blk/requests/contiguous-descriptors: descriptors that continue each other read and write as one span', async () => {
+    const fe = new FrontEnd(sock);
+    await fe.setUp(ALL);
+    // OUT at sector 32: the header right before the data, two contiguous data pages, then one after a gap.
+    fe.header(DATA + 0xff0, 1, 32);
+    fe.u8.fill(0x11, DATA + 0x1000, DATA + 0x2000);
+    fe.u8.fill(0x22, DATA + 0x2000, DATA + 0x3000);
+    fe.u8.fill(0x33, DATA + 0x4000, DATA + 0x5000);
+    fe.u8[DATA + 0x100] = 0xff;
+    fe.desc(DESC, 0, DATA + 0xff0, 16, 1, 1);
+    fe.desc(DESC, 1, DATA + 0x1000, 0x1000, 1, 2);
+    fe.desc(DESC, 2, DATA + 0x2000, 0x1000, 1, 3);
+    fe.desc(DESC, 3, DATA + 0x4000, 0x1000, 1, 4);
+    fe.desc(DESC, 4, DATA + 0x100, 1, 2, 0);
+    fe.publish(0);
+    expect(await fe.used()).toEqual({ id: 0, len: 1 });
+    expect(fe.u8[DATA + 0x100]).toBe(0);
+    const back = await blk.pread(32 * 512, 0x3000);
+    expect([back[0], back[0xfff], back[0x1000], back[0x1fff], back[0x2000], back[0x2fff]]).toEqual([0x11, 0x11, 0x22, 0x22, 0x33, 0x33]);
+    // IN of the same 12 KiB: two contiguous data descriptors and the status byte right after them.
+    fe.header(DATA, 0, 32);
+    fe.u8.fill(0, DATA + 0x1000, DATA + 0x4000);
+    fe.u8[DATA + 0x4000] = 0xff;
+    fe.desc(DESC, 0, DATA, 16, 1, 1);
+    fe.desc(DESC, 1, DATA + 0x1000, 0x1000, 3, 2);
+    fe.desc(DESC, 2, DATA + 0x2000, 0x2000, 3, 3);
+    fe.desc(DESC, 3, DATA + 0x4000, 1, 2, 0);
+    fe.publish(0);
+    expect(await fe.used()).toEqual({ id: 0, len: 0x3001 });
+    expect(fe.u8[DATA + 0x4000]).toBe(0);
+    expect(Buffer.from(fe.u8.subarray(DATA + 0x1000, DATA + 0x4000)).equals(back)).toBe(true);
+    // A readable descriptor after a writable one is still refused, merged or not.
+    fe.desc(DESC, 0, DATA, 16, 1, 1);
+    fe.desc(DESC, 1, DATA + 0x1000, 0x1000, 3, 2);
+    fe.desc(DESC, 2, DATA + 0x2000, 0x1000, 1, 3);
+    fe.desc(DESC, 3, DATA + 0x100, 1, 2, 0);
+    fe.publish(0);
+    expect(await fe.used()).toBeNull();
+    expect(logged.some((l) => l.includes('Incorrect order for descriptors'))).toBe(true);
     fe.close();
     await exp.whenDisconnected();
   });

@@ -134,7 +134,14 @@ export class VirtQueue {
     let max = this.num;
     let i = head;
     let seen = 0;
+    let descs = 0;
     let indirect = false;
+    let sawWrite = false;
+    // Descriptors that continue the one before in guest memory (same direction) become one segment:
+    // a guest sends page-sized segments, often contiguous, and one view per run is what the I/O needs.
+    let runAddr = 0;
+    let runLen = 0;
+    let runWrite = false;
     for (;;) {
       const at = base + i * 16;
       // Two 32-bit reads rather than a BigInt per descriptor; above 2^53 it is not a safe integer and maps to nothing.
@@ -156,17 +163,25 @@ export class VirtQueue {
         indirect = true;
         continue;
       }
-      if (++seen > max || el.out.length + el.in.length >= VIRTQUEUE_MAX_SIZE) return this.fail('Looped descriptor');
-      if (flags & VRING_DESC_F_WRITE) {
-        if (!this.mem.map(addr, len, el.in)) return this.fail(`Descriptor address 0x${addr.toString(16)} (${len} bytes) is outside guest memory`);
-      } else {
-        if (el.in.length > 0) return this.fail('Incorrect order for descriptors');
-        if (!this.mem.map(addr, len, el.out)) return this.fail(`Descriptor address 0x${addr.toString(16)} (${len} bytes) is outside guest memory`);
+      if (++seen > max || ++descs > VIRTQUEUE_MAX_SIZE) return this.fail('Looped descriptor');
+      const write = (flags & VRING_DESC_F_WRITE) !== 0;
+      if (write) sawWrite = true;
+      else if (sawWrite) return this.fail('Incorrect order for descriptors');
+      if (len > 0) {
+        if (runLen > 0 && write === runWrite && addr === runAddr + runLen) {
+          runLen += len;
+        } else {
+          if (runLen > 0 && !this.mem.map(runAddr, runLen, runWrite ? el.in : el.out)) return this.outside(runAddr, runLen);
+          runAddr = addr;
+          runLen = len;
+          runWrite = write;
+        }
       }
       if (!(flags & VRING_DESC_F_NEXT)) break;
       if (next >= max) return this.fail(`Desc next is ${next}`);
       i = next;
     }
+    if (runLen > 0 && !this.mem.map(runAddr, runLen, runWrite ? el.in : el.out)) return this.outside(runAddr, runLen);
     el.inUse = true;
     return el;
   }
@@ -197,6 +212,10 @@ export class VirtQueue {
     this.signalledUsedValid = true;
     const usedEvent = this.avail.getUint16(4 + 2 * this.num, true);
     return !v || ((now - usedEvent - 1) & 0xffff) < ((now - old) & 0xffff);
+  }
+
+  private outside(addr: number, len: number): null {
+    return this.fail(`Descriptor address 0x${addr.toString(16)} (${len} bytes) is outside guest memory`);
   }
 
   private fail(why: string): null {
