@@ -345,6 +345,50 @@ describe('protocol', () => {
     }
   });
 
+  it('a client that stops reading replies stops being read: the server serves a bounded number of its requests, then all once it reads again', async () => {
+    const img = join(dir, 'unread.img');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', img, '8M']);
+    const blk = await BlockBackend.open(img, { format: 'file', readOnly: true });
+    // Count the reads the node is asked for: how far the server got with the requests.
+    let reads = 0;
+    const inner = blk.coPreadv.bind(blk);
+    blk.coPreadv = function* (...args: Parameters<typeof inner>) {
+      reads++;
+      return yield* inner(...args);
+    };
+    const srv = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'u', blk }], log: () => undefined });
+    const REQUESTS = 4096;
+    const c = await RawNbd.open(srv.port);
+    try {
+      await c.go('u');
+      c.socket.pause();
+      const hdrs = Buffer.concat(Array.from({ length: REQUESTS }, (_, i) => request(NBD_CMD_READ, (i * 65536) % (8 * MiB), 65536, BigInt(i + 1))));
+      c.write(hdrs);
+      // Until the count stops moving: the server is held by the replies nobody reads.
+      let last = -1;
+      for (let i = 0; i < 100 && reads !== last; i++) {
+        last = reads;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThan(REQUESTS / 4);
+      c.socket.resume();
+      const seen = new Set<bigint>();
+      for (let i = 0; i < REQUESTS; i++) {
+        const h = await c.read(16, 20_000);
+        expect([h.readUInt32BE(0), h.readUInt32BE(4)]).toEqual([0x67446698, 0]);
+        seen.add(h.readBigUInt64BE(8));
+        await c.read(65536, 20_000);
+      }
+      expect(seen.size).toBe(REQUESTS);
+      expect(reads).toBe(REQUESTS);
+    } finally {
+      c.destroy();
+      await srv.close();
+      await blk.close();
+    }
+  });
+
   it('an unknown option is answered with NBD_REP_ERR_UNSUP and negotiation goes on', async () => {
     const c = await RawNbd.open(server.port);
     await c.greet();
