@@ -9,11 +9,13 @@
  * median of its boots. The first case to run does the interleaved boots and
  * leaves every figure in a file keyed by the harness's pid; the other cases of
  * the run read it. Both daemons run as processes: qco-storage-daemon from
- * dist/, qemu-storage-daemon from Debian's qemu-system-common.
+ * dist/, qemu-storage-daemon from Debian's qemu-system-common. Beside each
+ * rate: the daemon's CPU over each timed pass (all its threads, from
+ * /proc schedstat), the load at each boot and, for ours, the per-round ratio.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
@@ -26,8 +28,16 @@ const RAND_READS = 4000;
 const METRICS = ['seq-read', 'seq-write', 'rand-read-4k-qd16'] as const;
 type Metric = (typeof METRICS)[number];
 type Daemon = 'qco-storage-daemon' | 'qemu-storage-daemon';
-/** Per daemon, per metric: one rate per boot. */
-type Figures = Record<Daemon, Record<Metric, number[]>>;
+/** One boot's figures for one metric: the guest's rate, the daemon's CPU seconds over that timed pass, the 1-minute load at boot. */
+interface Sample {
+  readonly rate: number;
+  readonly cpu: number;
+  readonly load: number;
+}
+/** Per daemon, per metric: one sample per boot (boot i of both daemons is round i). */
+type Figures = Record<Daemon, Record<Metric, Sample[]>>;
+/** The guest line that ends each metric's timed pass. */
+const RESULT_KEYS: Readonly<Record<Metric, string>> = { 'seq-read': 'seqread_us', 'seq-write': 'seqwrite_us', 'rand-read-4k-qd16': 'randread_us' };
 
 const resultsFile = join(tmpdir(), `qco-vhost-user-bench-${process.ppid}.json`);
 
@@ -43,6 +53,24 @@ function startDaemon(which: Daemon, image: string, sock: string): ChildProcess {
   if (which === 'qemu-storage-daemon') return spawn('qemu-storage-daemon', args, { stdio: 'ignore' });
   const bin = fileURLToPath(new URL('../dist/qco-storage-daemon.cjs', import.meta.url));
   return spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+}
+
+/** CPU seconds a process has run so far, all its threads (schedstat: nanoseconds on a CPU); NaN once it is gone. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return ns / 1e9;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function waitForSocket(sock: string): Promise<void> {
@@ -67,7 +95,8 @@ async function measureAll(): Promise<Figures> {
     // Each boot runs the workload once untimed (its results go nowhere), then timed: both daemons
     // are measured warm, as is the guest's own TCG translation cache (its first pass is slower
     // against either daemon), and a JIT's first thousands of requests are not what is compared.
-    const initrd = buildInitramfs(kernel, [...workload.map((c) => `${c} >/dev/null`), ...workload].join('\n'), {
+    // The marker between the passes starts the daemon CPU count of the timed pass's first metric.
+    const initrd = buildInitramfs(kernel, [...workload.map((c) => `${c} >/dev/null`), 'echo "@@qco timed"', ...workload].join('\n'), {
       files: { 'bin/qco-guest-io': buildGuestIoTool() },
     });
     const figures: Figures = {
@@ -80,15 +109,32 @@ async function measureAll(): Promise<Figures> {
         const d = startDaemon(which, image, sock);
         try {
           await waitForSocket(sock);
-          const r = await runGuest({ kernel, initrd, vhostUser: [{ socket: sock }], timeoutMs: 240_000 });
+          const load = loadavg()[0];
+          // Daemon CPU read as each timed result line arrives: the CPU of that pass alone.
+          const cpuAt = new Map<string, number>();
+          const r = await runGuest({
+            kernel,
+            initrd,
+            vhostUser: [{ socket: sock }],
+            timeoutMs: 240_000,
+            onResult: (line) => {
+              const key = line.split(' ')[0];
+              if (!cpuAt.has(key)) cpuAt.set(key, cpuSeconds(d.pid));
+            },
+          });
           const us = (k: string): number => {
             const v = Number(r.results.get(k));
             if (!(v > 0)) throw new Error(`${which}: the guest reported no ${k} (${r.lines.join('; ')})`);
             return v / 1e6;
           };
-          figures[which]['seq-read'].push(SEQ_BYTES / us('seqread_us'));
-          figures[which]['seq-write'].push(SEQ_BYTES / us('seqwrite_us'));
-          figures[which]['rand-read-4k-qd16'].push(RAND_READS / us('randread_us'));
+          let before = cpuAt.get('timed') ?? Number.NaN;
+          for (const metric of METRICS) {
+            const key = RESULT_KEYS[metric];
+            const after = cpuAt.get(key) ?? Number.NaN;
+            const rate = metric === 'rand-read-4k-qd16' ? RAND_READS / us(key) : SEQ_BYTES / us(key);
+            figures[which][metric].push({ rate, cpu: after - before, load });
+            before = after;
+          }
         } finally {
           d.kill('SIGTERM');
           await new Promise((r) => d.once('exit', r));
@@ -113,10 +159,20 @@ function measured(which: Daemon, metric: Metric): BenchFn {
   return {
     kind: 'measured',
     async run(): Promise<Measured> {
-      const rates = (await figures())[which][metric];
+      const all = await figures();
+      const own = all[which][metric];
+      const rates = own.map((x) => x.rate);
       const mid = median(rates);
       const spread = rates.length > 1 ? (100 * (Math.max(...rates) - Math.min(...rates))) / 2 / mid : 0;
-      return { hz: mid, rme: spread, samples: rates.length };
+      // Round i of both daemons ran back to back: their ratio is the least drift-prone figure.
+      const other = all[which === 'qco-storage-daemon' ? 'qemu-storage-daemon' : 'qco-storage-daemon'][metric];
+      const info: Record<string, string | number> = {
+        'daemon CPU ms (median of the timed passes)': Number((median(own.map((x) => x.cpu)) * 1000).toFixed(2)),
+        'daemon CPU ms per boot': own.map((x) => (x.cpu * 1000).toFixed(1)).join(' '),
+        'load at each boot': own.map((x) => x.load.toFixed(1)).join(' '),
+      };
+      if (which === 'qco-storage-daemon') info['per-round ratio to qemu-storage-daemon'] = own.map((x, i) => (x.rate / other[i].rate).toFixed(2)).join(' ');
+      return { hz: mid, rme: spread, samples: rates.length, info };
     },
   };
 }
