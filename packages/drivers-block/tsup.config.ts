@@ -14,7 +14,7 @@ const shared = { shims: true, splitting: true, clean: false, noExternal: [/^@jso
 
 export default [
   qcoPackage(
-    { index: 'src/index.ts', nbd: 'src/nbd.ts', 'vhost-user-blk': 'src/vhost-user-blk.ts' },
+    { index: 'src/index.ts', nbd: 'src/face-nbd.ts', 'vhost-user-blk': 'src/face-vhost-user-blk.ts' },
     { ...shared, dts: { compilerOptions: { stripInternal: true } } },
   ),
   qcoPackage(

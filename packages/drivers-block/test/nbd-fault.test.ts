@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { endStarted, nbdshEnv, runTool, startQemuNbd, type NbdPeer } from '@qco/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, type NbdBlockDriverState } from '../src/index.js';
-import { startNbdServer, type NbdServer } from '../src/nbd.js';
+import { startNbdServer, type NbdServer } from '../src/face-nbd.js';
 
 const MiB = 1 << 20;
 let dir = '';

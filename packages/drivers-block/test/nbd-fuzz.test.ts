@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BlockBackend } from '../src/index.js';
-import { startNbdServer, type NbdServer } from '../src/nbd.js';
+import { startNbdServer, type NbdServer } from '../src/face-nbd.js';
 import {
   NBD_OPTS_MAGIC,
   NBD_OPT_GO,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deferCall } from '@qco/core';
 import { BlockBackend } from '../src/index.js';
-import { startNbdServer, type NbdServer } from '../src/nbd.js';
+import { startNbdServer, type NbdServer } from '../src/face-nbd.js';
 import {
   NBD_CMD_READ,
   NBD_CMD_WRITE_ZEROES,

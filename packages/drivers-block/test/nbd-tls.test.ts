@@ -17,7 +17,7 @@ import { endStarted, freePort, makeTlsTestCerts, nbdshEnv, runTool, startQemuNbd
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend } from '../src/index.js';
-import { TlsCredsX509, registerTlsCreds, startNbdServer, type NbdServer } from '../src/nbd.js';
+import { TlsCredsX509, registerTlsCreds, startNbdServer, type NbdServer } from '../src/face-nbd.js';
 import { NBD_OPT_GO, NBD_OPT_LIST, NBD_REP_ERR_TLS_REQD } from '../src/nbd/constants.js';
 import { encodeGoPayload, encodeOptionRequest } from '../src/nbd/codec.js';
 import { RawNbd } from './nbd-raw.js';
