@@ -9,38 +9,19 @@
  * in this process excludes a second open in this process just as it
  * excludes another process.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, FileBlockDriverState, childOf } from '../src/index.js';
 import { fileLockAddon } from '../src/drivers/file/file-lock.js';
-import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoImgMain } from '../src/tools/qco-img.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
+import { qcoImg, qcoIo, qemu as qemuTool, type ToolRun } from './tool-run.js';
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 let dir = '';
 const held: BlockBackend[] = [];
 const children: ChildProcess[] = [];
-
-function qemu(tool: 'qemu-io' | 'qemu-img', args: string[]): Run {
-  const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) throw new Error(`${tool} could not run (install qemu-utils, listed in setup/apt-peers.txt): ${r.error.message}`);
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function qco(tool: 'qemu-io' | 'qemu-img', args: string[]): Promise<Run> {
-  const io = captureStreams();
-  const status = tool === 'qemu-io' ? await qcoIoMain(args, io) : await qcoImgMain(args, io);
-  return { status, stdout: io.stdout, stderr: io.stderr };
-}
 
 /** qemu's stderr with its tool name swapped for ours. */
 function asQco(text: string): string {
@@ -52,6 +33,12 @@ function image(name: string, fill = 0x11, size = 1 << 20): string {
   writeFileSync(p, Buffer.alloc(size, fill));
   return p;
 }
+
+/** QEMU's tool, bounded: a lock conflict must not leave it hanging. */
+const qemu = (tool: 'qemu-io' | 'qemu-img', args: string[]): ToolRun => qemuTool(tool, args, 30_000);
+
+/** The same tool of ours in this process. */
+const qco = (tool: 'qemu-io' | 'qemu-img', args: string[]): Promise<ToolRun> => (tool === 'qemu-io' ? qcoIo(args) : qcoImg(args));
 
 /** Open with qco and keep it open until the test ends. */
 async function hold(spec: string, how: Parameters<typeof BlockBackend.open>[1] = {}): Promise<BlockBackend> {

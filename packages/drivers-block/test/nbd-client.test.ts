@@ -14,21 +14,15 @@ import { join } from 'node:path';
 import { coroutineRun } from '@qco/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
 import { qcoImgMain } from '../src/tools/qco-img.js';
 import { BDRV_BLOCK_DATA, BDRV_BLOCK_ZERO, BlockBackend, type NbdBlockDriverState, type BlockStatus } from '../src/index.js';
 import { runTool, startNbdkit, startQemuNbd, startQemuNbdUnix, type NbdPeer } from '@qco/test-utils';
+import { qcoIo } from './tool-run.js';
 
 const MiB = 1 << 20;
 let dir = '';
 const peers: NbdPeer[] = [];
 
-
-async function qcoIo(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  const io = captureStreams();
-  const status = await qcoIoMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qco-nbd-client-'));

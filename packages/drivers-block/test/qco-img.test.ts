@@ -4,28 +4,10 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, trunc
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoImgMain } from '../src/tools/qco-img.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
 import { BLOCK_DRIVER_SPEC, registerBlockDriver, type BlockDriver, type BlockDriverState } from '../src/index.js';
+import { qcoImg, qcoIo, qemu } from './tool-run.js';
 
 let dir = '';
-async function qcoImg(args: string[]) {
-  const io = captureStreams();
-  const status = await qcoImgMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
-async function qcoIo(args: string[]) {
-  const io = captureStreams();
-  const status = await qcoIoMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
-function qemuImg(args: string[]) {
-  const r = spawnSync('qemu-img', args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`qemu-img could not run (install qemu-utils, listed in setup/apt-peers.txt): ${r.error.message}`);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qco-img-'));
 });
@@ -36,11 +18,11 @@ describe('qco-img info', () => {
     const img = join(dir, 'info.img');
     writeFileSync(img, Buffer.alloc(2 << 20, 1));
     const ours = await qcoImg(['info', img]);
-    const theirs = qemuImg(['info', img]);
+    const theirs = qemu('qemu-img', ['info', img]);
     expect(ours.status).toBe(0);
     expect(ours.stdout).toBe(theirs.stdout);
     const oursJson: unknown = JSON.parse((await qcoImg(['info', '--output=json', img])).stdout);
-    const theirsJson: unknown = JSON.parse(qemuImg(['info', '--output=json', img]).stdout);
+    const theirsJson: unknown = JSON.parse(qemu('qemu-img', ['info', '--output=json', img]).stdout);
     expect(oursJson).toEqual(theirsJson);
   });
   it('null-co through --image-opts', async () => {
@@ -52,7 +34,7 @@ describe('qco-img info', () => {
     const ours = await qcoImg(['info', p]);
     expect(ours.status).toBe(1);
     expect(ours.stderr).toBe(`qco-img: Could not open '${p}': Could not open '${p}': No such file or directory\n`);
-    expect(qemuImg(['info', p]).stderr).toBe(`qemu-img: Could not open '${p}': Could not open '${p}': No such file or directory\n`);
+    expect(qemu('qemu-img', ['info', p]).stderr).toBe(`qemu-img: Could not open '${p}': Could not open '${p}': No such file or directory\n`);
   });
 });
 

@@ -5,7 +5,6 @@
  * (headers, L1/L2 tables, refcount structures) in memory, each of which
  * must open and read, or fail with a BlockError, within a bounded time.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +17,8 @@ import { openQcow2State } from '../src/drivers/qcow2/qcow2-driver.js';
 import { MemoryHostFile } from '../src/drivers/qcow2/qcow2-file.js';
 import { qcow2Flush, qcow2Preadv, qcow2Pwritev } from '../src/drivers/qcow2/qcow2-io.js';
 import { writeCompressedCluster } from '../src/drivers/qcow2/qcow2-write-compressed.js';
-import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
 import { seededRandom } from '@qco/test-utils';
+import { qcoIo, qemu } from './tool-run.js';
 
 /** What these tests read of `qemu-img info --output=json`. */
 interface QemuImgInfo {
@@ -34,12 +32,6 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'qco-qcow2-bad-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function qemu(tool: string, args: string[]): { out: string; status: number } {
-  const r = spawnSync(tool, args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`${tool} could not run (install qemu-utils): ${r.error.message}`);
-  return { out: r.stdout + r.stderr, status: r.status ?? -1 };
-}
 
 
 /** A copy of a fresh 1 MiB image with 64 KiB of data, with `bytes` written at `at`. */
@@ -62,12 +54,6 @@ function u32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(v);
   return b;
-}
-
-async function qcoIo(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  const io = captureStreams();
-  const status = await qcoIoMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
 }
 
 describe('bad qcow2 images', () => {

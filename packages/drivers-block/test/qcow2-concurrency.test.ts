@@ -10,7 +10,6 @@
  * must get right. Afterwards the overlay equals the raw copy byte for byte
  * and `qemu-img check` finds it clean.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import * as threads from '@qco/backend-threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend } from '../src/index.js';
 import { seededRandom } from '@qco/test-utils';
+import { qemu } from './tool-run.js';
 
 const SIZE = 6 << 20;
 const WRITERS = 64;
@@ -33,12 +33,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
-function qemu(tool: string, args: string[]): { stdout: string; status: number } {
-  const r = spawnSync(tool, args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`${tool} could not run (install qemu-utils): ${r.error.message}`);
-  return { stdout: r.stdout + r.stderr, status: r.status ?? -1 };
-}
 
 /** Every backend this repository ships; each must run here (the CI machine builds them all). */
 const BACKENDS = ['generator', 'native-ucontext', 'sigaltstack', 'asyncify', 'threads'] as const;
@@ -134,8 +128,8 @@ async function run(backend: string, clusterSize: number, seed: number): Promise<
   const rawCopy = join(dir, `${backend}-${clusterSize}-model.raw`);
   writeFileSync(rawCopy, model);
   const check = qemu('qemu-img', ['check', over]);
-  expect(check.stdout).toContain('No errors were found on the image.');
-  expect(qemu('qemu-img', ['compare', '-F', 'raw', over, rawCopy]).stdout).toBe('Images are identical.\n');
+  expect(check.out).toContain('No errors were found on the image.');
+  expect(qemu('qemu-img', ['compare', '-F', 'raw', over, rawCopy]).out).toBe('Images are identical.\n');
   expect(readFileSync(rawCopy).length).toBe(SIZE);
 }
 

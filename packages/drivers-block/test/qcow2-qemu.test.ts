@@ -6,15 +6,12 @@
  * identical; map, check, commit, rebase and resize give what qemu-img gives
  * on the same inputs; probing finds qcow2 and restricts a probed raw image.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend } from '../src/index.js';
-import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoImgMain } from '../src/tools/qco-img.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
+import { qcoImg, qcoIo, qemu, type ToolRun } from './tool-run.js';
 
 /** What these tests read of `qemu-img info --output=json`. */
 interface QemuImgInfo {
@@ -23,32 +20,11 @@ interface QemuImgInfo {
   readonly 'format-specific': { readonly data: { readonly corrupt?: boolean } };
 }
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
-
-function qemu(tool: string, args: string[]): Run {
-  const r = spawnSync(tool, args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`${tool} could not run (install qemu-utils, listed in setup/apt-peers.txt): ${r.error.message}`);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
-}
-async function qcoImg(args: string[]): Promise<Run> {
-  const io = captureStreams();
-  const status = await qcoImgMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
-async function qcoIo(args: string[]): Promise<Run> {
-  const io = captureStreams();
-  const status = await qcoIoMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
 /** qemu-io's / qco-io's report lines without the timing line. */
 function lines(out: string): string[] {
   return out.split('\n').filter((l) => l !== '' && !/ops; /.test(l));
 }
-function ok(r: Run, what: string): Run {
+function ok(r: ToolRun, what: string): ToolRun {
   expect(r.status, `${what}: ${r.stderr}${r.stdout}`).toBe(0);
   return r;
 }

@@ -3,25 +3,13 @@
  * back in the other, and both fail a wrong pattern with the same line and
  * exit status. qemu-io must be installed (setup/apt-peers.txt lists it).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureStreams } from '../src/tools/common/streams.js';
-import { qcoIoMain } from '../src/tools/qco-io.js';
+import { qcoIo, qemu } from './tool-run.js';
 
 let dir = '';
-function qemuIo(args: string[]): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync('qemu-io', args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`qemu-io could not run (install qemu-utils, listed in setup/apt-peers.txt): ${r.error.message}`);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
-}
-async function qcoIo(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  const io = captureStreams();
-  const status = await qcoIoMain(args, io);
-  return { stdout: io.stdout, stderr: io.stderr, status };
-}
 function image(name: string, size = 1 << 20): string {
   const p = join(dir, name);
   writeFileSync(p, Buffer.alloc(size));
@@ -44,14 +32,14 @@ describe('qco-io against qemu-io', () => {
     expect(w.status).toBe(0);
     expect(lines(w.stdout)).toEqual(['wrote 1048576/1048576 bytes at offset 0']);
     expect(w.stdout).toMatch(/^1 MiB, 1 ops; \d\d\.\d\d sec \([0-9.]+ [KMGT]iB\/sec and [0-9.]+ ops\/sec\)$/m);
-    const r = qemuIo(['-f', 'raw', '-c', 'read -P 0xab 0 1M', img]);
+    const r = qemu('qemu-io', ['-f', 'raw', '-c', 'read -P 0xab 0 1M', img]);
     expect(r.status).toBe(0);
     expect(lines(r.stdout)).toEqual(['read 1048576/1048576 bytes at offset 0']);
   });
 
   it('an image written by qemu-io reads back with qco-io', async () => {
     const img = image('b.img');
-    expect(qemuIo(['-f', 'raw', '-c', 'write -P 0x5a 0 1M', img]).status).toBe(0);
+    expect(qemu('qemu-io', ['-f', 'raw', '-c', 'write -P 0x5a 0 1M', img]).status).toBe(0);
     const r = await qcoIo(['-f', 'raw', '-c', 'read -P 0x5a 0 1M', img]);
     expect(r.status).toBe(0);
     expect(lines(r.stdout)).toEqual(['read 1048576/1048576 bytes at offset 0']);
@@ -61,7 +49,7 @@ describe('qco-io against qemu-io', () => {
     const img = image('c.img');
     await qcoIo(['-c', 'write -P 0xab 0 1M', img]);
     const ours = await qcoIo(['-c', 'read -P 0xac 0 1M', img]);
-    const theirs = qemuIo(['-f', 'raw', '-c', 'read -P 0xac 0 1M', img]);
+    const theirs = qemu('qemu-io', ['-f', 'raw', '-c', 'read -P 0xac 0 1M', img]);
     expect(theirs.status).toBe(1);
     expect(ours.status).toBe(theirs.status);
     expect(lines(ours.stdout)).toEqual(lines(theirs.stdout));
@@ -87,7 +75,7 @@ describe('qco-io against qemu-io', () => {
       'read -P 0xcd 8k 1536',
     ].flatMap((c) => ['-c', c]);
     const ours = await qcoIo([...chain, a]);
-    const theirs = qemuIo(['-f', 'raw', ...chain, b]);
+    const theirs = qemu('qemu-io', ['-f', 'raw', ...chain, b]);
     expect(ours.status).toBe(0);
     expect(theirs.status).toBe(0);
     expect(lines(ours.stdout)).toEqual(lines(theirs.stdout));
@@ -98,7 +86,7 @@ describe('qco-io against qemu-io', () => {
     await qcoIo(['-c', 'write -P 0x22 0 4k', img]);
     const w = await qcoIo(['-t', 'none', '-c', 'write -P 0x33 1 100', '-c', 'read -P 0x33 1 100', img]);
     expect(w.status).toBe(0);
-    const r = qemuIo(['-f', 'raw', '-c', 'read -P 0x22 0 1', '-c', 'read -P 0x33 1 100', '-c', 'read -P 0x22 101 3995', img]);
+    const r = qemu('qemu-io', ['-f', 'raw', '-c', 'read -P 0x22 0 1', '-c', 'read -P 0x33 1 100', '-c', 'read -P 0x22 101 3995', img]);
     expect(r.status).toBe(0);
   });
 });
@@ -108,7 +96,7 @@ describe('bad input: clear errors, no crash, nothing reported as written', () =>
     const r = await qcoIo(['-f', 'nosuch', '-c', 'read 0 4k', 'x']);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("qco-io: can't open device x: Unknown driver 'nosuch'\n");
-    expect(qemuIo(['-f', 'nosuch', '-c', 'read 0 4k', 'x']).stderr).toBe("qemu-io: can't open device x: Unknown driver 'nosuch'\n");
+    expect(qemu('qemu-io', ['-f', 'nosuch', '-c', 'read 0 4k', 'x']).stderr).toBe("qemu-io: can't open device x: Unknown driver 'nosuch'\n");
   });
   it('missing file', async () => {
     const p = join(dir, 'missing.img');
@@ -133,7 +121,7 @@ describe('bad input: clear errors, no crash, nothing reported as written', () =>
   it('offset past the end: read and write fail with EIO, the file does not grow', async () => {
     const img = image('f.img');
     const r = await qcoIo(['-c', 'read 1M 4k', '-c', 'write -P 1 1020k 8k', img]);
-    const q = qemuIo(['-f', 'raw', '-c', 'read 1M 4k', '-c', 'write -P 1 1020k 8k', img]);
+    const q = qemu('qemu-io', ['-f', 'raw', '-c', 'read 1M 4k', '-c', 'write -P 1 1020k 8k', img]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('read failed: Input/output error\nwrite failed: Input/output error\n');
     expect(lines(r.stdout)).toEqual(lines(q.stdout));
@@ -149,7 +137,7 @@ describe('bad input: clear errors, no crash, nothing reported as written', () =>
   it('command errors match qemu-io', async () => {
     const chain = ['read x 4k', 'read 0', 'bogus', 'write -P 0x1ff 0 1'].flatMap((c) => ['-c', c]);
     const ours = await qcoIo(['-f', 'null-co', ...chain, 'null-co://']);
-    const theirs = qemuIo(['-f', 'null-co', ...chain, 'null-co://']);
+    const theirs = qemu('qemu-io', ['-f', 'null-co', ...chain, 'null-co://']);
     expect(ours.status).toBe(1);
     expect(theirs.status).toBe(1);
     expect(ours.stdout).toBe(theirs.stdout);
