@@ -10,10 +10,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logFileTail } from './log-tail.js';
+import { exited, peerAnswers, sleep } from './peer-probes.js';
 
 /** Fixed loopback ports the test server listens on. */
 export const GANESHA_NFS_PORT = 2049;
@@ -40,20 +40,6 @@ export interface GaneshaPeer {
   logTail(lines?: number): string;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.setTimeout(1000, () => done(false));
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -63,11 +49,6 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs: nu
     await sleep(50);
   }
   throw new Error(`${what}: not ready after ${timeoutMs} ms`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 function config(exportDir: string): string {
@@ -106,7 +87,7 @@ export async function startGanesha(): Promise<GaneshaPeer> {
   for (const bin of [GANESHA_BIN, RPCBIND_BIN]) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: install the Debian packages of packages/drivers-block/setup/apt-peers.txt`);
   }
-  if (await portOpen(GANESHA_NFS_PORT)) {
+  if (await peerAnswers(GANESHA_NFS_PORT)) {
     throw new Error(`127.0.0.1:${GANESHA_NFS_PORT} is already taken: another NFS server runs here; the nfs tests need that port`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'qco-ganesha-'));
@@ -120,9 +101,9 @@ export async function startGanesha(): Promise<GaneshaPeer> {
   writeFileSync(confPath, config(exportDir));
 
   let rpcbind: ChildProcess | null = null;
-  if (!(await portOpen(RPCBIND_PORT))) {
+  if (!(await peerAnswers(RPCBIND_PORT))) {
     rpcbind = spawn(RPCBIND_BIN, ['-f', '-w'], { stdio: 'ignore' });
-    await waitFor('rpcbind', () => portOpen(RPCBIND_PORT), 10_000, rpcbind);
+    await waitFor('rpcbind', () => peerAnswers(RPCBIND_PORT), 10_000, rpcbind);
   }
 
   let ganesha: ChildProcess | null = null;
@@ -138,7 +119,7 @@ export async function startGanesha(): Promise<GaneshaPeer> {
     const child = spawn(GANESHA_BIN, ['-F', '-f', confPath, '-L', logPath, '-p', join(dir, 'ganesha.pid')], { stdio: 'ignore' });
     ganesha = child;
     try {
-      await waitFor('ganesha', async () => (await portOpen(GANESHA_NFS_PORT)) && (await portOpen(GANESHA_MNT_PORT)), 20_000, child);
+      await waitFor('ganesha', async () => (await peerAnswers(GANESHA_NFS_PORT)) && (await peerAnswers(GANESHA_MNT_PORT)), 20_000, child);
     } catch (err) {
       child.kill('SIGKILL');
       await exited(child);

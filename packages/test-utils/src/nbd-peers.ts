@@ -6,7 +6,8 @@
  * starve it. A missing tool fails with the Debian package to install.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
+import { peerAnswers } from './peer-probes.js';
 
 const PACKAGES: Readonly<Record<string, string>> = {
   'qemu-nbd': 'qemu-utils',
@@ -62,17 +63,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-function portOpen(port: number | string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = typeof port === 'string' ? connect({ path: port }) : connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** A server process we started. */
 export interface NbdPeer {
   /** Its port on 127.0.0.1. */
@@ -100,7 +90,7 @@ async function startPeer(cmd: string, args: (port: number) => string[], port?: n
   const ready = (async () => {
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null) throw new Error(`${cmd} exited with ${child.exitCode}: ${err}`);
-      if (await portOpen(socketPath ?? p)) return;
+      if (await peerAnswers(socketPath ?? p)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`${cmd} did not listen on ${p} within 5 s: ${err}`);

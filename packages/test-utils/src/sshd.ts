@@ -14,10 +14,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { logFileTail } from './log-tail.js';
+import { exited, peerAnswers, sleep } from './peer-probes.js';
 
 const SSHD_BIN = '/usr/sbin/sshd';
 const SSH_KEYGEN_BIN = '/usr/bin/ssh-keygen';
@@ -73,7 +74,6 @@ export interface SshdPeer {
   logTail(lines?: number): string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -81,25 +81,6 @@ function portFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
-}
-
-/** Whether an SSH server answers with its banner on the port. */
-function sshAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('data', (d) => done(d.toString('latin1').startsWith('SSH-')));
-    s.once('error', () => done(false));
-    s.setTimeout(2000, () => done(false));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Pids of every live descendant of `root` (from /proc/<pid>/stat's ppid field). */
@@ -201,7 +182,7 @@ export async function startSshd(options: { firstPort?: number; hostKeyType?: 'ed
         sshd = null;
         throw new Error(`sshd exited with code ${child.exitCode}\n${logTail()}`);
       }
-      if (await sshAnswers(port)) return;
+      if (await peerAnswers(port, (banner) => banner.toString('latin1').startsWith('SSH-'), 2000)) return;
       if (Date.now() > end) {
         child.kill('SIGKILL');
         await exited(child);
