@@ -535,7 +535,7 @@ export function coroutineEnterIn(ctx: AioContext | null, co: Coroutine): void {
     return;
   }
   to.queueNext = null;
-  runPending(ctx, current, to, false, undefined);
+  runPending(ctx, current, null, YIELDED, to, false, undefined);
 }
 
 /** The fast path's step threw: a frame below the thrower may still catch it, else the body ended with it. */
@@ -569,24 +569,41 @@ function stepped(to: CoroutineState, ret: CoroutineAction): CoroutineLocksHeldEr
  * woke, retire it if it ended, and run the rest of the pending list.
  */
 function settle(ctx: AioContext | null, from: CoroutineState | null, to: CoroutineState, ret: CoroutineAction, failed: boolean, failure: unknown): void {
-  let pending: CoroutineState | null = null;
-  if (to.wakeHead !== null) {
-    pending = to.wakeHead;
-    to.wakeHead = to.wakeTail = null;
-  }
-  const err = stepped(to, ret);
-  if (err !== null && !failed) {
-    failed = true;
-    failure = err;
-  }
-  runPending(ctx, from, pending, failed, failure);
+  runPending(ctx, from, to, ret, null, failed, failure);
 }
 
-/** The general enter loop: each pending coroutine in turn, what it wakes first. */
-function runPending(ctx: AioContext | null, from: CoroutineState | null, pending: CoroutineState | null, failed: boolean, failure: unknown): void {
+/**
+ * The general enter loop: `done` (when not null) was just stepped with outcome
+ * `ret`; then each pending coroutine in turn, what it wakes first. After every
+ * step, one place queues the wakes, retires an ended coroutine and keeps the
+ * first failure.
+ */
+function runPending(
+  ctx: AioContext | null,
+  from: CoroutineState | null,
+  done: CoroutineState | null,
+  ret: CoroutineAction,
+  pending: CoroutineState | null,
+  failed: boolean,
+  failure: unknown,
+): void {
   const fromCtx = from === null || from.slot === null ? (leaderCtx as BackendContext) : from.slot.ctx;
-  while (pending !== null) {
-    const to: CoroutineState = pending;
+  let to = done;
+  for (;;) {
+    if (to !== null) {
+      if (to.wakeHead !== null) {
+        (to.wakeTail as CoroutineState).queueNext = pending;
+        pending = to.wakeHead;
+        to.wakeHead = to.wakeTail = null;
+      }
+      const err = stepped(to, ret);
+      if (err !== null && !failed) {
+        failed = true;
+        failure = err;
+      }
+    }
+    if (pending === null) break;
+    to = pending;
     pending = to.queueNext;
     to.queueNext = null;
     if (to.scheduled !== null) throw new CoroutineAlreadyScheduledError(to.scheduled);
@@ -597,7 +614,6 @@ function runPending(ctx: AioContext | null, from: CoroutineState | null, pending
     to.gate |= Gate.Entered;
     if (ctx !== null) to.ctx = ctx;
     current = to;
-    let ret: CoroutineAction;
     try {
       ret = slot.direct ? slot.step() : slot.backend.switch(fromCtx, slot.ctx, CoroutineAction.Enter);
     } catch (err) {
@@ -609,16 +625,6 @@ function runPending(ctx: AioContext | null, from: CoroutineState | null, pending
       }
     }
     current = from;
-    if (to.wakeHead !== null) {
-      (to.wakeTail as CoroutineState).queueNext = pending;
-      pending = to.wakeHead;
-      to.wakeHead = to.wakeTail = null;
-    }
-    const err = stepped(to, ret);
-    if (err !== null && !failed) {
-      failed = true;
-      failure = err;
-    }
   }
   if (failed) throw failure;
 }
