@@ -85,7 +85,7 @@ describe('qco-img convert', () => {
   /** What qemu-img map says is data and what zero, without host offsets (out of order, clusters land in any order). */
   function allocation(img: string) {
     const runs: { start: number; length: number; data: boolean; zero: boolean }[] = [];
-    for (const { start, length, data, zero } of JSON.parse(qemuImg(['map', '--output=json', img]).stdout) as { start: number; length: number; data: boolean; zero: boolean }[]) {
+    for (const { start, length, data, zero } of JSON.parse(qemu('qemu-img', ['map', '--output=json', img]).stdout) as { start: number; length: number; data: boolean; zero: boolean }[]) {
       const last = runs.at(-1);
       if (last !== undefined && last.data === data && last.zero === zero) last.length += length;
       else runs.push({ start, length, data, zero });
@@ -104,13 +104,13 @@ describe('qco-img convert', () => {
     writeSync(fd, Buffer.alloc(4096, 0x33), 0, 4096, 12 * mib - 4096);
     closeSync(fd);
     const theirs = join(dir, 'mixed-qemu.qcow2');
-    expect(qemuImg(['convert', '-f', 'raw', '-O', 'qcow2', src, theirs]).status).toBe(0);
+    expect(qemu('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', src, theirs]).status).toBe(0);
     for (const w of [[], ['-W']]) {
       const ours = join(dir, `mixed${w.join('')}.qcow2`);
       const r = await qcoImg(['convert', '-m', '16', ...w, '-f', 'raw', '-O', 'qcow2', src, ours]);
       expect(r.stderr).toBe('');
-      expect(qemuImg(['compare', '-f', 'raw', '-F', 'qcow2', src, ours]).stdout).toBe('Images are identical.\n');
-      expect(qemuImg(['check', ours]).stdout).toContain('No errors were found on the image.');
+      expect(qemu('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', src, ours]).stdout).toBe('Images are identical.\n');
+      expect(qemu('qemu-img', ['check', ours]).stdout).toContain('No errors were found on the image.');
       expect(allocation(ours)).toEqual(allocation(theirs));
     }
   });
