@@ -105,7 +105,12 @@ export class NbdStream {
       d.at += at;
       if (d.at === d.dst.length) this.wakeReader();
     }
-    if (at < n) this.push(Buffer.from(buf.subarray(at, n)));
+    if (at < n) {
+      // A copy out of the socket's reused buffer; allocUnsafe, as Buffer.from would zero it first.
+      const rest = Buffer.allocUnsafe(n - at);
+      rest.set(buf.subarray(at, n));
+      this.push(rest);
+    }
   }
 
   /**
