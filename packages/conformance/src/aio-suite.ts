@@ -285,6 +285,41 @@ export function aioConformance(backend: SuiteBackend, options: AioSuiteOptions =
       data.e.cleanup();
     });
 
+    // aio_set_event_notifier's io_poll: work the handler can find without the notifier being set.
+    itWithoutBodies('/aio/event/io-poll', () => {
+      const e = new EventNotifier();
+      let posted = 0;
+      let runs = 0;
+      aioSetEventNotifier(
+        ctx,
+        e,
+        () => {
+          runs++;
+          e.testAndClear();
+          posted = 0;
+        },
+        () => posted > 0,
+      );
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(runs).toBe(0);
+      posted = 3;
+      // Not set, but io_poll finds the work, and a blocking poll does not sleep on it.
+      expect(aioPoll(ctx, true)).toBe(true);
+      expect(runs).toBe(1);
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(runs).toBe(1);
+      // Set without io_poll work: the handler still runs for the notifier.
+      e.set();
+      expect(aioPoll(ctx, false)).toBe(true);
+      expect(runs).toBe(2);
+      // Removing the handler removes its io_poll too.
+      aioSetEventNotifier(ctx, e, null);
+      posted = 1;
+      expect(aioPoll(ctx, false)).toBe(false);
+      expect(runs).toBe(2);
+      e.cleanup();
+    });
+
     itWithoutBodies('/aio/event/wait/no-flush-cb', () => {
       const data = newEvent({});
       const dummy = newEvent({ active: 1 });

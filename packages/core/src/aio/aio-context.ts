@@ -15,7 +15,7 @@ import { installCoroutineWakeRouter } from './aio-co.js';
 import { QEMUBH, type BhOwner, type QEMUBHFunc } from './bh.js';
 import { QEMU_CLOCK_REALTIME, qemuClockGetNs, type QEMUClockType } from './clock.js';
 import { AioContextDestroyedError, BhLeakedError } from './errors.js';
-import { EventNotifier, type EventNotifierHandler, type NotifierOwner } from './event-notifier.js';
+import { EventNotifier, type EventNotifierHandler, type EventNotifierPoll, type NotifierOwner } from './event-notifier.js';
 import { AioFdHandler, type AioFd, type IOHandler } from './fd-handler.js';
 import { QEMUTimer, newTimerListGroup, type QEMUTimerCB, type TimerList, type TimerOwner } from './timer.js';
 import { drainRemoteSources, threadWakeWord } from './wake.js';
@@ -63,6 +63,8 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   /** @internal Timer lists, one per clock. */
   readonly tlg: TimerList[];
   private readonly notifiers = new Map<EventNotifier, EventNotifierHandler>();
+  /** io_poll checks of notifiers registered with one: work is ready though the notifier is not set. */
+  private readonly pollers = new Map<EventNotifier, EventNotifierPoll>();
   private readonly fdHandlers = new Map<AioFd, AioFdHandler>();
   /** Set by aio_notify, consumed by the next poll. */
   private notified = false;
@@ -180,15 +182,28 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     this.kick();
   }
 
-  /** aio_set_event_notifier: run `handler` when `e` is set; null removes it. */
-  setEventNotifier(e: EventNotifier, handler: EventNotifierHandler | null): void {
+  /**
+   * aio_set_event_notifier: run `handler` when `e` is set, or when `ioPoll`
+   * (QEMU's io_poll: a cheap look at the device, such as a completion queue's
+   * phase bit) says work is ready before the notifier is; null removes both.
+   */
+  setEventNotifier(e: EventNotifier, handler: EventNotifierHandler | null, ioPoll: EventNotifierPoll | null = null): void {
+    this.pollers.delete(e);
     if (handler === null) {
       if (this.notifiers.delete(e) && e.owner === this) e.owner = null;
       return;
     }
     this.notifiers.set(e, handler);
+    if (ioPoll !== null) this.pollers.set(e, ioPoll);
     e.owner = this;
     if (e.isSet) this.kick();
+  }
+
+  /** Whether `e` is set or its io_poll finds work. */
+  private notifierReady(e: EventNotifier): boolean {
+    if (e.isSet) return true;
+    const ioPoll = this.pollers.get(e);
+    return ioPoll !== undefined && ioPoll();
   }
 
   /**
@@ -220,7 +235,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     let progress = false;
     if (this.notifiers.size > 0) {
       for (const [e, handler] of [...this.notifiers]) {
-        if (e.isSet && this.notifiers.get(e) === handler) {
+        if (this.notifiers.get(e) === handler && this.notifierReady(e)) {
           progress = true;
           handler(e);
         }
@@ -233,7 +248,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
   }
 
   private handlersReady(): boolean {
-    for (const e of this.notifiers.keys()) if (e.isSet) return true;
+    for (const e of this.notifiers.keys()) if (this.notifierReady(e)) return true;
     for (const h of this.fdHandlers.values()) if (h.readable() || h.writable()) return true;
     return false;
   }
@@ -402,6 +417,7 @@ export class AioContext implements BhOwner, TimerOwner, NotifierOwner {
     this.fdHandlers.clear();
     for (const e of this.notifiers.keys()) if (e.owner === this) e.owner = null;
     this.notifiers.clear();
+    this.pollers.clear();
     for (const tl of this.tlg) for (const t of tl.timers.splice(0)) t.expireNs = -1;
     if (mainContext === this) mainContext = null;
   }
@@ -512,9 +528,9 @@ export function timerNewMs<T>(clock: QEMUClockType, cb: QEMUTimerCB<T>, opaque: 
   return getMainAioContext().timerNew(clock, 1_000_000, cb, opaque);
 }
 
-/** aio_set_event_notifier */
-export function aioSetEventNotifier(ctx: AioContext, e: EventNotifier, handler: EventNotifierHandler | null): void {
-  ctx.setEventNotifier(e, handler);
+/** aio_set_event_notifier (with QEMU's io_poll as the optional `ioPoll`). */
+export function aioSetEventNotifier(ctx: AioContext, e: EventNotifier, handler: EventNotifierHandler | null, ioPoll: EventNotifierPoll | null = null): void {
+  ctx.setEventNotifier(e, handler, ioPoll);
 }
 
 /** aio_set_fd_handler over a stream. */

@@ -12,6 +12,9 @@ import { addRemoteSource, threadWakeWord, wakeThread } from './wake.js';
 /** A handler for a ready event notifier (EventNotifierHandler). */
 export type EventNotifierHandler = (e: EventNotifier) => void;
 
+/** QEMU's io_poll for a notifier: true when its handler has work although the notifier may not be set yet. */
+export type EventNotifierPoll = () => boolean;
+
 /** What a notifier must reach of the context it is registered in. */
 export interface NotifierOwner {
   /** @internal A registered notifier was set: make the loop look. */

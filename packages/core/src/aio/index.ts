@@ -42,7 +42,7 @@ export {
   qemuClockGetUs,
 } from './clock.js';
 export { AioContextDestroyedError, AioError, AioWaitDeadlockError, AioWaitInCoroutineError, BhLeakedError } from './errors.js';
-export { EventNotifier, eventNotifierSetShared, type EventNotifierHandler, type SharedEventNotifier } from './event-notifier.js';
+export { EventNotifier, eventNotifierSetShared, type EventNotifierHandler, type EventNotifierPoll, type SharedEventNotifier } from './event-notifier.js';
 export { AioFdHandler, type AioFd, type IOHandler } from './fd-handler.js';
 export { aioNativeWaitServer } from './native-wait.js';
 export { QEMUTimer, TimerList, type QEMUTimerCB } from './timer.js';

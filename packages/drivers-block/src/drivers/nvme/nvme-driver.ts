@@ -206,7 +206,14 @@ export class NvmeBlockDriverState implements BlockDriverState {
       throw err;
     }
     this.enable();
-    aioSetEventNotifier(this.ctx, this.irq, () => this.handleEvent());
+    // io_poll as QEMU's nvme_poll_cb: a completion already posted is reaped
+    // before aio_poll sleeps, not only when the (coalesced) interrupt arrives.
+    aioSetEventNotifier(
+      this.ctx,
+      this.irq,
+      () => this.handleEvent(),
+      () => this.completionsPosted(),
+    );
     this.ctrl.setIrqNotifier(this.irq.share());
     yield* this.identify();
     yield* this.addIoQueue();
@@ -530,6 +537,12 @@ export class NvmeBlockDriverState implements BlockDriverState {
     for (const q of this.queues) while (q.processCompletion());
     const csts = this.ctrl.bar.read32(NvmeReg.CSTS);
     if ((csts & NvmeCsts.CFS) !== 0 && !this.recovering && !this.closed) this.startRecovery();
+  }
+
+  /** Whether a queue has a completion posted that is not reaped yet (the phase bit of its next entry). */
+  private completionsPosted(): boolean {
+    for (const q of this.queues) if (q.completionPosted()) return true;
+    return false;
   }
 
   /** The controller may have died without a word: look at CSTS, as a host's timeout handler does. */

@@ -148,6 +148,13 @@ export class NvmeQueuePair {
     this.needKick = 0;
   }
 
+  /** Whether the next completion entry carries the current phase tag: one is posted and not consumed. */
+  completionPosted(): boolean {
+    if (this.inflight === 0) return false;
+    const dw3 = Atomics.load(this.dma.i32, (this.cq.iova + this.cqHead * NVME_CQ_ENTRY_BYTES + Cqe.CID_STATUS) >> 2);
+    return ((dw3 >>> 16) & 1) === this.cqPhase;
+  }
+
   /**
    * nvme_process_completion: consume completion entries whose phase tag is the
    * current one, run their callbacks, then write the head doorbell once.
