@@ -6,16 +6,10 @@
  * The loop lives here once, so every stackful backend has the same surface.
  */
 import type { NativeArg, NativeFunctionSource, NativeRequest } from './backend.js';
-import { aioNativeWaitServer } from './aio/native-wait.js';
+import { aioNativeWaitServer, type NativeWaitServer } from './aio/native-wait.js';
 import { coroutineYield, currentBackend, holdNative, type Co } from './coroutine.js';
 import { CoroutineError } from './errors.js';
 import { CoMutex } from './locks/co-mutex.js';
-
-/** Serves the waits that need the event loop (fd readiness, timers); the AioContext layer's by default. */
-export interface NativeWaitServer {
-  waitFd(fd: number, events: 'read' | 'write'): Co<number>;
-  sleepNs(ns: number): Co<number>;
-}
 
 let waitServer: NativeWaitServer | undefined;
 const mutexes = new Map<number, CoMutex>();

@@ -6,9 +6,14 @@
  * "wait again"). Both yield the calling coroutine, so the event loop keeps running.
  */
 import type { Co } from '../coroutine.js';
-import type { NativeWaitServer } from '../native-call.js';
 import { coSleepNs } from './aio-co.js';
 import { QEMU_CLOCK_REALTIME } from './clock.js';
+
+/** Serves the waits that need the event loop (fd readiness, timers); the AioContext layer's by default. */
+export interface NativeWaitServer {
+  waitFd(fd: number, events: 'read' | 'write'): Co<number>;
+  sleepNs(ns: number): Co<number>;
+}
 
 /** Back-off of a native fd wait, in ns. */
 const FD_WAIT_NS = 1_000_000;
