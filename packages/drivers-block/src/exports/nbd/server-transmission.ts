@@ -5,7 +5,8 @@
  * I/O on the export's BlockBackend and sends its reply under the client's
  * send CoMutex, waiting for the socket to drain before giving the lock up,
  * so replies never interleave and a slow reader holds back only its own
- * requests. At most `maxRequests` requests and `maxPayloadBytes` of WRITE
+ * requests (a reply that finds the lock free and the socket not backed up
+ * is just written: the same order, without a frame per reply). At most `maxRequests` requests and `maxPayloadBytes` of WRITE
  * payload are in flight; beyond that the receive coroutine stops reading and
  * TCP holds the client back. Malformed requests (bad magic, oversized
  * writes) drop the connection with a logged reason.
