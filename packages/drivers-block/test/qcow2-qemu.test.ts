@@ -310,6 +310,43 @@ describe('qco-img map, check, commit, rebase, resize, snapshot', () => {
     checkClean(p('snap.qcow2'));
     ok(qemu('qemu-io', ['-c', 'read -P 2 0 100k', '-c', 'read -P 1 100k 924k', p('snap.qcow2')]), 'read');
   });
+  it('snapshot -c / -a / -d: qemu-img lists and checks the result, qemu-io reads the snapshot back after apply', async () => {
+    const img = p('snapcad.qcow2');
+    ok(qemu('qemu-img', ['create', '-q', '-f', 'qcow2', img, '8M']), 'create');
+    ok(qemu('qemu-io', ['-c', 'write -P 0x11 0 256k', '-c', 'write -P 0x12 1M 64k', '-c', 'write -c -P 0x13 2M 64k', img]), 'w1');
+    ok(await qcoImg(['snapshot', '-c', 'one', img]), 'create one');
+    checkClean(img);
+    const listed = ok(qemu('qemu-img', ['snapshot', '-l', img]), 'list').stdout;
+    expect(listed).toMatch(/^Snapshot list:\nID +TAG +VM SIZE +DATE +VM CLOCK +ICOUNT\n1 +one +0 B \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 00:00:00\.000 +0\n$/);
+    expect((await qcoImg(['snapshot', '-l', img])).stdout).toBe(listed);
+    // After the snapshot every cluster is shared: writes copy them (qemu-io's and ours), the image stays clean.
+    ok(qemu('qemu-io', ['-c', 'write -P 0x21 0 128k', '-c', 'write -P 0x22 4M 64k', img]), 'w2 qemu-io');
+    ok(await qcoIo(['-c', 'write -P 0x23 1M 4k', '-c', 'write -P 0x24 2M 64k', img]), 'w2 qco-io');
+    checkClean(img);
+    // A second snapshot taken by qemu-img, then ours applies the first: what it held is back, what came later is gone.
+    ok(qemu('qemu-img', ['snapshot', '-c', 'two', img]), 'create two');
+    ok(await qcoImg(['snapshot', '-a', 'one', img]), 'apply one');
+    checkClean(img);
+    ok(qemu('qemu-io', ['-c', 'read -P 0x11 0 256k', '-c', 'read -P 0x12 1M 64k', '-c', 'read -P 0x13 2M 64k', '-c', 'read -P 0 4M 64k', img]), 'read one');
+    // Writing into the applied snapshot's clusters copies them again; applying `two` (by id) brings the later data back.
+    ok(await qcoIo(['-c', 'write -P 0x31 0 64k', img]), 'w3');
+    checkClean(img);
+    ok(await qcoImg(['snapshot', '-a', '2', img]), 'apply two');
+    ok(qemu('qemu-io', ['-c', 'read -P 0x21 0 128k', '-c', 'read -P 0x11 128k 128k', '-c', 'read -P 0x23 1M 4k', '-c', 'read -P 0x24 2M 64k', '-c', 'read -P 0x22 4M 64k', img]), 'read two');
+    // Deleting both (by name, as qemu-img does) leaves no snapshot and no leaked cluster; the data stays.
+    ok(await qcoImg(['snapshot', '-d', 'one', img]), 'delete one');
+    checkClean(img);
+    ok(await qcoImg(['snapshot', '-d', 'two', img]), 'delete two');
+    checkClean(img);
+    expect(qemu('qemu-img', ['snapshot', '-l', img]).stdout).toBe('');
+    ok(qemu('qemu-io', ['-c', 'read -P 0x21 0 128k', '-c', 'read -P 0x24 2M 64k', img]), 'read after delete');
+    // qemu-img's messages for what cannot be found, and for a format without snapshots.
+    expect((await qcoImg(['snapshot', '-a', 'nosuch', img])).stderr).toBe("qco-img: Could not apply snapshot 'nosuch': Failed to load snapshot: No such file or directory\n");
+    expect((await qcoImg(['snapshot', '-d', 'nosuch', img])).stderr).toBe("qco-img: Could not delete snapshot 'nosuch': snapshot not found\n");
+    const raw = p('snap.raw');
+    writeFileSync(raw, Buffer.alloc(65536));
+    expect((await qcoImg(['snapshot', '-f', 'raw', '-c', 'x', raw])).stderr).toBe("qco-img: Could not create snapshot 'x': -95 (Operation not supported)\n");
+  });
 });
 
 describe('qco-io discard, alloc, map, write -z -u', () => {

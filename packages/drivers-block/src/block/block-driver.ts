@@ -219,6 +219,12 @@ export interface BlockDriverState {
   coPdiscard?(offset: number, bytes: number): Co;
   /** bdrv_co_pwritev_compressed: whole clusters, compressed (formats that can). */
   coPwritevCompressed?(offset: number, bytes: number, qiov: IoVector): Co;
+  /** bdrv_snapshot_create: an internal snapshot of the image now, named `name` (formats that have them). */
+  coSnapshotCreate?(name: string, dateSec: number, dateNsec: number): Co<BlockSnapshotInfo>;
+  /** bdrv_snapshot_goto: revert the image to the snapshot with this id, else this name. */
+  coSnapshotGoto?(idOrName: string): Co;
+  /** bdrv_snapshot_delete: delete the snapshot with this id and name. */
+  coSnapshotDelete?(id: string, name: string): Co;
   /** The backing file name the image records (formats with backing files). */
   readonly backingFile?: string | undefined;
   /** The backing file's format the image records. */

@@ -1,6 +1,6 @@
 /**
  * qco-img: qemu-img's info, create, check, map, compare, commit, rebase,
- * resize, convert, snapshot -l and bench over our drivers and formats, with
+ * resize, convert, snapshot and bench over our drivers and formats, with
  * qemu-img's options, output lines and error wording, each subcommand in
  * its own file under img/. This file only dispatches: a subcommand's module
  * and the drivers are loaded when that subcommand runs, so `--version`,
@@ -42,7 +42,7 @@ Command syntax:
   map [-f fmt] [--output=ofmt] [--start-offset=offset] [--max-length=len] [--image-opts] filename
   rebase [-q] [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename
   resize [-f fmt] [-q] [--shrink] filename [+ | -]size
-  snapshot -l [-f fmt] filename
+  snapshot [-l | -a snapshot | -c snapshot | -d snapshot] [-f fmt] filename
 `;
 
 /** Run qco-img with `argv` (without node and script); resolves to the exit status. */

@@ -22,6 +22,7 @@ import {
   type BlockOpenFlags,
   type BlockOptionDesc,
   type BlockRequestFlags,
+  type BlockSnapshotInfo,
   type BlockStatus,
   type PreallocMode,
 } from '../../block/block-driver.js';
@@ -36,6 +37,7 @@ import { ChildHostFile, type HostFile } from './qcow2-file.js';
 import { COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, parseHeader, probeQcow2 } from './qcow2-header.js';
 import { qcow2Discard, qcow2Flush, qcow2Preadv, qcow2Pwritev, qcow2ZeroClusters, type BackingLink } from './qcow2-io.js';
 import { qcow2Resize } from './qcow2-resize.js';
+import { createSnapshot, deleteSnapshot, gotoSnapshot } from './qcow2-snapshot.js';
 import { writeCompressedCluster } from './qcow2-write-compressed.js';
 import { Qcow2State } from './qcow2-state.js';
 
@@ -188,6 +190,30 @@ export class Qcow2BlockDriverState implements BlockDriverState {
 
   *coFlush(): Co {
     yield* qcow2Flush(this.state);
+  }
+
+  /** Run a snapshot operation under the metadata lock, on an image opened read/write. */
+  private *snapshotOp<T>(fn: (s: Qcow2State) => Co<T>): Co<T> {
+    const s = this.state;
+    if (s.readOnly) throw new Qcow2Error(`Image '${s.name}' is read-only`, 'EACCES');
+    yield* s.lock.lock();
+    try {
+      return yield* fn(s);
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  *coSnapshotCreate(name: string, dateSec: number, dateNsec: number): Co<BlockSnapshotInfo> {
+    return yield* this.snapshotOp((s) => createSnapshot(s, name, dateSec, dateNsec));
+  }
+
+  *coSnapshotGoto(idOrName: string): Co {
+    yield* this.snapshotOp((s) => gotoSnapshot(s, idOrName));
+  }
+
+  *coSnapshotDelete(id: string, name: string): Co {
+    yield* this.snapshotOp((s) => deleteSnapshot(s, id, name));
   }
 
   *coGetLength(): Co<number> {

@@ -1,5 +1,5 @@
 /**
- * qco-img info and snapshot -l: what qemu-img prints about an image, in its
+ * qco-img info and snapshot: what qemu-img prints about an image, in its
  * human form and field for field in --output=json, for one image or (with
  * --backing-chain) every image of its backing chain.
  */
@@ -7,6 +7,8 @@ import { coroutineRun, type Co } from '@qco/core';
 import type { BlockBackend } from '../../block/block-backend.js';
 import type { BlockDriverInfo, BlockDriverState, BlockSnapshotInfo } from '../../block/block-driver.js';
 import { backingFilename, childOf } from '../../block/block-open.js';
+import { strerror } from '../../block/errno.js';
+import { BlockError } from '../../block/errors.js';
 import { sizeToStr } from '../common/format.js';
 import type { CliStreams } from '../common/streams.js';
 import { ImgError, checkImageOpts, formatAndCache, openImage, parseOpts, usageError } from './img-common.js';
@@ -149,19 +151,53 @@ export async function imgInfo(args: readonly string[], io: CliStreams): Promise<
   }
 }
 
-/** qemu-img snapshot -l (listing; creating, applying and deleting are not implemented). */
+/** The coroutine_fn a snapshot action needs, or an error saying the format has none. */
+function snapshotOp<K extends 'coSnapshotCreate' | 'coSnapshotGoto' | 'coSnapshotDelete'>(blk: BlockBackend, op: K, what: string): NonNullable<BlockBackend['bs'][K]> {
+  const fn = blk.bs[op];
+  if (fn === undefined) throw new ImgError(`${what}: -95 (Operation not supported)`);
+  return fn.bind(blk.bs) as NonNullable<BlockBackend['bs'][K]>;
+}
+
+/** qemu-img snapshot: -l lists, -c creates, -a applies, -d deletes (by name, as qemu-img looks them up). */
 export async function imgSnapshot(args: readonly string[], io: CliStreams): Promise<void> {
   const { opts: o, operands } = parseOpts(args, 'la:c:d:f:hqU', ['image-opts', 'format=', 'force-share', 'help']);
   const imageOpts = checkImageOpts(o);
+  if (['l', 'a', 'c', 'd'].filter((k) => o.has(k)).length > 1) throw new ImgError("Cannot mix '-l', '-a', '-c', '-d'");
   if (operands.length !== 1) throw new ImgError('Expecting one image file name');
-  if (o.has('c') || o.has('a') || o.has('d')) throw new ImgError('Creating, applying and deleting internal snapshots is not supported by qco-img yet');
-  const blk: BlockBackend = await openImage(operands[0], { ...formatAndCache(o), readOnly: true }, imageOpts, io);
+  const list = !o.has('c') && !o.has('a') && !o.has('d');
+  const blk: BlockBackend = await openImage(operands[0], { ...formatAndCache(o), readOnly: list }, imageOpts, io);
   try {
-    const info = await blk.getInfo();
-    const list = info.snapshots ?? [];
-    if (list.length > 0) io.out('Snapshot list:\n' + snapshotTable(list));
+    if (list) {
+      const info = await blk.getInfo();
+      const snapshots = info.snapshots ?? [];
+      if (snapshots.length > 0) io.out('Snapshot list:\n' + snapshotTable(snapshots));
+      return;
+    }
+    const name = (o.get('c') ?? o.get('a') ?? o.get('d')) as string;
+    if (o.has('c')) {
+      const what = `Could not create snapshot '${name}'`;
+      const create = snapshotOp(blk, 'coSnapshotCreate', what);
+      const now = Date.now();
+      await coroutineRun(() => create(name, Math.floor(now / 1000), (now % 1000) * 1_000_000)).catch((err: unknown) => {
+        const errno = err instanceof BlockError ? err.errno : 5;
+        throw new ImgError(`${what}: -${errno} (${strerror(errno)})`);
+      });
+    } else if (o.has('a')) {
+      const what = `Could not apply snapshot '${name}'`;
+      const apply = snapshotOp(blk, 'coSnapshotGoto', what);
+      await coroutineRun(() => apply(name)).catch((err: unknown) => {
+        throw new ImgError(`${what}: ${(err as Error).message}`);
+      });
+    } else {
+      const what = `Could not delete snapshot '${name}'`;
+      const del = snapshotOp(blk, 'coSnapshotDelete', what);
+      const sn = ((await blk.getInfo()).snapshots ?? []).find((x) => x.name === name);
+      if (sn === undefined) throw new ImgError(`${what}: snapshot not found`);
+      await coroutineRun(() => del(sn.id, sn.name)).catch((err: unknown) => {
+        throw new ImgError(`${what}: ${(err as Error).message}`);
+      });
+    }
   } finally {
     await blk.close();
   }
 }
-
