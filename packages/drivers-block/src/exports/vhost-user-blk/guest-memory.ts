@@ -20,6 +20,8 @@ export interface GuestRegion {
   readonly dv: DataView;
   /** The whole mapping (mmap_offset + size), for munmap. */
   readonly mapping: ArrayBuffer;
+  /** Where the region starts in `mapping` (its mmap_offset). */
+  readonly offset: number;
 }
 
 /** The regions of one memory table. */
@@ -45,7 +47,7 @@ export class GuestMemory {
         const off = Number(dv.getBigUint64(at + 24, true));
         if (![gpa, size, uva, off].every(Number.isSafeInteger) || size === 0) throw new Error(`Invalid memory region ${i}`);
         const mapping = addon.mmap(fds[i], off + size, 0);
-        regions.push({ gpa, size, uva, mapping, bytes: new Uint8Array(mapping, off, size), dv: new DataView(mapping, off, size) });
+        regions.push({ gpa, size, uva, mapping, offset: off, bytes: new Uint8Array(mapping, off, size), dv: new DataView(mapping, off, size) });
       }
     } catch (err) {
       for (const r of regions) addon.munmap(r.mapping);
@@ -63,10 +65,12 @@ export class GuestMemory {
   map(gpa: number, len: number, out: Uint8Array[]): boolean {
     while (len > 0) {
       const r = this.regionOf(gpa);
-      if (r === null) return false;
+      // An unmapped (detached) region holds nothing.
+      if (r === null || r.mapping.byteLength === 0) return false;
       const at = gpa - r.gpa;
       const n = Math.min(len, r.size - at);
-      out.push(r.bytes.subarray(at, at + n));
+      // A view straight on the mapping: a few times cheaper to make than subarray (no species lookup).
+      out.push(new Uint8Array(r.mapping, r.offset + at, n));
       gpa += n;
       len -= n;
     }

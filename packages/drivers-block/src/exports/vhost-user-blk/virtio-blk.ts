@@ -8,7 +8,6 @@
  */
 import { aioCoEnter, coroutineCreate, getMainAioContext, type Co } from '@qco/core';
 import type { BlockBackend } from '../../block/block-backend.js';
-import { BlockError } from '../../block/errors.js';
 import { IoVector } from '../../block/iov.js';
 import type { BlockRequestFlags } from '../../block/block-driver.js';
 import type { VirtqElement } from './virtqueue.js';
@@ -168,16 +167,19 @@ export class VirtioBlkDevice {
     req.done = done;
     req.status = null;
     req.written = 0;
+    req.type = 0;
     aioCoEnter(getMainAioContext(), coroutineCreate(requestCoroutine, req));
   }
 
   /**
-   * Run one request: its status byte (-1: no room for a header or a status
-   * byte), with the data bytes written into the chain left in `req.written`.
-   * The usual chain (a 16-byte header segment, data, a 1-byte status segment)
-   * is parsed in place: the element's own segment lists become the I/O vector.
+   * Take one request apart without yielding: its status byte when it is
+   * answered already (-1: no room for a header or a status byte), REQ_RW when
+   * it is a read or write whose range and vector are now in `req`, REQ_OTHER
+   * for the types `handleOther` runs. The usual chain (a 16-byte header
+   * segment, data, a 1-byte status segment) is parsed in place: the element's
+   * own segment lists become the I/O vector.
    */
-  *handle(req: VirtioBlkRequest): Co<number> {
+  begin(req: VirtioBlkRequest): number {
     const el = req.el;
     const out = el.out;
     const ins = el.in;
@@ -208,44 +210,39 @@ export class VirtioBlkDevice {
     else if (first.length > 16) out[0] = first.subarray(16);
     else el.out = sliceSegments(out, 16, totalBytes(out) - 16);
     this.counts[COUNT_KEYS[type] ?? 'other']++;
-    try {
-      switch (type) {
-        case VIRTIO_BLK_T_IN:
-        case VIRTIO_BLK_T_OUT: {
-          const write = type === VIRTIO_BLK_T_OUT;
-          const qiov = new IoVector(write ? el.out : ins);
-          const bytes = qiov.size;
-          const offset = this.checkRange(sectorLo, sectorHi, bytes);
-          if (offset < 0) return this.fail(VIRTIO_BLK_S_IOERR);
-          if (write && !this.opts.writable) return this.fail(VIRTIO_BLK_S_IOERR);
-          if (bytes === 0) return VIRTIO_BLK_S_OK;
-          if (write) {
-            yield* this.opts.blk.coPwritev(offset, bytes, qiov, this.writeCache ? NO_FLAGS : FUA);
-          } else {
-            yield* this.opts.blk.coPreadv(offset, bytes, qiov, NO_FLAGS);
-            req.written = bytes;
-          }
-          return VIRTIO_BLK_S_OK;
-        }
-        case VIRTIO_BLK_T_FLUSH:
-          yield* this.opts.blk.coFlush();
-          return VIRTIO_BLK_S_OK;
-        case VIRTIO_BLK_T_GET_ID: {
-          const id = new TextEncoder().encode(this.opts.serial).subarray(0, VIRTIO_BLK_ID_BYTES);
-          const padded = new Uint8Array(Math.min(VIRTIO_BLK_ID_BYTES, totalBytes(ins)));
-          padded.set(id.subarray(0, padded.length));
-          req.written = copyTo(ins, padded);
-          return VIRTIO_BLK_S_OK;
-        }
-        case VIRTIO_BLK_T_DISCARD:
-        case VIRTIO_BLK_T_WRITE_ZEROES:
-          return yield* this.discardOrZeroes(type === VIRTIO_BLK_T_WRITE_ZEROES, el.out);
-        default:
-          return this.fail(VIRTIO_BLK_S_UNSUPP);
+    req.type = type;
+    if (type !== VIRTIO_BLK_T_IN && type !== VIRTIO_BLK_T_OUT) return REQ_OTHER;
+    const write = type === VIRTIO_BLK_T_OUT;
+    const qiov = new IoVector(write ? el.out : ins);
+    const bytes = qiov.size;
+    const offset = this.checkRange(sectorLo, sectorHi, bytes);
+    if (offset < 0) return this.fail(VIRTIO_BLK_S_IOERR);
+    if (write && !this.opts.writable) return this.fail(VIRTIO_BLK_S_IOERR);
+    if (bytes === 0) return VIRTIO_BLK_S_OK;
+    req.qiov = qiov;
+    req.offset = offset;
+    return REQ_RW;
+  }
+
+  /** The request types other than IN and OUT, once `begin` has taken the request apart: their status byte. */
+  *handleOther(req: VirtioBlkRequest): Co<number> {
+    const ins = req.el.in;
+    switch (req.type) {
+      case VIRTIO_BLK_T_FLUSH:
+        yield* this.opts.blk.coFlush();
+        return VIRTIO_BLK_S_OK;
+      case VIRTIO_BLK_T_GET_ID: {
+        const id = new TextEncoder().encode(this.opts.serial).subarray(0, VIRTIO_BLK_ID_BYTES);
+        const padded = new Uint8Array(Math.min(VIRTIO_BLK_ID_BYTES, totalBytes(ins)));
+        padded.set(id.subarray(0, padded.length));
+        req.written = copyTo(ins, padded);
+        return VIRTIO_BLK_S_OK;
       }
-    } catch (err) {
-      if (err instanceof BlockError) return this.fail(VIRTIO_BLK_S_IOERR);
-      throw err;
+      case VIRTIO_BLK_T_DISCARD:
+      case VIRTIO_BLK_T_WRITE_ZEROES:
+        return yield* this.discardOrZeroes(req.type === VIRTIO_BLK_T_WRITE_ZEROES, req.el.out);
+      default:
+        return this.fail(VIRTIO_BLK_S_UNSUPP);
     }
   }
 
@@ -277,11 +274,17 @@ export class VirtioBlkDevice {
     return offset;
   }
 
-  private fail(status: number): number {
+  /** Count a failed request; its status byte. */
+  fail(status: number): number {
     this.failures++;
     return status;
   }
 }
+
+/** `begin`'s answer for a read or write to run. */
+const REQ_RW = -2;
+/** `begin`'s answer for a request `handleOther` runs. */
+const REQ_OTHER = -3;
 
 /** One request in flight: the coroutine's argument, one per virtqueue element and reused with it. */
 class VirtioBlkRequest {
@@ -291,6 +294,11 @@ class VirtioBlkRequest {
   written = 0;
   /** Where the finished request goes. */
   done: VirtioBlkComplete = noCompletion;
+  /** The request type (VIRTIO_BLK_T_*), once parsed. */
+  type = 0;
+  /** A read's or write's byte offset and vector, once parsed. */
+  offset = 0;
+  qiov: IoVector | null = null;
 
   constructor(
     readonly dev: VirtioBlkDevice,
@@ -302,21 +310,36 @@ function noCompletion(): void {
   // replaced at submit
 }
 
+/** The request's coroutine: a read or write goes straight to the backend (no frame of its own between). */
 function* requestCoroutine(req: VirtioBlkRequest): Co {
+  const dev = req.dev;
   let status: number;
   try {
-    status = yield* req.dev.handle(req);
+    status = dev.begin(req);
+    if (status === REQ_RW) {
+      const qiov = req.qiov as IoVector;
+      const blk = dev.opts.blk;
+      if (req.type === VIRTIO_BLK_T_OUT) {
+        yield* blk.coPwritev(req.offset, qiov.size, qiov, dev.writeCache ? NO_FLAGS : FUA);
+      } else {
+        yield* blk.coPreadv(req.offset, qiov.size, qiov, NO_FLAGS);
+        req.written = qiov.size;
+      }
+      status = VIRTIO_BLK_S_OK;
+    } else if (status === REQ_OTHER) {
+      status = yield* dev.handleOther(req);
+    }
   } catch {
-    // Not a block-layer error: still answer the guest, never leave its request hanging.
-    req.dev.failures++;
-    status = VIRTIO_BLK_S_IOERR;
+    // A block-layer error or anything else: still answer the guest, never leave its request hanging.
+    status = dev.fail(VIRTIO_BLK_S_IOERR);
     req.written = 0;
   }
+  req.qiov = null;
   const st = req.status;
   req.status = null;
   if (status < 0 || st === null) {
     // No room for a header or a status byte: nothing to answer in, return the chain empty.
-    req.dev.failures++;
+    dev.failures++;
     req.done(req.el, 0);
     return;
   }
