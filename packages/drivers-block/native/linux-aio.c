@@ -113,9 +113,6 @@ static int64_t do_request(struct iocb *cb) {
   return (int64_t)len;
 }
 
-/* Workers one woken worker wakes in turn (a binary tree of wake-ups). */
-#define CHAIN_FANOUT 2
-
 static void *worker_main(void *arg) {
   Ctx *c = (Ctx *)arg;
   pthread_mutex_lock(&c->lock);
@@ -131,18 +128,13 @@ static void *worker_main(void *arg) {
     c->work_head = (c->work_head + 1) % c->depth;
     c->work_len--;
     /* Pass the wake-up on: the submitter signals one worker per batch and each
-       woken worker wakes up to CHAIN_FANOUT more while queued work outnumbers
-       the wake-ups already on their way, so the futex calls (and the preemption
-       a wake-up costs on a small machine) fall on the workers, not the event
-       loop, and a batch of n requests is picked up after about log2(n) wake-up
-       latencies rather than n in a row. */
-    int chain = c->work_len - c->wakes_in_flight;
-    if (chain > c->idle - c->wakes_in_flight) chain = c->idle - c->wakes_in_flight;
-    if (chain > CHAIN_FANOUT) chain = CHAIN_FANOUT;
-    if (chain < 0) chain = 0;
-    c->wakes_in_flight += chain;
+       woken worker wakes the next while queued work outnumbers the wake-ups
+       already on their way, so the futex calls (and the preemption a wake-up
+       costs on a small machine) fall on the workers, not the event loop. */
+    int chain = c->work_len > c->wakes_in_flight && c->idle > c->wakes_in_flight;
+    if (chain) c->wakes_in_flight++;
     pthread_mutex_unlock(&c->lock);
-    for (int i = 0; i < chain; i++) pthread_cond_signal(&c->cond);
+    if (chain) pthread_cond_signal(&c->cond);
     int64_t r = do_request(&c->iocbs[slot]);
     pthread_mutex_lock(&c->lock);
     int wake = c->done_len == 0;
