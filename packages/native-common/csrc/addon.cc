@@ -161,13 +161,21 @@ Napi::Value ApiTable(const Napi::CallbackInfo &info) {
   return Napi::External<QcoApi>::New(info.Env(), const_cast<QcoApi *>(&qco_api_table));
 }
 
-Napi::Value Resume(const Napi::CallbackInfo &info) {
-  QcoCoroutine *co = context_arg(info, 0);
-  if (co == NULL) return info.Env().Undefined();
+// Argument `i` as a native function's context that is suspended (not running),
+// what resume and cancel take; NULL with a JavaScript exception pending otherwise.
+static QcoCoroutine *suspended_routine_arg(const Napi::CallbackInfo &info, int i) {
+  QcoCoroutine *co = context_arg(info, i);
+  if (co == NULL) return NULL;
   if (co->kind != QCO_BODY_ROUTINE || co->caller != NULL) {
     Napi::Error::New(info.Env(), "qco: native handle is not a suspended native function").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+    return NULL;
   }
+  return co;
+}
+
+Napi::Value Resume(const Napi::CallbackInfo &info) {
+  QcoCoroutine *co = suspended_routine_arg(info, 0);
+  if (co == NULL) return info.Env().Undefined();
   int req = qco_routine_resume(co, info[1].As<Napi::Number>().DoubleValue());
   if (step_info != NULL) {
     step_info[0] = req;
@@ -180,12 +188,8 @@ Napi::Value Resume(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo &info) {
-  QcoCoroutine *co = context_arg(info, 0);
+  QcoCoroutine *co = suspended_routine_arg(info, 0);
   if (co == NULL) return info.Env().Undefined();
-  if (co->kind != QCO_BODY_ROUTINE || co->caller != NULL) {
-    Napi::Error::New(info.Env(), "qco: native handle is not a suspended native function").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
   qco_routine_cancel(co);
   return info.Env().Undefined();
 }

@@ -449,7 +449,7 @@ export class NvmeControllerCore {
     } else {
       return generic(NvmeGenericStatus.INVALID_FIELD);
     }
-    return this.toHost(entry, page) ? OK : generic(NvmeGenericStatus.DATA_TRANSFER_ERROR);
+    return this.dmaCopy(entry, page, true) ? OK : generic(NvmeGenericStatus.DATA_TRANSFER_ERROR);
   }
 
   private createCq(entry: number): Outcome {
@@ -561,7 +561,7 @@ export class NvmeControllerCore {
     const nr = (this.u32(entry, Sqe.CDW10) & 0xff) + 1;
     const deallocate = (this.u32(entry, Sqe.CDW11) & (1 << 2)) !== 0;
     const list = new Uint8Array(nr * 16);
-    if (!this.fromHost(entry, list)) return generic(NvmeGenericStatus.DATA_TRANSFER_ERROR);
+    if (!this.dmaCopy(entry, list, false)) return generic(NvmeGenericStatus.DATA_TRANSFER_ERROR);
     if (!deallocate) return OK;
     const v = new DataView(list.buffer);
     for (let i = 0; i < nr; i++) {
@@ -577,24 +577,17 @@ export class NvmeControllerCore {
     return OK;
   }
 
-  private toHost(entry: number, src: Uint8Array): boolean {
-    const segs = this.prps(entry, src.length);
+  /** Copy `buf` into (toHost) or out of the host memory the PRP entry at `entry` lists; false when the list is bad. */
+  private dmaCopy(entry: number, buf: Uint8Array, toHost: boolean): boolean {
+    const segs = this.prps(entry, buf.length);
     if (segs === null) return false;
     let at = 0;
     for (let i = 0; i < segs.length; i += 2) {
-      this.dma.set(src.subarray(at, at + (segs[i + 1])), segs[i]);
-      at += segs[i + 1];
-    }
-    return true;
-  }
-
-  private fromHost(entry: number, dst: Uint8Array): boolean {
-    const segs = this.prps(entry, dst.length);
-    if (segs === null) return false;
-    let at = 0;
-    for (let i = 0; i < segs.length; i += 2) {
-      dst.set(this.dma.subarray(segs[i], (segs[i]) + (segs[i + 1])), at);
-      at += segs[i + 1];
+      const addr = segs[i];
+      const len = segs[i + 1];
+      if (toHost) this.dma.set(buf.subarray(at, at + len), addr);
+      else buf.set(this.dma.subarray(addr, addr + len), at);
+      at += len;
     }
     return true;
   }
