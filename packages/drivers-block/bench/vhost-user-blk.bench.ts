@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
-import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest } from '@qco/test-utils';
+import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest, vhostUserBlkDaemonArgs } from '@qco/test-utils';
 import { median } from './interleave.js';
 
 const ROUNDS = 3;
@@ -42,14 +42,7 @@ const RESULT_KEYS: Readonly<Record<Metric, string>> = { 'seq-read': 'seqread_us'
 const resultsFile = join(tmpdir(), `qco-vhost-user-bench-${process.ppid}.json`);
 
 function startDaemon(which: Daemon, image: string, sock: string): ChildProcess {
-  const args = [
-    '--blockdev',
-    `driver=file,node-name=file,filename=${image},aio=native,cache.direct=on`,
-    '--blockdev',
-    'driver=raw,node-name=disk,file=file',
-    '--export',
-    `type=vhost-user-blk,id=disk0,node-name=disk,addr.type=unix,addr.path=${sock},writable=on,num-queues=1`,
-  ];
+  const args = vhostUserBlkDaemonArgs(image, sock, 1);
   if (which === 'qemu-storage-daemon') return spawn('qemu-storage-daemon', args, { stdio: 'ignore' });
   const bin = fileURLToPath(new URL('../dist/qco-storage-daemon.cjs', import.meta.url));
   return spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });

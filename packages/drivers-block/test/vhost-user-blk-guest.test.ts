@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BlockBackend } from '../src/index.js';
 import { linuxAio } from '../src/drivers/file/linux-aio.js';
 import { startVhostUserBlkExport, type VhostUserBlkExport } from '../src/exports/vhost-user-blk/vhost-user-blk-export.js';
-import { buildGuestIoTool, buildInitramfs, guestKernel, guestUnavailable, runGuest, type GuestKernel } from '@qco/test-utils';
+import { buildGuestIoTool, buildInitramfs, guestKernel, guestUnavailable, runGuest, vhostUserBlkDaemonArgs, type GuestKernel } from '@qco/test-utils';
 
 const MiB = 1 << 20;
 const IMAGE_SIZE = 128 * MiB;
@@ -228,15 +228,7 @@ describe('vhost-user-blk with a real guest', () => {
   let daemon: ReturnType<typeof startProcess>;
   const dsock = join(dir, 'daemon.sock');
   const pidfile = join(dir, 'daemon.pid');
-  const args = (image: string, extra: string[] = []): string[] => [
-    '--blockdev',
-    `driver=file,node-name=file,filename=${image},aio=native,cache.direct=on`,
-    '--blockdev',
-    'driver=raw,node-name=disk,file=file',
-    '--export',
-    `type=vhost-user-blk,id=disk0,node-name=disk,addr.type=unix,addr.path=${dsock},writable=on,num-queues=2`,
-    ...extra,
-  ];
+  const args = (image: string, extra: string[] = []): string[] => [...vhostUserBlkDaemonArgs(image, dsock, 2), ...extra];
 
   test('/vhost-user-blk/guest/daemon-2q: qco-storage-daemon, 2 queues, 2 vCPUs', async () => {
     const image = freshCopy('daemon.img');

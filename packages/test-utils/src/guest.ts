@@ -220,3 +220,20 @@ export function runGuest(o: GuestRunOptions): Promise<GuestRun> {
     });
   });
 }
+
+/**
+ * The storage daemon's command line the guest tests and the vhost-user-blk bench
+ * give both qemu-storage-daemon and qco-storage-daemon: `image` as a raw node
+ * over the file driver (linux-aio, O_DIRECT), exported writable as vhost-user-blk
+ * with `numQueues` queues on the unix socket `socket`.
+ */
+export function vhostUserBlkDaemonArgs(image: string, socket: string, numQueues: number): string[] {
+  return [
+    '--blockdev',
+    `driver=file,node-name=file,filename=${image},aio=native,cache.direct=on`,
+    '--blockdev',
+    'driver=raw,node-name=disk,file=file',
+    '--export',
+    `type=vhost-user-blk,id=disk0,node-name=disk,addr.type=unix,addr.path=${socket},writable=on,num-queues=${numQueues}`,
+  ];
+}

@@ -114,6 +114,22 @@ export function* serverHandshake(stream: NbdStream, host: HandshakeHost): Co<Neg
     const data = len === 0 ? Buffer.alloc(0) : Buffer.from(yield* stream.read(len));
     const reply = (type: number, payload?: Uint8Array): Co => send(stream, encodeOptionReply(opt, type, payload));
     const error = (type: number, message: string): Co => send(stream, encodeOptionReply(opt, type, Buffer.from(message)));
+    /** The option's payload decoded and the export it names; undefined once the error reply (bad payload, unknown export) is sent. */
+    const forExport = function* <R>(decode: (payload: Buffer) => R, nameOf: (req: R) => string): Co<{ req: R; exp: NbdExport } | undefined> {
+      let req: R;
+      try {
+        req = decode(data);
+      } catch (e) {
+        yield* error(NBD_REP_ERR_INVALID, (e as Error).message);
+        return undefined;
+      }
+      const exp = host.findExport(nameOf(req));
+      if (exp === undefined) {
+        yield* error(NBD_REP_ERR_UNKNOWN, `export '${nameOf(req)}' not present`);
+        return undefined;
+      }
+      return { req, exp };
+    };
 
     if (!fixed && opt !== NBD_OPT_EXPORT_NAME) throw new NbdProtocolError(`Unsupported option 0x${opt.toString(16)} without fixed newstyle`);
 
@@ -180,18 +196,9 @@ export function* serverHandshake(stream: NbdStream, host: HandshakeHost): Co<Neg
         break;
       case NBD_OPT_INFO:
       case NBD_OPT_GO: {
-        let req;
-        try {
-          req = decodeGoPayload(data);
-        } catch (e) {
-          yield* error(NBD_REP_ERR_INVALID, (e as Error).message);
-          break;
-        }
-        const exp = host.findExport(req.name);
-        if (exp === undefined) {
-          yield* error(NBD_REP_ERR_UNKNOWN, `export '${req.name}' not present`);
-          break;
-        }
+        const found = yield* forExport(decodeGoPayload, (r) => r.name);
+        if (found === undefined) break;
+        const { req, exp } = found;
         const askedBlockSize = req.infos.includes(NBD_INFO_BLOCK_SIZE);
         if (req.infos.includes(NBD_INFO_NAME)) yield* reply(NBD_REP_INFO, encodeInfoString(NBD_INFO_NAME, exp.name));
         if (req.infos.includes(NBD_INFO_DESCRIPTION) && exp.description !== '') {
@@ -222,18 +229,9 @@ export function* serverHandshake(stream: NbdStream, host: HandshakeHost): Co<Neg
           yield* error(NBD_REP_ERR_INVALID, 'request structured replies first');
           break;
         }
-        let req;
-        try {
-          req = decodeMetaContextPayload(data);
-        } catch (e) {
-          yield* error(NBD_REP_ERR_INVALID, (e as Error).message);
-          break;
-        }
-        const exp = host.findExport(req.exportName);
-        if (exp === undefined) {
-          yield* error(NBD_REP_ERR_UNKNOWN, `export '${req.exportName}' not present`);
-          break;
-        }
+        const found = yield* forExport(decodeMetaContextPayload, (r) => r.exportName);
+        if (found === undefined) break;
+        const { req, exp } = found;
         const names = matchContexts(exp, req.queries, !set);
         for (const name of names) {
           const id = set ? (META_CONTEXT_IDS[name]) : 0;
