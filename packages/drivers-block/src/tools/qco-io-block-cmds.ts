@@ -5,8 +5,8 @@
  * file), printed as qemu-io prints them.
  */
 import { BDRV_BLOCK_ALLOCATED } from '../block/block-driver.js';
-import { cvtstr, report } from './common/format.js';
-import { operandCount, cvtnum, now, opts, requestFailed, type Command, type Session } from './qco-io-cmds.js';
+import { cvtstr } from './common/format.js';
+import { operandCount, cvtnum, opts, requestFailed, timedRequest, type Command, type Session } from './qco-io-cmds.js';
 
 /** The commands this file adds (qco-io puts them into its table). */
 export const blockStatusCommands: Command[] = [];
@@ -31,13 +31,7 @@ blockStatusCommands.push({
     operandCount(s, this, rest.length, 2, 2);
     const offset = cvtnum(s, rest[0]);
     const count = cvtnum(s, rest[1]);
-    const t0 = now();
-    try {
-      await s.image().pdiscard(offset, count);
-    } catch (err) {
-      requestFailed(s, 'discard', err);
-    }
-    if (!o.has('q')) s.out(report('discard', now() - t0, offset, count, count, 1, o.has('C')));
+    await timedRequest(s, o, 'discard', 'discard', offset, count, () => s.image().pdiscard(offset, count));
   },
 });
 

@@ -127,6 +127,21 @@ export function requestFailed(s: Session, what: string, err: unknown): never {
   s.fail(`${what} failed: ${strerror(errno)}`);
 }
 
+/**
+ * @internal shared with the block-status commands.
+ * A write-side request (write, writev, discard): timed, a failure reported as
+ * "<what> failed: <reason>", the report line printed unless -q (-C: in qemu-io's terse form).
+ */
+export async function timedRequest(s: Session, o: Map<string, string>, what: string, verb: string, offset: number, bytes: number, request: () => Promise<void>): Promise<void> {
+  const t0 = now();
+  try {
+    await request();
+  } catch (err) {
+    requestFailed(s, what, err);
+  }
+  if (!o.has('q')) s.out(report(verb, now() - t0, offset, bytes, bytes, 1, o.has('C')));
+}
+
 function ioFailure(err: unknown): string {
   return strerror(err instanceof BlockError ? err.errno : 5);
 }
@@ -254,15 +269,11 @@ commands.push({
     const count = cvtnum(s, rest[1]);
     if (count > REQUEST_MAX_BYTES && !zero) s.fail(`length cannot exceed ${REQUEST_MAX_BYTES}, given ${rest[1]}`);
     const flags = { fua: o.has('f'), mayUnmap: o.has('u'), noFallback: o.has('n') };
-    const t0 = now();
-    try {
+    await timedRequest(s, o, 'write', 'wrote', offset, count, async () => {
       if (zero) await s.image().pwriteZeroes(offset, count, flags);
       else if (o.has('c')) await s.image().pwriteCompressed(offset, new Uint8Array(count).fill(pattern));
       else await s.image().pwrite(offset, new Uint8Array(count).fill(pattern), flags);
-    } catch (err) {
-      requestFailed(s, 'write', err);
-    }
-    if (!o.has('q')) s.out(report('wrote', now() - t0, offset, count, count, 1, o.has('C')));
+    });
   },
 });
 
@@ -280,13 +291,7 @@ commands.push({
     const pattern = o.has('P') ? parsePattern(s, o.get('P') as string) : 0xcd;
     const offset = cvtnum(s, rest[0]);
     const qiov = makeIov(lengths(s, rest.slice(1)), pattern);
-    const t0 = now();
-    try {
-      await s.image().pwritev(offset, qiov, { fua: o.has('f') });
-    } catch (err) {
-      requestFailed(s, 'writev', err);
-    }
-    if (!o.has('q')) s.out(report('wrote', now() - t0, offset, qiov.size, qiov.size, 1, o.has('C')));
+    await timedRequest(s, o, 'writev', 'wrote', offset, qiov.size, () => s.image().pwritev(offset, qiov, { fua: o.has('f') }));
   },
 });
 
