@@ -72,23 +72,27 @@ function alignUp(n: number, a: number): number {
   return r === 0 ? n : n + (a - r);
 }
 
-/** Pass an aligned request to the driver, split at max_transfer. */
+/** Pass an aligned read to the driver, split at max_transfer. */
 function* alignedReadv(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
   const max = bs.maxTransfer ?? 0;
   if (max === 0 || bytes <= max) return yield* bs.coPreadv(offset, bytes, qiov, flags);
-  for (let done = 0; done < bytes; ) {
-    const n = Math.min(max, bytes - done);
-    yield* bs.coPreadv(offset + done, n, qiov.slice(done, n), flags);
-    done += n;
-  }
+  yield* splitAtMaxTransfer(bs, false, max, offset, bytes, qiov, flags);
 }
 
+/** Pass an aligned write to the driver, split at max_transfer. */
 function* alignedWritev(bs: BlockDriverState, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
   const max = bs.maxTransfer ?? 0;
   if (max === 0 || bytes <= max) return yield* bs.coPwritev(offset, bytes, qiov, flags);
+  yield* splitAtMaxTransfer(bs, true, max, offset, bytes, qiov, flags);
+}
+
+/** A request larger than the driver's max_transfer, as pieces of at most `max` bytes in order (the common case above never gets here). */
+function* splitAtMaxTransfer(bs: BlockDriverState, write: boolean, max: number, offset: number, bytes: number, qiov: IoVector, flags: BlockRequestFlags): Co {
   for (let done = 0; done < bytes; ) {
     const n = Math.min(max, bytes - done);
-    yield* bs.coPwritev(offset + done, n, qiov.slice(done, n), flags);
+    const part = qiov.slice(done, n);
+    if (write) yield* bs.coPwritev(offset + done, n, part, flags);
+    else yield* bs.coPreadv(offset + done, n, part, flags);
     done += n;
   }
 }
