@@ -39,7 +39,16 @@ type Figures = Record<Daemon, Record<Metric, Sample[]>>;
 /** The guest line that ends each metric's timed pass. */
 const RESULT_KEYS: Readonly<Record<Metric, string>> = { 'seq-read': 'seqread_us', 'seq-write': 'seqwrite_us', 'rand-read-4k-qd16': 'randread_us' };
 
-const resultsFile = join(tmpdir(), `qco-vhost-user-bench-${process.ppid}.json`);
+/** The harness process's start time (clock ticks since boot): with its pid, a key no later run shares once the pid is reused. */
+function parentStart(): string {
+  try {
+    return readFileSync(`/proc/${process.ppid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+  } catch {
+    return '0';
+  }
+}
+
+const resultsFile = join(tmpdir(), `qco-vhost-user-bench-${process.ppid}-${parentStart()}.json`);
 
 function startDaemon(which: Daemon, image: string, sock: string): ChildProcess {
   const args = vhostUserBlkDaemonArgs(image, sock, 1);
