@@ -137,54 +137,62 @@ async function expectMapsAgree(oursUrl: string, theirsUrl: string): Promise<stri
   return m.stdout;
 }
 
+/**
+ * An 8 MiB image of `format` made by qemu-img and written by qemu-io (`writes`),
+ * served read-only under `name` by qemu-nbd and by our server: both maps agree
+ * (expectMapsAgree), `more` checks what else it will with the map and our URL,
+ * and qemu-io reads the `reads` patterns back through our server.
+ */
+async function mapsAsQemuNbd(file: string, format: 'raw' | 'qcow2', name: string, writes: string[], reads: string[], more?: (map: string, img: string) => Promise<void>): Promise<void> {
+  const img = join(dir, file);
+  execFileSync('qemu-img', ['create', '-q', '-f', format, img, '8M']);
+  execFileSync('qemu-io', ['-f', format, img, ...writes.flatMap((w) => ['-c', w])]);
+  const theirsPeer = await startQemuNbd(img, { name, format, extra: ['-r'] });
+  let blk: BlockBackend | undefined;
+  let ours: NbdServer | undefined;
+  try {
+    blk = await BlockBackend.open(img, { format, readOnly: true });
+    ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name, blk }], log: () => undefined });
+    const oursUrl = `nbd://127.0.0.1:${ours.port}/${name}`;
+    const m = await expectMapsAgree(oursUrl, theirsPeer.url(name));
+    await more?.(m, img);
+    const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, ...reads.flatMap((c) => ['-c', c])]);
+    expect(r.stdout).not.toContain('Pattern verification failed');
+  } finally {
+    await ours?.close();
+    await blk?.close();
+    await theirsPeer.stop();
+  }
+}
+
 describe('base:allocation from the format', () => {
   it('a sparse raw file maps as qemu-nbd maps it (SEEK_DATA / SEEK_HOLE: qemu-img map, nbdinfo --map, qco-img map on the file), holes read as zeroes', async () => {
-    const img = join(dir, 'sparse.raw');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', img, '8M']);
-    execFileSync('qemu-io', ['-f', 'raw', img, '-c', 'write -P 1 1M 1M', '-c', 'write -P 2 6M 64k', '-c', 'write -P 3 8128k 64k']);
-    const theirsPeer = await startQemuNbd(img, { name: 'r', format: 'raw', extra: ['-r'] });
-    let blk: BlockBackend | undefined;
-    let ours: NbdServer | undefined;
-    try {
-      blk = await BlockBackend.open(img, { format: 'raw', readOnly: true });
-      ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'r', blk }], log: () => undefined });
-      const oursUrl = `nbd://127.0.0.1:${ours.port}/r`;
-      const m = await expectMapsAgree(oursUrl, theirsPeer.url('r'));
-      expect(m).toContain('hole,zero');
-      for (const output of ['json', 'human']) {
-        // The file driver's own answer, without NBD in between.
-        const io = captureStreams();
-        expect(await qcoImgMain(['map', `--output=${output}`, '-f', 'raw', img], io)).toBe(0);
-        expect(io.stdout).toBe((await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', img])).stdout);
-      }
-      const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 2M 4M', '-c', 'read -P 2 6M 64k', '-c', 'read -P 3 8128k 64k']);
-      expect(r.stdout).not.toContain('Pattern verification failed');
-    } finally {
-      await ours?.close();
-      await blk?.close();
-      await theirsPeer.stop();
-    }
+    await mapsAsQemuNbd(
+      'sparse.raw',
+      'raw',
+      'r',
+      ['write -P 1 1M 1M', 'write -P 2 6M 64k', 'write -P 3 8128k 64k'],
+      ['read -P 0 0 1M', 'read -P 1 1M 1M', 'read -P 0 2M 4M', 'read -P 2 6M 64k', 'read -P 3 8128k 64k'],
+      async (m, img) => {
+        expect(m).toContain('hole,zero');
+        for (const output of ['json', 'human']) {
+          // The file driver's own answer, without NBD in between.
+          const io = captureStreams();
+          expect(await qcoImgMain(['map', `--output=${output}`, '-f', 'raw', img], io)).toBe(0);
+          expect(io.stdout).toBe((await runTool('qemu-img', ['map', `--output=${output}`, '-f', 'raw', img])).stdout);
+        }
+      },
+    );
   });
 
   it('a qcow2 export maps as qemu-nbd maps the same image (qemu-img map, nbdinfo --map), holes read as zeroes', async () => {
-    const img = join(dir, 'alloc.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', img, '8M']);
-    execFileSync('qemu-io', ['-f', 'qcow2', img, '-c', 'write -P 1 1M 1M', '-c', 'write -z 4M 1M', '-c', 'write -P 2 6M 64k']);
-    const theirsPeer = await startQemuNbd(img, { name: 'q', format: 'qcow2', extra: ['-r'] });
-    let blk: BlockBackend | undefined;
-    let ours: NbdServer | undefined;
-    try {
-      blk = await BlockBackend.open(img, { format: 'qcow2', readOnly: true });
-      ours = await startNbdServer({ listen: { host: '127.0.0.1', port: 0 }, exports: [{ name: 'q', blk }], log: () => undefined });
-      const oursUrl = `nbd://127.0.0.1:${ours.port}/q`;
-      await expectMapsAgree(oursUrl, theirsPeer.url('q'));
-      const r = await runTool('qemu-io', ['-f', 'raw', '-r', oursUrl, '-c', 'read -P 0 0 1M', '-c', 'read -P 1 1M 1M', '-c', 'read -P 0 4M 1M', '-c', 'read -P 2 6M 64k']);
-      expect(r.stdout).not.toContain('Pattern verification failed');
-    } finally {
-      await ours?.close();
-      await blk?.close();
-      await theirsPeer.stop();
-    }
+    await mapsAsQemuNbd(
+      'alloc.qcow2',
+      'qcow2',
+      'q',
+      ['write -P 1 1M 1M', 'write -z 4M 1M', 'write -P 2 6M 64k'],
+      ['read -P 0 0 1M', 'read -P 1 1M 1M', 'read -P 0 4M 1M', 'read -P 2 6M 64k'],
+    );
   });
 });
 
