@@ -5,7 +5,7 @@
  * create options (-o), and the source's block status used to skip what
  * reads as zeroes on a freshly created target.
  */
-import { CoMutex, CoQueue, coroutineRun, type Co } from '@qco/core';
+import { CoMutex, CoQueue, coroutineCreate, coroutineEnter, coroutineRun, type Co } from '@qco/core';
 import { BlockBackend } from '../../block/block-backend.js';
 import { BDRV_BLOCK_ZERO } from '../../block/block-driver.js';
 import { statSync } from 'node:fs';
@@ -26,7 +26,7 @@ export interface ConvertCopyOptions {
   parallel?: number;
   /** The target reads as zeroes already: skip zero ranges. */
   sparse?: boolean;
-  /** Write chunks as they are read (-W); else in order, as qemu-img does by default. */
+  /** Write chunks as they are read (-W); else start each write in order, as qemu-img does by default. */
   outOfOrder?: boolean;
   /** Write compressed clusters (the target must support it). */
   compress?: boolean;
@@ -43,6 +43,33 @@ function isZero(b: Uint8Array): boolean {
   const head = Math.min(16, b.length);
   for (let i = 0; i < head; i++) if (b[i] !== 0) return false;
   return b.length <= 16 || Buffer.compare(b.subarray(0, b.length - 16), b.subarray(16)) === 0;
+}
+
+/** A coroutine_fn started in a coroutine of its own (it runs until its first wait at once), to be waited for later. */
+function startCoroutine(fn: () => Co): { wait(): Co } {
+  let running = true;
+  let error: unknown;
+  let failed = false;
+  const done = new CoQueue();
+  coroutineEnter(
+    coroutineCreate(function* (): Co {
+      try {
+        yield* fn();
+      } catch (err) {
+        failed = true;
+        error = err;
+      } finally {
+        running = false;
+        done.restartAll();
+      }
+    }),
+  );
+  return {
+    *wait(): Co {
+      while (running) yield* done.wait();
+      if (failed) throw error;
+    },
+  };
 }
 
 /** Copy `size` bytes from `src` to `dst` in chunks with `parallel` coroutines. */
@@ -110,14 +137,23 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
       if (inOrder && !(yield* waitTurn(at))) return;
       try {
         if (!(opts.sparse === true && isZero(view))) {
-          if (opts.compress === true) yield* dst.coPwriteCompressed(at, view);
-          else yield* dst.coPwritev(at, n, new IoVector(view));
+          const write = (): Co => (opts.compress === true ? dst.coPwriteCompressed(at, view) : dst.coPwritev(at, n, new IoVector(view)));
+          if (inOrder) {
+            // Submitted in order (so a fresh target's clusters are allocated in order, as qemu-img's are), but the
+            // next chunk's write need not wait for this one to complete: the turn passes once this one has started.
+            const w = startCoroutine(write);
+            passTurn(at + n);
+            yield* w.wait();
+          } else {
+            yield* write();
+          }
+        } else if (inOrder) {
+          passTurn(at + n);
         }
       } catch (err) {
         fail();
         throw new ImgError(`error while writing at byte ${at}: ${err instanceof BlockError ? (err.message || strerror(err.errno)) : String(err)}`);
       }
-      if (inOrder) passTurn(at + n);
       done += n;
       opts.onProgress?.(done);
     }
