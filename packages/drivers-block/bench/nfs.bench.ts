@@ -21,9 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchCaseSpec, type BenchFn, type BenchModule } from '@qco/bench';
+import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { interleavedRatio } from './interleave.js';
-import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, scratchDir, scratchStorage, transferCases, type Direction } from './transfer-util.js';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, scratchDir, scratchStorage, timedTransfers, transferCases, type Direction } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
 
@@ -147,16 +147,11 @@ const module: BenchModule = {
         const s = await setUp(direction);
         const env = { ...process.env, ...(spec.backend ? { QCO_BACKEND: spec.backend } : {}) };
         try {
-          await transfer(tool, direction, s, env, clean(tool, s, 0));
-          const samples: number[] = [];
-          const n = Math.max(2, Number(process.env['QCO_NFS_BENCH_SAMPLES'] ?? 4));
-          for (let i = 0; i < n; i++) {
-            const target = clean(tool, s, i + 1);
-            const t0 = process.hrtime.bigint();
-            await transfer(tool, direction, s, env, target);
-            samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
-          }
-          return stats(samples);
+          return await timedTransfers(
+            Number(process.env['QCO_NFS_BENCH_SAMPLES'] ?? 4),
+            (i) => clean(tool, s, i),
+            (target) => transfer(tool, direction, s, env, target),
+          );
         } finally {
           await s.peer.stop();
           rmSync(s.dir, { recursive: true, force: true });

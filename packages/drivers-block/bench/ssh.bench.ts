@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
-import { measuredFromSamples as stats, type BenchFn, type BenchModule } from '@qco/bench';
-import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, transferCases, type Direction } from './transfer-util.js';
+import type { BenchFn, BenchModule } from '@qco/bench';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, timedTransfers, transferCases, type Direction } from './transfer-util.js';
 import { startSshd, type SshdPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
 
@@ -95,15 +95,7 @@ const module: BenchModule = {
         const s = await setUp(direction);
         if (tool === 'qco-img-convert' && spec.backend) s.env['QCO_BACKEND'] = spec.backend;
         try {
-          await transfer(tool, direction, s);
-          const samples: number[] = [];
-          const n = Math.max(2, Number(process.env['QCO_SSH_BENCH_SAMPLES'] ?? 4));
-          for (let i = 0; i < n; i++) {
-            const t0 = process.hrtime.bigint();
-            await transfer(tool, direction, s);
-            samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
-          }
-          return stats(samples);
+          return await timedTransfers(Number(process.env['QCO_SSH_BENCH_SAMPLES'] ?? 4), () => undefined, () => transfer(tool, direction, s));
         } finally {
           await s.peer.stop();
           rmSync(s.peer.dir, { recursive: true, force: true });

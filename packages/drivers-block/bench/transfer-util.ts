@@ -10,7 +10,7 @@ import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchCaseSpec } from '@qco/bench';
+import { measuredFromSamples, type BenchCaseSpec, type Measured } from '@qco/bench';
 import type { BlockBackend } from '../src/index.js';
 
 const MiB = 1024 * 1024;
@@ -67,6 +67,23 @@ export function scratchStorage(): 'tmpfs' | 'disk' {
  */
 export function scratchDir(prefix: string): string {
   return mkdtempSync(join(scratchStorage() === 'tmpfs' ? '/dev/shm' : tmpdir(), prefix));
+}
+
+/**
+ * A whole-transfer case's samples: one untimed warm-up, then `samples` timed
+ * transfers (at least 2). `prepare(run)` runs before each, outside the timing
+ * (run 0 is the warm-up), and what it returns is handed to `transfer`.
+ */
+export async function timedTransfers<T>(samples: number, prepare: (run: number) => T, transfer: (prepared: T) => Promise<void>): Promise<Measured> {
+  await transfer(prepare(0));
+  const seconds: number[] = [];
+  for (let i = 1; i <= Math.max(2, samples); i++) {
+    const prepared = prepare(i);
+    const t0 = process.hrtime.bigint();
+    await transfer(prepared);
+    seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return measuredFromSamples(seconds);
 }
 
 /** Run `cmd args` to completion; rejects with its stderr when it fails. */
