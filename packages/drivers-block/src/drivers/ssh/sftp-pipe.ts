@@ -120,46 +120,41 @@ export class SftpPipe {
 
   /** Read `bytes` at `offset` into `qiov` (coroutine_fn). */
   *read(offset: number, bytes: number, qiov: IoVector): Co {
-    const batch = new Batch();
-    for (let at = 0; at < bytes && !batch.failed(); ) {
-      const len = Math.min(this.readChunk, bytes - at);
-      yield* this.reads.take(len);
-      if (batch.failed()) {
-        this.reads.give(len);
-        break;
-      }
-      batch.pending++;
+    yield* this.pipelined(this.reads, this.readChunk, offset, bytes, (pos, len, at, done) => {
       if (this.windowTarget > 0) this.conn.topUpWindow(this.windowTarget);
-      this.readChunkInto(offset + at, len, qiov, at, (err) => {
-        this.reads.give(len);
-        batch.finish(err);
-      });
-      at += len;
-    }
-    yield* batch.wait();
+      this.readChunkInto(pos, len, qiov, at, done);
+    });
   }
 
   /** Write `bytes` from `qiov` at `offset` (coroutine_fn); returns once the server acknowledged every byte. */
   *write(offset: number, bytes: number, qiov: IoVector): Co {
-    const batch = new Batch();
-    for (let at = 0; at < bytes && !batch.failed(); ) {
-      const len = Math.min(this.writeChunk, bytes - at);
-      yield* this.writes.take(len);
-      if (batch.failed()) {
-        this.writes.give(len);
-        break;
-      }
+    yield* this.pipelined(this.writes, this.writeChunk, offset, bytes, (pos, len, at, done) => {
       const part = qiov.slice(at, len);
       const data = asBuffer(part.niov === 1 ? (part.iov[0]) : part.toBuffer());
+      this.conn.request((cb) => this.conn.sftp.write(this.conn.handle, data, 0, len, pos, cb), done);
+    });
+  }
+
+  /**
+   * One request as chunks of at most `chunk` bytes, each issued once `budget`
+   * has room for it and given back when it completes; the first error fails
+   * the request and stops issuing more. `issue(pos, len, at, done)` sends the
+   * chunk at file offset `pos`, `at` bytes into the request.
+   */
+  private *pipelined(budget: Budget, chunk: number, offset: number, bytes: number, issue: (pos: number, len: number, at: number, done: (err?: Error | null) => void) => void): Co {
+    const batch = new Batch();
+    for (let at = 0; at < bytes && !batch.failed(); ) {
+      const len = Math.min(chunk, bytes - at);
+      yield* budget.take(len);
+      if (batch.failed()) {
+        budget.give(len);
+        break;
+      }
       batch.pending++;
-      const pos = offset + at;
-      this.conn.request(
-        (cb) => this.conn.sftp.write(this.conn.handle, data, 0, len, pos, cb),
-        (err) => {
-          this.writes.give(len);
-          batch.finish(err);
-        },
-      );
+      issue(offset + at, len, at, (err) => {
+        budget.give(len);
+        batch.finish(err);
+      });
       at += len;
     }
     yield* batch.wait();
