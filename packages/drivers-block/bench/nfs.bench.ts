@@ -10,7 +10,7 @@
  * warm-up, then `QCO_NFS_BENCH_SAMPLES` (default 4) timed runs. Both convert
  * tools overwrite one kept target (`-n`): first-touch of fresh page-cache
  * pages would swing either tool's time more than the difference measured; the
- * local image and target are on tmpfs where the machine has one (scratchDir),
+ * local image and target are on tmpfs where the machine has one (scratchPlace),
  * so neither tool's time depends on the disk's writeback.
  * The `(interleaved)` cases alternate qemu-img and qco-img run by run against
  * one ganesha and report the median of the per-round ratios, so the machine's
@@ -18,14 +18,17 @@
  * package's dist/qco-img.cjs (the installed executable).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@qco/core';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { interleavedRatio } from './interleave.js';
-import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, scratchDir, scratchStorage, timedTransfers, transferCases, type Direction } from './transfer-util.js';
+import { TRANSFER_IN_FLIGHT as IN_FLIGHT, TRANSFER_SIZE as SIZE, blkTransfer, packageDir, run, scratchPlace, timedTransfers, transferCases, type Direction } from './transfer-util.js';
 import { startGanesha, type GaneshaPeer } from '@qco/test-utils';
 import { BlockBackend } from '../src/index.js';
+
+/** Where the local image and the convert targets live (a tmpfs where there is one; said in each case's params). */
+const LOCAL = scratchPlace(3 * SIZE);
 
 type Tool = 'qemu-img-convert' | 'nfs-cp' | 'qco-img-convert' | 'qco-blk';
 
@@ -39,7 +42,7 @@ interface Setup {
 
 async function setUp(direction: Direction): Promise<Setup> {
   const peer = await startGanesha();
-  const dir = scratchDir('qco-nfs-bench-');
+  const dir = mkdtempSync(join(LOCAL.root, 'qco-nfs-bench-'));
   const remote = join(peer.exportDir, 'image.raw');
   const local = join(dir, 'local.raw');
   const data = randomBytes(SIZE);
@@ -130,10 +133,9 @@ const module: BenchModule = {
       better: 'higher',
       unit: '×',
       requires: [...peer, 'qemu-img'],
-      params: { size: `${SIZE / (1024 * 1024)} MiB`, direction, interleaved: true, rounds: ROUNDS, goal: '≥ 1.0×', localFiles: scratchStorage() },
+      params: { size: `${SIZE / (1024 * 1024)} MiB`, direction, interleaved: true, rounds: ROUNDS, goal: '≥ 1.0×', localFiles: LOCAL.where },
     }));
-    // Local images and targets live on tmpfs where there is one (scratchDir), said in each case's params.
-    const separate = transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, peer, '/usr/bin/nfs-cp').map((c) => ({ ...c, params: { ...c.params, localFiles: scratchStorage() } }));
+    const separate = transferCases('nfs', 'nfs-cp', backends, SIZE, IN_FLIGHT, peer, '/usr/bin/nfs-cp').map((c) => ({ ...c, params: { ...c.params, localFiles: LOCAL.where } }));
     return [...separate, ...interleaved];
   },
   prepare(spec): BenchFn {

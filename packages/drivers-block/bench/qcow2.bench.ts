@@ -1,11 +1,11 @@
 /**
  * qcow2 beside qemu-img in the same run, both tools run as processes with
  * the same arguments: convert of 1 GiB raw → qcow2 and qcow2 → raw (into a
- * kept raw target on a tmpfs, overwritten with -n), convert
- * -c of 256 MiB, and `bench` with 4 KiB requests at depth 64 stepping
- * sequentially (-S 4096; qemu-img bench has no random mode) — reads on a
- * fully allocated image, writes on a fully allocated image (a kept one,
- * overwritten in place), writes on a freshly created one (every request
+ * kept raw target, overwritten with -n), convert -c of 256 MiB, every convert
+ * target on a tmpfs where the machine has one (transfer-util's scratchPlace);
+ * and `bench` with 4 KiB requests at depth 64 stepping sequentially (-S 4096;
+ * qemu-img bench has no random mode) — reads on a fully allocated image,
+ * writes on a fully allocated image (a kept one, overwritten in place), writes on a freshly created one (every request
  * allocates), and reads through a backing file (an empty overlay). The
  * sources are non-zero data (so neither tool skips zeroes), made once and
  * kept; targets are overwritten. Every sample starts after a sync, so no
@@ -15,12 +15,13 @@
  * qco-img÷qemu-img ratios, the figure to judge on a loaded machine.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, rmSync, statSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { interleavedRatio, median } from './interleave.js';
+import { scratchPlace } from './transfer-util.js';
 
 const SAMPLES = 3;
 /** Rounds of an interleaved case (after one warm-up of each side). */
@@ -85,47 +86,33 @@ function settle(): void {
 /** Seconds one sample of `which` takes; `work` is what the sample moves (bytes or requests). */
 type Sample = (which: string) => number;
 
-/** One whole convert: the target removed first; the sample is its wall time. */
+/** One whole convert into a fresh target (removed again after it, so one target at a time takes room); the sample is its wall time. */
 function convertSample(args: (which: string) => string[], target: (which: string) => string): Sample {
   return (which) => {
     rmSync(target(which), { force: true });
+    mkdirSync(targetDir, { recursive: true });
     const [cmd, argv] = tool(which, args(which));
     settle();
     const t0 = performance.now();
     run(cmd, argv);
-    return (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0) / 1000;
+    rmSync(target(which), { force: true });
+    return seconds;
   };
 }
 
 /**
- * Where the qcow2 → raw targets go: a tmpfs (/dev/shm), so the sample is the
- * two tools' work and not the VM disk's write-back of a gigabyte of fresh
- * page cache (which decided that case, either way, by up to 10x); the
- * temporary directory, with the reason, when there is no usable tmpfs.
+ * Where the convert targets go, a tmpfs where there is one (said in the cases'
+ * params): room for the kept qcow2 → raw pair and one fresh target at a time.
  */
-function ramTargetDir(): { dir: string; where: string } {
-  const shm = '/dev/shm';
-  const TMPFS_MAGIC = 0x01021994;
-  try {
-    const st = statfsSync(shm);
-    const free = st.bavail * st.bsize;
-    const need = 2 * CONVERT_BYTES + (256 << 20);
-    if (st.type !== TMPFS_MAGIC) return { dir, where: `${tmpdir()} (${shm} is not a tmpfs)` };
-    if (free < need) return { dir, where: `${tmpdir()} (${shm} has ${Math.floor(free / 2 ** 20)} MiB free, ${need / 2 ** 20} MiB needed)` };
-    accessSync(shm, constants.W_OK);
-    return { dir: join(shm, 'qco-bench-qcow2'), where: `${shm} (tmpfs)` };
-  } catch (err) {
-    return { dir, where: `${tmpdir()} (${shm} unusable: ${(err as Error).message})` };
-  }
-}
-
-const ramTarget = ramTargetDir();
+const targetPlace = scratchPlace(3 * CONVERT_BYTES + (256 << 20));
+const targetDir = join(targetPlace.root, 'qco-bench-qcow2');
 
 /** A raw target of `bytes` written once in full (so a sample overwrites pages that exist), kept for every later sample. */
 function keptTarget(name: string, bytes: number): string {
-  const p = join(ramTarget.dir, name);
+  const p = join(targetDir, name);
   if (existsSync(p) && statSync(p).size === bytes) return p;
-  mkdirSync(ramTarget.dir, { recursive: true });
+  mkdirSync(targetDir, { recursive: true });
   const fd = openSync(p, 'w');
   const zeroes = Buffer.alloc(1 << 20);
   for (let at = 0; at < bytes; at += zeroes.length) writeSync(fd, zeroes, 0, zeroes.length, at);
@@ -209,18 +196,18 @@ const convertSrc = (): string => {
 /** The case families; each is measured for qemu-img and for qco-img, and as their interleaved ratio. */
 const FAMILIES: Record<string, { params: Record<string, string | number>; sample: Sample; work: number }> = {
   'convert-raw-to-qcow2': {
-    params: { bytes: '1G', from: 'raw', to: 'qcow2' },
-    sample: convertSample((w) => ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), join(dir, `to-${w}.qcow2`)], (w) => join(dir, `to-${w}.qcow2`)),
+    params: { bytes: '1G', from: 'raw', to: 'qcow2', target: `${targetPlace.where}, a fresh file each sample` },
+    sample: convertSample((w) => ['convert', '-f', 'raw', '-O', 'qcow2', rawSource('convert.raw', CONVERT_BYTES), join(targetDir, `to-${w}.qcow2`)], (w) => join(targetDir, `to-${w}.qcow2`)),
     work: CONVERT_BYTES,
   },
   'convert-qcow2-to-raw': {
-    params: { bytes: '1G', from: 'qcow2', to: 'raw', target: `${ramTarget.where}, kept and overwritten (-n)` },
+    params: { bytes: '1G', from: 'qcow2', to: 'raw', target: `${targetPlace.where}, kept and overwritten (-n)` },
     sample: convertIntoSample((_w, t) => ['convert', '-n', '-f', 'qcow2', '-O', 'raw', convertSrc(), t], (w) => keptTarget(`from-${w}.raw`, CONVERT_BYTES)),
     work: CONVERT_BYTES,
   },
   'convert-compressed': {
-    params: { bytes: '256M', from: 'raw', to: 'qcow2 -c' },
-    sample: convertSample((w) => ['convert', '-c', '-f', 'raw', '-O', 'qcow2', rawSource('compress.raw', COMPRESS_BYTES), join(dir, `c-${w}.qcow2`)], (w) => join(dir, `c-${w}.qcow2`)),
+    params: { bytes: '256M', from: 'raw', to: 'qcow2 -c', target: `${targetPlace.where}, a fresh file each sample` },
+    sample: convertSample((w) => ['convert', '-c', '-f', 'raw', '-O', 'qcow2', rawSource('compress.raw', COMPRESS_BYTES), join(targetDir, `c-${w}.qcow2`)], (w) => join(targetDir, `c-${w}.qcow2`)),
     work: COMPRESS_BYTES,
   },
   'bench-read-allocated': { params: { depth: 64, size: '4k', requests: BENCH_COUNT, image: '256M' }, sample: benchSample(BENCH_ARGS, allocatedQcow2), work: BENCH_COUNT },

@@ -1,12 +1,12 @@
 /**
- * What the whole-transfer benchmarks (ssh, nfs) share: the transfer's shape,
- * where the package lives (to find its built tools), where local images and
- * targets go, running an external command to completion, and the
- * library-face copy loop.
+ * What the whole-transfer benchmarks (ssh, nfs; qcow2 for where its files go)
+ * share: the transfer's shape, where the package lives (to find its built
+ * tools), where local images and targets go, running an external command to
+ * completion, the sampling loop and the library-face copy loop.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,24 +49,34 @@ export function packageDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
-/** Where a case's local images and targets go here: 'tmpfs' (/dev/shm), or 'disk' when /dev/shm is not writable. */
-export function scratchStorage(): 'tmpfs' | 'disk' {
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    return 'tmpfs';
-  } catch {
-    return 'disk';
-  }
+/** Where a case's local images and targets go, and a line saying so (or why not) for the case's params. */
+export interface ScratchPlace {
+  /** The directory to make the case's own directory in. */
+  readonly root: string;
+  /** '/dev/shm (tmpfs)', or the temporary directory with the reason /dev/shm was not used. */
+  readonly where: string;
 }
 
 /**
- * A fresh directory for a case's local images and targets, on tmpfs where the
- * machine has one: writing 256 MiB to this VM's disk makes either tool's time
- * depend on when the kernel writes its dirty pages back (seconds, either way),
- * which is not what the case compares. Both tools of a case use the same one.
+ * A tmpfs (/dev/shm) where the machine has a usable one with `needBytes`
+ * free, else the temporary directory with the reason: writing hundreds of MiB
+ * to this VM's disk makes either tool's time depend on when the kernel writes
+ * its dirty pages back (seconds, either way), which is not what a case
+ * compares. Both tools of a case use the same place.
  */
-export function scratchDir(prefix: string): string {
-  return mkdtempSync(join(scratchStorage() === 'tmpfs' ? '/dev/shm' : tmpdir(), prefix));
+export function scratchPlace(needBytes: number): ScratchPlace {
+  const shm = '/dev/shm';
+  const TMPFS_MAGIC = 0x01021994;
+  try {
+    const st = statfsSync(shm);
+    const free = st.bavail * st.bsize;
+    if (st.type !== TMPFS_MAGIC) return { root: tmpdir(), where: `${tmpdir()} (${shm} is not a tmpfs)` };
+    if (free < needBytes) return { root: tmpdir(), where: `${tmpdir()} (${shm} has ${Math.floor(free / MiB)} MiB free, ${Math.ceil(needBytes / MiB)} MiB needed)` };
+    accessSync(shm, constants.W_OK);
+    return { root: shm, where: `${shm} (tmpfs)` };
+  } catch (err) {
+    return { root: tmpdir(), where: `${tmpdir()} (${shm} unusable: ${(err as Error).message})` };
+  }
 }
 
 /**
