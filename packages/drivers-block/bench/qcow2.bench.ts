@@ -5,8 +5,9 @@
  * target on a tmpfs where the machine has one (transfer-util's scratchPlace);
  * and `bench` with 4 KiB requests at depth 64 stepping sequentially (-S 4096;
  * qemu-img bench has no random mode) — reads on a fully allocated image,
- * writes on a fully allocated image (a kept one, overwritten in place), writes on a freshly created one (every request
- * allocates), and reads through a backing file (an empty overlay). The
+ * writes on a fully allocated image (a kept one, overwritten in place),
+ * writes on a freshly created one (every request allocates), and reads
+ * through a backing file (an empty overlay). The
  * sources are non-zero data (so neither tool skips zeroes), made once and
  * kept; targets are overwritten. Every sample starts after a sync, so no
  * tool pays for the previous one's page-cache write-back. Each family has a
