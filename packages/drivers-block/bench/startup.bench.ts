@@ -8,10 +8,16 @@
  *   (dist/index.js), BlockBackend.open of a raw image, close — what it costs
  *   above bare Node, in wall ms and in peak RSS MB (the goal: ≤ 30 ms and
  *   ≤ 5 MB). Drivers load lazily and the remote ones load their libraries
- *   (ssh2, json-pack) only in `open`, so a local file pays for neither.
+ *   (ssh2, json-pack) only in `open`, so a local file pays for neither;
+ * - the fixed cost of one command against QEMU's: `qco-img convert` of a
+ *   1 MiB raw image to a fresh qcow2 minus `qemu-img convert` of the same, and
+ *   bare `node -e 0` minus the same qemu-img run (the part of that gap that is
+ *   the runtime's own start-up, which no change of ours can remove). A 1 GiB
+ *   convert pays this once: with copy phases of equal speed, qco-img's ratio to
+ *   qemu-img is T / (T + gap) for qemu-img's time T.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,11 +46,38 @@ type FaceFigure = keyof typeof FACE_FIGURES;
 const FACE_GOALS: Readonly<Record<FaceFigure, string>> = { 'wall ms': '≤ 30 ms', 'peak RSS MB': '≤ 5 MB' };
 const FACE_CASE = 'import @qco/drivers-block + open x.img (raw) + close';
 
-/** Wall seconds of one whole process. */
-function timeProcess(args: readonly string[]): number {
+/** Wall seconds of one whole process (`args` for Node, or a whole command line when `cmd` is given). */
+function timeProcess(args: readonly string[], cmd: string = process.execPath): number {
   const t0 = process.hrtime.bigint();
-  execFileSync(process.execPath, args, { stdio: 'ignore' });
+  execFileSync(cmd, args, { stdio: 'ignore' });
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** The fixed-cost cases: what runs against `qemu-img convert` of a 1 MiB raw image to a fresh qcow2. */
+const CONVERT_FIXED = {
+  'qco-img convert': 'the same convert by qco-img',
+  'node -e 0': 'bare Node, the runtime alone',
+} as const;
+type FixedSide = keyof typeof CONVERT_FIXED;
+const FIXED_CASE = 'convert 1 MiB raw → qcow2 − qemu-img convert, wall ms (interleaved)';
+
+function fixedCostCase(side: FixedSide): BenchFn {
+  const { image } = faceSetup();
+  const cli = join(packageDir(), 'dist', 'qco-img.cjs');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build @qco/drivers-block first`);
+  const target = (who: string): string => join(tmpdir(), `qco-startup-bench-${who}.qcow2`);
+  /** One convert into a fresh target (removed before and after, outside the timing). */
+  const convert = (who: string, cmd: string, args: readonly string[]): number => {
+    rmSync(target(who), { force: true });
+    const seconds = timeProcess([...args, 'convert', '-f', 'raw', '-O', 'qcow2', image, target(who)], cmd);
+    rmSync(target(who), { force: true });
+    return seconds;
+  };
+  const ours = side === 'qco-img convert' ? () => convert('qco-img', process.execPath, [cli]) : () => timeProcess(['-e', '0']);
+  return {
+    kind: 'measured',
+    run: () => interleavedRatio(ROUNDS, ours, () => convert('qemu-img', 'qemu-img', []), (a, b) => (a - b) * 1000, [side, 'qemu-img convert']),
+  };
 }
 
 /** Peak RSS (MB) of one whole process that prints its own maxRSS (KiB). */
@@ -95,9 +128,21 @@ const startupBench: BenchModule = {
         params: { face: figure, baseline: 'node -e 0', rounds: ROUNDS, goal: FACE_GOALS[figure] },
       }),
     );
-    return [...tools, ...face];
+    const fixed = (Object.keys(CONVERT_FIXED) as FixedSide[]).map(
+      (side): BenchCaseSpec => ({
+        name: `${side === 'node -e 0' ? 'node -e 0' : 'qco-img'}: ${FIXED_CASE}`,
+        measure: 'count',
+        better: 'lower',
+        unit: 'ms',
+        requires: ['qemu-img'],
+        params: { fixedCost: side, side: CONVERT_FIXED[side], baseline: 'qemu-img convert', rounds: ROUNDS },
+      }),
+    );
+    return [...tools, ...face, ...fixed];
   },
   prepare(spec: BenchCaseSpec): BenchFn {
+    const side = spec.params?.['fixedCost'];
+    if (side === 'qco-img convert' || side === 'node -e 0') return fixedCostCase(side);
     const figure = spec.params?.['face'];
     if (figure === 'wall ms' || figure === 'peak RSS MB') return faceCase(figure);
     const command = COMMANDS[String(spec.params?.['command'])];
