@@ -31,6 +31,14 @@
       "conditions": [["OS!='linux'", { "type": "none", "sources": [] }]]
     },
     {
+      "target_name": "qco_tcp_quickack",
+      "sources": ["native/tcp-quickack.c"],
+      "defines": ["NAPI_VERSION=8", "<!@(node -p \"require('@qco/native-common/gyp').defines\")"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "<!@(node -p \"require('@qco/native-common/gyp').cflags\")"],
+      "ldflags": ["<!@(node -p \"require('@qco/native-common/gyp').ldflags\")"],
+      "conditions": [["OS!='linux'", { "type": "none", "sources": [] }]]
+    },
+    {
       "target_name": "qco_vhost_user",
       "sources": ["native/vhost-user.c"],
       "defines": ["NAPI_VERSION=8", "<!@(node -p \"require('@qco/native-common/gyp').defines\")"],

@@ -1,6 +1,6 @@
 /*
- * Integer arguments for the file driver's small addons (file-lock.c,
- * file-seek.c): a JS number that is whole and in range, or a thrown
+ * Integer arguments for the small addons (file-lock.c, file-seek.c,
+ * tcp-quickack.c): a JS number that is whole and in range, or a thrown
  * TypeError / RangeError whose message names the addon.
  */
 #ifndef QCO_NAPI_INT_ARG_H

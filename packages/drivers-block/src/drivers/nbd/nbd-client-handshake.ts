@@ -60,6 +60,8 @@ export interface ClientHandshakeOptions {
   readonly exportName: string;
   /** Upgrade to TLS first (called after the server's ACK). */
   readonly starttls?: (stream: NbdStream) => Co;
+  /** Called whenever part of an option reply is still to come (the client asks the kernel to acknowledge promptly there). */
+  readonly awaitingReply?: () => void;
 }
 
 interface OptionReply {
@@ -67,15 +69,21 @@ interface OptionReply {
   readonly data: Buffer;
 }
 
-function* readReply(stream: NbdStream, opt: number): Co<OptionReply> {
-  const hdr = yield* stream.read(20);
+/** Read `n` bytes of a reply; when they are not all here yet, the caller's awaitingReply runs first. */
+function* readPart(stream: NbdStream, n: number, o: ClientHandshakeOptions): Co<Buffer> {
+  if (stream.pending < n) o.awaitingReply?.();
+  return yield* stream.read(n);
+}
+
+function* readReply(stream: NbdStream, opt: number, o: ClientHandshakeOptions): Co<OptionReply> {
+  const hdr = yield* readPart(stream, 20, o);
   if (hdr.readBigUInt64BE(0) !== NBD_REP_MAGIC) throw new NbdClientError('Unexpected option reply magic');
   const ropt = hdr.readUInt32BE(8);
   if (ropt !== opt) throw new NbdClientError(`Unexpected option type ${ropt}, expected ${opt}`);
   const type = hdr.readUInt32BE(12);
   const len = hdr.readUInt32BE(16);
   if (len > NBD_MAX_OPTION_SIZE) throw new NbdClientError(`server's reply of ${len} bytes is too long`);
-  const data = len === 0 ? Buffer.alloc(0) : Buffer.from(yield* stream.read(len));
+  const data = len === 0 ? Buffer.alloc(0) : Buffer.from(yield* readPart(stream, len, o));
   return { type, data };
 }
 
@@ -100,7 +108,7 @@ export function* clientHandshake(stream: NbdStream, o: ClientHandshakeOptions): 
   if (o.starttls !== undefined) {
     if (!fixed) throw new NbdClientError('Server does not support STARTTLS');
     stream.write(encodeOptionRequest(NBD_OPT_STARTTLS));
-    const r = yield* readReply(stream, NBD_OPT_STARTTLS);
+    const r = yield* readReply(stream, NBD_OPT_STARTTLS, o);
     if (r.type !== NBD_REP_ACK) {
       if (r.type & NBD_REP_FLAG_ERROR) throw replyError(NBD_OPT_STARTTLS, r);
       throw new NbdClientError(`Server rejected request to start TLS ${r.type}`);
@@ -113,7 +121,7 @@ export function* clientHandshake(stream: NbdStream, o: ClientHandshakeOptions): 
   let structured = false;
   stream.write(encodeOptionRequest(NBD_OPT_STRUCTURED_REPLY));
   {
-    const r = yield* readReply(stream, NBD_OPT_STRUCTURED_REPLY);
+    const r = yield* readReply(stream, NBD_OPT_STRUCTURED_REPLY, o);
     if (r.type === NBD_REP_ACK) structured = true;
     else if (r.type !== NBD_REP_ERR_UNSUP) throw replyError(NBD_OPT_STRUCTURED_REPLY, r);
   }
@@ -122,7 +130,7 @@ export function* clientHandshake(stream: NbdStream, o: ClientHandshakeOptions): 
   if (structured) {
     stream.write(encodeOptionRequest(NBD_OPT_SET_META_CONTEXT, encodeMetaContextPayload(o.exportName, [BASE_ALLOCATION])));
     for (;;) {
-      const r = yield* readReply(stream, NBD_OPT_SET_META_CONTEXT);
+      const r = yield* readReply(stream, NBD_OPT_SET_META_CONTEXT, o);
       if (r.type === NBD_REP_ACK) break;
       if (r.type === NBD_REP_META_CONTEXT) {
         if (r.data.length < 4) throw new NbdClientError('Invalid meta context reply');
@@ -141,7 +149,7 @@ export function* clientHandshake(stream: NbdStream, o: ClientHandshakeOptions): 
   let preferredBlock = 4096;
   let maxBlock = NBD_MAX_BUFFER_SIZE;
   for (;;) {
-    const r = yield* readReply(stream, NBD_OPT_GO);
+    const r = yield* readReply(stream, NBD_OPT_GO, o);
     if (r.type === NBD_REP_ACK) break;
     if (r.type === NBD_REP_ERR_UNSUP) return yield* exportName(stream, o.exportName, structured, noZeroes, allocationContext);
     if (r.type & NBD_REP_FLAG_ERROR) throw replyError(NBD_OPT_GO, r);

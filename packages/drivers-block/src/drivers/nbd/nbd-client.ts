@@ -36,6 +36,7 @@ import {
 import { encodeOptionRequest, encodeRequest } from '../../nbd/codec.js';
 import { errnoFromNbdError } from '../../nbd/errno.js';
 import { NbdStream } from '../../nbd/stream.js';
+import { tcpQuickAck } from '../../nbd/tcp-quickack.js';
 import type { TlsCredsX509 } from '../../nbd/tls-creds.js';
 import { clientHandshake, type NbdExportInfo } from './nbd-client-handshake.js';
 import { NbdClientError } from './nbd-errors.js';
@@ -178,6 +179,7 @@ export class NbdClient {
       const creds = this.opts.tlsCreds;
       const info = yield* clientHandshake(stream, {
         exportName: this.opts.exportName,
+        ...(this.opts.server.type === 'inet' ? { awaitingReply: () => tcpQuickAck(sock) } : {}),
         ...(creds !== undefined ? { starttls: (st: NbdStream) => this.starttls(st, creds) } : {}),
       });
       if (!first && info.size !== this.info.size) throw new NbdClientError('Export size changed across reconnection');
