@@ -80,17 +80,14 @@ static napi_value test_lock(napi_env env, napi_callback_info info) {
 
 /* available(fd): whether F_OFD_GETLK works on this descriptor (EINVAL: the kernel has no OFD locks). */
 static napi_value available(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int64_t fd;
+  int fd;
   napi_value out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (!napi_int_arg(env, "file-lock", argv, argc, 0, 0, INT32_MAX, &fd)) return NULL;
+  if (!napi_fd_call(env, info, "file-lock", &fd)) return NULL;
   struct flock fl;
   memset(&fl, 0, sizeof fl);
   fl.l_whence = SEEK_SET;
   fl.l_type = F_WRLCK;
-  int ret = fcntl((int)fd, F_OFD_GETLK, &fl);
+  int ret = fcntl(fd, F_OFD_GETLK, &fl);
   napi_get_boolean(env, !(ret == -1 && errno == EINVAL), &out);
   return out;
 }

@@ -1,5 +1,5 @@
 /*
- * Integer arguments for the small addons (file-lock.c, file-seek.c,
+ * Integer and descriptor arguments for the small addons (file-lock.c, file-seek.c,
  * tcp-quickack.c): a JS number that is whole and in range, or a thrown
  * TypeError / RangeError whose message names the addon.
  */
@@ -28,6 +28,17 @@ static inline int napi_int_arg(napi_env env, const char *who, napi_value *argv, 
     return 0;
   }
   *out = (int64_t)d;
+  return 1;
+}
+
+/* A call whose one argument is a file descriptor: read it into *fd; on misuse throw and return 0. */
+static inline int napi_fd_call(napi_env env, napi_callback_info info, const char *who, int *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int64_t v;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (!napi_int_arg(env, who, argv, argc, 0, 0, INT32_MAX, &v)) return 0;
+  *fd = (int)v;
   return 1;
 }
 

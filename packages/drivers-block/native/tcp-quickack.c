@@ -18,14 +18,10 @@
 
 /* quickAck(fd): 0, or -errno (-ENOTSOCK, -EBADF, -ENOPROTOOPT for a non-TCP socket). */
 static napi_value quick_ack(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int64_t fd;
+  int fd, one = 1;
   napi_value out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (!napi_int_arg(env, "tcp-quickack", argv, argc, 0, 0, INT32_MAX, &fd)) return NULL;
-  int one = 1;
-  int r = setsockopt((int)fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+  if (!napi_fd_call(env, info, "tcp-quickack", &fd)) return NULL;
+  int r = setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   napi_create_int32(env, r < 0 ? -errno : 0, &out);
   return out;
 }
