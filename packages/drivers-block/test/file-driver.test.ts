@@ -76,6 +76,29 @@ describe('file driver', () => {
     await blk.pwrite(0, new Uint8Array(512).fill(3), { fua: true });
     expect(readFileSync(p)[0]).toBe(3);
   });
+  it('aio=threads: a small buffered read the page cache holds is served on the calling thread, larger and O_DIRECT reads by the pool', async () => {
+    const p = image('read-now.img', 1 << 20);
+    for (const cacheDirect of [false, true]) {
+      const blk = await BlockBackend.open(p, { format: 'raw', aio: 'threads', cacheDirect });
+      const ctx = (childOf(blk.bs, 'file') as FileBlockDriverState).nativeContext as NonNullable<FileBlockDriverState['nativeContext']>;
+      const data = new Uint8Array(allocAligned(128 * 1024)).map((_, i) => (i * 13 + (cacheDirect ? 5 : 3)) & 0xff);
+      await blk.pwrite(0, data);
+      await blk.flush();
+      let before = ctx.submitted;
+      const small = new Uint8Array(allocAligned(64 * 1024));
+      await blk.preadv(0, new IoVector([small]));
+      expect(Buffer.compare(Buffer.from(small), Buffer.from(data.subarray(0, 64 * 1024)))).toBe(0);
+      // Just written, so cached: no request reaches the pool unless O_DIRECT bypasses the cache.
+      expect(ctx.submitted - before).toBe(cacheDirect ? 1 : 0);
+      before = ctx.submitted;
+      const big = new Uint8Array(allocAligned(128 * 1024));
+      await blk.preadv(0, new IoVector([big]));
+      expect(Buffer.compare(Buffer.from(big), Buffer.from(data))).toBe(0);
+      expect(ctx.submitted - before).toBe(1);
+      await blk.close();
+    }
+  });
+
   it('cache.direct=on probes the request alignment and still serves unaligned requests', async () => {
     const p = image('d.img', 1 << 20, 0x11);
     const blk = await BlockBackend.open(p, { cacheDirect: true });

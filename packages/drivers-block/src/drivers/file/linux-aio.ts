@@ -23,6 +23,7 @@ interface LinuxAioAddon {
   submit(handle: unknown): number;
   lastError(handle: unknown): number;
   close(handle: unknown): void;
+  readNow(fd: number, buf: Uint8Array, len: number, pos: number): number;
 }
 
 /** QEMU's default aio-max-batch for linux-aio. */
@@ -209,6 +210,17 @@ export function ioUring(depth: number): LinuxAioContext | null {
 /** This thread's native thread pool with `depth` slots, or null where the addon is not built. */
 export function nativeThreadPool(depth: number): LinuxAioContext | null {
   return sharedContext(1, depth);
+}
+
+/**
+ * Read `len` bytes at `pos` of `fd` into `buf` on this thread if the page cache
+ * holds them (preadv2 with RWF_NOWAIT): the bytes read (fewer when the rest is
+ * not cached, or at the end of the file), -errno (-EAGAIN: nothing cached;
+ * -EOPNOTSUPP: the file system cannot tell), or null without the addon.
+ */
+export function readNow(fd: number, buf: Uint8Array, len: number, pos: number): number | null {
+  const a = loadAddon();
+  return a === null ? null : a.readNow(fd, buf, len, pos);
 }
 
 /** Whether the native AIO addon loaded and the kernel accepts io_setup. */
