@@ -9,7 +9,7 @@
  * woken coroutine is rethrown on the next tick, where it reaches the process
  * like any uncaught error, instead of unwinding through a library's internals.
  */
-import { coroutineSelf, coroutineYield, inCoroutine, type Co } from '../coroutine.js';
+import { coroutineSelf, coroutineYield, inCoroutine, type Co, type Coroutine } from '../coroutine.js';
 import { CoroutineError } from '../errors.js';
 import { aioCoWake } from './aio-co.js';
 
@@ -37,13 +37,7 @@ export function* coWaitFor<T = void>(start: (done: NodeCallback<T>) => void): Co
     st.value = v;
     if (!st.waiting) return;
     st.waiting = false;
-    try {
-      aioCoWake(self);
-    } catch (failure) {
-      process.nextTick(() => {
-        throw failure;
-      });
-    }
+    aioCoWakeFromCallback(self);
   });
   while (!st.finished) {
     st.waiting = true;
@@ -51,6 +45,21 @@ export function* coWaitFor<T = void>(start: (done: NodeCallback<T>) => void): Co
   }
   if (st.error) throw st.error;
   return st.value as T;
+}
+
+/**
+ * aio_co_wake from a completion callback: the woken coroutine runs (or is
+ * queued) as with aioCoWake, but its failure is rethrown on the next tick
+ * instead of into the callback's caller, a library's internals.
+ */
+export function aioCoWakeFromCallback(co: Coroutine): void {
+  try {
+    aioCoWake(co);
+  } catch (failure) {
+    process.nextTick(() => {
+      throw failure;
+    });
+  }
 }
 
 /** Yield until `promise` settles: `const v = yield* coAwait(p)`. */

@@ -24,7 +24,7 @@ export {
   type AioContextOptions,
 } from './aio-context.js';
 export { AIO_CO_SCHEDULER, aioCoEnter, aioCoRescheduleSelf, aioCoSchedule, aioCoWake, coSleepNs, coSleepNsWakeable } from './aio-co.js';
-export { coAwait, coWaitFor, type NodeCallback } from './co-wait.js';
+export { aioCoWakeFromCallback, coAwait, coWaitFor, type NodeCallback } from './co-wait.js';
 export { aioWaitWhile, aioWaitWhileUnlocked } from './aio-wait.js';
 export { QEMUBH, type QEMUBHFunc } from './bh.js';
 export {

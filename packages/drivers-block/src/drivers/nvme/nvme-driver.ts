@@ -13,9 +13,11 @@
 import {
   aioSetEventNotifier,
   aioWaitWhile,
+  aioCoWakeFromCallback,
   coroutineCreate,
   coroutineEnter,
-  coWaitFor,
+  coroutineSelf,
+  coroutineYield,
   CoQueue,
   EventNotifier,
   aioTimerNew,
@@ -44,7 +46,7 @@ import type { IoVector } from '../../block/iov.js';
 import { opt } from '../../block/options.js';
 import { DmaOutOfMemoryError, type DmaBuffer, type EmulatedNvmeController } from '@qco/nvme-emulator';
 import { claimNvmeDevice, type NvmeDeviceClaim } from './nvme-devices.js';
-import { NvmeQueuePair, type NvmeRequest } from './nvme-queue-pair.js';
+import { NvmeQueuePair, type NvmeCompletionFunc, type NvmeRequest } from './nvme-queue-pair.js';
 import {
   NVME_CQ_ENTRY_BYTES,
   NVME_PAGE_SIZE,
@@ -129,6 +131,8 @@ export class NvmeBlockDriverState implements BlockDriverState {
   nsze = 0;
   /** log2 of the logical block size. */
   blkshift = 9;
+  /** The logical block size, 2 ** blkshift (a division by it needs no Math.pow per request). */
+  blockBytes = 512;
   /** Identify Controller VWC bit 0. */
   writeCacheSupported = false;
   /** ONCS: Write Zeroes / Dataset Management supported. */
@@ -289,6 +293,7 @@ export class NvmeBlockDriverState implements BlockDriverState {
       const lbads = (lbaf >> 16) & 0xff;
       if (lbads < 9 || lbads > 12) throw new BlockError(`Namespace has unsupported block size (${2 ** lbads})`, Errno.EINVAL);
       this.blkshift = lbads;
+      this.blockBytes = 2 ** lbads;
       this.requestAlignment = 2 ** lbads;
     } finally {
       this.ctrl.dma.release(resp);
@@ -346,7 +351,8 @@ export class NvmeBlockDriverState implements BlockDriverState {
     try {
       this.cmd.fill(0);
       fill(this.cmdView);
-      return yield* this.waitCommand(q, req, this.cmd);
+      const ret = yield* this.waitCommand(q, req, this.cmd);
+      return { ret, result: req.result };
     } finally {
       q.putReq(req);
     }
@@ -373,21 +379,39 @@ export class NvmeBlockDriverState implements BlockDriverState {
     }
   }
 
-  /** Submit on `q` and wait (yielding) for the completion. */
-  private *waitCommand(q: NvmeQueuePair, req: NvmeRequest, cmd: Uint8Array): Co<{ ret: number; result: number }> {
+  /**
+   * Submit on `q` and yield until the command completes; returns its 0 or
+   * -errno (the CQE's DW0 is left in `req.result`). The wait lives in the slot
+   * and the completion is one function for every command, as QEMU's
+   * NVMeCoData and nvme_rw_cb: nothing is allocated per command.
+   */
+  private *waitCommand(q: NvmeQueuePair, req: NvmeRequest, cmd: Uint8Array): Co<number> {
     if (!inCoroutine()) throw new BlockError('NVMe commands wait from a coroutine', Errno.EINVAL);
     this.ctrl.hold();
     if (this.pending++ === 0) this.watchdog.mod(qemuClockGetMs(QEMU_CLOCK_REALTIME) + NVME_WATCHDOG_MS);
-    return yield* coWaitFor<{ ret: number; result: number }>((done) => {
-      q.submit(req, cmd, (ret, result) => {
-        this.ctrl.unhold();
-        if (--this.pending === 0) this.watchdog.del();
-        done(null, { ret, result });
-      });
-    });
+    req.done = false;
+    q.submit(req, cmd, this.commandDone);
+    while (!req.completed()) {
+      req.waiter = coroutineSelf();
+      yield coroutineYield();
+    }
+    return req.ret;
   }
 
-  /** Wait while the controller is being re-initialised. */
+  /** nvme_rw_cb: record the outcome in the slot and wake the coroutine waiting there. */
+  private readonly commandDone: NvmeCompletionFunc = (ret, result, req) => {
+    this.ctrl.unhold();
+    if (--this.pending === 0) this.watchdog.del();
+    req.ret = ret;
+    req.result = result;
+    req.done = true;
+    const co = req.waiter;
+    if (co === null) return; // completed before its coroutine yielded
+    req.waiter = null;
+    aioCoWakeFromCallback(co);
+  };
+
+  /** Wait while the controller is being re-initialised (callers look at `recovering || closed` first: no generator per request). */
   private *waitRecovery(): Co {
     while (this.recovering) yield* this.recoveryWaiters.wait();
     if (this.closed) throw new BlockIoError(Errno.EIO, 'NVMe device is closed');
@@ -395,23 +419,24 @@ export class NvmeBlockDriverState implements BlockDriverState {
 
   /** nvme_co_prw_aligned through the slot's bounce buffer. */
   private *coPrw(offset: number, bytes: number, qiov: IoVector, isWrite: boolean, fua: boolean): Co {
-    yield* this.waitRecovery();
+    if (this.recovering || this.closed) yield* this.waitRecovery();
     const q = this.ioQueue;
-    const req = yield* q.getFreeReq();
+    let req = q.tryGetFreeReq();
+    if (req === null) req = yield* q.getFreeReq();
     try {
       const buf = req.bounce as DmaBuffer;
       if (isWrite) qiov.toBufferAt(buf.bytes, 0, bytes);
       const c = this.cmdView;
       this.cmd.fill(0);
-      const lba = offset / 2 ** this.blkshift;
+      const lba = offset / this.blockBytes;
       c.setUint8(Sqe.CDW0, isWrite ? NvmeIoOpcode.WRITE : NvmeIoOpcode.READ);
       c.setUint32(Sqe.NSID, this.nsid, true);
       c.setUint32(Sqe.CDW10, lba >>> 0, true);
       c.setUint32(Sqe.CDW11, Math.floor(lba / 2 ** 32), true);
       c.setUint32(Sqe.CDW12, ((bytes >> this.blkshift) - 1) | (fua ? 1 << 30 : 0), true);
       this.mapPrps(req, buf.iova, bytes);
-      const r = yield* this.waitCommand(q, req, this.cmd);
-      if (r.ret !== 0) throw new BlockIoError(-r.ret);
+      const ret = yield* this.waitCommand(q, req, this.cmd);
+      if (ret !== 0) throw new BlockIoError(-ret);
       if (!isWrite) qiov.fromBuffer(buf.bytes.subarray(0, bytes));
     } finally {
       q.putReq(req);
@@ -444,15 +469,16 @@ export class NvmeBlockDriverState implements BlockDriverState {
 
   /** A data-less I/O command on the I/O queue. */
   private *ioCmd(fill: (c: DataView) => void): Co {
-    yield* this.waitRecovery();
+    if (this.recovering || this.closed) yield* this.waitRecovery();
     const q = this.ioQueue;
-    const req = yield* q.getFreeReq();
+    let req = q.tryGetFreeReq();
+    if (req === null) req = yield* q.getFreeReq();
     try {
       this.cmd.fill(0);
       this.cmdView.setUint32(Sqe.NSID, this.nsid, true);
       fill(this.cmdView);
-      const r = yield* this.waitCommand(q, req, this.cmd);
-      if (r.ret !== 0) throw new BlockIoError(-r.ret);
+      const ret = yield* this.waitCommand(q, req, this.cmd);
+      if (ret !== 0) throw new BlockIoError(-ret);
     } finally {
       q.putReq(req);
     }
@@ -465,8 +491,8 @@ export class NvmeBlockDriverState implements BlockDriverState {
   *coPwriteZeroes(offset: number, bytes: number, flags: BlockRequestFlags): Co {
     if (!this.supportsWriteZeroes) throw new BlockIoError(Errno.ENOTSUP);
     // Division, not >>: offsets beyond 2 GiB do not fit a 32-bit shift.
-    let lba = Math.floor(offset / 2 ** this.blkshift);
-    let left = Math.floor(bytes / 2 ** this.blkshift);
+    let lba = Math.floor(offset / this.blockBytes);
+    let left = Math.floor(bytes / this.blockBytes);
     while (left > 0) {
       const n = Math.min(left, NVME_MAX_BLOCKS_PER_CMD);
       const at = lba;
@@ -485,16 +511,17 @@ export class NvmeBlockDriverState implements BlockDriverState {
   *coPdiscard(offset: number, bytes: number): Co {
     if (!this.supportsDiscard) throw new BlockIoError(Errno.ENOTSUP);
     if (offset % this.requestAlignment !== 0 || bytes % this.requestAlignment !== 0) throw new BlockIoError(Errno.EINVAL);
-    if (bytes / 2 ** this.blkshift > 0xffffffff) throw new BlockIoError(Errno.EINVAL); // one 32-bit range
-    yield* this.waitRecovery();
+    if (bytes / this.blockBytes > 0xffffffff) throw new BlockIoError(Errno.EINVAL); // one 32-bit range
+    if (this.recovering || this.closed) yield* this.waitRecovery();
     const q = this.ioQueue;
-    const req = yield* q.getFreeReq();
+    let req = q.tryGetFreeReq();
+    if (req === null) req = yield* q.getFreeReq();
     try {
       const buf = req.bounce as DmaBuffer;
       const range = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 16);
-      const lba = Math.floor(offset / 2 ** this.blkshift);
+      const lba = Math.floor(offset / this.blockBytes);
       range.setUint32(0, 0, true);
-      range.setUint32(4, Math.floor(bytes / 2 ** this.blkshift), true);
+      range.setUint32(4, Math.floor(bytes / this.blockBytes), true);
       range.setUint32(8, lba >>> 0, true);
       range.setUint32(12, Math.floor(lba / 2 ** 32), true);
       this.cmd.fill(0);
@@ -504,15 +531,15 @@ export class NvmeBlockDriverState implements BlockDriverState {
       c.setUint32(Sqe.PRP1, buf.iova, true);
       c.setUint32(Sqe.CDW10, 0, true); // one range
       c.setUint32(Sqe.CDW11, 1 << 2, true); // AD: deallocate
-      const r = yield* this.waitCommand(q, req, this.cmd);
-      if (r.ret !== 0) throw new BlockIoError(-r.ret);
+      const ret = yield* this.waitCommand(q, req, this.cmd);
+      if (ret !== 0) throw new BlockIoError(-ret);
     } finally {
       q.putReq(req);
     }
   }
 
   *coGetLength(): Co<number> {
-    return this.nsze * 2 ** this.blkshift;
+    return this.nsze * this.blockBytes;
   }
 
   *coGetInfo(): Co<BlockDriverInfo> {

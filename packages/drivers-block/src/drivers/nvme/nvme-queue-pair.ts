@@ -8,14 +8,14 @@
  * coroutine that finds every slot busy waits on a CoQueue, woken from a BH
  * after a completion frees one.
  */
-import { aioBhScheduleOneshot, CoQueue, deferCall, type AioContext, type Co } from '@qco/core';
+import { aioBhScheduleOneshot, CoQueue, deferCall, type AioContext, type Co, type Coroutine } from '@qco/core';
 import type { DmaBuffer, DmaMemory, NvmeBar } from '@qco/nvme-emulator';
 import { Cqe, NVME_CQ_ENTRY_BYTES, NVME_SQ_ENTRY_BYTES, Sqe, nvmeDoorbellOffset } from '@qco/nvme-emulator/spec';
 import { nvmeTranslateError } from './nvme-status.js';
 import { Errno } from '../../block/errno.js';
 
-/** Completion of one command: 0 or -errno, and the CQE's DW0. */
-export type NvmeCompletionFunc = (ret: number, result: number) => void;
+/** Completion of one command: 0 or -errno, the CQE's DW0, and the slot it ran in. */
+export type NvmeCompletionFunc = (ret: number, result: number, req: NvmeRequest) => void;
 
 /** A request slot (QEMU's NVMeRequest). */
 export class NvmeRequest {
@@ -23,8 +23,17 @@ export class NvmeRequest {
   busy = false;
   /** Completion callback of the command in flight. */
   cb: NvmeCompletionFunc | null = null;
+  /** Whether the command in flight completed (QEMU's NVMeCoData, kept in the slot: no object per command). */
+  done = false;
+  /** Its 0 or -errno, and the CQE's DW0. */
+  ret = 0;
+  result = 0;
+  /** The coroutine yielded until it completes, if any. */
+  waiter: Coroutine | null = null;
   /** The submitted entry, kept to resubmit it after a controller reset. */
   readonly sqe = new Uint8Array(NVME_SQ_ENTRY_BYTES);
+  /** Where submit stores the CID into `sqe`. */
+  readonly sqeView = new DataView(this.sqe.buffer);
   constructor(
     /** Command identifier (1-based, 0 is never used). */
     readonly cid: number,
@@ -33,6 +42,11 @@ export class NvmeRequest {
     /** Bounce buffer for data (null on the admin queue, whose commands bring their own). */
     readonly bounce: DmaBuffer | null,
   ) {}
+
+  /** Whether the command in flight completed (a method: the completion sets it while its coroutine is yielded). */
+  completed(): boolean {
+    return this.done;
+  }
 }
 
 /** A submission queue and its completion queue. */
@@ -44,6 +58,8 @@ export class NvmeQueuePair {
   /** Phase tag a new completion entry carries; flips at each wrap. */
   private cqPhase = 1;
   readonly reqs: NvmeRequest[] = [];
+  /** Slots not owned by a command, the one freed last on top (its pages are the warmest). */
+  private readonly freeReqs: NvmeRequest[] = [];
   private readonly freeReqQueue = new CoQueue();
   /** Commands the device has been told about and not completed. */
   inflight = 0;
@@ -76,19 +92,17 @@ export class NvmeQueuePair {
     for (let i = 0; i < size - 1; i++) {
       this.reqs.push(new NvmeRequest(i + 1, dma.alloc(4096), bounceBytes > 0 ? dma.alloc(bounceBytes) : null));
     }
+    for (let i = this.reqs.length - 1; i >= 0; i--) this.freeReqs.push(this.reqs[i]);
     this.sqDoorbell = nvmeDoorbellOffset(index, false);
     this.cqDoorbell = nvmeDoorbellOffset(index, true);
   }
 
   /** A free slot without waiting, or null (QEMU's nvme_get_free_req outside a coroutine). */
   tryGetFreeReq(): NvmeRequest | null {
-    for (const r of this.reqs) {
-      if (!r.busy) {
-        r.busy = true;
-        return r;
-      }
-    }
-    return null;
+    const r = this.freeReqs.pop();
+    if (r === undefined) return null;
+    r.busy = true;
+    return r;
   }
 
   /** A free slot, waiting on the free-request queue while all are busy. */
@@ -102,14 +116,16 @@ export class NvmeQueuePair {
 
   /** Give a slot back and let a waiter have it. */
   putReq(req: NvmeRequest): void {
+    if (!req.busy) return;
     req.busy = false;
     req.cb = null;
+    this.freeReqs.push(req);
     if (!this.freeReqQueue.isEmpty() && !this.freeWakePending) {
       // From a BH, as QEMU does, so a completion handler never runs waiters inside itself.
       this.freeWakePending = true;
       aioBhScheduleOneshot(this.ctx, (q: NvmeQueuePair) => {
         q.freeWakePending = false;
-        while (q.reqs.some((r) => !r.busy) && q.freeReqQueue.enterNext());
+        while (q.freeReqs.length > 0 && q.freeReqQueue.enterNext());
       }, this);
     }
   }
@@ -126,8 +142,8 @@ export class NvmeQueuePair {
    */
   submit(req: NvmeRequest, cmd: Uint8Array, cb: NvmeCompletionFunc): void {
     req.cb = cb;
-    new DataView(cmd.buffer, cmd.byteOffset, NVME_SQ_ENTRY_BYTES).setUint16(Sqe.CDW0 + 2, req.cid, true);
     req.sqe.set(cmd);
+    req.sqeView.setUint16(Sqe.CDW0 + 2, req.cid, true);
     this.place(req);
     // A long section does not keep the device idle: every maxBatch entries ring the doorbell at once.
     if (this.maxBatch > 0 && this.needKick >= this.maxBatch) this.kick();
@@ -187,7 +203,7 @@ export class NvmeQueuePair {
         req.cb = null;
         progress = true;
         try {
-          cb(nvmeTranslateError(dw3 >>> 17), this.view.getUint32(at + Cqe.RESULT, true));
+          cb(nvmeTranslateError(dw3 >>> 17), this.view.getUint32(at + Cqe.RESULT, true), req);
         } catch (err) {
           // A failing waiter must not strand the completions behind it.
           if (!failed) failure = err;
@@ -228,7 +244,7 @@ export class NvmeQueuePair {
     for (const r of reqs) {
       const cb = r.cb;
       r.cb = null;
-      cb?.(-errno, 0);
+      cb?.(-errno, 0, r);
     }
   }
 
