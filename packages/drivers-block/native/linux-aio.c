@@ -114,6 +114,31 @@ static int64_t do_request(struct iocb *cb) {
   return (int64_t)len;
 }
 
+/* A large buffered write holds the file's inode lock for the whole copy, and
+   the kernel's optimistic spinning on that lock burns a second core while
+   another worker's write waits: on a two-core machine that core is the one the
+   reads and the event loop need. Workers writing the same file take turns on
+   a stripe mutex here instead, which sleeps at once. Small writes keep the
+   kernel's spin (short holds), and O_DIRECT writes may run in parallel. */
+#define BIG_WRITE_MIN (256 * 1024)
+#define WRITE_STRIPES 64
+static pthread_mutex_t write_stripes[WRITE_STRIPES] = {[0 ... WRITE_STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_mutex_t *big_write_stripe(const struct iocb *cb) {
+  if (cb->aio_lio_opcode != IOCB_CMD_PWRITE && cb->aio_lio_opcode != IOCB_CMD_PWRITEV) return NULL;
+  size_t bytes = 0;
+  if (cb->aio_lio_opcode == IOCB_CMD_PWRITE) {
+    bytes = (size_t)cb->aio_nbytes;
+  } else {
+    const struct iovec *iov = (const struct iovec *)(uintptr_t)cb->aio_buf;
+    for (size_t i = 0; i < (size_t)cb->aio_nbytes && bytes < BIG_WRITE_MIN; i++) bytes += iov[i].iov_len;
+  }
+  if (bytes < BIG_WRITE_MIN) return NULL;
+  int fl = fcntl((int)cb->aio_fildes, F_GETFL);
+  if (fl < 0 || (fl & O_DIRECT)) return NULL;
+  return &write_stripes[(unsigned)cb->aio_fildes % WRITE_STRIPES];
+}
+
 static void *worker_main(void *arg) {
   Ctx *c = (Ctx *)arg;
   pthread_mutex_lock(&c->lock);
@@ -136,7 +161,10 @@ static void *worker_main(void *arg) {
     if (chain) c->wakes_in_flight++;
     pthread_mutex_unlock(&c->lock);
     if (chain) pthread_cond_signal(&c->cond);
+    pthread_mutex_t *stripe = big_write_stripe(&c->iocbs[slot]);
+    if (stripe) pthread_mutex_lock(stripe);
     int64_t r = do_request(&c->iocbs[slot]);
+    if (stripe) pthread_mutex_unlock(stripe);
     pthread_mutex_lock(&c->lock);
     int wake = c->done_len == 0;
     c->done_slot[c->done_len] = slot;
