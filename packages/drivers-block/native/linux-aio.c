@@ -20,6 +20,7 @@
 #define _GNU_SOURCE /* preadv2, RWF_NOWAIT */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <linux/aio_abi.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -141,6 +142,11 @@ static pthread_mutex_t *big_write_stripe(const struct iocb *cb) {
 
 static void *worker_main(void *arg) {
   Ctx *c = (Ctx *)arg;
+  /* A batch thread does not preempt the running one when it is woken: on a
+     small machine the submitter's signal otherwise hands its own core to the
+     worker mid-call, and the event loop waits for a copy it does not need. */
+  struct sched_param batch = {0};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch);
   pthread_mutex_lock(&c->lock);
   for (;;) {
     while (c->work_len == 0 && !c->stop) {
