@@ -119,8 +119,10 @@ static int64_t do_request(struct iocb *cb) {
    the kernel's optimistic spinning on that lock burns a second core while
    another worker's write waits: on a two-core machine that core is the one the
    reads and the event loop need. Workers writing the same file take turns on
-   a stripe mutex here instead, which sleeps at once. Small writes keep the
-   kernel's spin (short holds), and O_DIRECT writes may run in parallel. */
+   a stripe mutex here instead, which sleeps at once (the stripe is chosen by
+   descriptor, so two files that share one also take turns: rare, and only
+   for large writes). Small writes keep the kernel's spin (short holds), and
+   O_DIRECT writes may run in parallel. */
 #define BIG_WRITE_MIN (256 * 1024)
 #define WRITE_STRIPES 64
 static pthread_mutex_t write_stripes[WRITE_STRIPES] = {[0 ... WRITE_STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
