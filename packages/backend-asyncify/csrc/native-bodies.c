@@ -146,6 +146,18 @@ static double data_overflow(const QcoArg *a, int n) {
   return fat_frames((int32_t)a[0].number);
 }
 
+static void fat_body(void *opaque) { *(int32_t *)opaque = fat_frames(*(int32_t *)opaque); }
+
+/* coroutine_data_overflow(depth): a C coroutine of the call (4 KiB of data) yields to the call from `depth` fat frames down. */
+static double coroutine_data_overflow(const QcoArg *a, int n) {
+  (void)n;
+  int32_t v = (int32_t)a[0].number;
+  QcoCoroutine *co = qco_create(fat_body, &v);
+  if (!co) return -3;
+  if (qco_enter(co) != 0 || qco_enter(co) != 0) return -2;
+  return v;
+}
+
 /* ---- perf loops (test-coroutine.c's perf cases, run inside the module) --- */
 
 static void perf_yield_body(void *opaque) {
@@ -216,6 +228,7 @@ static void register_bodies(void) {
   qco_register_function("sleep_ms", sleep_ms);
   qco_register_function("stack_overflow", stack_overflow);
   qco_register_function("data_overflow", data_overflow);
+  qco_register_function("coroutine_data_overflow", coroutine_data_overflow);
   qco_register_function("perf_yield", perf_yield);
   qco_register_function("perf_lifecycle", perf_lifecycle);
   qco_register_function("perf_cost", perf_cost);

@@ -7,13 +7,14 @@
  * writes while unwinding, so it unwinds into a window ending exactly at the end of
  * linear memory, as large as the context's data region: one byte too many is an
  * out-of-bounds trap, never a write into another context; the bytes are then
- * copied home (and back before a rewind). The only way
+ * copied home. A rewind only reads, so it reads them at home. The only way
  * out of a running context is qco_switch, which starts an asyncify unwind back to
  * qco_run (the loop JavaScript calls); qco_run then rewinds whichever context
- * the switch named, or returns to JavaScript. Only the running context is ever on
- * the wasm stack, so a switch costs the depth of the two contexts involved.
- * JavaScript bodies are stepped by an import called from a context's trampoline,
- * so no JavaScript frame is ever below an unwinding wasm frame.
+ * the switch named, or returns to JavaScript. qco_run calls each body itself and
+ * is not instrumented, so only the frames of the running context's own C are ever
+ * unwound: a switch costs the depth of the two contexts involved, nothing more.
+ * JavaScript bodies are stepped by an import called from qco_run, so no
+ * JavaScript frame is ever below an unwinding wasm frame.
  *
  * The C API is the public qco.h, the same as on the native backends. Linked
  * with wasi-libc (a consumer's module), libc's malloc takes its memory through
@@ -191,14 +192,7 @@ static inline void copy_words(uint32_t *dst, const uint32_t *src, uint32_t bytes
   for (uint32_t i = 0, n = bytes >> 2; i < n; i++) dst[i] = src[i];
 }
 
-/* Inlined into qco_run, which they run in once per switch (JavaScript bodies never
- * enter the module, so qco_run nests only through nested native calls). */
-static inline void window_load(QcoCoroutine *c, uint32_t *window_cur) {
-  uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
-  copy_words((uint32_t *)start, (const uint32_t *)((uint8_t *)c + HEADER), c->data_used);
-  *window_cur = start + c->data_used;
-}
-
+/* After an unwind, the bytes go home from the window (inlined into qco_run, once per switch). */
 static inline void window_save(QcoCoroutine *c, uint32_t window_cur) {
   uint32_t start = memory_end() - (c->data_end - ((uint32_t)c + HEADER));
   c->data_used = window_cur - start;
@@ -283,28 +277,47 @@ __attribute__((noinline)) static int32_t qco_switch(QcoCoroutine *from, QcoCorou
   return 0;
 }
 
-/* Where every context starts; JavaScript contexts loop here for the life of the pooled slot (QEMU's trampoline). */
-__attribute__((noinline)) static void trampoline(QcoCoroutine *self) {
-  if (self->kind == KIND_JS) {
-    for (;;) {
-      int32_t action = qco_js_step(self->id);
-      qco_switch(self, 0, action);
-    }
+/*
+ * Run the body of `c` (QEMU's coroutine trampoline): from its start, or, while
+ * asyncify rewinds, back into the call that switched out. Returns 1 when the
+ * body switched out (asyncify is unwinding), 0 when it returned, with where to
+ * go next set. Always inlined into qco_run, which asyncify leaves alone: a
+ * trampoline frame of its own would be unwound and rewound at every switch.
+ */
+static inline __attribute__((always_inline)) int run_body(QcoCoroutine *c) {
+  switch (c->kind) {
+  case KIND_JS:
+    /* One step per run: nothing of a JavaScript body is ever on the wasm stack. */
+    c->outgoing = qco_js_step(c->id);
+    c->target = 0;
+    return 0;
+  case KIND_NATIVE_ROOT: {
+    double ret = c->fn(c->args, c->nargs);
+    if (astate == 1) return 1;
+    c->ret = ret;
+    break;
   }
-  if (self->kind == KIND_NATIVE_ROOT || self->kind == KIND_CASE) {
-    if (self->kind == KIND_CASE) self->case_result = self->case_fn();
-    else self->ret = self->fn(self->args, self->nargs);
-    root_free_children(self);
-    self->state = ST_DONE;
-    self->req_kind = REQ_NONE;
-    qco_switch(self, 0, QCO_TERMINATE);
-    return;
+  case KIND_CASE: {
+    const char *result = c->case_fn();
+    if (astate == 1) return 1;
+    c->case_result = result;
+    break;
   }
-  self->entry(self->opaque);
-  QcoCoroutine *to = self->caller;
-  self->caller = 0;
-  self->state = ST_DONE;
-  qco_switch(self, to, QCO_TERMINATE);
+  default:
+    c->entry(c->opaque);
+    if (astate == 1) return 1;
+    c->target = c->caller;
+    c->caller = 0;
+    c->state = ST_DONE;
+    c->outgoing = QCO_TERMINATE;
+    return 0;
+  }
+  root_free_children(c);
+  c->state = ST_DONE;
+  c->req_kind = REQ_NONE;
+  c->target = 0;
+  c->outgoing = QCO_TERMINATE;
+  return 0;
 }
 
 /* Saved around each qco_run, so a trap inside can be undone by qco_recover. */
@@ -373,22 +386,25 @@ __attribute__((export_name("qco_run"))) int32_t qco_run(QcoCoroutine *to, int32_
     cur = next;
     set_limits(next->stack_hi, next->stack_lo);
     qco_set_sp(next->sp);
-    if (next->state == ST_FRESH) {
+    if (next->state == ST_FRESH || next->kind == KIND_JS) {
       next->state = ST_RUNNING;
     } else {
-      /* Bring the unwound stack back into the window; asyncify rewinds from its top. */
-      window_load(next, &window.cur);
-      window.end = memory_end();
+      /* Rewinding only reads the data region, so it rewinds from home; only unwinds need the window. */
+      window.cur = (uint32_t)next + HEADER + next->data_used;
+      window.end = next->data_end;
       next->rewinding = 1;
       astate = 2;
       asyncify_start_rewind(&window);
     }
-    trampoline(next);
-    asyncify_stop_unwind();
-    astate = 0;
-    from = cur;
+    from = next;
+    if (run_body(from)) {
+      asyncify_stop_unwind();
+      astate = 0;
+      window_save(from, window.cur);
+    } else {
+      from->data_used = 0;
+    }
     from->sp = qco_get_sp();
-    window_save(from, window.cur);
     if (from->state == ST_RUNNING) from->state = ST_SUSPENDED;
     next = from->target;
     if (!next) break;

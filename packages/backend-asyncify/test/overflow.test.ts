@@ -81,6 +81,17 @@ describe('overflow detection [asyncify]', () => {
     expect(failed).toBeInstanceOf(AsyncifyStackOverflowError);
     expect(suspendedCall('coroutine_depth', [16]).result()).toBe((16 * 17) / 2);
   });
+
+  it('a data region overflow inside a C coroutine of the call is an AsyncifyDataOverflowError, and the neighbours survive', () => {
+    useBackend(createAsyncifyBackend());
+    const before = suspendedCall('deep_yield', [24, 2]);
+    const failed = callError('coroutine_data_overflow', [400]);
+    expect(failed).toBeInstanceOf(AsyncifyDataOverflowError);
+    expect((failed as Error).message).toMatch(/in its 4096-byte data region/);
+    enterUntilDone(before.co);
+    expect(before.result()).toBe((24 * 25) / 2);
+    expect(suspendedCall('coroutine_data_overflow', [2]).result()).toBeGreaterThan(0);
+  });
 });
 
 describe('running out of Node stack in nested enters [asyncify]', () => {

@@ -52,7 +52,7 @@ export function openInstance(mod: WasmModule | null, sizes: ContextSizes): WasmI
   const ex = instantiate(
     {
       step(): number {
-        // Only the trampoline of a JavaScript-body context calls this, and none is ever made.
+        // Only qco_run calls this, for a JavaScript-body context, and none is ever made.
         throw new AsyncifyBackendError('asyncify backend: no JavaScript body runs inside the module');
       },
     },
