@@ -6,10 +6,12 @@
  * CommonJS entry is the ES module itself); a second copy from another location
  * (a second version, a bundled one) fails at once, naming both.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { fs } from './node-fs.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreDuplicatedError } from './errors.js';
+
+const { existsSync, readFileSync } = fs;
 
 const KEY = Symbol.for('qco.core.location');
 

@@ -20,7 +20,7 @@
  * from the consumer and then from here; so a new backend plugs in without
  * editing the core.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { fs } from './node-fs.js';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ import { BACKEND_SPECIFICATION_VERSION, type BackendModule, type CoroutineBacken
 import { BackendNotAvailableError, BackendSpecificationError } from './errors.js';
 import { claimCore } from './one-core.js';
 import { generatorBackendModule } from '@qco/backend-generator';
+
+const { existsSync, readdirSync, readFileSync, realpathSync } = fs;
 
 claimCore(import.meta.url);
 
@@ -114,17 +116,30 @@ const corePackageJson = packageAbove(dirname(here));
 
 /** The first file on the call stack outside this package (the module that called into the core). */
 function firstCallerFile(): string | undefined {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 64;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
   const coreDir = corePackageJson ? dirname(corePackageJson) : dirname(here);
-  for (const m of stack.matchAll(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/gm)) {
-    const raw = m[1];
-    const file = raw.startsWith('file:') ? fileURLToPath(raw) : raw;
-    if (file.startsWith('/') && !real(file).startsWith(coreDir + '/') && !file.startsWith('node:')) return file;
+  for (const name of callerFileNames()) {
+    const file = name.startsWith('file:') ? fileURLToPath(name) : name;
+    if (file.startsWith('/') && !real(file).startsWith(coreDir + '/')) return file;
   }
   return undefined;
+}
+
+/** The file of each frame on the stack, innermost first: V8's call sites, not a formatted stack (formatting it cost ms at start-up). */
+function callerFileNames(): string[] {
+  const prepare = Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace');
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.prepareStackTrace = (_err, sites) => sites;
+    Error.stackTraceLimit = 64;
+    Error.captureStackTrace(holder, callerFileNames);
+    const sites = holder.stack as NodeJS.CallSite[] | undefined;
+    return (sites ?? []).map((site) => site.getFileName() ?? '').filter((f) => f !== '');
+  } finally {
+    if (prepare !== undefined) Object.defineProperty(Error, 'prepareStackTrace', prepare);
+    else Reflect.deleteProperty(Error, 'prepareStackTrace');
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Every package of this process that may state a choice, best first. */

@@ -18,6 +18,10 @@ export class NbdStreamClosedError extends Error {
 const DEFAULT_HIGH_WATER = 4 * 1024 * 1024;
 /** Bytes queued for sending before writers wait. */
 const SEND_QUEUE_LIMIT = 4 * 1024 * 1024;
+/** One receive buffer: many small replies per read, little of a READ's payload behind its header. */
+const RECEIVE_BUFFER_SIZE = 64 * 1024;
+/** Receive buffers kept for reuse; more are lent only while a burst of replies is queued. */
+const MAX_SPARE_RECEIVE_BUFFERS = 8;
 
 /** A coroutine-readable view of one socket. */
 export class NbdStream {
@@ -74,6 +78,8 @@ export class NbdStream {
     if (this.paused) s.resume();
     this.paused = false;
     this.chunks = [];
+    this.lent.clear();
+    this.recv = null;
     this.head = 0;
     this.buffered = 0;
     return s;
@@ -85,9 +91,11 @@ export class NbdStream {
   }
 
   /**
-   * Bytes from a socket read into a buffer the caller reuses (net's `onread`):
-   * they go straight into a waiting `readInto` destination where there is
-   * one, and only the rest is copied into the queue.
+   * Bytes from a socket read (net's `onread`): they go straight into a
+   * waiting `readInto` destination where there is one. The rest is queued:
+   * without copying when they lie in one of this stream's receive buffers
+   * (nextReadBuffer), which is then lent to the queue until they are read;
+   * else copied, as `buf` is the caller's to reuse.
    */
   pushFrom(buf: Uint8Array, n: number): void {
     if (this.closedErr !== null) return;
@@ -105,24 +113,62 @@ export class NbdStream {
       d.at += at;
       if (d.at === d.dst.length) this.wakeReader();
     }
-    if (at < n) {
-      // A copy out of the socket's reused buffer; allocUnsafe, as Buffer.from would zero it first.
-      const rest = Buffer.allocUnsafe(n - at);
-      rest.set(buf.subarray(at, n));
-      this.push(rest);
+    if (at === n) return;
+    const own = this.recv;
+    if (own !== null && buf.buffer === own.buffer) {
+      this.recv = null;
+      this.lent.add(own.buffer);
+      this.push(own.subarray(at, n));
+      return;
     }
+    // allocUnsafe, as Buffer.from would zero it first.
+    const rest = Buffer.allocUnsafe(n - at);
+    rest.set(buf.subarray(at, n));
+    this.push(rest);
   }
 
   /**
    * Where the socket's next read should land (net's `onread` buffer
    * function): the rest of a waiting `readInto` destination when nothing
    * is queued ahead of it, so a READ's payload goes from the kernel into the
-   * caller's buffer with no copy in between; else `fallback`.
+   * caller's buffer with no copy in between; else one of the stream's
+   * receive buffers (`fallback` when it has none: see `recycleReceiveBuffers`).
    */
   nextReadBuffer(fallback: Buffer): Uint8Array {
     const d = this.direct;
-    if (d === null || this.buffered !== 0 || this.closedErr !== null) return fallback;
+    if (d === null || this.buffered !== 0 || this.closedErr !== null) {
+      if (!this.recycle) return fallback;
+      this.recv ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(RECEIVE_BUFFER_SIZE);
+      return this.recv;
+    }
     return d.dst.subarray(d.at);
+  }
+
+  /**
+   * From now on the socket reads (when no `readInto` waits) into receive
+   * buffers of the stream's own, queued as they are and reused once read,
+   * instead of into the caller's buffer and copied out of it: no allocation,
+   * no copy and no fresh pages per read. The price is a shorter life for
+   * what `read` and `take` return: a view into a receive buffer, valid only
+   * until the reader next yields (a later socket read may reuse the buffer).
+   * For readers that parse what they read at once, as the NBD client's
+   * reply loop does.
+   */
+  recycleReceiveBuffers(): void {
+    this.recycle = true;
+  }
+
+  private recycle = false;
+  /** The receive buffer the socket's next read lands in, when not lent to the queue. */
+  private recv: Buffer | null = null;
+  /** Receive buffers lent to the queue (by their memory), returned to `spare` once read. */
+  private readonly lent = new Set<ArrayBufferLike>();
+  private readonly spare: Buffer[] = [];
+
+  /** A chunk of the queue has been read: its receive buffer (if it was one) can take the next read. */
+  private release(c: Buffer): void {
+    if (!this.lent.delete(c.buffer)) return;
+    if (this.spare.length < MAX_SPARE_RECEIVE_BUFFERS) this.spare.push(Buffer.from(c.buffer, 0, RECEIVE_BUFFER_SIZE));
   }
 
   private wakeReader(): void {
@@ -292,6 +338,7 @@ export class NbdStream {
       }
       n -= rest;
       this.chunks.shift();
+      if (this.lent.size > 0) this.release(c);
       this.head = 0;
     }
     if (this.paused && this.buffered <= this.highWater) {

@@ -14,9 +14,9 @@
  * lost connection fails everything at once and for good.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { coroutineCreate, coroutineEnter, coroutineSelf, coroutineWake, coroutineYield, type Co, type Coroutine } from '@qco/core';
-import { coWaitFor } from '@qco/core';
+import { coAwait, coWaitFor } from '@qco/core';
 import { BlockError, BlockIoError } from '../../block/errors.js';
 import { Errno } from '../../block/errno.js';
 import {
@@ -132,14 +132,13 @@ export class NbdClient {
   /**
    * Connect. Without TLS the socket reads through net's `onread`: while a
    * READ's payload is awaited the kernel reads straight into the caller's
-   * buffer (NbdStream.nextReadBuffer), otherwise into one reused 64 KiB
-   * buffer, whose bytes go to `sink`. Small, so that a read past a reply
-   * header copies little of the payload behind it; big enough for many
-   * small replies per read.
+   * buffer (NbdStream.nextReadBuffer), otherwise into the stream's recycled
+   * receive buffers once negotiation is over, and before that into one
+   * reused buffer, whose bytes go to `sink`.
    */
   private *openSocket(sink: { stream: NbdStream | null; early: Buffer[] } | null): Co<Socket> {
     const a = this.opts.server;
-    const fallback = Buffer.allocUnsafe(64 * 1024);
+    const fallback = Buffer.allocUnsafe(16 * 1024);
     const onread =
       sink === null
         ? undefined
@@ -194,6 +193,8 @@ export class NbdClient {
       }
       throw e;
     }
+    // The reply loop parses each header as soon as it has read it: the socket may read into recycled buffers.
+    if (sink !== null) stream.recycleReceiveBuffers();
     this.stream = stream;
     this.state = 'connected';
     this.failFast = false;
@@ -206,6 +207,8 @@ export class NbdClient {
   }
 
   private *starttls(stream: NbdStream, creds: TlsCredsX509): Co {
+    // Loaded only here: most connections never upgrade, and node:tls is one of the heavier modules to load.
+    const { connect: tlsConnect } = yield* coAwait(import('node:tls'));
     const raw = stream.detach() as Socket;
     const host = this.opts.tlsHostname ?? (this.opts.server.type === 'inet' ? this.opts.server.host : 'localhost');
     const tls: TLSSocket = tlsConnect({

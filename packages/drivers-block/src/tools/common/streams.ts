@@ -17,8 +17,10 @@ export interface CliStreams {
 export const processStreams: CliStreams = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
-  // Node types isTTY as boolean, but a stderr that is a pipe or a file has none at all.
-  isTTY: (process.stderr as { isTTY?: boolean }).isTTY === true,
+  // A getter: reading process.stderr builds the stream (a few ms of start-up); node types isTTY as boolean, but a pipe's stderr has none.
+  get isTTY() {
+    return (process.stderr as { isTTY?: boolean }).isTTY === true;
+  },
 };
 
 /** Streams that collect into strings, for tests. */
