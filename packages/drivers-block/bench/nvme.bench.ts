@@ -12,7 +12,7 @@ import type { BenchCaseSpec, BenchFn, BenchModule } from '@qco/bench';
 import { aioBhScheduleOneshot, aioWaitWhile, coroutineCreate, coroutineEnter, deferCallBegin, deferCallEnd, getMainAioContext, useBackend, type Co } from '@qco/core';
 import { BlockBackend } from '../src/index.js';
 import { IoVector } from '../src/index.js';
-import type { NvmeBlockDriverState } from '../src/drivers/nvme/nvme-driver.js';
+import type { NvmeBlockDriverState } from '../src/drivers/nvme/nvme-node.js';
 import { median } from './interleave.js';
 
 /** Requests per timed call. */

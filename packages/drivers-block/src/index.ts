@@ -8,9 +8,12 @@
  * and `@qco/drivers-block/vhost-user-blk`, and behind each driver's `open`, so
  * importing the face and opening a local file loads none of it.
  */
+import { provideBuiltinImplementations } from './drivers/builtin-implementations.js';
 import { registerBuiltinBlockDrivers } from './drivers/builtin.js';
 
 registerBuiltinBlockDrivers();
+// The synchronous face cannot wait for a driver to load: the face loads them all.
+provideBuiltinImplementations();
 
 export * from './block/block-driver.js';
 export * from './block/errno.js';
@@ -37,5 +40,6 @@ export { NbdClientError } from './drivers/nbd/nbd-errors.js';
 export { bdrvCreate, type BlockCreateOptions } from './block/block-create.js';
 export { bdrvCoBlockStatus, bdrvCoBlockStatusAbove, type BlockStatusAbove } from './block/block-status.js';
 export { RawBlockDriverState, rawDriver } from './drivers/raw/raw-driver.js';
-export { Qcow2BlockDriverState, qcow2Driver } from './drivers/qcow2/qcow2-driver.js';
+export { qcow2Driver } from './drivers/qcow2/qcow2-driver.js';
+export { Qcow2BlockDriverState } from './drivers/qcow2/qcow2-node.js';
 export { Qcow2Error } from './drivers/qcow2/qcow2-errors.js';

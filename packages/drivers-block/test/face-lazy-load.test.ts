@@ -9,9 +9,12 @@
  * clusters and worker threads take their modules when first used. The child records every module Node loads (a load
  * hook) and Node's CommonJS cache; the same child then opens an ssh:// and an
  * nfs:// URL on a closed port, so a probe that could not see the libraries fails.
+ * The tools go further: a command compiles the code of the drivers it opens
+ * and no other (the qcow2 node and the nvme node with its emulator load with
+ * their first open).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -99,5 +102,40 @@ describe('package face: a local file loads no remote driver library', () => {
     // The probe sees them once a remote open has loaded them.
     expect(r.refused).toEqual(['ssh', 'nfs']);
     expect(r.afterRemote).toEqual(['json-pack', 'ssh2']);
+  });
+});
+
+/** Preloaded into a tool: at exit, write every module in Node's CommonJS cache to the file named by QCO_LOADED_LOG. */
+const CACHE_DUMP = `process.on('exit', () => require('node:fs').writeFileSync(process.env.QCO_LOADED_LOG, Object.keys(require.cache).join('\\n')));`;
+
+describe('tools: a command loads the drivers it opens and no other', () => {
+  const qcoImg = join(pkg, 'dist', 'qco-img.cjs');
+  const preload = join(dir, 'cache-dump.cjs');
+  writeFileSync(preload, CACHE_DUMP);
+
+  /** Run qco-img with `args`; the basenames of the modules it loaded. */
+  function loadedBy(args: string[]): string[] {
+    const log = join(dir, 'tool-loaded.log');
+    execFileSync(process.execPath, ['--require', preload, qcoImg, ...args], { cwd: pkg, encoding: 'utf8', timeout: 60_000, env: { ...process.env, QCO_LOADED_LOG: log } });
+    return readFileSync(log, 'utf8').split('\n');
+  }
+  const qcow2Node = (files: string[]): boolean => files.some((f) => /\/dist\/qcow2-node-[^/]*\.cjs$/.test(f));
+  const nvmeEmulator = (files: string[]): boolean => files.some((f) => f.includes('/nvme-emulator/'));
+
+  it('qco-img info of a raw file loads neither the qcow2 node nor the nvme emulator; of a qcow2 image, the qcow2 node only', () => {
+    expect(existsSync(qcoImg), `${qcoImg} is missing: build @qco/drivers-block first`).toBe(true);
+    const raw = join(dir, 'tool.raw');
+    writeFileSync(raw, Buffer.alloc(1 << 20));
+    const rawLoaded = loadedBy(['info', '-f', 'raw', raw]);
+    // The control: the file driver's chunk and the tool itself are in the list.
+    expect(rawLoaded.some((f) => f.endsWith('/dist/qco-img.cjs'))).toBe(true);
+    expect(qcow2Node(rawLoaded)).toBe(false);
+    expect(nvmeEmulator(rawLoaded)).toBe(false);
+
+    const qcow2 = join(dir, 'tool.qcow2');
+    execFileSync(process.execPath, [qcoImg, 'create', '-q', '-f', 'qcow2', qcow2, '1M'], { cwd: pkg, timeout: 60_000 });
+    const qcow2Loaded = loadedBy(['info', qcow2]);
+    expect(qcow2Node(qcow2Loaded)).toBe(true);
+    expect(nvmeEmulator(qcow2Loaded)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockBackend, BlockError } from '../src/index.js';
 import { IoVector } from '../src/block/iov.js';
 import { qcow2Create } from '../src/drivers/qcow2/qcow2-create.js';
-import { openQcow2State } from '../src/drivers/qcow2/qcow2-driver.js';
+import { openQcow2State } from '../src/drivers/qcow2/qcow2-node.js';
 import { MemoryHostFile } from '../src/drivers/qcow2/qcow2-file.js';
 import { qcow2Flush, qcow2Preadv, qcow2Pwritev } from '../src/drivers/qcow2/qcow2-io.js';
 import { writeCompressedCluster } from '../src/drivers/qcow2/qcow2-write-compressed.js';

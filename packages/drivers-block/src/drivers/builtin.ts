@@ -1,8 +1,9 @@
 /**
- * The built-in block drivers, registered by the package face (QEMU's
- * block_init). The block layer itself names no driver. Each driver module is
- * light: what a driver needs only once it opens something (ssh2, the NFS RPC
- * codecs) it loads in `open`, so opening a local file loads neither.
+ * The built-in block drivers, registered by the package face and the tools
+ * (QEMU's block_init). The block layer itself names no driver. Each driver
+ * module is light: what a driver needs only once it opens something (ssh2,
+ * the NFS RPC codecs, the NBD client, the qcow2 and nvme nodes) it loads in
+ * `open`, so a command loads the code of the drivers it opens and no other.
  */
 import type { BlockDriver } from '../block/block-driver.js';
 import { registerBlockDriver } from '../block/block-registry.js';

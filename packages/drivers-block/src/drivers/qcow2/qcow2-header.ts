@@ -6,9 +6,8 @@
  * hostile image fails here with QEMU's wording instead of deeper down.
  */
 import { Qcow2Error } from './qcow2-errors.js';
+import { QCOW2_MAGIC } from './qcow2-probe.js';
 
-/** 'QFI\xfb' */
-export const QCOW2_MAGIC = 0x514649fb;
 /** Header extension types. */
 export const EXT_END = 0;
 export const EXT_BACKING_FORMAT = 0xe2792aca;
@@ -106,14 +105,6 @@ export function readU64(b: Uint8Array, at: number): number {
 /** Write a big-endian u64. */
 export function writeU64(b: Uint8Array, at: number, v: number): void {
   setU64(new DataView(b.buffer, b.byteOffset, b.byteLength), at, v);
-}
-
-/** Whether `b` starts with the qcow2 magic and a plausible version (QEMU's qcow2_probe). */
-export function probeQcow2(b: Uint8Array): boolean {
-  if (b.length < 8) return false;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const v = dv.getUint32(4);
-  return dv.getUint32(0) === QCOW2_MAGIC && v >= 2;
 }
 
 function featureList(h: Qcow2Header, mask: number): string {
