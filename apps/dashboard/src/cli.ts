@@ -17,11 +17,18 @@ const distDir = dirname(fileURLToPath(import.meta.url));
 const appDir = resolve(distDir, '..');
 const root = resolve(appDir, '../..');
 
+const USAGE = 'usage: qco-dashboard [--out FILE.html] [--screenshot FILE.png] [REPORT.json | FOLDER]...';
+
 function load(file: string): LoadedReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  let report: BenchReport;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  } catch (err) {
+    throw new Error(`qco-dashboard: ${file}: not a qco-perf report (${err instanceof Error ? err.message : String(err)})`);
+  }
   // Read from a file: the schema is whatever the file says, not what the type promises.
   const schema: unknown = report.schema;
-  if (typeof schema !== 'string' || !schema.startsWith('qco-bench/')) throw new Error(`${file}: not a qco-perf report (schema ${String(schema)})`);
+  if (typeof schema !== 'string' || !schema.startsWith('qco-bench/')) throw new Error(`qco-dashboard: ${file}: not a qco-perf report (schema ${String(schema)})`);
   return { label: `${report.machine.hostname} ${report.startedAt.replace('T', ' ').slice(0, 19)}`, report };
 }
 
@@ -56,7 +63,17 @@ async function screenshot(html: string, png: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, screenshot: { type: 'string' } } });
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, screenshot: { type: 'string' } } });
+  } catch (err) {
+    throw new Error(`qco-dashboard: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    console.log(USAGE);
+    return;
+  }
   const reports = collect(positionals.length ? positionals.map((p) => resolve(p)) : [join(root, 'bench-results')]);
   const out = resolve(values.out ?? join(appDir, 'out', 'index.html'));
   mkdirSync(dirname(out), { recursive: true });

@@ -8,7 +8,11 @@
  * are skipped and listed, with the reason.
  *
  *   qco-perf [--time SECONDS] [--filter REGEX] [--backends a,b] [--out FILE]
- *            [--max-rme PERCENT] [--tries N] [--retry-budget SECONDS] [--keep N]
+ *            [--max-rme PERCENT] [--tries N] [--retry-budget SECONDS] [--keep N] [--timeout SECONDS]
+ *
+ * A command line it cannot run (an unknown option or backend, a stray operand,
+ * a non-number, a bad regular expression) is said in one line with the usage,
+ * exit status 2.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -79,20 +83,57 @@ function pruneRuns(dir: string, keep: number): void {
   for (const f of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(join(dir, f));
 }
 
+const USAGE = `usage: qco-perf [--time SECONDS] [--filter REGEX] [--backends a,b] [--out FILE]
+                [--max-rme PERCENT] [--tries N] [--retry-budget SECONDS] [--keep N] [--timeout SECONDS]`;
+
+/** A command line qco-perf cannot run: said in one line, with the usage, never as a stack trace. */
+class UsageError extends Error {}
+
+const NUMERIC = ['time', 'timeout', 'max-rme', 'tries', 'retry-budget', 'keep'] as const;
+
+/** The options, checked: unknown options, stray operands, non-numbers and a bad --filter are UsageErrors. */
+function parseCommandLine(argv: readonly string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        time: { type: 'string', default: process.env['QCO_BENCH_TIME'] ?? '1' },
+        filter: { type: 'string' },
+        backends: { type: 'string' },
+        out: { type: 'string' },
+        timeout: { type: 'string', default: '300' },
+        'max-rme': { type: 'string', default: '10' },
+        tries: { type: 'string', default: '3' },
+        'retry-budget': { type: 'string', default: '60' },
+        keep: { type: 'string', default: '20' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values } = parsed;
+  for (const name of NUMERIC) {
+    const v = values[name];
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} takes a non-negative number, not '${v}'`);
+  }
+  if (values.filter !== undefined) {
+    try {
+      new RegExp(values.filter);
+    } catch (err) {
+      throw new UsageError(`--filter: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return values;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      time: { type: 'string', default: process.env['QCO_BENCH_TIME'] ?? '1' },
-      filter: { type: 'string' },
-      backends: { type: 'string' },
-      out: { type: 'string' },
-      timeout: { type: 'string', default: '300' },
-      'max-rme': { type: 'string', default: '10' },
-      tries: { type: 'string', default: '3' },
-      'retry-budget': { type: 'string', default: '60' },
-      keep: { type: 'string', default: '20' },
-    },
-  });
+  const values = parseCommandLine(process.argv.slice(2));
+  if (values.help === true) {
+    console.log(USAGE);
+    return;
+  }
   const root = workspaceRoot();
   const maxTime = Number(values.time);
   const maxRme = Number(values['max-rme']);
@@ -104,6 +145,8 @@ async function main(): Promise<void> {
   const allDirs = backendPackageDirs(root);
   const loaded = await registerBackends(allDirs);
   const wanted = values.backends?.split(',').map((s) => s.trim());
+  const unknown = wanted?.filter((w) => !loaded.some((b) => b.name === w)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`--backends: no backend named ${unknown.map((u) => `'${u}'`).join(', ')} (this workspace has ${loaded.map((b) => b.name).join(', ')})`);
   const available = loaded.filter((b) => b.available && (!wanted || wanted.includes(b.name)));
   const backends = available.map((b) => b.name);
   const backendDirs = loaded.filter((b) => b.available).map((b) => b.dir);
@@ -213,6 +256,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`qco-perf: ${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(err);
   process.exit(1);
 });

@@ -7,7 +7,7 @@
  * (Atomics.notify) and reaches an idle libuv loop (a message on the port).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { addRemoteSource, threadWakeWord, wakeThread } from './wake.js';
+import { openRemoteSource, threadWakeWord, wakeThread } from './wake.js';
 
 /** A handler for a ready event notifier (EventNotifierHandler). */
 export type EventNotifierHandler = (e: EventNotifier) => void;
@@ -59,9 +59,9 @@ export class EventNotifier {
 
   /** A handle another thread can set it through (see `eventNotifierSetShared`). */
   share(): SharedEventNotifier {
-    const { port1, port2 } = new MessageChannel();
-    this.stops.push(addRemoteSource(port1, () => this.owner?.notifierSet()));
-    return { flag: this.flag, wake: threadWakeWord, port: port2 };
+    const { port, stop } = openRemoteSource(() => this.owner?.notifierSet());
+    this.stops.push(stop);
+    return { flag: this.flag, wake: threadWakeWord, port };
   }
 
   /** event_notifier_cleanup: stop listening to shared handles. */

@@ -12,7 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Coroutine } from '../coroutine.js';
 import type { AioContext } from './aio-context.js';
 import { aioCoSchedule } from './aio-co.js';
-import { addRemoteSource, threadWakeWord, wakeThread } from './wake.js';
+import { openRemoteSource, threadWakeWord, wakeThread } from './wake.js';
 
 /** What a worker gets (transfer `port` in the postMessage transfer list). */
 export interface RemoteHandle {
@@ -29,12 +29,11 @@ export interface RemoteEndpoint {
 }
 
 function endpoint(ctx: AioContext, onSignal: (msg: unknown) => void): RemoteEndpoint {
-  const { port1, port2 } = new MessageChannel();
-  const stop = addRemoteSource(port1, onSignal);
+  const { port, stop } = openRemoteSource(onSignal);
   ctx.externalRef();
   let open = true;
   return {
-    handle: { port: port2, wake: threadWakeWord },
+    handle: { port, wake: threadWakeWord },
     close(): void {
       if (!open) return;
       open = false;

@@ -47,6 +47,16 @@ export function addRemoteSource(port: MessagePort, onMessage: (msg: unknown) => 
   };
 }
 
+/**
+ * A new channel whose first port is a remote source (addRemoteSource): `port`
+ * goes to the other thread, `stop` stops listening. The channel is
+ * worker_threads' (not the global one, which a DOM lib types as the browser's).
+ */
+export function openRemoteSource(onMessage: (msg: unknown) => void): { readonly port: MessagePort; readonly stop: () => void } {
+  const { port1, port2 } = new (process.getBuiltinModule('node:worker_threads').MessageChannel)();
+  return { port: port2, stop: addRemoteSource(port1, onMessage) };
+}
+
 /** Deliver every queued message of every remote source now; true when any came. */
 export function drainRemoteSources(): boolean {
   let any = false;
