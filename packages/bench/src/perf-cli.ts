@@ -116,7 +116,7 @@ function parseCommandLine(argv: readonly string[]) {
   const { values } = parsed;
   for (const name of NUMERIC) {
     const v = values[name];
-    if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} takes a non-negative number, not '${v}'`);
+    if (v.trim() === '' || !(Number(v) >= 0)) throw new UsageError(`--${name} takes a non-negative number, not '${v}'`);
   }
   if (values.filter !== undefined) {
     try {
