@@ -32,7 +32,7 @@ export class LazyImplementation<M> {
       throw new BlockError(`The ${this.driverName} driver is not loaded; open it through the Promise face, or import @qco/drivers-block's face, which loads it`, Errno.ENOTSUP);
     }
     const mod = yield* coAwait(this.load());
-    this.mod ??= mod;
-    return this.mod;
+    this.mod = mod;
+    return mod;
   }
 }
