@@ -71,7 +71,8 @@ const t = setInterval(() => {
   }
 }, 5);
 
-// prepv: vectored writes then reads straight from scattered aligned segments, the refusals
+// prepv: vectored writes then reads straight from scattered aligned segments (and prepSpans:
+// the same as spans of one buffer), the refusals
 // (misaligned, too many segments) and the misuse, on linux-aio (mode 0), the thread pool's
 // preadv / pwritev (mode 1) or io_uring (mode 2).
 function vectoredMode(mode, next) {
@@ -93,6 +94,36 @@ function vectoredMode(mode, next) {
       assert(a.submit(v) === 1, 'aligned prep submitted');
       return;
     }
+    if (phase === 3) {
+      // prepSpans: the same two segments as (offset, length) spans of one buffer, read back elsewhere
+      mem.fill(0, 40 * 4096, 45 * 4096);
+      const spans = new Float64Array([40 * 4096, 4096, 43 * 4096, 2 * 4096, 0, 0]);
+      assert(a.prepSpans(v, 3, 0, fdv, mem, spans, 2, 65536, 4096) === true, 'spans read queued');
+      assert(a.submit(v) === 1, 'spans read submitted');
+      return;
+    }
+    assert(mem[40 * 4096] === 9 && mem[41 * 4096 - 1] === 9 && mem[43 * 4096] === 9 && mem[45 * 4096 - 1] === 9, 'spans read back');
+    assert(mem[41 * 4096] === 0, 'gap between spans untouched');
+    const sp = (...x) => new Float64Array(x);
+    throws(() => a.prepSpans({}, 0, 0, fdv, mem, sp(0, 4096), 1, 0, 4096), 'prepSpans: bad handle');
+    throws(() => a.prepSpans(v, 4, 0, fdv, mem, sp(0, 4096), 1, 0, 4096), 'prepSpans: slot out of range');
+    throws(() => a.prepSpans(v, 0, 2, fdv, mem, sp(0, 4096), 1, 0, 4096), 'prepSpans: flush op');
+    throws(() => a.prepSpans(v, 0, 0, fdv, new Float64Array(8), sp(0, 4096), 1, 0, 4096), 'prepSpans: base not a Uint8Array');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, new Uint32Array(2), 1, 0, 4096), 'prepSpans: spans not a Float64Array');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(0, 4096), 2, 0, 4096), 'prepSpans: n past the spans');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(0, 4096), -1, 0, 4096), 'prepSpans: negative n');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(mem.length - 4096, 8192), 1, 0, 4096), 'prepSpans: span past the end of base');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(mem.length + 4096, 4096), 1, 0, 4096), 'prepSpans: span starting past base');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(-4096, 8192), 1, 0, 4096), 'prepSpans: negative offset');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(NaN, 4096), 1, 0, 4096), 'prepSpans: NaN offset');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(0.5, 4096), 1, 0, 4096), 'prepSpans: fractional offset');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem.subarray(4096, 8192), sp(0, 8192), 1, 0, 4096), 'prepSpans: span past a sub-view base');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, sp(0, 4096), 1, 0, 3000), 'prepSpans: align not a power of two');
+    assert(a.prepSpans(v, 0, 0, fdv, mem, sp(512, 4096), 1, 0, 4096) === false, 'prepSpans: misaligned address refused');
+    assert(a.prepSpans(v, 0, 0, fdv, mem, sp(0, 1000), 1, 0, 4096) === false, 'prepSpans: misaligned length refused');
+    assert(a.prepSpans(v, 0, 0, fdv, mem, sp(0, 0), 1, 0, 4096) === false, 'prepSpans: empty span refused');
+    assert(a.prepSpans(v, 0, 0, fdv, mem, sp(), 0, 0, 4096) === false, 'prepSpans: no spans refused');
+    assert(a.prepSpans(v, 0, 0, fdv, mem, new Float64Array(2 * 257).fill(4096), 257, 0, 4096) === false, 'prepSpans: too many spans refused');
     assert(mem[24 * 4096] === 9 && mem[27 * 4096 - 1] === 9, 'aligned prep read back');
     assert(mem[16 * 4096] === 9 && mem[16 * 4096 + 4095] === 9 && mem[19 * 4096] === 9 && mem[21 * 4096 - 1] === 9, 'vectored read back');
     assert(mem[17 * 4096] === 0, 'gap between segments untouched');
@@ -113,6 +144,7 @@ function vectoredMode(mode, next) {
     throws(() => a.prep(v, 0, 0, fdv, mem, 4096, 0, 'x'), 'prep: align not a number');
     a.close(v);
     throws(() => a.prepv(v, 0, 0, fdv, segs(0), 0, 4096), 'prepv after close');
+    throws(() => a.prepSpans(v, 0, 0, fdv, mem, new Float64Array([0, 4096]), 1, 0, 4096), 'prepSpans after close');
     fs.closeSync(fdv);
     next();
   }, idsv, resv, mode);

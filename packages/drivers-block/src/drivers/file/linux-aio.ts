@@ -20,11 +20,15 @@ interface LinuxAioAddon {
   open(depth: number, onComplete: (n: number) => void, ids: Int32Array, res: Int32Array, mode?: number, maxThreads?: number): unknown;
   prep(handle: unknown, slot: number, op: number, fd: number, buf: Uint8Array, len: number, pos: number, align?: number): boolean;
   prepv(handle: unknown, slot: number, op: number, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): boolean;
+  prepSpans(handle: unknown, slot: number, op: number, fd: number, base: Uint8Array, spans: Float64Array, n: number, pos: number, align: number): boolean;
   submit(handle: unknown): number;
   lastError(handle: unknown): number;
   close(handle: unknown): void;
   readNow(fd: number, buf: Uint8Array, len: number, pos: number): number;
 }
+
+/** The most segments one vectored request may have (the addon's PREP_MAX_IOV). */
+const PREP_MAX_IOV = 256;
 
 /** QEMU's default aio-max-batch for linux-aio. */
 export const LINUX_AIO_MAX_BATCH = 32;
@@ -54,6 +58,8 @@ export class LinuxAioContext {
   private readonly pending: number[] = [];
   private readonly handle: unknown;
   private readonly maxBatch: number;
+  /** (byte offset, length) of each segment of a vectored request whose segments share one buffer, for prepSpans. */
+  private readonly spans = new Float64Array(2 * PREP_MAX_IOV);
   /** Batches handed to the kernel (io_submit / io_uring_enter calls), for the batching counters. */
   submits = 0;
   /** Requests handed to the kernel. */
@@ -102,10 +108,33 @@ export class LinuxAioContext {
    */
   startv(slot: number, op: 0 | 1, fd: number, bufs: readonly Uint8Array[], pos: number, align: number): boolean {
     // One segment (the common case) needs no array walk across N-API: prep checks its alignment itself.
-    const one = bufs.length === 1 ? bufs[0] : undefined;
-    const taken = one !== undefined ? this.a.prep(this.handle, slot, op, fd, one, one.length, pos, align) : this.a.prepv(this.handle, slot, op, fd, bufs, pos, align);
+    const n = bufs.length;
+    let taken: boolean;
+    if (n === 1) {
+      const one = bufs[0];
+      taken = this.a.prep(this.handle, slot, op, fd, one, one.length, pos, align);
+    } else if (n > 1 && n <= PREP_MAX_IOV && this.spansOf(bufs)) {
+      // Segments of one buffer (a guest's pages in its memory region) cross as one view and a
+      // Float64Array of (offset, length): no element lookup and typed-array query per segment.
+      taken = this.a.prepSpans(this.handle, slot, op, fd, new Uint8Array(bufs[0].buffer), this.spans, n, pos, align);
+    } else {
+      taken = this.a.prepv(this.handle, slot, op, fd, bufs, pos, align);
+    }
     if (taken) this.queue(slot);
     return taken;
+  }
+
+  /** Fill `spans` with each segment's place in the first one's buffer; false when they do not all share it. */
+  private spansOf(bufs: readonly Uint8Array[]): boolean {
+    const spans = this.spans;
+    const buffer = bufs[0].buffer;
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i];
+      if (b.buffer !== buffer) return false;
+      spans[2 * i] = b.byteOffset;
+      spans[2 * i + 1] = b.byteLength;
+    }
+    return true;
   }
 
   /** Whether `slot`'s request has not completed yet. */
