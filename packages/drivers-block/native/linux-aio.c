@@ -485,6 +485,31 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
  * buffer whose address and len are multiples of it (len > 0) is queued, and
  * false says it was not: prepv's check for one segment without the array.
  */
+/* Fill slot's iocb and queue it for the next submit (every prep form ends here). */
+static void queue_iocb(Ctx *c, int32_t slot, uint16_t opcode, int32_t fd, const void *buf, uint64_t nbytes, double pos) {
+  struct iocb *cb = &c->iocbs[slot];
+  memset(cb, 0, sizeof *cb);
+  cb->aio_data = (uint64_t)slot;
+  cb->aio_lio_opcode = opcode;
+  cb->aio_fildes = (uint32_t)fd;
+  cb->aio_buf = (uint64_t)(uintptr_t)buf;
+  cb->aio_nbytes = nbytes;
+  cb->aio_offset = (int64_t)pos;
+  cb->aio_flags = IOCB_FLAG_RESFD;
+  cb->aio_resfd = (uint32_t)c->efd;
+  c->pending[c->npending++] = cb;
+}
+
+/* What is wrong with a vectored request's slot, op, position or alignment (prepv, prepSpans); NULL when nothing. */
+static const char *vectored_misuse(const Ctx *c, int32_t slot, int32_t op, double pos, int32_t align) {
+  if (slot < 0 || slot >= c->depth) return "linux-aio: slot out of range";
+  if (c->npending >= c->depth) return "linux-aio: too many pending requests";
+  if (op != 0 && op != 1) return "linux-aio: a vectored op must be 0 (read) or 1 (write)";
+  if (!(pos >= 0)) return "linux-aio: negative position";
+  if (align < 1 || (align & (align - 1)) != 0) return "linux-aio: align must be a power of two";
+  return NULL;
+}
+
 static napi_value js_prep(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
@@ -519,17 +544,7 @@ static napi_value js_prep(napi_env env, napi_callback_info info) {
     if (align < 1 || (align & (align - 1)) != 0) THROW(env, "linux-aio: align must be a power of two");
     if (len == 0 || ((uintptr_t)data % (uintptr_t)align) != 0 || len % align != 0) return no;
   }
-  struct iocb *cb = &c->iocbs[slot];
-  memset(cb, 0, sizeof *cb);
-  cb->aio_data = (uint64_t)slot;
-  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREAD : op == 1 ? IOCB_CMD_PWRITE : IOCB_CMD_FDSYNC;
-  cb->aio_fildes = (uint32_t)fd;
-  cb->aio_buf = (uint64_t)(uintptr_t)data;
-  cb->aio_nbytes = (uint64_t)len;
-  cb->aio_offset = (int64_t)pos;
-  cb->aio_flags = IOCB_FLAG_RESFD;
-  cb->aio_resfd = (uint32_t)c->efd;
-  c->pending[c->npending++] = cb;
+  queue_iocb(c, slot, op == 0 ? IOCB_CMD_PREAD : op == 1 ? IOCB_CMD_PWRITE : IOCB_CMD_FDSYNC, fd, data, (uint64_t)len, pos);
   return yes;
 }
 
@@ -556,11 +571,8 @@ static napi_value js_prepv(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[3], &fd) != napi_ok || napi_get_value_double(env, argv[5], &pos) != napi_ok ||
       napi_get_value_int32(env, argv[6], &align) != napi_ok)
     THROW(env, "linux-aio: slot, op, fd, pos and align must be numbers");
-  if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
-  if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
-  if (op != 0 && op != 1) THROW(env, "linux-aio: prepv op must be 0 (read) or 1 (write)");
-  if (pos < 0) THROW(env, "linux-aio: negative position");
-  if (align < 1 || (align & (align - 1)) != 0) THROW(env, "linux-aio: align must be a power of two");
+  const char *bad = vectored_misuse(c, slot, op, pos, align);
+  if (bad) THROW(env, bad);
   bool is_array;
   uint32_t n;
   if (napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[4], &n) != napi_ok)
@@ -584,17 +596,7 @@ static napi_value js_prepv(napi_env env, napi_callback_info info) {
     total += length;
     if (total >= (1u << 30)) return no;
   }
-  struct iocb *cb = &c->iocbs[slot];
-  memset(cb, 0, sizeof *cb);
-  cb->aio_data = (uint64_t)slot;
-  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREADV : IOCB_CMD_PWRITEV;
-  cb->aio_fildes = (uint32_t)fd;
-  cb->aio_buf = (uint64_t)(uintptr_t)iov;
-  cb->aio_nbytes = (uint64_t)n;
-  cb->aio_offset = (int64_t)pos;
-  cb->aio_flags = IOCB_FLAG_RESFD;
-  cb->aio_resfd = (uint32_t)c->efd;
-  c->pending[c->npending++] = cb;
+  queue_iocb(c, slot, op == 0 ? IOCB_CMD_PREADV : IOCB_CMD_PWRITEV, fd, iov, (uint64_t)n, pos);
   napi_value yes;
   napi_get_boolean(env, true, &yes);
   return yes;
@@ -623,11 +625,8 @@ static napi_value js_prep_spans(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[3], &fd) != napi_ok || napi_get_value_int32(env, argv[6], &n) != napi_ok ||
       napi_get_value_double(env, argv[7], &pos) != napi_ok || napi_get_value_int32(env, argv[8], &align) != napi_ok)
     THROW(env, "linux-aio: slot, op, fd, n, pos and align must be numbers");
-  if (slot < 0 || slot >= c->depth) THROW(env, "linux-aio: slot out of range");
-  if (c->npending >= c->depth) THROW(env, "linux-aio: too many pending requests");
-  if (op != 0 && op != 1) THROW(env, "linux-aio: prepSpans op must be 0 (read) or 1 (write)");
-  if (pos < 0) THROW(env, "linux-aio: negative position");
-  if (align < 1 || (align & (align - 1)) != 0) THROW(env, "linux-aio: align must be a power of two");
+  const char *bad = vectored_misuse(c, slot, op, pos, align);
+  if (bad) THROW(env, bad);
   napi_typedarray_type type;
   size_t base_len, spans_len;
   void *base_data, *spans_data;
@@ -654,17 +653,7 @@ static napi_value js_prep_spans(napi_env env, napi_callback_info info) {
     total += (size_t)len;
     if (total >= (1u << 30)) return no;
   }
-  struct iocb *cb = &c->iocbs[slot];
-  memset(cb, 0, sizeof *cb);
-  cb->aio_data = (uint64_t)slot;
-  cb->aio_lio_opcode = op == 0 ? IOCB_CMD_PREADV : IOCB_CMD_PWRITEV;
-  cb->aio_fildes = (uint32_t)fd;
-  cb->aio_buf = (uint64_t)(uintptr_t)iov;
-  cb->aio_nbytes = (uint64_t)n;
-  cb->aio_offset = (int64_t)pos;
-  cb->aio_flags = IOCB_FLAG_RESFD;
-  cb->aio_resfd = (uint32_t)c->efd;
-  c->pending[c->npending++] = cb;
+  queue_iocb(c, slot, op == 0 ? IOCB_CMD_PREADV : IOCB_CMD_PWRITEV, fd, iov, (uint64_t)n, pos);
   napi_value yes;
   napi_get_boolean(env, true, &yes);
   return yes;
