@@ -1,9 +1,11 @@
 /**
  * A driver's implementation, loaded by the driver's first open instead of
  * with the registry: a tool registers every built-in driver but compiles only
- * the ones it opens (qcow2 and nvme are most of the drivers' code). The
- * synchronous face cannot wait for an import, so the package face provides
- * every implementation up front (builtin-implementations.ts).
+ * the ones it opens (the qcow2 and nvme nodes, the nbd client, the ssh session
+ * with ssh2, the NFS RPC client with its codecs). The synchronous face cannot
+ * wait for an import, so the package face provides the implementations it can
+ * open synchronously up front (builtin-implementations.ts); the socket drivers
+ * it refuses anyway.
  */
 import { coAwait, type Co } from '@qco/core';
 import { BlockError } from '../block/errors.js';

@@ -4,9 +4,13 @@
  * tls-creds, tls-hostname, reconnect-delay, open-timeout, multi-conn). The
  * node and its client are in nbd-node.ts, loaded by the first open.
  */
-import { coAwait, type Co } from '@qco/core';
+import type { Co } from '@qco/core';
 import { BLOCK_DRIVER_SPEC, type BlockDriver, type BlockDriverOptions, type BlockDriverState, type BlockOpenFlags, type BlockOptionDesc } from '../../block/block-driver.js';
+import { LazyImplementation } from '../lazy-implementation.js';
 import { parseNbdFilename } from './nbd-uri.js';
+
+/** The node and its client (sockets, TLS, the wire codecs), loaded by the first open. */
+export const nbdImplementation = new LazyImplementation('nbd', () => import('./nbd-node.js'));
 
 /** The driver's options (QEMU's names). */
 export const NBD_OPTIONS: readonly BlockOptionDesc[] = [
@@ -31,8 +35,7 @@ export const nbdDriver: BlockDriver = {
   completions: 'event-loop',
   parseFilename: parseNbdFilename,
   *open(options: BlockDriverOptions, flags: BlockOpenFlags): Co<BlockDriverState> {
-    // The client (sockets, TLS, the wire codecs) loads on the first nbd open, not with the face.
-    const { nbdOpen } = yield* coAwait(import('./nbd-node.js'));
+    const { nbdOpen } = yield* nbdImplementation.get();
     return yield* nbdOpen(nbdDriver, options, flags);
   },
 };

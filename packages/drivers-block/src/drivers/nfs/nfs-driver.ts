@@ -25,11 +25,11 @@ import {
 } from '../../block/block-driver.js';
 import { Errno } from '../../block/errno.js';
 import { BlockError, BlockIoError, NotSupportedError } from '../../block/errors.js';
-import { coAwait } from '@qco/core';
 import type { IoVector } from '../../block/iov.js';
 import { NfsOpenError, RpcError } from './errors.js';
 import type { NfsFile, NfsFileOptions } from './nfs-file.js';
 import { parseNfsUri } from './uri.js';
+import { LazyImplementation } from '../lazy-implementation.js';
 
 /** QEMU's limits on the libnfs cache options. */
 const MAX_READAHEAD = 1048576;
@@ -222,9 +222,12 @@ export class NfsBlockDriverState implements BlockDriverState {
   }
 }
 
-/** Open the file, loading the RPC client and its codecs (json-pack) on first use. */
+/** The RPC client and its codecs (json-pack), loaded by the first open. */
+const nfsFile = new LazyImplementation('nfs', () => import('./nfs-file.js'));
+
+/** Open the file. */
 function* openNfsFile(o: NfsFileOptions): Co<NfsFile> {
-  const { NfsFile } = yield* coAwait(import('./nfs-file.js'));
+  const { NfsFile } = yield* nfsFile.get();
   return yield* NfsFile.open(o);
 }
 

@@ -26,6 +26,10 @@ import type { IoVector } from '../../block/iov.js';
 import { SftpPipe, type SftpPipeLimits } from './sftp-pipe.js';
 import type { SftpOpenMode, SshConnection, SshConnectionTuning } from './ssh-connection.js';
 import { SSH_OPTIONS, parseSshFilename, sshConfigFromOptions, sshFilename, type SshConfig } from './ssh-options.js';
+import { LazyImplementation } from '../lazy-implementation.js';
+
+/** The SSH session code and ssh2, loaded when a node is first opened, not with the driver list. */
+const sshConnection = new LazyImplementation('ssh', () => import('./ssh-connection.js'));
 
 /** Tuning shared by every ssh node opened afterwards (benchmarks and fault tests adjust it). */
 export interface SshDriverTuning extends SshConnectionTuning, SftpPipeLimits {}
@@ -150,8 +154,7 @@ export class SshBlockDriverState implements BlockDriverState {
 
 function* connect(options: BlockDriverOptions, mode: SftpOpenMode): Co<{ config: SshConfig; conn: SshConnection }> {
   const config = sshConfigFromOptions(options);
-  // ssh2 is loaded when a node is first opened, not when the driver list is.
-  const { SshConnection } = yield* coAwait(import('./ssh-connection.js'));
+  const { SshConnection } = yield* sshConnection.get();
   const conn = yield* coAwait(SshConnection.open(config, mode, tuning));
   return { config, conn };
 }
