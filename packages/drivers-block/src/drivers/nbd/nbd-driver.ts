@@ -10,7 +10,7 @@ import { LazyImplementation } from '../lazy-implementation.js';
 import { parseNbdFilename } from './nbd-uri.js';
 
 /** The node and its client (sockets, TLS, the wire codecs), loaded by the first open. */
-export const nbdImplementation = new LazyImplementation('nbd', () => import('./nbd-node.js'));
+const nbdImplementation = new LazyImplementation('nbd', () => import('./nbd-node.js'));
 
 /** The driver's options (QEMU's names). */
 export const NBD_OPTIONS: readonly BlockOptionDesc[] = [
