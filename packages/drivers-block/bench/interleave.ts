@@ -24,8 +24,10 @@ export interface SideUnit {
 }
 
 /**
- * One warm-up of each side, then `rounds` rounds of a then b; each round's
- * figure is `ratio(ta, tb)` (default tb / ta: a's speed over b's). The result
+ * One warm-up of each side, then `rounds` rounds, a first in even rounds and
+ * b first in odd ones (so neither side always runs just after the other: a
+ * server's or the page cache's state left by one run is met by both alike);
+ * each round's figure is `ratio(ta, tb)` (default tb / ta: a's speed over b's). The result
  * is the median, with both sides' medians (ms, or `unit`, under `names`) and the load beside it.
  */
 export async function interleavedRatio(
@@ -43,8 +45,15 @@ export async function interleavedRatio(
   const r: number[] = [];
   const loadBefore = loadavg()[0];
   for (let i = 0; i < rounds; i++) {
-    const x = await a();
-    const y = await b();
+    let x: number;
+    let y: number;
+    if (i % 2 === 0) {
+      x = await a();
+      y = await b();
+    } else {
+      y = await b();
+      x = await a();
+    }
     ta.push(x);
     tb.push(y);
     r.push(ratio(x, y));

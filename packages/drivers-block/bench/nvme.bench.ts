@@ -16,7 +16,7 @@ import type { NvmeBlockDriverState } from '../src/drivers/nvme/nvme-node.js';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { median } from './interleave.js';
+import { interleavedRatio } from './interleave.js';
 
 /** Requests per timed call. */
 const OPS = 1024;
@@ -134,24 +134,12 @@ function interleaved(depth: number, loaded: boolean): BenchFn {
     kind: 'measured',
     async run() {
       const stopLoad = loaded ? await startLoad() : null;
-      const ratios: number[] = [];
       try {
-        // The order swaps every round: whichever loop runs second finds its
-        // device worker woken from a longer sleep.
-        for (let round = 0; round < (loaded ? 40 : 30); round++) {
-          const first = round % 2 === 0;
-          const tb = first ? 0 : timeRun(b, ops);
-          const ta = timeRun(a, ops);
-          ratios.push((first ? timeRun(b, ops) : tb) / ta);
-        }
+        return await interleavedRatio(loaded ? 40 : 30, () => timeRun(a, ops), () => timeRun(b, ops), undefined, ['batched', 'unbatched']);
       } finally {
         await stopLoad?.();
         a.blk.closeSync();
       }
-      const m = median(ratios);
-      const mean = ratios.reduce((x, y) => x + y, 0) / ratios.length;
-      const sd = Math.sqrt(ratios.reduce((x, y) => x + (y - mean) ** 2, 0) / (ratios.length - 1));
-      return { hz: m, rme: (100 * 1.96 * sd) / Math.sqrt(ratios.length) / mean, samples: ratios.length };
     },
   };
 }
