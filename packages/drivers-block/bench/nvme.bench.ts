@@ -31,7 +31,7 @@ interface Loop {
   run(ops: number): void;
 }
 
-/** `blk`: an open nvme disk to drive (the interleaved cases give both loops one device); else a fresh one. */
+/** `shared`: an open nvme disk to drive (the interleaved cases give both loops one device); else a fresh one is opened. */
 function makeLoop(depth: number, batched: boolean, shared?: BlockBackend): Loop {
   const blk = shared ?? BlockBackend.openSync('nvme://mem:64M/1', { format: 'raw' });
   // The nvme node itself (a raw format node may sit on top since format probing).
