@@ -22,7 +22,7 @@ import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
 import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest, vhostUserBlkDaemonArgs } from '@qco/test-utils';
 import { median } from './interleave.js';
 
-/** Boots per daemon. Single rounds' ratios spread 0.6–1.2 under TCG here; five, in swapped order each round, give a median that holds still. */
+/** Boots per daemon. Single rounds' ratios spread 0.6–1.2 under TCG here; with five, in swapped order each round, two runs' medians came within 0.03 of each other (a run after a long benchmark session still read lower). */
 const ROUNDS = 5;
 const SEQ_BYTES = 64 << 20;
 const RAND_READS = 4000;
