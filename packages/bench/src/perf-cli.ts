@@ -23,7 +23,7 @@ import { attachBaselines } from './attach-baselines.js';
 import { compileBenchModule } from './load-module.js';
 import { printTable } from './print-table.js';
 import { gitCommit, loadNow, machine, onPath, toolVersions } from './provenance.js';
-import { runChild } from './run-child.js';
+import { nodeEnvMethod, runChild } from './run-child.js';
 import type { BenchCaseSpec, BenchModule, BenchReport, BenchResult, Measured, SkippedCase } from './types.js';
 import { backendPackageDirs, benchModuleEntries, registerBackends, workspaceRoot } from './workspace.js';
 
@@ -231,6 +231,7 @@ async function main(): Promise<void> {
       maxRme,
       maxTries,
       retryBudgetSeconds: Number(values['retry-budget']),
+      nodeEnv: nodeEnvMethod,
     },
     backends: loaded.map((b) => ({ name: b.name, available: b.available, ...(b.reason ? { reason: b.reason } : {}), nativeAddon: buildsNativeCode(b.dir) })),
     results: attachBaselines(

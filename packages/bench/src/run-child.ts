@@ -11,7 +11,26 @@ const MARK = 'QCO-BENCH-RESULT ';
 // The environment as the harness started: bench modules imported for planning may set
 // variables for their own cases (e.g. QCO_ADDON_VARIANT), which must not leak into
 // every other case's process. Each child sets up its own when it imports its module.
-const startEnv = { ...process.env };
+const startEnv = caseEnv(process.env);
+
+/**
+ * The environment every case process gets: the harness's own, without
+ * NODE_EXTRA_CA_CERTS. Node 20 parses that bundle into its root store at every
+ * start, before any script runs (≈ 50 ms on this project's machine, which sets
+ * it), and qco's tools never use the default root store (TLS takes its CA from
+ * tls-creds-x509), so it would add to every Node process a cost that measures
+ * the machine's setting, not qco. The value is kept in
+ * QCO_BENCH_NODE_EXTRA_CA_CERTS for the start-up case that measures that cost.
+ */
+function caseEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: extra, ...rest } = env;
+  return extra ? { ...rest, QCO_BENCH_NODE_EXTRA_CA_CERTS: extra } : rest;
+}
+
+/** What caseEnv did here, for the report's method. */
+export const nodeEnvMethod = process.env['NODE_EXTRA_CA_CERTS']
+  ? `NODE_EXTRA_CA_CERTS (set here to ${process.env['NODE_EXTRA_CA_CERTS']}) is removed from every case process: Node parses that bundle at each start and qco's tools never read the default root store; tools/startup measures what it costs`
+  : 'NODE_EXTRA_CA_CERTS is not set here';
 
 /** Measure `spec` of the bench module at `modulePath` for about `maxTime` s in its own process. */
 export function runChild(modulePath: string, spec: BenchCaseSpec, maxTime: number, backendDirs: readonly string[], timeoutMs: number): Promise<Measured> {

@@ -160,7 +160,7 @@ export interface BenchReport {
   /** Versions of the external tools the baselines run (null: not installed). */
   readonly tools?: Readonly<Record<string, string | null>>;
   /** How baselines and noise were handled in this run, in words. */
-  readonly method?: { readonly baselines: string; readonly maxRme: number; readonly maxTries: number; readonly retryBudgetSeconds?: number };
+  readonly method?: { readonly baselines: string; readonly maxRme: number; readonly maxTries: number; readonly retryBudgetSeconds?: number; readonly nodeEnv?: string };
   readonly backends: readonly BenchBackend[];
   readonly results: readonly BenchResult[];
   readonly skipped?: readonly SkippedCase[];

@@ -14,7 +14,11 @@
  *   bare `node -e 0` minus the same qemu-img run (the part of that gap that is
  *   the runtime's own start-up, which no change of ours can remove). A 1 GiB
  *   convert pays this once: with copy phases of equal speed, qco-img's ratio to
- *   qemu-img is T / (T + gap) for qemu-img's time T.
+ *   qemu-img is T / (T + gap) for qemu-img's time T;
+ * - where the machine sets NODE_EXTRA_CA_CERTS (the harness removes it from
+ *   every case process), what it adds to one bare Node start: Node 20 parses
+ *   the bundle at start-up whatever the script, so every qco-img run on such a
+ *   machine pays it on top of the figures above.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +84,26 @@ function fixedCostCase(side: FixedSide): BenchFn {
   };
 }
 
+/** The machine's NODE_EXTRA_CA_CERTS: kept by the harness under another name (case processes), else still set (planning). */
+const machineExtraCaCerts = (): string | undefined => process.env['QCO_BENCH_NODE_EXTRA_CA_CERTS'] ?? process.env['NODE_EXTRA_CA_CERTS'];
+const CA_CASE = 'node -e 0 with the machine\'s NODE_EXTRA_CA_CERTS − without, wall ms (interleaved)';
+
+/** Bare Node started with the machine's NODE_EXTRA_CA_CERTS against bare Node without it. */
+function extraCaCertsCase(): BenchFn {
+  const bundle = machineExtraCaCerts();
+  if (bundle === undefined) throw new Error('NODE_EXTRA_CA_CERTS is not set on this machine');
+  const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
+  const start = (env: NodeJS.ProcessEnv) => (): number => {
+    const t0 = process.hrtime.bigint();
+    execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env });
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  return {
+    kind: 'measured',
+    run: () => interleavedRatio(ROUNDS, start({ ...without, NODE_EXTRA_CA_CERTS: bundle }), start(without), (a, b) => (a - b) * 1000, ['with NODE_EXTRA_CA_CERTS', 'without']),
+  };
+}
+
 /** Peak RSS (MB) of one whole process that prints its own maxRSS (KiB). */
 function processRss(args: readonly string[]): number {
   return Number(execFileSync(process.execPath, args, { encoding: 'utf8' })) / 1024;
@@ -138,9 +162,13 @@ const startupBench: BenchModule = {
         params: { fixedCost: side, side: CONVERT_FIXED[side], baseline: 'qemu-img convert', rounds: ROUNDS },
       }),
     );
-    return [...tools, ...face, ...fixed];
+    const bundle = machineExtraCaCerts();
+    const extraCa: BenchCaseSpec[] =
+      bundle === undefined ? [] : [{ name: CA_CASE, measure: 'count', better: 'lower', unit: 'ms', params: { extraCaCerts: bundle, baseline: 'node -e 0 without it', rounds: ROUNDS } }];
+    return [...tools, ...face, ...fixed, ...extraCa];
   },
   prepare(spec: BenchCaseSpec): BenchFn {
+    if (spec.params?.['extraCaCerts'] !== undefined) return extraCaCertsCase();
     const side = spec.params?.['fixedCost'];
     if (side === 'qco-img convert' || side === 'node -e 0') return fixedCostCase(side);
     const figure = spec.params?.['face'];
