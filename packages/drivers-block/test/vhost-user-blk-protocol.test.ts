@@ -227,6 +227,10 @@ describe('vhost-user-blk protocol', () => {
     const c = (await fe.reply()) as DataView;
     expect(c.getBigUint64(12, true)).toBe(BigInt((1 << 20) / 512)); // capacity
     expect(c.getUint32(12 + 20, true)).toBe(512); // blk_size
+    // The I/O geometry QEMU's export gives: seg_max 126, min_io_size and opt_io_size one block each.
+    expect(c.getUint32(12 + 12, true)).toBe(126); // seg_max
+    expect(c.getUint16(12 + 26, true)).toBe(1); // min_io_size
+    expect(c.getUint32(12 + 28, true)).toBe(1); // opt_io_size
     expect(c.getUint16(12 + 34, true)).toBe(1); // num_queues
     expect(c.getUint32(12 + 40, true)).toBe(1); // max_discard_seg
     fe.close();

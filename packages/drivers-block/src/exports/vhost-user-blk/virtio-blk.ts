@@ -139,7 +139,7 @@ export class VirtioBlkDevice {
     dv.setUint32(20, lbs, true);
     dv.setUint8(24, 0); // physical_block_exp
     dv.setUint16(26, 1, true); // min_io_size in logical blocks
-    dv.setUint32(28, 0, true); // opt_io_size
+    dv.setUint32(28, 1, true); // opt_io_size in logical blocks, as QEMU's export
     dv.setUint8(VIRTIO_BLK_CONFIG_WRITEBACK, this.writeback ? 1 : 0);
     dv.setUint16(34, this.opts.numQueues, true);
     dv.setUint32(36, VIRTIO_BLK_MAX_DISCARD_SECTORS, true);
