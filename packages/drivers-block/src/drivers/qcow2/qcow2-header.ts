@@ -85,7 +85,8 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   { type: 2, bit: 1, name: 'raw external data' },
 ];
 
-function u64(dv: DataView, at: number): number {
+/** readU64 through a view the caller keeps: for loops over a table, which would otherwise make a view per entry. */
+export function u64(dv: DataView, at: number): number {
   const hi = dv.getUint32(at);
   const lo = dv.getUint32(at + 4);
   if (hi >= 0x200000) return Number.POSITIVE_INFINITY; // beyond 2^53: refused by the bound checks

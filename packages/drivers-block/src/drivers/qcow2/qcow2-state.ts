@@ -11,7 +11,7 @@ import { Qcow2Cache } from './qcow2-cache.js';
 import { Qcow2Error } from './qcow2-errors.js';
 import type { HostFile } from './qcow2-file.js';
 import { l1Entry } from './qcow2-entry.js';
-import { INCOMPAT_CORRUPT, readU64, serializeHeader, writeU64, type Qcow2Header } from './qcow2-header.js';
+import { INCOMPAT_CORRUPT, serializeHeader, u64, writeU64, type Qcow2Header } from './qcow2-header.js';
 import { readSnapshotTable, type Qcow2Snapshot } from './qcow2-snapshot.js';
 
 /** An allocating write in flight: guest clusters [start, end) (QEMU's QCowL2Meta). */
@@ -101,8 +101,9 @@ export class Qcow2State {
     const rt = new Uint8Array(rtBytes);
     yield* this.file.pread(h.refcountTableOffset, rt);
     this.refTable = new Array<number>(rtBytes / 8);
+    const rtView = new DataView(rt.buffer);
     for (let i = 0; i < rtBytes / 8; i++) {
-      const off = readU64(rt, i * 8);
+      const off = u64(rtView, i * 8);
       if (off % 512 !== 0 || !Number.isFinite(off)) throw new Qcow2Error(`Reference count table entry ${i} is invalid`, 'EIO');
       const o = off - (off % this.clusterSize);
       if (off !== o) throw new Qcow2Error(`Refblock offset ${hex(off)} unaligned (reftable index: ${hex(i)})`, 'EIO');
