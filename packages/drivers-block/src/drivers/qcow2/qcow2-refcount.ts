@@ -7,7 +7,7 @@
  */
 import type { Co } from '@qco/core';
 import { Qcow2Error } from './qcow2-errors.js';
-import { writeU64 } from './qcow2-header.js';
+import { u64, writeU64 } from './qcow2-header.js';
 import { hex, type Qcow2State } from './qcow2-state.js';
 
 /** Read entry `i` of a refcount block whose entries are 2^order bits wide. */
@@ -184,10 +184,8 @@ function* growRefTable(s: Qcow2State, need: number, avoidEnd: number): Co {
   s.header.refcountTableOffset = tableOffset;
   s.header.refcountTableClusters = tableClusters;
   s.refTable = new Array<number>((tableClusters * cs) / 8).fill(0);
-  for (let i = 0; i < s.refTable.length; i++) {
-    const hi = new DataView(table.buffer).getUint32(i * 8);
-    s.refTable[i] = hi * 0x100000000 + new DataView(table.buffer).getUint32(i * 8 + 4);
-  }
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  for (let i = 0; i < s.refTable.length; i++) s.refTable[i] = u64(view, i * 8);
   s.endCluster = Math.max(s.endCluster, areaEnd);
   yield* freeClusters(s, oldOffset, oldClusters * cs);
 }
