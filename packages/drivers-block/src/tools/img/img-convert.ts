@@ -6,6 +6,7 @@
  * reads as zeroes on a freshly created target.
  */
 import { CoMutex, CoQueue, coroutineCreate, coroutineEnter, coroutineRun, type Co } from '@qco/core';
+import { allocAligned } from '../../block/aligned-memory.js';
 import { BlockBackend } from '../../block/block-backend.js';
 import { BDRV_BLOCK_ZERO } from '../../block/block-driver.js';
 import { statSync } from 'node:fs';
@@ -100,7 +101,10 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
   // QEMU's s->lock: a chunk is claimed (its block status asked, `next` moved past it) by one coroutine at a time.
   const claim = new CoMutex();
   const worker = function* (): Co {
-    const buf = new Uint8Array(chunk);
+    // Page-aligned, as qemu-img's blk_blockalign'd buffers: the kernel copies into and out of it
+    // (a pread from the page cache, a socket read, a pwrite) much faster than into an ArrayBuffer's
+    // 16-byte-aligned heap memory (1 GiB qcow2 → raw on tmpfs: 0.42 s of system time → 0.31 s).
+    const buf = new Uint8Array(allocAligned(chunk), 0, chunk);
     for (;;) {
       yield* claim.lock();
       const at = next;
