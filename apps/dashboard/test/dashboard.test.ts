@@ -126,6 +126,7 @@ describe('dashboard in headless Chromium, checked against the JSON alone', () =>
     // Provenance of the run, as recorded.
     expect(await page.locator('dd[data-field="commit"]').textContent()).toBe(report.commit ?? '— (not recorded)');
     expect(await page.locator('dd[data-field="Node / V8"]').textContent()).toBe(`${report.node} / ${report.v8}`);
+    expect(await page.locator('dd[data-field="Node environment"]').textContent()).toBe(report.method?.nodeEnv ?? '— (not recorded)');
     await page.screenshot({ path: join(work, 'dashboard.png'), fullPage: true });
   });
 

@@ -25,6 +25,7 @@ function provenance(l: LoadedReport, runs: number): HTMLElement {
     ['machine', `${m.hostname}: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}/${m.arch}`],
     ['load average (1/5/15 min)', `before ${load(m.loadBefore)}, after ${load(m.loadAfter)}`],
     ['Node / V8', `${r.node} / ${r.v8}`],
+    ['Node environment', r.method?.nodeEnv ?? '— (not recorded)'],
     ['tools', tools.length ? tools.join('; ') : '— (not recorded)'],
     ['baselines', r.method?.baselines ?? 'each suite measured its own baselines (qco-bench/1 report)'],
     ['noise', r.method ? `a case above ±${r.method.maxRme} % is measured again, up to ${r.method.maxTries} tries${r.method.retryBudgetSeconds !== undefined ? ` (no new try after ${r.method.retryBudgetSeconds} s on one case)` : ''}; the try with the smallest margin is kept` : '— (not recorded)'],
