@@ -16,8 +16,8 @@ const startEnv = caseEnv(process.env);
 /**
  * The environment every case process gets: the harness's own, without
  * NODE_EXTRA_CA_CERTS. Node 20 parses that bundle into its root store at every
- * start, before any script runs (≈ 50 ms on this project's machine, which sets
- * it), and qco's tools never use the default root store (TLS takes its CA from
+ * start, before any script runs (40–50 ms on this project's machine, which
+ * sets it), and qco's tools never use the default root store (TLS takes its CA from
  * tls-creds-x509), so it would add to every Node process a cost that measures
  * the machine's setting, not qco. The value is kept in
  * QCO_BENCH_NODE_EXTRA_CA_CERTS for the start-up case that measures that cost.

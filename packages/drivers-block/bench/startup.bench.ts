@@ -50,10 +50,10 @@ type FaceFigure = keyof typeof FACE_FIGURES;
 const FACE_GOALS: Readonly<Record<FaceFigure, string>> = { 'wall ms': '≤ 30 ms', 'peak RSS MB': '≤ 5 MB' };
 const FACE_CASE = 'import @qco/drivers-block + open x.img (raw) + close';
 
-/** Wall seconds of one whole process (`args` for Node, or a whole command line when `cmd` is given). */
-function timeProcess(args: readonly string[], cmd: string = process.execPath): number {
+/** Wall seconds of one whole process (`args` for Node, or a whole command line when `cmd` is given), in `env` when given. */
+function timeProcess(args: readonly string[], cmd: string = process.execPath, env?: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
-  execFileSync(cmd, args, { stdio: 'ignore' });
+  execFileSync(cmd, args, { stdio: 'ignore', ...(env ? { env } : {}) });
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
@@ -93,11 +93,7 @@ function extraCaCertsCase(): BenchFn {
   const bundle = machineExtraCaCerts();
   if (bundle === undefined) throw new Error('NODE_EXTRA_CA_CERTS is not set on this machine');
   const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
-  const start = (env: NodeJS.ProcessEnv) => (): number => {
-    const t0 = process.hrtime.bigint();
-    execFileSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env });
-    return Number(process.hrtime.bigint() - t0) / 1e9;
-  };
+  const start = (env: NodeJS.ProcessEnv) => (): number => timeProcess(['-e', '0'], process.execPath, env);
   return {
     kind: 'measured',
     run: () => interleavedRatio(ROUNDS, start({ ...without, NODE_EXTRA_CA_CERTS: bundle }), start(without), (a, b) => (a - b) * 1000, ['with NODE_EXTRA_CA_CERTS', 'without']),
