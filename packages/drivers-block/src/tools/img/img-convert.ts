@@ -100,11 +100,14 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
   }
   // QEMU's s->lock: a chunk is claimed (its block status asked, `next` moved past it) by one coroutine at a time.
   const claim = new CoMutex();
-  const worker = function* (): Co {
-    // Page-aligned, as qemu-img's blk_blockalign'd buffers: the kernel copies into and out of it
-    // (a pread from the page cache, a socket read, a pwrite) much faster than into an ArrayBuffer's
-    // 16-byte-aligned heap memory (1 GiB qcow2 → raw on tmpfs: 0.42 s of system time → 0.31 s).
-    const buf = new Uint8Array(allocAligned(chunk), 0, chunk);
+  // Page-aligned, as qemu-img's blk_blockalign'd buffers: the kernel copies into and out of them
+  // (a pread from the page cache, a socket read, a pwrite) much faster than into an ArrayBuffer's
+  // 16-byte-aligned heap memory (1 GiB qcow2 → raw on tmpfs: 0.42 s of system time → 0.31 s).
+  // One region, a page-aligned slot per coroutine: one shared memory to set up, not one each.
+  const stride = Math.ceil(chunk / 4096) * 4096;
+  const buffers = allocAligned(stride * parallel);
+  const worker = function* (slot: number): Co {
+    const buf = new Uint8Array(buffers, slot * stride, chunk);
     for (;;) {
       yield* claim.lock();
       const at = next;
@@ -162,7 +165,7 @@ export async function convertCopy(src: BlockBackend, dst: BlockBackend, size: nu
       opts.onProgress?.(done);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, () => coroutineRun(worker)));
+  await Promise.all(Array.from({ length: parallel }, (_, slot) => coroutineRun(worker, slot)));
 }
 
 /** Whether `target` names the file under `src`'s graph (same device and inode). */
