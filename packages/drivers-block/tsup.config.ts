@@ -10,6 +10,11 @@ import { qcoPackage } from '../../tsup.shared.js';
 // when a run starts, never built into dist/.
 // json-pack's codecs are bundled into the nfs chunk: as its ~50 separate CommonJS
 // files they cost more to resolve and load than a whole 256 MiB nfs read takes.
+// The commands also carry @qco/core (with the default backend and the native
+// glue) as CommonJS of their own: loaded through require(esm) it was 11 ms of
+// qco-img's start, and only CommonJS goes through the commands' code cache
+// (src/bin/compile-cache.ts). A command's process holds no other core, and
+// @qco/backend-api stays shared with the backends QCO_BACKEND loads.
 const shared = { shims: true, splitting: true, clean: false, noExternal: [/^@jsonjoy\.com\//] };
 
 export default [
@@ -24,6 +29,6 @@ export default [
       'qco-nbd': 'src/bin/qco-nbd.ts',
       'qco-storage-daemon': 'src/bin/qco-storage-daemon.ts',
     },
-    { ...shared, format: ['cjs'], dts: false },
+    { ...shared, format: ['cjs'], dts: false, noExternal: [...shared.noExternal, /^@qco\/(core|native-common|backend-generator)(\/|$)/] },
   ),
 ];

@@ -8,6 +8,7 @@
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
 import { setFlagsFromString } from 'node:v8';
+import { useCompileCache } from './compile-cache.js';
 
 // A bulk copy issues a few hundred large requests and ends: V8's optimising
 // compiler would spend more CPU compiling its hot functions than the run has
@@ -16,7 +17,9 @@ import { setFlagsFromString } from 'node:v8';
 // (measured on a 1 GiB nbd:// convert: 0.96 of the wall time, 0.88 of the
 // CPU). Long loops of small requests (bench) keep the default.
 const BULK_COMMANDS = new Set(['convert', 'dd', 'compare', 'commit', 'rebase']);
-if (BULK_COMMANDS.has(process.argv[2] ?? '')) setFlagsFromString(`--interrupt-budget=${4 * 67584}`);
+const v8Flags = BULK_COMMANDS.has(process.argv[2] ?? '') ? `--interrupt-budget=${4 * 67584}` : '';
+if (v8Flags) setFlagsFromString(v8Flags);
+useCompileCache(import.meta.url, process.argv.slice(2), v8Flags);
 
 import('../tools/qco-img.js').then(
   async ({ qcoImgMain }) => {

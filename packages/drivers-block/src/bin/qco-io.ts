@@ -7,6 +7,10 @@
  */
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
+import { useCompileCache } from './compile-cache.js';
+
+useCompileCache(import.meta.url, process.argv.slice(2));
+
 import('../tools/qco-io.js').then(
   async ({ qcoIoMain }) => {
     process.exitCode = await qcoIoMain(process.argv.slice(2));

@@ -2,6 +2,10 @@
 /** qco-nbd's executable; the libuv pool is sized before anything loads, as for qco-img. */
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
+import { useCompileCache } from './compile-cache.js';
+
+useCompileCache(import.meta.url, process.argv.slice(2));
+
 import('../tools/qco-nbd.js').then(
   async ({ qcoNbdMain }) => {
     process.exitCode = await qcoNbdMain(process.argv.slice(2));

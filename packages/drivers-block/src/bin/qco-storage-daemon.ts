@@ -5,6 +5,10 @@
  */
 process.env['UV_THREADPOOL_SIZE'] ??= '64';
 
+import { useCompileCache } from './compile-cache.js';
+
+useCompileCache(import.meta.url, process.argv.slice(2));
+
 import('../tools/qco-storage-daemon.js').then(
   async ({ qcoStorageDaemonMain }) => {
     process.exitCode = await qcoStorageDaemonMain(process.argv.slice(2));
