@@ -42,7 +42,7 @@ describe('the commands’ compile cache', () => {
     expect(run(['--version'], { QCO_COMPILE_CACHE: cache })).toMatch(/^qco-img version /);
     const first = snapshot(cache);
     expect(first.size).toBeGreaterThan(0);
-    for (const name of first.keys()) expect(name).toMatch(/^[0-9a-f]{40}\.v8$/);
+    for (const name of first.keys()) expect(name).toMatch(/^[\w-]+-\d+-[0-9a-f]{16}\.v8$/);
     run(['--version'], { QCO_COMPILE_CACHE: cache });
     expect(snapshot(cache)).toEqual(first);
   });

@@ -18,11 +18,10 @@
  * A directory that is not the user's own, or that others may write, is not
  * used: a cache is code.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
@@ -33,6 +32,21 @@ interface LoadingModule {
 
 /** How many cache files a directory keeps before the oldest half is removed. */
 const MAX_FILES = 256;
+
+/**
+ * 64 bits of FNV-1a over `text`, as hex: a file name, not a secret. node:crypto
+ * would cost 3 ms to load, more than `qco-img --version` takes to run.
+ */
+function hash64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0xcbf29ce4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193 ^ 0x5bd1e995) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}
 
 function cacheDirectory(): string | undefined {
   const asked = process.env['QCO_COMPILE_CACHE'];
@@ -109,8 +123,7 @@ export function useCompileCache(entryUrl: string, argv: readonly string[], v8Fla
     if (format === 'module' || !filename.startsWith(bundleDir) || !filename.endsWith('.cjs')) return compile.apply(this, [content, filename, format]);
     // A rebuilt file has a new mtime; a chunk's name already changes with its content.
     const st = statSync(filename);
-    const key = createHash('sha1').update(`${flavour}\0${filename}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex');
-    const file = join(dir, `${key}.v8`);
+    const file = join(dir, `${basename(filename, '.cjs')}-${st.size}-${hash64(`${flavour}\0${filename}\0${st.mtimeMs}\0${st.ino}`)}.v8`);
     let cachedData: Buffer | undefined;
     try {
       cachedData = readFileSync(file);
