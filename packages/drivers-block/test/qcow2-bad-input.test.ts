@@ -79,6 +79,17 @@ describe('bad qcow2 images', () => {
       expect(theirs.out).toBe(`qemu-io: can't open device ${img}: ${message}\n`);
     });
   }
+  it('refcount table entries far into the table are checked as the first ones are (the all-zero stretches between are passed over)', async () => {
+    // The table is cluster 1 (0x10000); entry 600 lies in its tenth 512-byte stretch.
+    const unaligned = mutated('bad-reftable-unaligned.qcow2', 0x10000 + 600 * 8, u64(0x20200n));
+    const r1 = await qcoIo(['-f', 'qcow2', '-c', 'read 0 64k', unaligned]);
+    expect(r1.status).toBe(1);
+    expect(r1.stderr).toBe(`qco-io: can't open device ${unaligned}: Refblock offset 0x20200 unaligned (reftable index: 0x258)\n`);
+    const past = mutated('bad-reftable-past.qcow2', 0x10000 + 8191 * 8, u64(0x7000000n));
+    const r2 = await qcoIo(['-f', 'qcow2', '-c', 'read 0 64k', past]);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toBe(`qco-io: can't open device ${past}: Image '${past}' is corrupt: refblock offset 0x7000000 (reftable index: 0x1fff) is past the end of the file\n`);
+  });
   it('a corrupt image still opens read-only', async () => {
     const img = join(dir, 'bad-corrupt-bit.qcow2');
     const r = await qcoIo(['-r', '-f', 'qcow2', '-c', 'read -P 1 0 64k', img]);
