@@ -16,6 +16,10 @@ const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const qcoImgBin = join(dist, 'qco-img.cjs');
 const work = mkdtempSync(join(tmpdir(), 'qco-compile-cache-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+const image = join(work, 'x.raw');
+writeFileSync(image, Buffer.alloc(1 << 20, 7));
+/** A command that loads the block layer, whose bundle files are big enough to be cached (`--version`'s are not). */
+const INFO = ['info', '-f', 'raw', image];
 
 function run(args: string[], env: Record<string, string>): string {
   if (!existsSync(qcoImgBin)) throw new Error(`${qcoImgBin} is missing: build the package first (pnpm exec turbo run build)`);
@@ -39,19 +43,18 @@ function freshDir(name: string): string {
 describe('the commands’ compile cache', () => {
   it('a first run writes the cache and a second run takes it unchanged', () => {
     const cache = freshDir('a');
-    expect(run(['--version'], { QCO_COMPILE_CACHE: cache })).toMatch(/^qco-img version /);
+    expect(run(INFO, { QCO_COMPILE_CACHE: cache })).toContain('file format: raw');
     const first = snapshot(cache);
     expect(first.size).toBeGreaterThan(0);
     for (const name of first.keys()) expect(name).toMatch(/^[\w-]+-\d+-[0-9a-f]{16}\.v8$/);
-    run(['--version'], { QCO_COMPILE_CACHE: cache });
+    run(INFO, { QCO_COMPILE_CACHE: cache });
     expect(snapshot(cache)).toEqual(first);
   });
 
   it('a command that sets its own V8 flags keeps a cache of its own', () => {
     const cache = freshDir('b');
-    const img = join(work, 'b.raw');
-    writeFileSync(img, Buffer.alloc(1 << 20, 7));
-    run(['info', '-f', 'raw', img], { QCO_COMPILE_CACHE: cache });
+    const img = image;
+    run(INFO, { QCO_COMPILE_CACHE: cache });
     const info = snapshot(cache);
     run(['convert', '-f', 'raw', '-O', 'raw', img, join(work, 'b-copy.raw')], { QCO_COMPILE_CACHE: cache });
     const both = snapshot(cache);
@@ -61,13 +64,19 @@ describe('the commands’ compile cache', () => {
     expect(readFileSync(join(work, 'b-copy.raw')).equals(readFileSync(img))).toBe(true);
   });
 
+  it('qco-img --version, whose files are small, neither reads nor writes one', () => {
+    const cache = freshDir('f');
+    expect(run(['--version'], { QCO_COMPILE_CACHE: cache })).toMatch(/^qco-img version /);
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
   it('a cache V8 refuses (garbage, truncated) is replaced, and the command runs as without one', () => {
     const cache = freshDir('c');
-    const version = run(['--version'], { QCO_COMPILE_CACHE: cache });
+    const info = run(INFO, { QCO_COMPILE_CACHE: cache });
     const names = [...snapshot(cache).keys()];
     names.forEach((n, i) => writeFileSync(join(cache, n), i % 2 === 0 ? Buffer.alloc(4096, 0xa5) : Buffer.from('QCO')));
     const spoilt = snapshot(cache);
-    expect(run(['--version'], { QCO_COMPILE_CACHE: cache })).toBe(version);
+    expect(run(INFO, { QCO_COMPILE_CACHE: cache })).toBe(info);
     const after = snapshot(cache);
     for (const n of names) {
       expect(after.get(n)?.ino).not.toBe(spoilt.get(n)?.ino);
@@ -78,13 +87,13 @@ describe('the commands’ compile cache', () => {
   it('a directory that others may write is not used, nor any with QCO_COMPILE_CACHE=0', () => {
     const open = freshDir('d');
     chmodSync(open, 0o777);
-    run(['--version'], { QCO_COMPILE_CACHE: open });
+    run(INFO, { QCO_COMPILE_CACHE: open });
     expect(readdirSync(open)).toEqual([]);
     const home = freshDir('e');
-    run(['--version'], { QCO_COMPILE_CACHE: '0', XDG_CACHE_HOME: home });
+    run(INFO, { QCO_COMPILE_CACHE: '0', XDG_CACHE_HOME: home });
     expect(readdirSync(home)).toEqual([]);
     // The default place is under XDG_CACHE_HOME.
-    run(['--version'], { QCO_COMPILE_CACHE: '', XDG_CACHE_HOME: home });
+    run(INFO, { QCO_COMPILE_CACHE: '', XDG_CACHE_HOME: home });
     expect(readdirSync(join(home, 'qco', 'compile-cache')).length).toBeGreaterThan(0);
   });
 });
