@@ -10,43 +10,16 @@
  */
 import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
 import type { Writer } from '@jsonjoy.com/buffers/lib/Writer.js';
-import { XdrDecoder, XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
+import { XdrDecoder } from '@jsonjoy.com/json-pack/lib/xdr/XdrDecoder.js';
+import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/XdrEncoder.js';
 import { MountDecoder } from '@jsonjoy.com/json-pack/lib/nfs/v3/mount/MountDecoder.js';
 import { MountEncoder } from '@jsonjoy.com/json-pack/lib/nfs/v3/mount/MountEncoder.js';
 import { MountMntRequest, MountMntResponse, MountUmntRequest } from '@jsonjoy.com/json-pack/lib/nfs/v3/mount/messages.js';
-import {
-  Nfsv3CommitRequest,
-  Nfsv3CommitResponse,
-  Nfsv3CreateHow,
-  Nfsv3CreateRequest,
-  Nfsv3CreateResponse,
-  Nfsv3Decoder,
-  Nfsv3DirOpArgs,
-  Nfsv3Encoder,
-  Nfsv3Fh,
-  Nfsv3FsinfoRequest,
-  Nfsv3FsinfoResponse,
-  Nfsv3GetattrRequest,
-  Nfsv3GetattrResponse,
-  Nfsv3LookupRequest,
-  Nfsv3LookupResponse,
-  Nfsv3ReadRequest,
-  Nfsv3ReadResponse,
-  Nfsv3Sattr,
-  Nfsv3SattrGuard,
-  Nfsv3SetAtime,
-  Nfsv3SetattrRequest,
-  Nfsv3SetattrResponse,
-  Nfsv3SetGid,
-  Nfsv3SetMode,
-  Nfsv3SetMtime,
-  Nfsv3SetSize,
-  Nfsv3SetUid,
-  Nfsv3WriteRequest,
-  Nfsv3WriteResponse,
-  type Nfsv3Fattr,
-  type Nfsv3Message,
-} from '@jsonjoy.com/json-pack/lib/nfs/v3/index.js';
+// Each json-pack module by its own file: its index files re-export every codec, which a bundle would then carry whole.
+import { Nfsv3Decoder } from '@jsonjoy.com/json-pack/lib/nfs/v3/Nfsv3Decoder.js';
+import { Nfsv3Encoder } from '@jsonjoy.com/json-pack/lib/nfs/v3/Nfsv3Encoder.js';
+import { Nfsv3CommitRequest, Nfsv3CommitResponse, Nfsv3CreateRequest, Nfsv3CreateResponse, Nfsv3FsinfoRequest, Nfsv3FsinfoResponse, Nfsv3GetattrRequest, Nfsv3GetattrResponse, Nfsv3LookupRequest, Nfsv3LookupResponse, Nfsv3ReadRequest, Nfsv3ReadResponse, Nfsv3SetattrRequest, Nfsv3SetattrResponse, Nfsv3WriteRequest, Nfsv3WriteResponse, type Nfsv3Message } from '@jsonjoy.com/json-pack/lib/nfs/v3/messages.js';
+import { Nfsv3CreateHow, Nfsv3DirOpArgs, Nfsv3Fh, Nfsv3Sattr, Nfsv3SattrGuard, Nfsv3SetAtime, Nfsv3SetGid, Nfsv3SetMode, Nfsv3SetMtime, Nfsv3SetSize, Nfsv3SetUid, type Nfsv3Fattr } from '@jsonjoy.com/json-pack/lib/nfs/v3/structs.js';
 import type { Co } from '@qco/core';
 import {
   CreateMode,

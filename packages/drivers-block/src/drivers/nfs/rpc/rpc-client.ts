@@ -22,9 +22,11 @@ import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { Writer } from '@jsonjoy.com/buffers/lib/Writer.js';
 import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
-import { RpcMessageEncoder, RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc/index.js';
-import { RmRecordEncoder } from '@jsonjoy.com/json-pack/lib/rm/index.js';
-import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/index.js';
+// json-pack's modules by their own files: its index files re-export every codec, which a bundle would then carry whole.
+import { RpcMessageEncoder } from '@jsonjoy.com/json-pack/lib/rpc/RpcMessageEncoder.js';
+import { RpcOpaqueAuth } from '@jsonjoy.com/json-pack/lib/rpc/messages.js';
+import { RmRecordEncoder } from '@jsonjoy.com/json-pack/lib/rm/RmRecordEncoder.js';
+import { XdrEncoder } from '@jsonjoy.com/json-pack/lib/xdr/XdrEncoder.js';
 import { aioCoWake, coroutineSelf, coroutineYield, type Co, type Coroutine } from '@qco/core';
 import { Errno, errnoFromCode } from '../../../block/errno.js';
 import { AUTH_NONE, AUTH_UNIX } from '../constants.js';

@@ -7,7 +7,8 @@
  * never another exception, never a loop.
  */
 import { Reader } from '@jsonjoy.com/buffers/lib/Reader.js';
-import { RpcAcceptedReplyMessage, RpcMessageDecoder, RpcRejectedReplyMessage } from '@jsonjoy.com/json-pack/lib/rpc/index.js';
+import { RpcMessageDecoder } from '@jsonjoy.com/json-pack/lib/rpc/RpcMessageDecoder.js';
+import { RpcAcceptedReplyMessage, RpcRejectedReplyMessage } from '@jsonjoy.com/json-pack/lib/rpc/messages.js';
 import { RpcDecodeError, RpcRejectedError, type RpcError } from '../errors.js';
 
 /** A decoded reply: its xid and either the procedure's results or the RPC-level refusal. */
