@@ -105,7 +105,7 @@ export class Qcow2State {
     this.refTable = new Array<number>(rtBytes / 8).fill(0);
     const rtView = new DataView(rt.buffer);
     const rtBuf = Buffer.from(rt.buffer, rt.byteOffset, rtBytes);
-    // A refcount table is mostly zeros (one 64 KiB table covers 4 PiB of clusters):
+    // A refcount table is mostly zeros (one of 64 KiB covers a 16 TiB file of 64 KiB clusters):
     // each all-zero stretch is passed over with one native compare, not 64 entry checks.
     for (let at = 0; at < rtBytes; at += ZERO_STRETCH.length) {
       const end = Math.min(at + ZERO_STRETCH.length, rtBytes);
