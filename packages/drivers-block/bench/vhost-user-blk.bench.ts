@@ -22,8 +22,13 @@ import type { BenchCaseSpec, BenchFn, BenchModule, Measured } from '@qco/bench';
 import { buildGuestIoTool, buildInitramfs, guestKernel, runGuest, vhostUserBlkDaemonArgs } from '@qco/test-utils';
 import { median } from './interleave.js';
 
-/** Boots per daemon. Single rounds' ratios spread 0.6–1.2 under TCG here; with five, in swapped order each round, two runs' medians came within 0.03 of each other (a run after a long benchmark session still read lower). */
-const ROUNDS = 5;
+/**
+ * Boots per daemon. Single rounds' ratios spread 0.5–1.9 under TCG here. With
+ * five rounds, four runs of this case on an idle machine within half an hour
+ * gave sequential-write medians from 0.69 to 0.88. Nine rounds narrow that, for
+ * little: the whole case took 77 s here with nine, 66–73 s with five.
+ */
+const ROUNDS = 9;
 const SEQ_BYTES = 64 << 20;
 const RAND_READS = 4000;
 const METRICS = ['seq-read', 'seq-write', 'rand-read-4k-qd16'] as const;
